@@ -1,0 +1,24 @@
+# duluan: the main job (one crawl pass; the daemon once the alerts issue lands), database on a volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DULUAN_CONFIG=/app/config.yaml \
+    DULUAN_DATABASE_URL=sqlite:////app/data/duluan.sqlite3
+
+WORKDIR /app
+COPY pyproject.toml README.md LICENSE ./
+COPY duluan ./duluan
+COPY crawler ./crawler
+COPY nlp ./nlp
+COPY alerts ./alerts
+COPY storage ./storage
+RUN pip install '.[postgres]'
+COPY config.yaml ./config.yaml
+
+RUN useradd --create-home --uid 10001 duluan && mkdir -p /app/data && chown duluan /app/data
+USER duluan
+VOLUME ["/app/data"]
+
+CMD ["duluan", "crawl"]

@@ -1,0 +1,1 @@
+"""Routing, delivery through Telegram, review actions and the weekly digest (later issues)."""

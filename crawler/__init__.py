@@ -1,0 +1,1 @@
+"""The generic Scrapy crawler driven by config.yaml: feeds, sitemaps, listings, article pages."""

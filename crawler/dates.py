@@ -1,0 +1,108 @@
+"""Publication dates as Vietnamese outlets write them, into tz-aware datetimes.
+
+Handles ISO 8601 (with VietnamNet's `.000 +07:00`), RFC 822, and the free-text date lines of the
+outlets (`Thứ hai, 29/12/2025, 15:50 (GMT+7)`, `Thứ Hai, 16:54, 29/12/2025`, `dd/mm/yyyy | HH:MM`,
+Tuổi Trẻ's US-style feed dates `10/5/2026 3:42:00 PM`). A date without an offset is local time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
+_TIME = re.compile(r"(?<![\d/])(\d{1,2})[:h](\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?(?![\d/])")
+_GMT = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def parse_date(
+    text: str | None, *, tz: ZoneInfo = VIETNAM, dayfirst: bool | None = None
+) -> datetime | None:
+    """The datetime a date string means, tz-aware, or None when it holds no date.
+
+    `dayfirst=None` reads `d/m/y` unless the text carries AM/PM (the US style of Tuổi Trẻ's feed).
+    """
+    if not text:
+        return None
+    text = " ".join(str(text).split())
+    return _iso(text, tz) or _rfc822(text) or _numeric(text, tz, dayfirst)
+
+
+def _iso(text: str, tz: ZoneInfo) -> datetime | None:
+    match = _ISO.search(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, offset = match.groups()
+    try:
+        value = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError:
+        return None
+    if offset is None:
+        return value.replace(tzinfo=tz)
+    if offset == "Z":
+        return value.replace(tzinfo=UTC)
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return value.replace(tzinfo=timezone(sign * delta))
+
+
+def _rfc822(text: str) -> datetime | None:
+    if not re.match(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}", text):
+        return None
+    try:
+        value = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=VIETNAM)
+    return value
+
+
+def _numeric(text: str, tz: ZoneInfo, dayfirst: bool | None) -> datetime | None:
+    date = _DMY.search(text)
+    if not date:
+        return None
+    time = _TIME.search(text)
+    ampm = time.group(4).lower() if time and time.group(4) else None
+    first, second, year = (int(g) for g in date.groups())
+    day_first = dayfirst if dayfirst is not None else ampm is None
+    day, month = (first, second) if day_first else (second, first)
+    if month > 12 and day <= 12:
+        day, month = month, day
+    hour = minute = sec = 0
+    if time:
+        hour, minute = int(time.group(1)), int(time.group(2))
+        sec = int(time.group(3) or 0)
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+    try:
+        value = datetime(year, month, day, hour, minute, sec)
+    except ValueError:
+        return None
+    gmt = _GMT.search(text)
+    if gmt:
+        sign = -1 if gmt.group(1) == "-" else 1
+        offset = timedelta(hours=int(gmt.group(2)), minutes=int(gmt.group(3) or 0))
+        return value.replace(tzinfo=timezone(sign * offset))
+    return value.replace(tzinfo=tz)
+
+
+def local(value: datetime, tz: ZoneInfo = VIETNAM) -> datetime:
+    """The same instant in Vietnam's time zone (naive values are taken as local)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=tz)
+    return value.astimezone(tz)

@@ -1,0 +1,412 @@
+"""The one generic spider: every configured source's feeds, sitemaps, listings and articles.
+
+Each request carries its source's name; every failure is logged with the source and the URL,
+recorded in that source's tally, and never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote_plus, urlparse
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.extract import Extracted, Hints, extract_article
+from crawler.feeds import FeedError, parse_feed
+from crawler.fingerprint import content_hash, simhash
+from crawler.links import Link, wanted
+from crawler.listings import parse_listing
+from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
+from crawler.tally import Tally
+from duluan.config import CrawlSettings, Listing, Source
+from storage import ArticleRecord, FetchError, Store, Validator
+
+log = logging.getLogger(__name__)
+
+NOT_MODIFIED = 304
+GOOGLE_NEWS_HOST = "news.google.com"
+
+
+class OutletSpider(scrapy.Spider):
+    """Crawls the given sources once."""
+
+    name = "duluan"
+
+    def __init__(
+        self,
+        sources: list[Source],
+        settings: CrawlSettings,
+        store: Store,
+        tally: Tally,
+        now: Callable[[], datetime],
+        since: datetime | None = None,
+        search_queries: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sources = {source.name: source for source in sources}
+        self.crawl_settings = settings
+        self.store = store
+        self.tally = tally
+        self.now = now
+        self.since = since
+        self.search_queries = search_queries or {}
+        entry_urls = [url for source in sources for url in _entry_urls(source)]
+        self.validators: dict[str, Validator] = store.get_validators(entry_urls)
+        self.fresh_validators: dict[str, Validator] = {}
+        self.dirty: set[str] = set()
+
+    @property
+    def cutoff(self) -> datetime:
+        """Sitemap entries and shards older than this are not fetched."""
+        return self.since or self.now() - self.crawl_settings.sitemap_horizon
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self._entry_requests():
+            yield request
+
+    def _entry_requests(self) -> Iterator[scrapy.Request]:
+        for source in self.sources.values():
+            self.tally.begin(source.name)
+            for url in source.feeds:
+                yield self._entry(url, source, self.parse_feed)
+            for url in source.sitemaps:
+                yield self._entry(url, source, self.parse_sitemap)
+            for listing in source.listings:
+                yield self._entry(listing.url, source, self.parse_listing, listing=listing, page=1)
+            if source.search:
+                for query in self._queries(source):
+                    url = source.search.url.replace("{query}", quote_plus(query))
+                    yield self._entry(url, source, self.parse_feed, via="search")
+
+    def _queries(self, source: Source) -> list[str]:
+        assert source.search is not None
+        if source.search.queries == "auto":
+            return self.search_queries.get(source.name, [])
+        return list(source.search.queries)
+
+    def _entry(
+        self, url: str, source: Source, callback: Callable[..., Any], **meta: Any
+    ) -> scrapy.Request:
+        self.tally.entry(source.name)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={
+                "source": source.name,
+                "entry": True,
+                "conditional": True,
+                "handle_httpstatus_list": [NOT_MODIFIED],
+                **meta,
+            },
+        )
+
+    # Discovery ---------------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        if self._not_modified(response):
+            return
+        via = response.meta.get("via", "feed")
+        try:
+            feed = parse_feed(response.body, response.url, via=via)
+        except FeedError as exc:
+            self._fail(response.meta, response.url, "feed", str(exc))
+            return
+        self.tally.entry_ok(source.name)
+        links = feed.links if via == "search" else self._filter(source, feed.links)
+        yield from self._articles(source, links, parent=response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        if self._not_modified(response):
+            return
+        try:
+            sitemap = parse_sitemap(response.body)
+        except SitemapError as exc:
+            self._fail(response.meta, response.url, "sitemap", str(exc))
+            return
+        self.tally.entry_ok(source.name)
+        for child in sitemap.children:
+            newest = child.lastmod.date() if child.lastmod else shard_end(child.url)
+            if newest is not None and newest < self.cutoff.date():
+                log.debug("[%s] %s: shard older than the horizon, skipped", source.name, child.url)
+                continue
+            yield scrapy.Request(
+                child.url,
+                callback=self.parse_sitemap,
+                errback=self.on_error,
+                meta={
+                    "source": source.name,
+                    "conditional": True,
+                    "handle_httpstatus_list": [NOT_MODIFIED],
+                    "parent": response.url,
+                },
+            )
+        recent = [
+            link
+            for link in self._filter(source, sitemap.links)
+            if link.published_at is None or link.published_at >= self.cutoff
+        ]
+        yield from self._articles(source, recent, parent=response.url)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        listing: Listing = response.meta["listing"]
+        page: int = response.meta["page"]
+        if self._not_modified(response):
+            return
+        if not isinstance(response, TextResponse):
+            self._fail(response.meta, response.url, "listing", "không phải trang HTML / not HTML")
+            return
+        self.tally.entry_ok(source.name)
+        links, next_url = parse_listing(
+            response.text, response.url, listing.article_pattern, source.exclude_pattern
+        )
+        yield from self._articles(source, links, parent=response.url)
+        if page >= listing.pages:
+            return
+        if listing.page_url:
+            next_url = listing.page_url.replace("{page}", str(page + 1))
+        if next_url:
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                meta={
+                    "source": source.name,
+                    "listing": listing,
+                    "page": page + 1,
+                    "conditional": True,
+                    "handle_httpstatus_list": [NOT_MODIFIED],
+                },
+            )
+
+    def _filter(self, source: Source, links: Iterable[Link]) -> list[Link]:
+        return [
+            link
+            for link in links
+            if wanted(link.url, source.article_pattern, source.exclude_pattern)
+        ]
+
+    def _articles(self, source: Source, links: list[Link], parent: str) -> Iterator[Any]:
+        """Requests for the links not stored yet; feed-only sources become articles directly."""
+        known = self.store.known_articles(link.url for link in links)
+        for link in links:
+            fetched = known.get(link.url)
+            if fetched is not None and not (link.updated_at and link.updated_at > fetched):
+                self.tally.count(source.name, "unchanged")
+                continue
+            if not source.fetch_pages:
+                record = self._record_from_link(source, link)
+                if record is not None:
+                    yield record
+                continue
+            yield scrapy.Request(
+                link.url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"source": source.name, "link": link, "parent": parent},
+            )
+
+    # Articles ----------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        link: Link = response.meta["link"]
+        if not isinstance(response, TextResponse):
+            self._fail(response.meta, response.url, "article", "không phải trang HTML / not HTML")
+            return
+        if urlparse(response.url).hostname == GOOGLE_NEWS_HOST:
+            yield from self._google_news(response, source, link)
+            return
+        text = response.text
+        if text.count("\ufffd") > 20:
+            self.tally.error(
+                source.name,
+                FetchError(response.url, "encoding", "trang lỗi mã hóa ký tự / broken encoding"),
+            )
+            log.warning("[%s] %s: broken character encoding", source.name, response.url)
+        extracted = extract_article(
+            text,
+            response.url,
+            source.extract,
+            Hints(
+                title=link.title,
+                lead=link.lead,
+                author=link.author,
+                section=link.section,
+                published_at=link.published_at,
+            ),
+        )
+        if extracted is None:
+            self._fail(
+                response.meta,
+                response.url,
+                "no-article",
+                "không tìm thấy bài viết trên trang / no article on the page",
+            )
+            return
+        yield self._record(source, link, extracted, response.url)
+
+    def _google_news(self, response: TextResponse, source: Source, link: Link) -> Iterator[Any]:
+        """A Google News link that did not redirect: find the publisher's URL on the page."""
+        target = _publisher_url(response)
+        if target:
+            yield response.request.replace(url=target, dont_filter=True)  # type: ignore[union-attr]
+            return
+        record = self._record_from_link(source, link)
+        if record is not None:
+            log.info("[%s] %s: kept the feed's text (no publisher link)", source.name, link.url)
+            yield record
+
+    def _record(
+        self, source: Source, link: Link, extracted: Extracted, final_url: str
+    ) -> ArticleRecord:
+        canonical = extracted.canonical_url
+        if _host(canonical) != _host(final_url):
+            canonical = final_url
+        published = extracted.published_at or link.published_at
+        return self._make_record(
+            source,
+            url=link.url,
+            canonical_url=canonical,
+            title=extracted.title,
+            lead=extracted.lead,
+            text=extracted.text,
+            author=extracted.author,
+            section=extracted.section,
+            language=extracted.language,
+            published_at=published,
+            via=link.via,
+            extraction="page",
+        )
+
+    def _record_from_link(self, source: Source, link: Link) -> ArticleRecord | None:
+        if not link.title:
+            return None
+        lead = link.lead or ""
+        return self._make_record(
+            source,
+            url=link.url,
+            canonical_url=link.url,
+            title=link.title,
+            lead=lead,
+            text=lead,
+            author=link.author or link.publisher,
+            section=link.section,
+            language="vi",
+            published_at=link.published_at,
+            via=link.via,
+            extraction="feed",
+        )
+
+    def _make_record(self, source: Source, **fields: Any) -> ArticleRecord:
+        now = self.now()
+        published: datetime | None = fields["published_at"]
+        backfill = published is not None and now - published > self.crawl_settings.backfill_after
+        return ArticleRecord(
+            source=source.name,
+            fetched_at=now,
+            content_hash=content_hash(fields["title"], fields["lead"], fields["text"]),
+            simhash=simhash(" ".join((fields["title"], fields["lead"], fields["text"]))),
+            backfill=backfill,
+            **fields,
+        )
+
+    # Failures ----------------------------------------------------------------------------
+
+    def _not_modified(self, response: Response) -> bool:
+        if response.status != NOT_MODIFIED:
+            return False
+        source = response.meta["source"]
+        if response.meta.get("entry"):
+            self.tally.entry_ok(source)
+        log.debug("[%s] %s: not modified", source, response.url)
+        return True
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        kind, message = describe_failure(failure)
+        self._fail(request.meta, request.url, kind, message)
+
+    def _fail(self, meta: dict[str, Any], url: str, kind: str, message: str) -> None:
+        source = meta.get("source", "?")
+        log.warning("[%s] %s: %s", source, url, message)
+        self.tally.error(source, FetchError(url, kind, message))
+        if meta.get("entry"):
+            self.tally.entry_failed(source)
+        elif meta.get("link") is not None:
+            self.tally.count(source, "failed")
+        parent = meta.get("parent")
+        self.dirty.add(parent or url)
+
+    def _source(self, response: Response) -> Source:
+        return self.sources[response.meta["source"]]
+
+    def validators_to_keep(self) -> list[Validator]:
+        """Validators of the documents whose every listed article was processed."""
+        return [v for url, v in self.fresh_validators.items() if url not in self.dirty]
+
+
+def describe_failure(failure: Failure) -> tuple[str, str]:
+    """A short kind and a Vietnamese/English message for a failed request."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import (
+        ConnectionLost,
+        ConnectionRefusedError,
+        DNSLookupError,
+        TCPTimedOutError,
+        TimeoutError,
+    )
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return "http", f"HTTP {status}"
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "timeout", "hết thời gian chờ / timed out"
+    if isinstance(exc, DNSLookupError):
+        return "dns", "không tìm thấy tên miền / DNS lookup failed"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection", "máy chủ từ chối kết nối / connection refused"
+    if isinstance(exc, ResponseNeverReceived | ResponseFailed | ConnectionLost):
+        return "connection", "mất kết nối trước khi nhận đủ trả lời / connection lost"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "robots", "robots.txt không cho phép / forbidden by robots.txt"
+        if "max size" in text or "maxsize" in text or "exceeding" in text:
+            return "too-large", "trang quá lớn, đã bỏ / page too large, dropped"
+        if "redirect" in text.lower():
+            return "redirect", "chuyển hướng vòng lặp / too many redirects"
+        return "ignored", text or type(exc).__name__
+    return "error", f"{type(exc).__name__}: {exc}"
+
+
+def _entry_urls(source: Source) -> list[str]:
+    return [*source.feeds, *source.sitemaps, *(listing.url for listing in source.listings)]
+
+
+def _host(url: str) -> str:
+    host = urlparse(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _publisher_url(response: TextResponse) -> str | None:
+    for value in response.xpath("//*[@data-n-au]/@data-n-au").getall():
+        if value.startswith("http"):
+            return str(value)
+    for href in response.xpath("//a/@href").getall():
+        url = response.urljoin(href)
+        if url.startswith("http") and GOOGLE_NEWS_HOST not in url and "google." not in url:
+            return url
+    return None

@@ -1,0 +1,378 @@
+"""The `duluan` command line. Exit codes: 0 success, 1 failure, 2 bad usage or config."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
+
+from crawler.dates import VIETNAM, local, parse_date
+from duluan import __version__
+from duluan.config import ConfigError, LoadedConfig, load_config, masked_dump
+
+if TYPE_CHECKING:
+    from storage import ArticleDetail, FetchError, Store
+
+log = logging.getLogger("duluan")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake on the command line, explained in Vietnamese."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="duluan",
+        description="duluan: theo dõi báo chí về địa phương và cảnh báo kịp thời.",
+        epilog="Biến môi trường: DULUAN_CONFIG (mặc định ./config.yaml), DULUAN_DATABASE_URL "
+        "(mặc định SQLite trong ./data/), TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL.",
+    )
+    parser.add_argument("--version", action="version", version=f"duluan {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="ghi nhật ký chi tiết hơn (-vv: gỡ lỗi)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
+
+    crawl = commands.add_parser(
+        "crawl", help="thu thập một lượt từ các nguồn", description="Thu thập một lượt."
+    )
+    crawl.add_argument(
+        "--source",
+        action="append",
+        metavar="TÊN",
+        help="chỉ thu thập nguồn này (lặp lại để chọn nhiều nguồn)",
+    )
+    crawl.add_argument(
+        "--since",
+        metavar="NGÀY",
+        help="lấy cả các bài trong sitemap từ ngày này (vd. 2026-11-01) thay vì theo "
+        "crawl.sitemap_horizon",
+    )
+
+    commands.add_parser(
+        "sources", help="tình trạng của từng nguồn", description="Tình trạng từng nguồn."
+    )
+
+    articles = commands.add_parser(
+        "articles", help="các bài đã lưu", description="Liệt kê hoặc xem các bài đã lưu."
+    )
+    articles.add_argument("action", nargs="?", choices=["show"], help="show ID: xem một bài")
+    articles.add_argument("id", nargs="?", type=int, help="mã số bài (với show)")
+    articles.add_argument("--source", metavar="TÊN", help="chỉ các bài của nguồn này")
+    articles.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="số bài tối đa (mặc định 20)"
+    )
+
+    config = commands.add_parser(
+        "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
+    )
+    config_commands = config.add_subparsers(dest="config_command", metavar="LỆNH", required=True)
+    config_commands.add_parser(
+        "check", help="kiểm tra config.yaml và in cấu hình đã giải (che bí mật)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from duluan.logs import setup_logging
+
+    level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
+    setup_logging(level)
+    try:
+        if args.command == "crawl":
+            return cmd_crawl(args, level)
+        if args.command == "sources":
+            return cmd_sources()
+        if args.command == "articles":
+            return cmd_articles(args)
+        if args.command == "config":
+            return cmd_config_check()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"duluan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nĐã dừng theo yêu cầu.", file=sys.stderr)
+        return 130
+    parser.error(f"lệnh chưa hỗ trợ: {args.command}")
+    return EXIT_USAGE
+
+
+def _load() -> LoadedConfig:
+    from duluan.locality import watch_area
+
+    loaded = load_config()
+    try:
+        watch_area(loaded.config.locality)
+    except LookupError as exc:
+        raise ConfigError(loaded.path, [str(exc)]) from None
+    return loaded
+
+
+def _open_store() -> Store:
+    from storage import StorageError, Store, database_url
+
+    try:
+        return Store.open(database_url())
+    except StorageError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_config_check() -> int:
+    loaded = _load()
+    sys.stdout.write(masked_dump(loaded))
+    enabled = sum(1 for s in loaded.config.sources if s.enabled)
+    print(
+        f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "
+        f"{len(loaded.config.units)} đơn vị nhận cảnh báo.",
+    )
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace, level: str) -> int:
+    from crawler.runner import CrawlFailed, run_pass
+    from duluan.locality import search_queries
+    from storage import StorageError, Store, database_url
+
+    loaded = _load()
+    config = loaded.config
+    names = [s.name for s in config.sources]
+    chosen = args.source or [s.name for s in config.sources if s.enabled]
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise UsageError(
+            f"không có nguồn {', '.join(unknown)} trong {loaded.path}; "
+            f"các nguồn có: {', '.join(names)}"
+        )
+    since = None
+    if args.since:
+        since = parse_date(args.since, tz=config.schedule.zone)
+        if since is None:
+            raise UsageError(f"--since {args.since!r} không phải ngày như 2026-11-01")
+    url = database_url()
+    try:
+        Store.open(url).close()
+    except StorageError as exc:
+        raise UsageError(str(exc)) from None
+    queries = {
+        s.name: search_queries(config.locality)
+        for s in config.sources
+        if s.search is not None and s.search.queries == "auto" and s.name in chosen
+    }
+    progress = _Progress(sys.stderr)
+    try:
+        summary = run_pass(
+            config,
+            url,
+            sources=chosen,
+            since=since,
+            search_queries=queries,
+            progress=progress,
+            log_level=level,
+        )
+    except CrawlFailed as exc:
+        progress.clear()
+        print(f"Lượt thu thập thất bại / the crawl failed:\n{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    progress.clear()
+    rows = [
+        [
+            s.name,
+            str(s.new),
+            str(s.updated),
+            str(s.unchanged),
+            str(s.failed),
+            f"{s.seconds:.1f}s",
+            "" if s.ok else _first_error(s.errors),
+        ]
+        for s in summary.sources
+    ]
+    elapsed = summary.seconds
+    print(
+        _table(
+            ["Nguồn", "Mới", "Cập nhật", "Không đổi", "Lỗi", "Thời gian", "Ghi chú"],
+            rows,
+        )
+    )
+    print(
+        f"Tổng: {summary.new} bài mới, {summary.failed} lỗi, "
+        f"{len(summary.sources)} nguồn, {elapsed:.1f} giây."
+    )
+    return EXIT_OK
+
+
+def _first_error(errors: Sequence[FetchError]) -> str:
+    if not errors:
+        return "không lấy được trang nào"
+    return f"{errors[0].message} ({errors[0].url})"
+
+
+def cmd_sources() -> int:
+    loaded = _load()
+    store = _open_store()
+    with store:
+        health = {h.name: h for h in store.health()}
+    rows = []
+    for source in loaded.config.sources:
+        h = health.get(source.name)
+        state = "tắt" if not source.enabled else "chưa chạy"
+        if h is not None and h.last_run_at is not None:
+            state = "tốt" if h.consecutive_failures == 0 else f"lỗi {h.consecutive_failures} lần"
+        rows.append(
+            [
+                source.name,
+                state,
+                _when(h.last_run_at if h else None),
+                _when(h.last_success_at if h else None),
+                str(h.items_last_run) if h else "",
+                str(h.articles_total) if h else "0",
+                _when(h.last_article_at if h else None),
+                (h.last_error or "") if h and h.consecutive_failures else "",
+            ]
+        )
+    print(
+        _table(
+            [
+                "Nguồn",
+                "Tình trạng",
+                "Chạy lần cuối",
+                "Thành công cuối",
+                "Bài lượt cuối",
+                "Tổng số bài",
+                "Bài mới nhất",
+                "Lỗi gần nhất",
+            ],
+            rows,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    if args.action == "show":
+        if args.id is None:
+            raise UsageError("cần mã số bài: duluan articles show ID")
+        return _show_article(args.id)
+    if args.id is not None:
+        raise UsageError("mã số chỉ dùng với show: duluan articles show ID")
+    if args.limit < 1:
+        raise UsageError("--limit phải là số dương")
+    store = _open_store()
+    with store:
+        items = store.list_articles(source=args.source, limit=args.limit)
+    if not items:
+        print("Chưa có bài nào được lưu.")
+        return EXIT_OK
+    rows = [
+        [
+            str(a.id),
+            a.source,
+            _when(a.published_at),
+            ("[cũ] " if a.backfill else "") + _cut(a.title, 70),
+        ]
+        for a in items
+    ]
+    print(_table(["Mã", "Nguồn", "Đăng lúc", "Tiêu đề"], rows))
+    return EXIT_OK
+
+
+def _show_article(article_id: int) -> int:
+    store = _open_store()
+    with store:
+        article = store.get_article(article_id)
+    if article is None:
+        print(f"Không có bài mã {article_id}.", file=sys.stderr)
+        return EXIT_FAILED
+    fields = [
+        ("Mã", str(article.id)),
+        ("Nguồn", article.source),
+        ("Tiêu đề", article.title),
+        ("Địa chỉ", article.url),
+        ("Địa chỉ chuẩn", article.canonical_url),
+        ("Tác giả", article.author or ""),
+        ("Chuyên mục", article.section or ""),
+        ("Ngôn ngữ", article.language or ""),
+        ("Đăng lúc", _when(article.published_at)),
+        ("Thấy lần đầu", _when(article.first_seen_at)),
+        ("Bài cũ (backfill)", "có" if article.backfill else "không"),
+        ("Tìm thấy qua", article.via),
+        ("Cụm tin", _cluster(article)),
+    ]
+    width = max(len(name) for name, _ in fields)
+    for name, value in fields:
+        print(f"{name.ljust(width)}  {value}")
+    print()
+    if article.lead:
+        print(article.lead)
+        print()
+    print(article.text)
+    return EXIT_OK
+
+
+def _cluster(article: ArticleDetail) -> str:
+    others = article.cluster_others
+    cluster = article.cluster_id
+    if not others:
+        return f"{cluster} (chỉ bài này)"
+    return f"{cluster} (cùng với bài {', '.join(str(i) for i in others)})"
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return local(value, VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(out)
+
+
+class _Progress:
+    """A one-line progress display on a terminal; silent when output is redirected."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.shown = False
+
+    def __call__(self, progress: object) -> None:
+        if not self.active:
+            return
+        text = (
+            f"\rĐang thu thập… {getattr(progress, 'source', '')}: "
+            f"{getattr(progress, 'new', 0)} mới | tổng {getattr(progress, 'total_new', 0)} mới, "
+            f"{getattr(progress, 'total_failed', 0)} lỗi"
+        )
+        self.stream.write(text.ljust(78)[:100])
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+            self.shown = False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,498 @@
+"""Loading and validation of config.yaml into typed models.
+
+A wrong config stops the program with one message per problem, in Vietnamese and English, naming
+the key path, the value and what is expected; nothing starts half-configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from duluan.units import parse_duration, parse_size
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = "config.yaml"
+ENV_PREFIX = "env:"
+
+
+class ConfigError(Exception):
+    """A config a user wrote is wrong; `problems` lists each one, bilingual."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        header = f"Cấu hình không hợp lệ / invalid configuration: {path}"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
+
+
+def _duration(value: Any) -> timedelta:
+    try:
+        return parse_duration(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{value!r} không phải khoảng thời gian như 10m, 2h, 1d / "
+            "is not a duration such as 10m, 2h, 1d"
+        ) from None
+
+
+def _size(value: Any) -> int:
+    try:
+        return parse_size(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{value!r} không phải dung lượng như 10MB / is not a size such as 10MB"
+        ) from None
+
+
+def _regex(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        re.compile(value)
+    except (re.error, TypeError) as exc:
+        raise ValueError(
+            f"{value!r} không phải biểu thức chính quy hợp lệ ({exc}) / is not a valid regex"
+        ) from None
+    return str(value)
+
+
+def _css(value: Any) -> Any:
+    if value is None:
+        return None
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(value)
+    except (SelectorError, TypeError) as exc:
+        raise ValueError(
+            f"{value!r} không phải bộ chọn CSS hợp lệ ({exc}) / is not a valid CSS selector"
+        ) from None
+    return value
+
+
+def _http_url(value: Any) -> str:
+    text = str(value).strip()
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError(f"{value!r} không phải địa chỉ http(s):// / is not an http(s):// URL")
+    return text
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Size = Annotated[int, BeforeValidator(_size)]
+Regex = Annotated[str, BeforeValidator(_regex)]
+Css = Annotated[str, BeforeValidator(_css)]
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Locality(_Model):
+    province: str
+    district: str
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class CrawlSettings(_Model):
+    contact: str = "chưa cấu hình / not configured"
+    user_agent: str | None = None
+    timeout: Duration = timedelta(seconds=30)
+    max_page_size: Size = 10 * 1000**2
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff: Duration = timedelta(seconds=2)
+    concurrency_per_domain: int = Field(default=1, ge=1, le=16)
+    concurrency: int = Field(default=16, ge=1, le=256)
+    delay: Duration = timedelta(seconds=1.5)
+    autothrottle: bool = True
+    obey_robots: bool = True
+    sitemap_horizon: Duration = timedelta(days=3)
+    backfill_after: Duration = timedelta(hours=48)
+    refetch_after: Duration = timedelta(days=1)
+
+    @property
+    def agent(self) -> str:
+        from duluan import __version__
+
+        return self.user_agent or f"duluan/{__version__} (+{self.contact})"
+
+
+class Listing(_Model):
+    url: HttpUrl
+    article_pattern: Regex
+    page_url: str | None = None
+    pages: int = Field(default=1, ge=1, le=100)
+
+    @field_validator("page_url")
+    @classmethod
+    def _page_template(cls, value: str | None) -> str | None:
+        if value is not None and "{page}" not in value:
+            raise ValueError(
+                f"{value!r} phải chứa {{page}} / must contain {{page}}, e.g. …?page={{page}}"
+            )
+        return value
+
+
+class Search(_Model):
+    url: str
+    queries: Literal["auto"] | list[str] = "auto"
+
+    @field_validator("url")
+    @classmethod
+    def _query_template(cls, value: str) -> str:
+        _http_url(value)
+        if "{query}" not in value:
+            raise ValueError(f"{value!r} phải chứa {{query}} / must contain {{query}}")
+        return value
+
+
+class Extract(_Model):
+    """Per-site CSS overrides, only where the generic extraction is wrong."""
+
+    title: Css | None = None
+    lead: Css | None = None
+    body: Css | None = None
+    date: Css | None = None
+    author: Css | None = None
+    section: Css | None = None
+    remove: list[Css] = Field(default_factory=list)
+    lead_prefix: Regex | None = None
+
+
+class Source(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    homepage: HttpUrl | None = None
+    feeds: list[HttpUrl] = Field(default_factory=list)
+    sitemaps: list[HttpUrl] = Field(default_factory=list)
+    listings: list[Listing] = Field(default_factory=list)
+    search: Search | None = None
+    article_pattern: Regex | None = None
+    exclude_pattern: Regex | None = None
+    fetch_pages: bool = True
+    archive: bool = False
+    interval: Duration = timedelta(minutes=10)
+    enabled: bool = True
+    extract: Extract = Field(default_factory=Extract)
+
+    @model_validator(mode="after")
+    def _has_entry_point(self) -> Source:
+        if not (self.feeds or self.sitemaps or self.listings or self.search):
+            raise ValueError(
+                "cần ít nhất một trong feeds, sitemaps, listings, search / "
+                "needs at least one of feeds, sitemaps, listings, search"
+            )
+        return self
+
+
+class Unit(_Model):
+    name: str
+    chat: str | None = None
+    topic: int | None = None
+    communes: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+
+class Review(_Model):
+    chat: str | None = None
+    reviewers: list[int] = Field(default_factory=list)
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Schedule(_Model):
+    timezone: str = "Asia/Ho_Chi_Minh"
+    digest: str = "thu 14:00"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} không phải múi giờ IANA như Asia/Ho_Chi_Minh / "
+                "is not an IANA time zone such as Asia/Ho_Chi_Minh"
+            ) from None
+        return value
+
+    @field_validator("digest")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", str(value).lower())
+        if not match or match.group(1) not in _WEEKDAYS or int(match.group(2)) > 23:
+            raise ValueError(
+                f"{value!r} không phải lịch tuần như 'thu 14:00' / "
+                "is not a weekly time such as 'thu 14:00'"
+            )
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Model):
+    locality: Locality
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    sources: list[Source]
+    units: list[Unit] = Field(default_factory=list)
+    review: Review = Field(default_factory=Review)
+    schedule: Schedule = Field(default_factory=Schedule)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(
+                    f"tên nguồn {source.name!r} bị trùng / source name {source.name!r} is repeated"
+                )
+            seen.add(source.name)
+        return sources
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config, where it came from, and which values came from the environment."""
+
+    config: Config
+    path: str
+    secret_paths: frozenset[str] = field(default_factory=frozenset)
+    warnings: tuple[str, ...] = ()
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("DULUAN_CONFIG") or DEFAULT_CONFIG
+
+
+def load_config(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> LoadedConfig:
+    """Read, resolve `env:` references in, and validate a config file."""
+    env = dict(os.environ if environ is None else environ)
+    where = str(path or config_path(env))
+    try:
+        text = Path(where).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            where,
+            [
+                "không tìm thấy tệp cấu hình; đặt DULUAN_CONFIG hoặc chạy trong thư mục có "
+                "config.yaml / config file not found; set DULUAN_CONFIG or run where config.yaml is"
+            ],
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, [f"không đọc được tệp / cannot read the file: {exc}"]) from None
+    return parse_config(text, where, env)
+
+
+def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (dòng/line {mark.line + 1}, cột/column {mark.column + 1})" if mark else ""
+        raise ConfigError(
+            where, [f"YAML sai cú pháp / YAML syntax error{at}: {getattr(exc, 'problem', exc)}"]
+        ) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            where, ["tệp phải là một bảng khóa: giá trị / the file must be a mapping of keys"]
+        )
+    secret_paths: set[str] = set()
+    problems: list[str] = []
+    warnings: list[str] = []
+    lenient = not environ.get("TELEGRAM_BOT_TOKEN")
+    resolved = _resolve_env(raw, "", environ, secret_paths, problems, warnings, lenient)
+    if problems:
+        raise ConfigError(where, problems)
+    try:
+        config = Config.model_validate(resolved)
+    except ValidationError as exc:
+        raise ConfigError(where, [_describe(err, resolved) for err in exc.errors()]) from None
+    for message in warnings:
+        log.warning("%s: %s", where, message)
+    return LoadedConfig(config, where, frozenset(secret_paths), tuple(warnings))
+
+
+def _resolve_env(
+    node: Any,
+    path: str,
+    environ: Mapping[str, str],
+    secrets: set[str],
+    problems: list[str],
+    warnings: list[str],
+    lenient: bool,
+) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: _resolve_env(
+                value, _join(path, key), environ, secrets, problems, warnings, lenient
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [
+            _resolve_env(value, f"{path}[{i}]", environ, secrets, problems, warnings, lenient)
+            for i, value in enumerate(node)
+        ]
+    if isinstance(node, str) and node.startswith(ENV_PREFIX):
+        name = node[len(ENV_PREFIX) :].strip()
+        secrets.add(path)
+        if name in environ and environ[name] != "":
+            return environ[name]
+        message = (
+            f"{path}: biến môi trường {name} chưa được đặt / environment variable {name} is not set"
+        )
+        if lenient and path.endswith(".chat"):
+            warnings.append(
+                message + " (chưa có TELEGRAM_BOT_TOKEN nên cảnh báo in ra màn hình / "
+                "no TELEGRAM_BOT_TOKEN, alerts go to the console)"
+            )
+            return None
+        problems.append(message)
+        return None
+    return node
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not re.match(r"^[A-Za-z_][\w-]*$", str(part)):
+            continue
+        else:
+            out = _join(out, part)
+    return out or "(gốc / root)"
+
+
+_EXPECTED = {
+    "missing": ("thiếu khóa bắt buộc", "required key is missing"),
+    "extra_forbidden": ("khóa không được hỗ trợ (gõ sai tên?)", "unknown key (a typo?)"),
+    "string_type": ("phải là chuỗi", "must be a string"),
+    "int_type": ("phải là số nguyên", "must be a whole number"),
+    "int_parsing": ("phải là số nguyên", "must be a whole number"),
+    "bool_type": ("phải là true hoặc false", "must be true or false"),
+    "bool_parsing": ("phải là true hoặc false", "must be true or false"),
+    "list_type": ("phải là danh sách", "must be a list"),
+    "dict_type": ("phải là bảng khóa: giá trị", "must be a mapping"),
+    "model_type": ("phải là bảng khóa: giá trị", "must be a mapping"),
+    "literal_error": ("giá trị không được phép", "value not allowed"),
+    "string_pattern_mismatch": (
+        "chỉ gồm chữ thường, số, '-' và '_'",
+        "only lowercase letters, digits, '-' and '_'",
+    ),
+    "greater_than_equal": ("quá nhỏ", "too small"),
+    "less_than_equal": ("quá lớn", "too large"),
+}
+
+
+def _describe(err: Any, raw: Any) -> str:
+    loc = tuple(err.get("loc", ()))
+    # Pydantic names the tried union member (e.g. `list[str]`) in the location: drop those parts.
+    clean = tuple(p for p in loc if isinstance(p, int) or re.match(r"^[A-Za-z_][\w]*$", str(p)))
+    where = _loc(clean)
+    kind = err.get("type", "")
+    value = err.get("input")
+    shown = "" if kind == "missing" else f"{_short(value)} "
+    if kind == "value_error":
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        return f"{where}: {message}"
+    vi, en = _EXPECTED.get(kind, ("giá trị không hợp lệ", str(err.get("msg", "invalid value"))))
+    extra = ""
+    ctx = err.get("ctx") or {}
+    if kind in ("greater_than_equal", "less_than_equal"):
+        limit = ctx.get("ge", ctx.get("le"))
+        extra = f" ({'≥' if kind == 'greater_than_equal' else '≤'} {limit})"
+    if kind == "literal_error":
+        extra = f" ({ctx.get('expected', '')})"
+    return f"{where}: {shown}{vi}{extra} / {en}{extra}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def mask(value: str) -> str:
+    """Hide a secret but keep enough to recognise it."""
+    if len(value) <= 6:
+        return "***"
+    return value[:2] + "***" + value[-2:]
+
+
+def masked_dump(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) -> str:
+    """The resolved config as YAML, secrets masked, with the environment it runs with."""
+    env = os.environ if environ is None else environ
+    data = loaded.config.model_dump(mode="json")
+    for path in loaded.secret_paths:
+        _mask_path(data, path)
+    from sqlalchemy.engine import make_url
+
+    from storage.db import database_url
+
+    runtime = {
+        "config": loaded.path,
+        "database": make_url(database_url(env)).render_as_string(hide_password=True),
+        "telegram_bot_token": mask(env["TELEGRAM_BOT_TOKEN"])
+        if env.get("TELEGRAM_BOT_TOKEN")
+        else "chưa đặt: cảnh báo in ra màn hình và tệp / not set: alerts go to the console",
+        "telegram_api_base_url": env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+    }
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    head = yaml.safe_dump({"runtime": runtime}, allow_unicode=True, sort_keys=False, width=100)
+    return head + body
+
+
+def _mask_path(data: Any, path: str) -> None:
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    node = data
+    for part in parts[:-1]:
+        node = node[int(part[1:-1])] if part.startswith("[") else node.get(part)
+        if node is None:
+            return
+    last = parts[-1]
+    key: Any = int(last[1:-1]) if last.startswith("[") else last
+    try:
+        value = node[key]
+    except (KeyError, IndexError, TypeError):
+        return
+    if isinstance(value, str):
+        node[key] = mask(value)
+    elif value is not None:
+        node[key] = "***"

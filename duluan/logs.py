@@ -1,0 +1,36 @@
+"""Logging set-up for the commands and the crawl process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+NOISY = ("scrapy", "twisted", "trafilatura", "htmldate", "urllib3", "filelock", "asyncio", "py")
+
+
+class _QuietLibraries(logging.Filter):
+    """Third-party libraries speak at WARNING and above only, whatever levels they set
+    themselves (Scrapy resets its loggers to DEBUG when a crawler starts)."""
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= self.threshold:
+            return True
+        return record.name.split(".")[0] not in NOISY
+
+
+def setup_logging(level: str = "WARNING") -> None:
+    """One stderr handler; libraries stay at WARNING unless DEBUG is asked for."""
+    numeric = getattr(logging, level.upper(), logging.WARNING)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(numeric)
+    handler.addFilter(_QuietLibraries(numeric if numeric <= logging.DEBUG else logging.WARNING))
+    root.addHandler(handler)
+    root.setLevel(numeric)

@@ -1,0 +1,1 @@
+"""Vietnamese text to administrative-unit mentions (the locality tagger; see the tagger issue)."""

@@ -1,0 +1,115 @@
+"""Database URL resolution and engine creation for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/duluan.sqlite3"
+ENV_VAR = "DULUAN_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 10
+
+
+class StorageError(Exception):
+    """A storage failure explained in Vietnamese for the user."""
+
+
+def database_url(environ: Mapping[str, str] = os.environ) -> str:
+    """The database URL from `DULUAN_DATABASE_URL`, else the default SQLite file under ./data/."""
+    raw = (environ.get(ENV_VAR) or "").strip() or DEFAULT_DATABASE_URL
+    return normalize_url(raw)
+
+
+def normalize_url(raw: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver; leave everything else alone."""
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password replaced by ***, safe for messages and logs."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return "<URL không hợp lệ>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, busy timeout and explicit BEGINs."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError as exc:
+        raise StorageError(
+            f"Địa chỉ cơ sở dữ liệu không hợp lệ: {url!r}. Hãy sửa biến môi trường {ENV_VAR} "
+            "(ví dụ sqlite:///./data/duluan.sqlite3 hoặc postgresql://user:pass@host/db)."
+        ) from exc
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_dir(parsed)
+    elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    try:
+        engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    except Exception as exc:  # unknown dialect or missing driver
+        raise StorageError(
+            f"Không tạo được kết nối tới cơ sở dữ liệu {mask_url(parsed)}: {exc}. "
+            f"Hãy kiểm tra biến môi trường {ENV_VAR} và các gói trình điều khiển đã cài."
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _ensure_sqlite_dir(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    parent = Path(database).expanduser().parent
+    if not parent.exists():
+        log.info("Tạo thư mục chứa cơ sở dữ liệu %s", parent)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Không tạo được thư mục {parent} cho cơ sở dữ liệu {mask_url(url)}: {exc}. "
+                f"Hãy kiểm tra quyền ghi hoặc đặt {ENV_VAR} tới một vị trí khác."
+            ) from exc
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every connection, and BEGIN emitted by SQLAlchemy rather than by sqlite3.
+
+    The sqlite3 module's legacy transaction handling breaks SAVEPOINT and transactional DDL;
+    write transactions ask for BEGIN IMMEDIATE (execution option `sqlite_immediate`) so a
+    read-then-write never fails on a lock upgrade.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,138 @@
+"""Plain data crossing the storage boundary: the rest of duluan never sees SQLAlchemy models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+SaveStatus = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One extracted article as the crawler hands it over.
+
+    Datetimes are timezone-aware; `simhash` is an unsigned 64-bit fingerprint of the text;
+    `via` is how the URL was found ("feed", "sitemap", "listing", "search") and `extraction`
+    where the text came from ("page" or "feed").
+    """
+
+    source: str
+    url: str
+    canonical_url: str
+    title: str
+    lead: str
+    text: str
+    author: str | None
+    section: str | None
+    language: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    via: str
+    extraction: str
+    content_hash: str
+    simhash: int
+    backfill: bool
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What `Store.save_article` did with a record."""
+
+    article_id: int
+    status: SaveStatus
+    cluster_id: int
+
+
+@dataclass(frozen=True)
+class Validator:
+    """HTTP cache validators of a URL, for conditional GET."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """One failed fetch during a crawl pass; `kind` is e.g. "http", "timeout", "parse"."""
+
+    url: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """One crawl pass of one source; `ok` means the source's entry points answered."""
+
+    source: str
+    started_at: datetime
+    finished_at: datetime
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[FetchError]
+    ok: bool
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A source's health as shown by `duluan sources` and the daemon's health checks."""
+
+    name: str
+    title: str
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    items_last_run: int
+    new_last_run: int
+    articles_total: int
+    last_article_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """A stored article in lists."""
+
+    id: int
+    source: str
+    title: str
+    url: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    backfill: bool
+    cluster_id: int
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    """Everything stored about one article, with the other copies of its cluster."""
+
+    id: int
+    source: str
+    url: str
+    canonical_url: str
+    title: str
+    lead: str
+    text: str
+    author: str | None
+    section: str | None
+    language: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    last_fetched_at: datetime
+    updated_at: datetime
+    tagged_at: datetime | None
+    content_hash: str
+    simhash: int
+    via: str
+    extraction: str
+    backfill: bool
+    cluster_id: int
+    cluster_size: int
+    cluster_others: tuple[int, ...]

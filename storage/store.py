@@ -1,0 +1,496 @@
+"""`Store`: the only door to the database for the rest of duluan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, TypeVar
+
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
+from storage.migrate import upgrade_to_head
+from storage.models import Article, Source, SourceRunRow, UrlValidator
+from storage.records import (
+    ArticleDetail,
+    ArticleRecord,
+    ArticleSummary,
+    SaveOutcome,
+    SourceHealth,
+    SourceRun,
+    Validator,
+)
+from storage.simhash import bands, hamming, to_signed, to_unsigned
+
+log = logging.getLogger(__name__)
+
+CLUSTER_MAX_DISTANCE = 3
+CLUSTER_WINDOW = timedelta(days=7)
+MAX_RUN_ERRORS = 50
+IN_BATCH = 400
+UPSERT_BATCH = 200
+
+T = TypeVar("T")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _require_aware(value: datetime | None, field: str) -> None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(f"Trường {field} phải là datetime có múi giờ, nhận được {value!r}")
+
+
+class Store:
+    """Articles, sources' health and HTTP validators, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Connect to `url` (default: `database_url()`) and create or upgrade the schema."""
+        resolved = url or database_url()
+        engine = make_engine(resolved)
+        try:
+            upgrade_to_head(engine)
+        except (OperationalError, DBAPIError) as exc:
+            engine.dispose()
+            reason = str(exc.orig) if exc.orig is not None else str(exc)
+            raise StorageError(
+                f"Không truy cập được cơ sở dữ liệu {mask_url(engine.url)}: {reason.strip()}. "
+                f"Hãy kiểm tra máy chủ cơ sở dữ liệu đang chạy, quyền truy cập, và biến môi "
+                f"trường {ENV_VAR}."
+            ) from exc
+        except CommandError as exc:
+            engine.dispose()
+            raise StorageError(
+                f"Lược đồ của cơ sở dữ liệu {mask_url(engine.url)} không khớp với phiên bản "
+                f"duluan này ({exc}). Hãy cập nhật duluan hoặc dùng cơ sở dữ liệu khác."
+            ) from exc
+        log.debug("Đã mở cơ sở dữ liệu %s", mask_url(engine.url))
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The database URL with the password masked."""
+        return mask_url(self._engine.url)
+
+    def _writing(self, work: Callable[[Session], T]) -> T:
+        with self._write() as session, session.begin():
+            return work(session)
+
+    def sync_sources(self, sources: Sequence[tuple[str, str]]) -> None:
+        """Insert configured sources and refresh their titles; unlisted ones are kept."""
+
+        def work(session: Session) -> None:
+            wanted = dict(sources)
+            if not wanted:
+                return
+            rows = session.scalars(select(Source).where(Source.name.in_(wanted))).all()
+            by_name = {row.name: row for row in rows}
+            now = _now()
+            for name, title in wanted.items():
+                row = by_name.get(name)
+                if row is None:
+                    session.add(_new_source(name, title, now))
+                elif row.title != title:
+                    row.title = title
+
+        self._writing(work)
+
+    def known_articles(self, urls: Iterable[str]) -> dict[str, datetime]:
+        """For each given URL stored as an article's url or canonical_url: its last fetch time."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, datetime] = {}
+        with self._read() as session:
+            for batch in _chunks(wanted, IN_BATCH):
+                stmt = select(Article.url, Article.canonical_url, Article.last_fetched_at).where(
+                    or_(Article.url.in_(batch), Article.canonical_url.in_(batch))
+                )
+                keys = set(batch)
+                for url, canonical, fetched in session.execute(stmt):
+                    for key in {url, canonical} & keys:
+                        if key not in found or fetched > found[key]:
+                            found[key] = fetched
+        return found
+
+    def save_article(self, rec: ArticleRecord) -> SaveOutcome:
+        """Insert or update one article in one transaction, clustering new syndicated copies."""
+        _require_aware(rec.published_at, "published_at")
+        _require_aware(rec.fetched_at, "fetched_at")
+        signed = to_signed(rec.simhash)
+
+        def work(session: Session) -> SaveOutcome:
+            source_id = _source_id(session, rec.source, _now())
+            existing = self._find_existing(session, rec)
+            if existing is not None:
+                return _update(existing, rec, signed)
+            try:
+                with session.begin_nested():
+                    return _insert(session, source_id, rec, signed)
+            except IntegrityError:
+                log.info("Bài %s vừa được lưu song song; cập nhật thay vì thêm", rec.canonical_url)
+                existing = self._find_existing(session, rec)
+                if existing is None:
+                    raise
+                return _update(existing, rec, signed)
+
+        return self._writing(work)
+
+    def _find_existing(self, session: Session, rec: ArticleRecord) -> Article | None:
+        """The stored row for `rec`: same canonical URL first, else a row sharing either URL."""
+        keys = list(dict.fromkeys((rec.canonical_url, rec.url)))
+        rows = session.scalars(
+            select(Article)
+            .where(or_(Article.canonical_url.in_(keys), Article.url.in_(keys)))
+            .order_by(Article.id)
+        ).all()
+        for row in rows:
+            if row.canonical_url == rec.canonical_url:
+                return row
+        return rows[0] if rows else None
+
+    def get_validators(self, urls: Iterable[str]) -> dict[str, Validator]:
+        """Stored ETag / Last-Modified of the given URLs (absent URLs are left out)."""
+        wanted = list(dict.fromkeys(urls))
+        out: dict[str, Validator] = {}
+        with self._read() as session:
+            for batch in _chunks(wanted, IN_BATCH):
+                for row in session.scalars(select(UrlValidator).where(UrlValidator.url.in_(batch))):
+                    out[row.url] = Validator(row.url, row.etag, row.last_modified)
+        return out
+
+    def save_validators(self, vals: Iterable[Validator]) -> None:
+        """Insert or replace validators; the last one given for a URL wins."""
+        latest = {v.url: v for v in vals}
+        if not latest:
+            return
+        now = _now()
+        rows: list[dict[str, Any]] = [
+            {"url": v.url, "etag": v.etag, "last_modified": v.last_modified, "updated_at": now}
+            for v in latest.values()
+        ]
+        dialect = self._engine.dialect.name
+
+        def work(session: Session) -> None:
+            for batch in _chunks(rows, UPSERT_BATCH):
+                if dialect == "postgresql":
+                    pg = postgresql.insert(UrlValidator).values(list(batch))
+                    session.execute(
+                        pg.on_conflict_do_update(
+                            index_elements=[UrlValidator.url],
+                            set_={
+                                "etag": pg.excluded.etag,
+                                "last_modified": pg.excluded.last_modified,
+                                "updated_at": pg.excluded.updated_at,
+                            },
+                        )
+                    )
+                elif dialect == "sqlite":
+                    lite = sqlite.insert(UrlValidator).values(list(batch))
+                    session.execute(
+                        lite.on_conflict_do_update(
+                            index_elements=[UrlValidator.url],
+                            set_={
+                                "etag": lite.excluded.etag,
+                                "last_modified": lite.excluded.last_modified,
+                                "updated_at": lite.excluded.updated_at,
+                            },
+                        )
+                    )
+                else:
+                    for row in batch:
+                        session.merge(UrlValidator(**row))
+
+        self._writing(work)
+
+    def record_run(self, run: SourceRun) -> None:
+        """Store one crawl pass and update the source's health."""
+        _require_aware(run.started_at, "started_at")
+        _require_aware(run.finished_at, "finished_at")
+
+        def work(session: Session) -> None:
+            source_id = _source_id(session, run.source, _now())
+            session.add(
+                SourceRunRow(
+                    source_id=source_id,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    new=run.new,
+                    updated=run.updated,
+                    unchanged=run.unchanged,
+                    failed=run.failed,
+                    ok=run.ok,
+                    error_count=len(run.errors),
+                    errors=[
+                        {"url": e.url, "kind": e.kind, "message": e.message}
+                        for e in run.errors[:MAX_RUN_ERRORS]
+                    ],
+                )
+            )
+            source = session.get_one(Source, source_id)
+            source.last_run_at = run.finished_at
+            source.items_last_run = run.new + run.updated + run.unchanged
+            source.new_last_run = run.new
+            if run.ok:
+                source.consecutive_failures = 0
+                source.last_success_at = run.finished_at
+            else:
+                source.consecutive_failures += 1
+                source.last_error_at = run.finished_at
+                source.last_error = (
+                    run.errors[0].message if run.errors else "Nguồn không phản hồi (không rõ lỗi)"
+                )
+
+        self._writing(work)
+
+    def health(self) -> list[SourceHealth]:
+        """Every source's health, by name, with its article count and newest article time."""
+        counts = (
+            select(
+                Article.source_id.label("source_id"),
+                func.count(Article.id).label("total"),
+                func.max(Article.first_seen_at).label("last_at"),
+            )
+            .group_by(Article.source_id)
+            .subquery()
+        )
+        stmt = (
+            select(Source, counts.c.total, counts.c.last_at)
+            .outerjoin(counts, counts.c.source_id == Source.id)
+            .order_by(Source.name)
+        )
+        with self._read() as session:
+            out = []
+            for src, total, last_at in session.execute(stmt).all():
+                out.append(
+                    SourceHealth(
+                        name=src.name,
+                        title=src.title,
+                        last_run_at=src.last_run_at,
+                        last_success_at=src.last_success_at,
+                        last_error_at=src.last_error_at,
+                        last_error=src.last_error,
+                        consecutive_failures=src.consecutive_failures,
+                        items_last_run=src.items_last_run,
+                        new_last_run=src.new_last_run,
+                        articles_total=int(total or 0),
+                        last_article_at=last_at,
+                    )
+                )
+        return out
+
+    def list_articles(self, source: str | None = None, limit: int = 20) -> list[ArticleSummary]:
+        """The newest stored articles (by first sighting), optionally of one source."""
+        stmt = (
+            select(Article, Source.name)
+            .join(Source, Source.id == Article.source_id)
+            .order_by(Article.first_seen_at.desc(), Article.id.desc())
+            .limit(limit)
+        )
+        if source is not None:
+            stmt = stmt.where(Source.name == source)
+        with self._read() as session:
+            return [
+                ArticleSummary(
+                    id=a.id,
+                    source=name,
+                    title=a.title,
+                    url=a.url,
+                    published_at=a.published_at,
+                    first_seen_at=a.first_seen_at,
+                    backfill=a.backfill,
+                    cluster_id=a.cluster_id,
+                )
+                for a, name in session.execute(stmt)
+            ]
+
+    def get_article(self, article_id: int) -> ArticleDetail | None:
+        """Everything stored about one article, or None."""
+        with self._read() as session:
+            row = session.execute(
+                select(Article, Source.name)
+                .join(Source, Source.id == Article.source_id)
+                .where(Article.id == article_id)
+            ).first()
+            if row is None:
+                return None
+            a, source_name = row
+            others = tuple(
+                session.scalars(
+                    select(Article.id)
+                    .where(Article.cluster_id == a.cluster_id, Article.id != a.id)
+                    .order_by(Article.id)
+                )
+            )
+        return ArticleDetail(
+            id=a.id,
+            source=source_name,
+            url=a.url,
+            canonical_url=a.canonical_url,
+            title=a.title,
+            lead=a.lead,
+            text=a.text,
+            author=a.author,
+            section=a.section,
+            language=a.language,
+            published_at=a.published_at,
+            first_seen_at=a.first_seen_at,
+            last_fetched_at=a.last_fetched_at,
+            updated_at=a.updated_at,
+            tagged_at=a.tagged_at,
+            content_hash=a.content_hash,
+            simhash=to_unsigned(a.simhash),
+            via=a.via,
+            extraction=a.extraction,
+            backfill=a.backfill,
+            cluster_id=a.cluster_id,
+            cluster_size=len(others) + 1,
+            cluster_others=others,
+        )
+
+
+def _new_source(name: str, title: str, now: datetime) -> Source:
+    return Source(
+        name=name,
+        title=title,
+        created_at=now,
+        consecutive_failures=0,
+        items_last_run=0,
+        new_last_run=0,
+    )
+
+
+def _source_id(session: Session, name: str, now: datetime) -> int:
+    """The id of source `name`, created (titled by its name) when sync_sources never saw it."""
+    found = session.scalar(select(Source.id).where(Source.name == name))
+    if found is not None:
+        return found
+    log.warning("Nguồn %r chưa được khai báo; tạo mới với tiêu đề tạm là tên nguồn", name)
+    try:
+        with session.begin_nested():
+            row = _new_source(name, name, now)
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return session.scalars(select(Source.id).where(Source.name == name)).one()
+
+
+def _update(row: Article, rec: ArticleRecord, signed: int) -> SaveOutcome:
+    row.last_fetched_at = max(row.last_fetched_at, rec.fetched_at)
+    if row.content_hash == rec.content_hash:
+        return SaveOutcome(row.id, "unchanged", row.cluster_id)
+    row.title = rec.title
+    row.lead = rec.lead
+    row.text = rec.text
+    row.author = rec.author
+    row.section = rec.section
+    row.language = rec.language
+    if rec.published_at is not None:
+        row.published_at = rec.published_at
+    row.content_hash = rec.content_hash
+    _set_simhash(row, signed)
+    row.extraction = rec.extraction
+    row.updated_at = rec.fetched_at
+    return SaveOutcome(row.id, "updated", row.cluster_id)
+
+
+def _insert(session: Session, source_id: int, rec: ArticleRecord, signed: int) -> SaveOutcome:
+    cluster = _nearest_cluster(session, rec)
+    row = Article(
+        source_id=source_id,
+        url=rec.url,
+        canonical_url=rec.canonical_url,
+        title=rec.title,
+        lead=rec.lead,
+        text=rec.text,
+        author=rec.author,
+        section=rec.section,
+        language=rec.language,
+        published_at=rec.published_at,
+        first_seen_at=rec.fetched_at,
+        last_fetched_at=rec.fetched_at,
+        updated_at=rec.fetched_at,
+        content_hash=rec.content_hash,
+        cluster_id=cluster or 0,
+        backfill=rec.backfill,
+        via=rec.via,
+        extraction=rec.extraction,
+    )
+    _set_simhash(row, signed)
+    session.add(row)
+    session.flush()
+    if cluster is None:
+        row.cluster_id = row.id
+        session.flush()
+    return SaveOutcome(row.id, "new", row.cluster_id)
+
+
+def _set_simhash(row: Article, signed: int) -> None:
+    row.simhash = signed
+    row.simhash_b0, row.simhash_b1, row.simhash_b2, row.simhash_b3 = bands(signed)
+
+
+def _nearest_cluster(session: Session, rec: ArticleRecord) -> int | None:
+    """Cluster of the closest stored article within Hamming distance 3 and 7 days, if any.
+
+    Two 64-bit hashes at distance <= 3 agree on at least one of four 16-bit bands, so the
+    indexed band columns give every candidate. A zero hash (no text) clusters with nothing.
+    """
+    if rec.simhash == 0:
+        return None
+    b = bands(rec.simhash)
+    when = rec.published_at or rec.fetched_at
+    seen = func.coalesce(Article.published_at, Article.first_seen_at)
+    stmt = select(Article.id, Article.simhash, Article.cluster_id).where(
+        or_(
+            Article.simhash_b0 == b[0],
+            Article.simhash_b1 == b[1],
+            Article.simhash_b2 == b[2],
+            Article.simhash_b3 == b[3],
+        ),
+        seen >= when - CLUSTER_WINDOW,
+        seen <= when + CLUSTER_WINDOW,
+    )
+    best: tuple[int, int, int] | None = None
+    for art_id, stored, cluster_id in session.execute(stmt):
+        distance = hamming(to_unsigned(stored), rec.simhash)
+        if distance > CLUSTER_MAX_DISTANCE:
+            continue
+        key = (distance, art_id, cluster_id)
+        if best is None or key < best:
+            best = key
+    return best[2] if best is not None else None

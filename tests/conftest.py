@@ -1,0 +1,3 @@
+"""Shared pytest fixtures; each area keeps its own in a module imported here."""
+
+from tests.dbfixtures import *  # noqa: F403

@@ -1,0 +1,173 @@
+"""config.yaml: validation messages name the key, the value and what is expected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from duluan.config import ConfigError, load_config, masked_dump, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """
+locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}
+sources:
+  - name: vnexpress
+    title: VnExpress
+    feeds: [https://vnexpress.net/rss/tin-moi-nhat.rss]
+"""
+
+
+def problems(text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "test.yaml", env or {})
+    return caught.value.problems
+
+
+def test_minimal_config_gets_defaults() -> None:
+    config = parse_config(MINIMAL, "test.yaml", {}).config
+    source = config.source("vnexpress")
+    assert source.interval == timedelta(minutes=10)
+    assert source.fetch_pages is True
+    assert config.crawl.backfill_after == timedelta(hours=48)
+    assert config.crawl.agent.startswith("duluan/")
+    assert config.schedule.digest == "thu 14:00"
+
+
+def test_bad_duration_names_path_value_and_expectation() -> None:
+    text = MINIMAL + "    interval: 5 phút\n"
+    (message,) = problems(text)
+    assert message.startswith("sources[0].interval: '5 phút'")
+    assert "10m" in message
+    assert "không phải khoảng thời gian" in message and "is not a duration" in message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = """
+locality: {province: Tỉnh Kon Tum}
+crawl: {timeout: soon, retries: many}
+sources:
+  - name: Bad Name
+    title: X
+    feeds: [ftp://example.org/feed]
+    listings: [{url: https://a.vn/x, article_pattern: '(unclosed'}]
+  - name: empty
+    title: Nothing to crawl
+"""
+    found = problems(text)
+    joined = "\n".join(found)
+    assert "locality.district: thiếu khóa bắt buộc / required key is missing" in joined
+    assert "crawl.timeout: 'soon'" in joined
+    assert "crawl.retries: 'many' phải là số nguyên" in joined
+    assert "sources[0].name: 'Bad Name'" in joined
+    assert "sources[0].feeds[0]: 'ftp://example.org/feed'" in joined
+    assert "sources[0].listings[0].article_pattern: '(unclosed'" in joined
+    assert "sources[1]: cần ít nhất một trong feeds, sitemaps, listings, search" in joined
+    assert len(found) == 7
+
+
+def test_unknown_key_is_named_as_a_typo() -> None:
+    (message,) = problems(MINIMAL + "    feeeds: []\n")
+    assert message.startswith("sources[0].feeeds:")
+    assert "unknown key" in message
+
+
+def test_duplicate_source_names() -> None:
+    text = MINIMAL + "  - {name: vnexpress, title: Again, feeds: [https://x.vn/rss]}\n"
+    (message,) = problems(text)
+    assert "'vnexpress' bị trùng" in message
+
+
+def test_bad_css_selector_and_page_template() -> None:
+    text = (
+        MINIMAL
+        + "    extract: {body: 'div[[['}\n"
+        + "    listings: [{url: https://a.vn/x, article_pattern: x, page_url: https://a.vn/p}]\n"
+    )
+    joined = "\n".join(problems(text))
+    assert "sources[0].extract.body: 'div[[['" in joined
+    assert "không phải bộ chọn CSS" in joined
+    assert "sources[0].listings[0].page_url" in joined and "{page}" in joined
+
+
+def test_yaml_syntax_error_has_line_number() -> None:
+    (message,) = problems("locality: [unclosed\nsources: x\n")
+    assert "YAML" in message and "dòng/line" in message
+
+
+def test_env_reference_resolved_and_masked() -> None:
+    text = MINIMAL + "review: {chat: 'env:REVIEW_CHAT', reviewers: [1]}\n"
+    env = {"REVIEW_CHAT": "-1009876543210", "TELEGRAM_BOT_TOKEN": "123:secret-token-value"}
+    loaded = parse_config(text, "t.yaml", env)
+    assert loaded.config.review.chat == "-1009876543210"
+    dump = masked_dump(loaded, env)
+    assert "-1009876543210" not in dump
+    assert "secret-token-value" not in dump
+    assert "-1***10" in dump
+
+
+def test_missing_env_variable_is_named() -> None:
+    text = MINIMAL + "review: {chat: 'env:REVIEW_CHAT'}\n"
+    (message,) = problems(text, {"TELEGRAM_BOT_TOKEN": "1:x"})
+    assert message.startswith("review.chat: biến môi trường REVIEW_CHAT chưa được đặt")
+
+
+def test_missing_chat_without_telegram_is_a_warning() -> None:
+    text = MINIMAL + "review: {chat: 'env:REVIEW_CHAT'}\n"
+    loaded = parse_config(text, "t.yaml", {})
+    assert loaded.config.review.chat is None
+    assert any("REVIEW_CHAT" in w for w in loaded.warnings)
+
+
+def test_missing_file_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.yaml", {})
+    assert "không tìm thấy tệp cấu hình" in str(caught.value)
+
+
+def test_shipped_config_is_valid() -> None:
+    loaded = load_config(ROOT / "config.yaml", {})
+    names = {s.name for s in loaded.config.sources}
+    assert {"baokontum", "baoquangngai", "kontumtv", "googlenews"} <= names
+    national = {
+        "vnexpress", "tuoitre", "thanhnien", "dantri", "vietnamnet", "laodong", "nld",
+        "tienphong", "nhandan", "vov", "vietnamplus", "baotintuc", "baodantoc", "cand", "plo",
+    }  # fmt: skip
+    assert national <= names
+    assert loaded.config.locality.district == "Huyện Đăk Hà"
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "duluan", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(MINIMAL, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL + "    interval: 5 phút\n", encoding="utf-8")
+    base = {"PATH": "/usr/bin:/bin", "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    ok = run_cli("config", "check", env={**base, "DULUAN_CONFIG": str(good)})
+    assert ok.returncode == 0, ok.stderr
+    assert "name: vnexpress" in ok.stdout and "Cấu hình hợp lệ" in ok.stdout
+    wrong = run_cli("config", "check", env={**base, "DULUAN_CONFIG": str(bad)})
+    assert wrong.returncode == 2
+    assert "sources[0].interval: '5 phút'" in wrong.stderr
+    unknown_place = tmp_path / "place.yaml"
+    unknown_place.write_text(MINIMAL.replace("Huyện Đăk Hà", "Huyện Không Có"), encoding="utf-8")
+    nowhere = run_cli("config", "check", env={**base, "DULUAN_CONFIG": str(unknown_place)})
+    assert nowhere.returncode == 2
+    assert "Huyện Không Có" in nowhere.stderr
+    usage = run_cli("crawl", "--bogus", env={**base, "DULUAN_CONFIG": str(good)})
+    assert usage.returncode == 2
