@@ -131,8 +131,9 @@ _bomb: bytes | None = None
 def gzip_bomb() -> bytes:
     """A single-member gzip body of about 1 MB that inflates to a little over 1 GiB of HTML.
 
-    Built once: each MiB of zeros is compressed after a full flush, so its deflate block is
-    identical and can be repeated instead of compressed a thousand times.
+    Built once per process, in the background when the first server starts. Each MiB of zeros
+    is compressed after a full flush, so its deflate block is identical and is repeated instead
+    of compressed a thousand times.
     """
     global _bomb
     with _bomb_lock:
@@ -640,6 +641,8 @@ class LocalSite:
             daemon=True,
         )
         self._thread.start()
+        if _bomb is None:
+            threading.Thread(target=gzip_bomb, name="gzip-bomb", daemon=True).start()
         logger.debug("máy chủ thử nghiệm chạy tại %s, thư mục %s", self.base, self.root)
 
     def stop(self) -> None:
