@@ -59,8 +59,9 @@ def _iso(text: str, tz: ZoneInfo) -> datetime | None:
 
 
 def _rfc822(text: str) -> datetime | None:
-    if not re.match(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}", text):
+    if not re.match(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s", text):
         return None
+    text = re.sub(r"([+-]\d{2})$", r"\g<1>00", text.strip())
     try:
         value = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

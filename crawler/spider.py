@@ -98,6 +98,7 @@ class OutletSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.on_error,
+            dont_filter=True,
             meta={
                 "source": source.name,
                 "entry": True,
@@ -347,6 +348,19 @@ class OutletSpider(scrapy.Spider):
         parent = meta.get("parent")
         self.dirty.add(parent or url)
 
+    def closed(self, reason: str) -> None:
+        """Entry points that never got an answer (filtered, dropped) count as failures."""
+        for name, tally in self.tally.sources.items():
+            missing = tally.entries - tally.entries_ok - tally.entries_failed
+            for _ in range(missing):
+                self.tally.error(
+                    name,
+                    FetchError(
+                        name, "unanswered", "điểm vào không có trả lời / entry point unanswered"
+                    ),
+                )
+                self.tally.entry_failed(name)
+
     def _source(self, response: Response) -> Source:
         return self.sources[response.meta["source"]]
 
@@ -357,39 +371,38 @@ class OutletSpider(scrapy.Spider):
 
 def describe_failure(failure: Failure) -> tuple[str, str]:
     """A short kind and a Vietnamese/English message for a failed request."""
-    from scrapy.exceptions import IgnoreRequest
+    from scrapy import exceptions as scrapy_errors
     from scrapy.spidermiddlewares.httperror import HttpError
-    from twisted.internet.error import (
-        ConnectionLost,
-        ConnectionRefusedError,
-        DNSLookupError,
-        TCPTimedOutError,
-        TimeoutError,
-    )
-    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+    from twisted.internet import error as twisted_errors
 
     exc = failure.value
+    text = str(exc)
+    lowered = text.lower()
     if isinstance(exc, HttpError):
-        status = exc.response.status
-        return "http", f"HTTP {status}"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "http", f"HTTP {exc.response.status}"
+    if "max size" in lowered or "maxsize" in lowered or "larger than" in lowered:
+        return "too-large", "trang quá lớn, đã bỏ / page too large, dropped"
+    if isinstance(exc, scrapy_errors.DownloadTimeoutError | twisted_errors.TimeoutError):
         return "timeout", "hết thời gian chờ / timed out"
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, scrapy_errors.CannotResolveHostError | twisted_errors.DNSLookupError):
         return "dns", "không tìm thấy tên miền / DNS lookup failed"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection", "máy chủ từ chối kết nối / connection refused"
-    if isinstance(exc, ResponseNeverReceived | ResponseFailed | ConnectionLost):
-        return "connection", "mất kết nối trước khi nhận đủ trả lời / connection lost"
-    if isinstance(exc, IgnoreRequest):
-        text = str(exc)
-        if "robots.txt" in text:
+    if isinstance(
+        exc,
+        scrapy_errors.DownloadConnectionRefusedError
+        | scrapy_errors.DownloadFailedError
+        | scrapy_errors.ResponseDataLossError
+        | scrapy_errors.DownloadCancelledError
+        | twisted_errors.ConnectError
+        | twisted_errors.ConnectionLost,
+    ):
+        return "connection", f"lỗi kết nối / connection failed: {text}"
+    if isinstance(exc, scrapy_errors.IgnoreRequest):
+        if "robots.txt" in lowered:
             return "robots", "robots.txt không cho phép / forbidden by robots.txt"
-        if "max size" in text or "maxsize" in text or "exceeding" in text:
-            return "too-large", "trang quá lớn, đã bỏ / page too large, dropped"
-        if "redirect" in text.lower():
-            return "redirect", "chuyển hướng vòng lặp / too many redirects"
+        if "redirect" in lowered:
+            return "redirect", "chuyển hướng quá nhiều lần / too many redirects"
         return "ignored", text or type(exc).__name__
-    return "error", f"{type(exc).__name__}: {exc}"
+    return "error", f"{type(exc).__name__}: {text}"
 
 
 def _entry_urls(source: Source) -> list[str]:

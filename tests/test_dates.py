@@ -25,6 +25,8 @@ ICT = timezone(timedelta(hours=7))
         ("10:19, 02/06/2020", datetime(2020, 6, 2, 10, 19, tzinfo=ICT)),
         ("Tue, 15 Sep 2026 15:56:28 +0700", datetime(2026, 9, 15, 15, 56, 28, tzinfo=ICT)),
         ("Tue, 15 Sep 2026 08:56:28 GMT", datetime(2026, 9, 15, 15, 56, 28, tzinfo=ICT)),
+        ("Wed, 02 Sep 2026 05:59:00 +07", datetime(2026, 9, 2, 5, 59, tzinfo=ICT)),
+        ("Wed, 02 Sep 26 05:59:00 +0700", datetime(2026, 9, 2, 5, 59, tzinfo=ICT)),
         ("10/5/2026 3:42:00 PM", datetime(2026, 10, 5, 15, 42, tzinfo=ICT)),
         ("11/25/2026 12:05:00 AM", datetime(2026, 11, 25, 0, 5, tzinfo=ICT)),
         ("2026-07-30T15:11:00.000 +07:00", datetime(2026, 7, 30, 15, 11, tzinfo=ICT)),

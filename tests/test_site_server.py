@@ -466,10 +466,12 @@ def test_keep_alive_serves_several_requests_on_one_connection(site: LocalSite) -
         connection.request("GET", "/news/list.html?page=2")
         response = connection.getresponse()
         body = response.read()
+        second_socket = connection.sock
     finally:
         connection.close()
 
-    assert first_socket is not None
+    assert first_socket is not None and second_socket is first_socket
+    assert response.getheader("Connection") is None
     assert response.status == 200 and body == b"<html><body>trang 2</body></html>"
     assert site.requests[-1].path == "/news/list.html?page=2"
 

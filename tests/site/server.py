@@ -17,8 +17,10 @@ import io
 import logging
 import mimetypes
 import secrets
+import signal
 import socket
 import struct
+import sys
 import threading
 import time
 import unicodedata
@@ -322,7 +324,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("lỗi khi xử lý yêu cầu từ %s", client_address, exc_info=True)
+        error = sys.exc_info()[1]
+        level = (
+            logging.DEBUG if isinstance(error, ConnectionError | TimeoutError) else logging.WARNING
+        )
+        logger.log(level, "lỗi khi xử lý yêu cầu từ %s", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -351,6 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - %s", self.address_string(), format % args)
@@ -426,8 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
         found = site._find_file(decoded, query)
         if isinstance(found, str):
             self._redirect(found + ("?" + query if query else ""), status=301)
-        elif found is not None:
-            self._serve_content(site._file_content(found, path))
+        elif found is not None and (content := site._file_content(found, path)) is not None:
+            self._serve_content(content)
         else:
             self._respond(404, _NOT_FOUND, _HTML)
 
@@ -786,12 +795,17 @@ class LocalSite:
             return None
         return None
 
-    def _file_content(self, file: Path, url_path: str) -> _Content:
+    def _file_content(self, file: Path, url_path: str) -> _Content | None:
+        """The file as served, or None when it vanished meanwhile."""
         kind = content_type_for(url_path)
-        body = file.read_bytes()
+        try:
+            body = file.read_bytes()
+            modified = int(file.stat().st_mtime)
+        except OSError:
+            return None
         if _is_text(kind):
             body = self._substitute(body)
-        return _Content(body, kind, int(file.stat().st_mtime))
+        return _Content(body, kind, modified)
 
     def _gzip(self, body: bytes) -> bytes:
         key = hashlib.blake2b(body, digest_size=16).digest()
@@ -829,6 +843,10 @@ def _cookie_value(header: str, name: str) -> str | None:
     return None
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the server in the foreground until Ctrl+C, for manual checks."""
     parser = argparse.ArgumentParser(
@@ -844,6 +862,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logger.setLevel(logging.DEBUG)
+    signal.signal(signal.SIGTERM, _interrupt)
     site = LocalSite(args.root, slow_seconds=args.slow, host=args.host, port=args.port)
     with site:
         print(f"Đang phục vụ {site.root} tại {site.base}/ (Ctrl+C để dừng)", flush=True)

@@ -1,0 +1,222 @@
+"""The real Scrapy crawl against a small local site: politeness, conditional GET, updates, and
+sources that misbehave failing alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import Store
+from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.site.server import LocalSite
+
+PARAGRAPH = (
+    "Người dân xã Đăk Pxi, huyện Đăk Hà phấn khởi khi cây cầu treo mới được đưa vào sử dụng, "
+    "giúp hơn 300 học sinh đến trường an toàn trong mùa mưa lũ năm nay."
+)
+
+
+def article(title: str, published: str, extra: str = "") -> str:
+    body = "".join(f"<p class='Normal'>{i}. {PARAGRAPH}</p>" for i in range(6))
+    return f"""<!DOCTYPE html><html lang="vi"><head><title>{title} - Báo Thử</title>
+<script type="application/ld+json">{{"@type":"NewsArticle","headline":"{title}",
+"datePublished":"{published}","author":{{"@type":"Person","name":"Minh Anh"}}}}</script>
+</head><body><nav><a href="/">Trang chủ</a> <a href="/thoi-su">Thời sự</a></nav>
+<h1 class="title-detail">{title}</h1><p class="description">(Báo Thử) - Tóm tắt: {title}.</p>
+<article class="fck_detail">{body}{extra}</article><footer>© Báo Thử 2026</footer></body></html>"""
+
+
+def feed(items: list[tuple[str, str, str]]) -> str:
+    entries = "".join(
+        f"<item><title>{t}</title><link>{{{{BASE}}}}/thu/{slug}</link><pubDate>{d}</pubDate></item>"
+        for slug, t, d in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử'
+        f"</title>{entries}</channel></rss>"
+    )
+
+
+ITEMS = [
+    ("cau-treo-dak-pxi-1001.html", "Cầu treo mới ở Đăk Pxi", "Wed, 25 Nov 2026 08:00:00 +0700"),
+    ("truong-hoc-dak-ha-1002.html", "Trường học mới ở Đăk Hà", "Tue, 24 Nov 2026 16:30:00 +0700"),
+    ("bai-cu-2025-1003.html", "Bài cũ năm 2025", "Wed, 05 Nov 2025 09:00:00 +0700"),
+]
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
+    monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
+    root = tmp_path / "site"
+    (root / "thu" / "rss").mkdir(parents=True)
+    (root / "thu" / "rss" / "home.rss").write_text(feed(ITEMS), encoding="utf-8")
+    dates = ["2026-11-25T08:00:00+07:00", "2026-11-24T16:30:00+07:00", "2025-11-05T09:00:00+07:00"]
+    for (slug, title, _), date in zip(ITEMS, dates, strict=True):
+        (root / "thu" / slug).write_text(article(title, date), encoding="utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /thu/private/\n", encoding="utf-8")
+    with LocalSite(root, slow_seconds=3.0) as running:
+        yield running
+
+
+GOOD = """
+  - name: thu
+    title: Báo Thử
+    feeds: ['{{BASE}}/thu/rss/home.rss']
+    article_pattern: '-\\d+\\.html$'
+"""
+
+
+def test_crawl_stores_articles_with_fields_and_backfill(
+    site: LocalSite, tmp_path: Path, db_url: str
+) -> None:
+    config = write_config(tmp_path, site.base, GOOD)
+    summary = by_source(crawl(config, db_url))["thu"]
+    assert (summary.new, summary.failed, summary.ok) == (3, 0, True)
+    articles = {a.title: a for a in stored(db_url)}
+    assert set(articles) == {t for _, t, _ in ITEMS}
+    fresh = articles["Cầu treo mới ở Đăk Pxi"]
+    assert fresh.lead == "Tóm tắt: Cầu treo mới ở Đăk Pxi."
+    assert fresh.text.startswith("0. Người dân xã Đăk Pxi")
+    assert "Trang chủ" not in fresh.text and "© Báo Thử" not in fresh.text
+    assert fresh.author == "Minh Anh"
+    assert fresh.published_at is not None and fresh.published_at.isoformat().startswith(
+        "2026-11-25T01:00:00"
+    )
+    assert fresh.backfill is False
+    assert articles["Bài cũ năm 2025"].backfill is True
+    agents = {h.headers.get("User-Agent", "") for h in site.requests}
+    assert all(a.startswith("duluan/") and "test@example.invalid" in a for a in agents)
+    assert site.requests[0].path == "/robots.txt"
+
+
+def test_second_poll_is_conditional_and_cheap(site: LocalSite, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    config = write_config(tmp_path, site.base, GOOD)
+    crawl(config, db_url)
+    first_bytes = site.bytes_sent
+    site.reset_log()
+    again = by_source(crawl(config, db_url))["thu"]
+    assert (again.new, again.updated, again.failed, again.ok) == (0, 0, 0, True)
+    feed_hits = [h for h in site.requests if h.path.endswith("home.rss")]
+    assert [h.status for h in feed_hits] == [304]
+    assert not [h for h in site.requests if h.path.endswith(".html")]
+    assert site.bytes_sent < 0.2 * first_bytes
+
+    new_item = ("le-hoi-ngok-reo-1004.html", "Lễ hội ở Ngọk Réo", "Thu, 26 Nov 2026 07:00:00 +0700")
+    site.override("/thu/rss/home.rss", feed([new_item, *ITEMS]))
+    (site.root / "thu" / new_item[0]).write_text(
+        article(new_item[1], "2026-11-26T07:00:00+07:00"), encoding="utf-8"
+    )
+    site.reset_log()
+    third = by_source(crawl(config, db_url))["thu"]
+    assert (third.new, third.unchanged) == (1, 3)
+    fetched = [h.path for h in site.requests if h.path.endswith(".html")]
+    assert fetched == ["/thu/le-hoi-ngok-reo-1004.html"]
+    assert len(stored(db_url)) == 4
+
+
+def test_updated_article_is_an_update_not_a_duplicate(
+    site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    config = write_config(tmp_path, site.base, GOOD)
+    crawl(config, db_url)
+    slug, title, _ = ITEMS[0]
+    site.override(
+        f"/thu/{slug}",
+        article(title, "2026-11-25T08:00:00+07:00", "<p>Cập nhật: đã thông xe hoàn toàn.</p>"),
+    )
+    rss = feed(ITEMS).replace(
+        "</pubDate></item>",
+        "</pubDate><atom:updated>2026-11-26T11:00:00+07:00</atom:updated></item>",
+        1,
+    )
+    atom = 'xmlns:atom="http://www.w3.org/2005/Atom"'
+    site.override(
+        "/thu/rss/home.rss", rss.replace('<rss version="2.0">', f'<rss version="2.0" {atom}>')
+    )
+    monkeypatch.setenv("DULUAN_NOW", "2026-11-26T12:00:00+07:00")
+    summary = by_source(crawl(config, db_url))["thu"]
+    articles = stored(db_url)
+    assert len(articles) == 3
+    assert (summary.updated, summary.new, summary.unchanged) == (1, 0, 2)
+    changed = next(a for a in articles if a.title == title)
+    assert changed.text.endswith("Cập nhật: đã thông xe hoàn toàn.")
+    assert changed.first_seen_at.isoformat().startswith("2026-11-26T03:00:00")
+
+
+def test_robots_txt_is_obeyed(site: LocalSite, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    private = ("private/mat-1009.html", "Bài bị chặn", "Wed, 25 Nov 2026 08:00:00 +0700")
+    site.override("/thu/rss/home.rss", feed([private, *ITEMS]))
+    config = write_config(tmp_path, site.base, GOOD)
+    summary = by_source(crawl(config, db_url))["thu"]
+    assert summary.new == 3
+    assert "/thu/private/mat-1009.html" not in {h.path for h in site.requests}
+    assert any(e.kind == "robots" for e in summary.errors)
+
+
+BAD = """
+  - name: down
+    title: Máy chủ tắt
+    feeds: ['http://127.0.0.1:9/rss/home.rss']
+  - name: err500
+    title: Lỗi 500
+    feeds: ['{{BASE}}/bad/500']
+  - name: forbidden
+    title: Bị chặn 403
+    sitemaps: ['{{BASE}}/bad/403']
+  - name: slow
+    title: Chậm
+    feeds: ['{{BASE}}/bad/slow.rss']
+  - name: loop
+    title: Chuyển hướng vòng
+    listings: [{url: '{{BASE}}/bad/redirect-loop', article_pattern: 'x'}]
+  - name: notxml
+    title: Không phải XML
+    feeds: ['{{BASE}}/bad/not-xml.rss']
+  - name: junk
+    title: Trang hỏng
+    feeds: ['{{BASE}}/junk/rss/home.rss']
+"""
+
+JUNK = ["/bad/huge.html", "/bad/gzip-bomb.html", "/bad/no-article.html", "/bad/reset"]
+
+
+def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    junk_feed = "".join(
+        f"<item><title>Junk {i}</title><link>{{{{BASE}}}}{path}</link>"
+        "<pubDate>Wed, 25 Nov 2026 08:00:00 +0700</pubDate></item>"
+        for i, path in enumerate([*JUNK, "/bad/broken-encoding.html"])
+    )
+    site.override(
+        "/junk/rss/home.rss",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>J</title>{junk_feed}'
+        "</channel></rss>",
+    )
+    config = write_config(tmp_path, site.base, GOOD + BAD)
+    summary = by_source(crawl(config, db_url))
+    assert summary["thu"].new == 3 and summary["thu"].ok
+    kinds = {name: {e.kind for e in s.errors} for name, s in summary.items()}
+    assert kinds["down"] == {"connection"}
+    assert kinds["err500"] == {"http"} and "HTTP 500" in summary["err500"].errors[0].message
+    assert kinds["forbidden"] == {"http"}
+    assert kinds["slow"] == {"timeout"}
+    assert kinds["loop"] == {"redirect"}
+    assert kinds["notxml"] == {"feed"}
+    for name in ("down", "err500", "forbidden", "slow", "loop", "notxml"):
+        assert not summary[name].ok and summary[name].failed >= 1, name
+    junk = summary["junk"]
+    assert junk.ok
+    assert {"too-large", "no-article", "connection", "encoding"} <= kinds["junk"]
+    assert junk.failed == 4
+    stored_junk = stored(db_url, "junk")
+    assert [a.url.rsplit("/", 1)[-1] for a in stored_junk] == ["broken-encoding.html"]
+    with Store.open(db_url) as store:
+        health = {h.name: h for h in store.health()}
+    assert health["thu"].consecutive_failures == 0 and health["thu"].articles_total == 3
+    assert health["err500"].consecutive_failures == 1
+    assert health["err500"].last_error == "HTTP 500"
