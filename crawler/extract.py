@@ -14,12 +14,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
 from htmldate import find_date
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPathError
 
 from crawler.dates import VIETNAM, parse_date
@@ -115,15 +118,6 @@ def extract_article(
             element.drop_tree()
     meta = _metadata(doc)
     article_ld = _json_ld_article(doc)
-
-    body_element = _first(doc, rules.body) if rules.body else None
-    if body_element is not None:
-        text = _element_text(body_element)
-        document = None
-    else:
-        document = _trafilatura(doc, url)
-        text = clean(document.text if document else "")
-
     lead = _pick(
         _text_of(doc, rules.lead),
         *(_text_of(doc, s) for s in LEAD_SELECTORS),
@@ -133,48 +127,63 @@ def extract_article(
         hints.lead,
     )
     lead = _strip_lead_prefix(lead, rules.lead_prefix)
+    title = _pick(_text_of(doc, rules.title), _ld_str(article_ld, "headline"), _text_of(doc, "h1"))
+    author = _pick(_text_of(doc, rules.author), _ld_author(article_ld))
+    section = _pick(
+        _text_of(doc, rules.section), _ld_section(article_ld), meta.get("article:section")
+    )
+    published = _published(doc, rules, article_ld, meta)
+    canonical = _canonical(doc, url, meta)
+    language = _language(doc, meta)
+    breadcrumb = _breadcrumb(doc)
+
+    body_element = _first(doc, rules.body) if rules.body else None
+    document = None
+    if body_element is not None:
+        text = _element_text(body_element)
+    else:
+        document = _trafilatura(doc, url)  # prunes `doc` in place: read everything else first
+        text = clean(document.text if document else "")
     text = _drop_lead(text, lead)
     if len(text) < MIN_BODY_CHARS:
         log.debug("%s: no article body (%d chars)", url, len(text))
         return None
-
-    title = _pick(
-        _text_of(doc, rules.title),
-        _ld_str(article_ld, "headline"),
-        _text_of(doc, "h1"),
-        document.title if document else None,
-        meta.get("og:title"),
-        hints.title,
-    )
+    title = _pick(title, getattr(document, "title", None), meta.get("og:title"), hints.title)
     if not title:
         return None
+    if published is None:
+        published = hints.published_at or _htmldate(html)
+    meta_author = meta.get("article:author") or meta.get("author") or ""
     return Extracted(
         title=title,
         lead=lead,
         text=text,
-        author=_author(doc, rules, article_ld, meta, document, hints),
-        published_at=_published(doc, rules, article_ld, meta, hints, html),
-        section=_pick(
-            _text_of(doc, rules.section),
-            _ld_section(article_ld),
-            meta.get("article:section"),
-            hints.section,
-            _breadcrumb(doc),
+        author=_pick(
+            author,
+            "" if meta_author.startswith("http") else meta_author,
+            getattr(document, "author", None),
+            hints.author,
         )
         or None,
-        canonical_url=_canonical(doc, url, meta),
-        language=_language(doc, meta, text),
+        published_at=published,
+        section=_pick(section, hints.section, breadcrumb) or None,
+        canonical_url=canonical,
+        language=language or ("vi" if len(_VIETNAMESE.findall(text[:2000])) > 20 else None),
     )
 
 
-def _css(doc: Any, selector: str | None) -> list[Any]:
-    if not selector:
-        return []
+@lru_cache(maxsize=512)
+def _compiled(selector: str) -> CSSSelector | None:
     try:
-        return list(doc.cssselect(selector))
-    except (XPathError, ValueError):
+        return CSSSelector(selector, translator="html")
+    except (SelectorError, XPathError, ValueError):
         log.warning("invalid CSS selector %r", selector)
-        return []
+        return None
+
+
+def _css(doc: Any, selector: str | None) -> list[Any]:
+    compiled = _compiled(selector) if selector else None
+    return list(compiled(doc)) if compiled is not None else []
 
 
 def _first(doc: Any, selector: str | None) -> Any:
@@ -272,7 +281,7 @@ def _unescape_js(value: str) -> str:
 def _trafilatura(doc: Any, url: str) -> Any:
     try:
         return trafilatura.bare_extraction(
-            lxml.html.tostring(doc, encoding="unicode"),
+            doc,
             url=url,
             with_metadata=True,
             include_comments=False,
@@ -340,34 +349,8 @@ def _ld_author(item: dict[str, Any]) -> str | None:
     return ", ".join(n for n in names if n.strip()) or None
 
 
-def _author(
-    doc: Any,
-    rules: Extract,
-    article_ld: dict[str, Any],
-    meta: dict[str, str],
-    document: Any,
-    hints: Hints,
-) -> str | None:
-    meta_author = meta.get("article:author") or meta.get("author")
-    if meta_author and meta_author.startswith("http"):
-        meta_author = None
-    value = _pick(
-        _text_of(doc, rules.author),
-        _ld_author(article_ld),
-        meta_author,
-        getattr(document, "author", None),
-        hints.author,
-    )
-    return value or None
-
-
 def _published(
-    doc: Any,
-    rules: Extract,
-    article_ld: dict[str, Any],
-    meta: dict[str, str],
-    hints: Hints,
-    html: str,
+    doc: Any, rules: Extract, article_ld: dict[str, Any], meta: dict[str, str]
 ) -> datetime | None:
     for candidate in (
         _date_of(doc, rules.date),
@@ -376,16 +359,15 @@ def _published(
         meta.get("datepublished"),
         meta.get("pubdate"),
         meta.get("og:article:published_time"),
+        *(_date_of(doc, selector) for selector in DATE_SELECTORS),
     ):
         value = parse_date(candidate)
         if value:
             return value
-    for selector in DATE_SELECTORS:
-        value = parse_date(_date_of(doc, selector))
-        if value:
-            return value
-    if hints.published_at:
-        return hints.published_at
+    return None
+
+
+def _htmldate(html: str) -> datetime | None:
     try:
         found = find_date(html, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception:  # htmldate raises assorted errors on odd markup
@@ -417,8 +399,6 @@ def _canonical(doc: Any, url: str, meta: dict[str, str]) -> str:
     return urljoin(url, og.strip()) if og and og.strip() else url
 
 
-def _language(doc: Any, meta: dict[str, str], text: str) -> str | None:
+def _language(doc: Any, meta: dict[str, str]) -> str | None:
     lang = doc.get("lang") or meta.get("content-language") or meta.get("og:locale")
-    if lang:
-        return lang.split("-")[0].split("_")[0].lower()
-    return "vi" if len(_VIETNAMESE.findall(text[:2000])) > 20 else None
+    return lang.split("-")[0].split("_")[0].lower() if lang else None
