@@ -79,12 +79,16 @@ def main() -> None:
     stored = first.sources[0]
     pipeline_rate = stored.new / first.seconds
     alone_rate = len(paths) / alone
-    print(f"pipeline (fetch+extract+store): {stored.new} new, {stored.failed} failed, "
-          f"{first.seconds:.1f}s, {pipeline_rate:.1f} articles/s")
+    print(
+        f"pipeline (fetch+extract+store): {stored.new} new, {stored.failed} failed, "
+        f"{first.seconds:.1f}s, {pipeline_rate:.1f} articles/s"
+    )
     print(f"trafilatura alone (same pages):  {alone:.1f}s, {alone_rate:.1f} articles/s")
     print(f"ratio pipeline / trafilatura alone: {pipeline_rate / alone_rate:.2f} (aim >= 0.75)")
-    print(f"first poll {full_bytes:,} bytes; idle second poll {idle_bytes:,} bytes "
-          f"({second.sources[0].new} new) = {idle_bytes / full_bytes:.2%} (aim < 5%)")
+    print(
+        f"first poll {full_bytes:,} bytes; idle second poll {idle_bytes:,} bytes "
+        f"({second.sources[0].new} new) = {idle_bytes / full_bytes:.2%} (aim < 5%)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import lxml.html
 import trafilatura
-from htmldate import find_date
 from cssselect import SelectorError
+from htmldate import find_date
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPathError
 
@@ -30,36 +30,70 @@ from duluan.config import Extract
 
 log = logging.getLogger(__name__)
 
-# Sapo (lead) classes of the Vietnamese CMS families; generic, not per outlet.
-LEAD_SELECTORS = (
-    "[data-role=sapo]",
-    ".detail-sapo",
-    ".singular-sapo",
-    ".article__sapo",
-    ".content-detail-sapo",
+# Markers of the Vietnamese CMS families, generic rather than per outlet, in order of trust.
+# "role:x" is a data-role attribute, "tag.class" a class on that tag only, else a class token.
+LEAD_MARKERS = (
+    "role:sapo",
+    "detail-sapo",
+    "singular-sapo",
+    "article__sapo",
+    "content-detail-sapo",
     "p.description",
-    ".box-des-detail",
-    ".chappeau",
-    "h2.sapo",
-    "p.sapo",
-    ".sapo",
+    "box-des-detail",
+    "chappeau",
+    "sapo",
 )
-DATE_SELECTORS = (
-    "[data-role=publishdate]",
-    ".detail-time",
-    "time.author-time",
-    ".article__meta time",
-    "span.date",
-    ".bread-crumb-detail__time",
-    ".date-contentL",
-    ".entry-date",
-    ".time",
-    ".date",
+DATE_MARKERS = (
+    "role:publishdate",
+    "detail-time",
+    "author-time",
+    "article__meta",
+    "date-contentL",
+    "bread-crumb-detail__time",
+    "entry-date",
+    "date",
+    "time",
 )
+AUTHOR_MARKERS = (
+    "author-info",
+    "author-name",
+    "article__author",
+    "article-detail-author__info",
+    "box-author",
+    "author-source",
+    "authors",
+    "author",
+    "byline",
+)
+SECTION_MARKERS = (
+    "breadcrumb",
+    "breadcrumbs",
+    "bread-crumb",
+    "bread-crumb-detail",
+    "uk-breadcrumb",
+    "breadcrumb-detail",
+    "cate-detail",
+)
+# Boxes of other stories inside article bodies: related news, "read more", "other news".
+RELATED = re.compile(
+    r"relate|lienquan|lien-quan|tinkhac|tin-khac|readmore|cungchuyenmuc|\bbox-other\b|other-news",
+    re.I,
+)
+# Promotional lines that outlets append to bodies.
+PROMO = re.compile(r"^(?:Mời (?:quý )?(?:độc giả|bạn đọc)|Xem thêm\s*:|Đọc thêm\s*:|>> ?Xem)", re.I)
+MARKERS = frozenset(LEAD_MARKERS + DATE_MARKERS + AUTHOR_MARKERS + SECTION_MARKERS)
 # A leading outlet tag in a lead: "(Dân trí) - ", "(Báo Quảng Ngãi)- ", "VTV.vn - ", "TPO - ".
 OUTLET_TAG = re.compile(
     r"^\s*(?:\([^()]{2,40}\)|[A-ZĐ][\w.]{1,15}(?:\.vn)?|[A-Z]{2,6})\s*[-–—:]\s*(?=\S)"
 )
+# A byline line: "Thành Nguyễn", "CTV Minh Tuấn", "Văn Ngọc/VOV-Tây Nguyên", "Cao Nguyên (TTXVN)".
+_NAME_WORD = r"[A-ZĐÀ-Ỹ][\wÀ-ỹ.'’-]*"
+BYLINE = re.compile(
+    rf"^(?:(?:Bài(?: và|,)? ảnh|Bài|Ảnh|Nhóm PV|PV|CTV|Theo)\s*:?\s*)?"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})"
+    r"(?:\s*\([^)]{1,40}\))?(?:\s*[/-]\s*[\w .-]{1,40})?$"
+)
+OUTLET_WORDS = re.compile(r"\b(?:báo|online|tạp chí|đài|vov|vtv|ttxvn)\b|\.vn\b|\.com\b", re.I)
 INLINE_BODY = (
     re.compile(r"outputData\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.DOTALL),
     re.compile(r"\$\(\s*['\"]#content['\"]\s*\)\.html\(\s*`((?:[^`\\]|\\.)*)`\s*\)", re.DOTALL),
@@ -113,29 +147,42 @@ def extract_article(
     except (ParserError, ValueError):
         return None
     _restore_inline_body(doc, rules)
+    author = _pick(_text_of(doc, rules.author))
     for selector in rules.remove:
         for element in _css(doc, selector):
             element.drop_tree()
+    found = _markers(doc)
     meta = _metadata(doc)
     article_ld = _json_ld_article(doc)
-    lead = _pick(
-        _text_of(doc, rules.lead),
-        *(_text_of(doc, s) for s in LEAD_SELECTORS),
-        _ld_str(article_ld, "description"),
-        meta.get("og:description"),
-        meta.get("description"),
-        hints.lead,
+    lead = _strip_lead_prefix(
+        _pick(
+            _text_of(doc, rules.lead),
+            _marked_text(found, LEAD_MARKERS),
+            _ld_str(article_ld, "description"),
+            meta.get("og:description"),
+            meta.get("description"),
+            hints.lead,
+        ),
+        rules.lead_prefix,
     )
-    lead = _strip_lead_prefix(lead, rules.lead_prefix)
     title = _pick(_text_of(doc, rules.title), _ld_str(article_ld, "headline"), _text_of(doc, "h1"))
-    author = _pick(_text_of(doc, rules.author), _ld_author(article_ld))
-    section = _pick(
-        _text_of(doc, rules.section), _ld_section(article_ld), meta.get("article:section")
+    site_names = {meta.get("og:site_name", ""), urlparse(url).hostname or ""}
+    author = _pick(
+        author,
+        *(_person(a, site_names) for a in (_ld_author(article_ld), _marked_author(found))),
     )
-    published = _published(doc, rules, article_ld, meta)
+    section = _pick(
+        _text_of(doc, rules.section),
+        _ld_section(article_ld),
+        meta.get("article:section"),
+        _breadcrumb(found),
+    )
+    published = _published(doc, rules, article_ld, meta, found)
     canonical = _canonical(doc, url, meta)
     language = _language(doc, meta)
-    breadcrumb = _breadcrumb(doc)
+    for box in [*found.get("related", []), *_headed_link_boxes(doc)]:
+        if box.getparent() is not None:
+            box.drop_tree()
 
     body_element = _first(doc, rules.body) if rules.body else None
     document = None
@@ -144,12 +191,10 @@ def extract_article(
     else:
         document = _trafilatura(doc, url)  # prunes `doc` in place: read everything else first
         text = clean(document.text if document else "")
-    text = _drop_lead(text, lead)
-    if len(text) < MIN_BODY_CHARS:
-        log.debug("%s: no article body (%d chars)", url, len(text))
-        return None
     title = _pick(title, getattr(document, "title", None), meta.get("og:title"), hints.title)
-    if not title:
+    text, byline = _tidy_body(text, title, lead, author)
+    if len(text) < MIN_BODY_CHARS or not title:
+        log.debug("%s: no article body (%d chars)", url, len(text))
         return None
     if published is None:
         published = hints.published_at or _htmldate(html)
@@ -160,16 +205,141 @@ def extract_article(
         text=text,
         author=_pick(
             author,
-            "" if meta_author.startswith("http") else meta_author,
-            getattr(document, "author", None),
+            byline,
+            _person(meta_author, site_names),
+            _person(getattr(document, "author", None), site_names),
             hints.author,
         )
         or None,
         published_at=published,
-        section=_pick(section, hints.section, breadcrumb) or None,
+        section=_pick(section, hints.section) or None,
         canonical_url=canonical,
         language=language or ("vi" if len(_VIETNAMESE.findall(text[:2000])) > 20 else None),
     )
+
+
+def _markers(doc: Any) -> dict[str, list[Any]]:
+    """One walk over the page: the first elements carrying each known CMS marker, and the
+    related-news boxes. (Twenty separate selector scans cost more than the extraction.)"""
+    found: dict[str, list[Any]] = {}
+    for element in doc.iter():
+        if not isinstance(element.tag, str):
+            continue
+        classes = element.get("class")
+        role = element.get("data-role")
+        if role:
+            found.setdefault(f"role:{role}", []).append(element)
+        kind = element.get("type")
+        if kind and kind.startswith("Related"):
+            found.setdefault("related", []).append(element)
+        if not classes:
+            continue
+        for token in classes.split():
+            if token in MARKERS:
+                found.setdefault(token, []).append(element)
+            tagged = f"{element.tag}.{token}"
+            if tagged in MARKERS:
+                found.setdefault(tagged, []).append(element)
+        if RELATED.search(classes) and element.tag not in ("body", "html", "article"):
+            found.setdefault("related", []).append(element)
+    return found
+
+
+_RELATED_HEADINGS = (
+    "Tin liên quan",
+    "Bài liên quan",
+    "Tin cùng chuyên mục",
+    "Các tin, bài khác",
+    "Tin khác",
+    "Đọc thêm",
+    "Xem thêm",
+)
+_HEADED = " or ".join(f"starts-with(normalize-space(text()), '{h}')" for h in _RELATED_HEADINGS)
+_BOXES = frozenset({"table", "div", "ul", "ol", "aside", "section"})
+
+
+def _headed_link_boxes(doc: Any) -> list[Any]:
+    """Unclassed boxes of links to other stories, found by their heading ("Tin liên quan:")."""
+    boxes = []
+    for heading in doc.xpath(f"//body//*[{_HEADED}]"):
+        box = heading.getparent()
+        while box is not None and box.tag not in _BOXES:
+            box = box.getparent()
+        if box is None or box.tag == "body":
+            continue
+        text = len(clean(box.text_content()))
+        linked = sum(len(clean(a.text_content())) for a in box.iter("a"))
+        if text and linked / text > 0.5:
+            boxes.append(box)
+    return boxes
+
+
+def _marked_text(found: dict[str, list[Any]], markers: tuple[str, ...]) -> str:
+    for marker in markers:
+        for element in found.get(marker, []):
+            text = clean(element.text_content())
+            if text:
+                return text
+    return ""
+
+
+def _marked_author(found: dict[str, list[Any]]) -> str:
+    for marker in AUTHOR_MARKERS:
+        for element in found.get(marker, []):
+            named = element.xpath(
+                ".//*[contains(concat(' ', normalize-space(@class), ' '), ' name ')]"
+                " | .//b | .//strong"
+            )
+            text = clean((named[0] if named else element).text_content())
+            if text and len(text) <= 80:
+                return text
+    return ""
+
+
+def _person(value: str | None, site_names: set[str]) -> str:
+    """A person's name from a byline or metadata, or "" when it names the outlet itself."""
+    text = clean(value)
+    if not text:
+        return ""
+    parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
+    sites = [_key(n) for n in site_names if n]
+    people = [p for p in parts if not OUTLET_WORDS.search(p) and not _names_site(p, sites)]
+    if not people:
+        return ""
+    match = BYLINE.match(people[0])
+    return match.group("name") if match else people[0]
+
+
+def _names_site(text: str, sites: list[str]) -> bool:
+    key = _key(text).replace(" ", "")
+    return any(key and key in site.replace(" ", "") for site in sites)
+
+
+def _tidy_body(text: str, title: str, lead: str, author: str) -> tuple[str, str]:
+    """Drop what trafilatura keeps around the body: the headline and the lead at the top (often
+    with the outlet tag), and a byline line at the bottom, which is returned as the byline."""
+    paragraphs = text.split("\n")
+    heads = {_key(title), _key(lead)}
+    while paragraphs:
+        first = _key(_strip_lead_prefix(paragraphs[0], None))
+        if first in heads or (len(first) > 30 and any(h.startswith(first) for h in heads if h)):
+            paragraphs.pop(0)
+            continue
+        break
+    while paragraphs and PROMO.match(paragraphs[-1]):
+        paragraphs.pop()
+    byline = ""
+    if paragraphs:
+        last = paragraphs[-1]
+        match = BYLINE.match(last)
+        if len(last) <= 60 and (match or (author and _key(last) == _key(author))):
+            byline = match.group("name") if match else last
+            paragraphs.pop()
+    return "\n".join(paragraphs), byline
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 @lru_cache(maxsize=512)
@@ -191,18 +361,18 @@ def _first(doc: Any, selector: str | None) -> Any:
     return found[0] if found else None
 
 
+_BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "li", "blockquote", "figcaption", "td"})
+
+
 def _element_text(element: Any) -> str:
-    blocks = element.xpath(
-        ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote]"
-    )
-    if not blocks:
-        return clean(element.text_content())
-    parts = []
-    for block in blocks:
-        if block.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
+    """Text of a chosen body element, one line per leaf block (p, div, li...)."""
+    parts: list[str] = []
+    for block in element.iter(*_BLOCKS):
+        if block is element or any(child.tag in _BLOCKS for child in block.iterdescendants()):
             continue
-        parts.append(block.text_content())
-    return clean("\n".join(parts))
+        if block.tag != "figcaption":
+            parts.append(block.text_content())
+    return clean("\n".join(parts) if parts else element.text_content())
 
 
 def _text_of(doc: Any, selector: str | None) -> str:
@@ -222,17 +392,6 @@ def _strip_lead_prefix(lead: str, pattern: str | None) -> str:
     if pattern:
         lead = re.sub(pattern, "", lead, count=1)
     return OUTLET_TAG.sub("", lead, count=1).strip()
-
-
-def _drop_lead(text: str, lead: str) -> str:
-    """Trafilatura often returns the sapo as the first paragraph: the body starts after it."""
-    if not lead:
-        return text
-    paragraphs = text.split("\n")
-    head = _strip_lead_prefix(paragraphs[0], None) if paragraphs else ""
-    if paragraphs and (head == lead or (len(head) > 30 and lead.startswith(head))):
-        return "\n".join(paragraphs[1:])
-    return text
 
 
 def _restore_inline_body(doc: Any, rules: Extract) -> None:
@@ -350,8 +509,13 @@ def _ld_author(item: dict[str, Any]) -> str | None:
 
 
 def _published(
-    doc: Any, rules: Extract, article_ld: dict[str, Any], meta: dict[str, str]
+    doc: Any,
+    rules: Extract,
+    article_ld: dict[str, Any],
+    meta: dict[str, str],
+    found: dict[str, list[Any]],
 ) -> datetime | None:
+    marked = (_element_date(e) for m in DATE_MARKERS for e in found.get(m, [])[:3])
     for candidate in (
         _date_of(doc, rules.date),
         _ld_str(article_ld, "datePublished"),
@@ -359,7 +523,7 @@ def _published(
         meta.get("datepublished"),
         meta.get("pubdate"),
         meta.get("og:article:published_time"),
-        *(_date_of(doc, selector) for selector in DATE_SELECTORS),
+        *marked,
     ):
         value = parse_date(candidate)
         if value:
@@ -377,17 +541,21 @@ def _htmldate(html: str) -> datetime | None:
 
 def _date_of(doc: Any, selector: str | None) -> str | None:
     element = _first(doc, selector)
-    if element is None:
-        return None
-    return element.get("datetime") or clean(element.text_content()) or None
+    return None if element is None else _element_date(element)
 
 
-def _breadcrumb(doc: Any) -> str | None:
-    for selector in (".breadcrumb a", ".breadcrumbs a", "[itemtype*=BreadcrumbList] a"):
-        for element in _css(doc, selector):
-            text = clean(element.text_content())
-            if text and text.lower() not in ("trang chủ", "home"):
-                return text
+def _element_date(element: Any) -> str | None:
+    inner = element if element.tag == "time" else next(element.iter("time"), element)
+    return inner.get("datetime") or clean(element.text_content()) or None
+
+
+def _breadcrumb(found: dict[str, list[Any]]) -> str | None:
+    for marker in SECTION_MARKERS:
+        for element in found.get(marker, []):
+            for link in element.iter("a"):
+                text = clean(link.text_content())
+                if text and text.lower() not in ("trang chủ", "home", "trang chu"):
+                    return text
     return None
 
 

@@ -73,10 +73,12 @@ def _summary(entry: Any) -> str:
 
 
 def _entry_date(entry: Any, key: str) -> datetime | None:
-    raw = entry.get(key)
+    # dict.get: feedparser's own get() answers "updated" with the published date.
+    raw = dict.get(entry, key)
     value = parse_date(raw) if raw else None
-    if value is None and entry.get(f"{key}_parsed"):
-        year, month, day, hour, minute, second = entry[f"{key}_parsed"][:6]
+    parsed = dict.get(entry, f"{key}_parsed")
+    if value is None and parsed:
+        year, month, day, hour, minute, second = parsed[:6]
         value = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return value
 
@@ -91,4 +93,8 @@ def _html_text(value: str) -> str:
         return clean(value)
     for br in fragment.iter("br"):
         br.tail = "\n" + (br.tail or "")
-    return clean(fragment.text_content())
+    text = clean(fragment.text_content())
+    linked = sum(len(clean(a.text_content())) for a in fragment.iter("a"))
+    if text and linked / len(text) > 0.6:
+        return ""  # a list of links (Google News clusters), not a summary
+    return text
