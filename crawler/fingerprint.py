@@ -1,15 +1,31 @@
-"""Content hash (did this article change?) and SimHash (is it a copy of another outlet's story?)."""
+"""Content hash (did this article change?) and MinHash (is it a copy of another outlet's story?).
+
+MinHash over word 3-shingles estimates the Jaccard similarity of two texts' shingle sets,
+which stays high for syndicated copies with a new headline and a few reworded sentences.
+Each shingle is hashed to 32 bits with BLAKE2b; slot i applies the multiply-add-shift hash
+h_i(x) = ((a_i·x + b_i) mod 2^64) >> 32 (Dietzfelbinger's strongly universal family for
+32-bit keys, exact in uint64 arithmetic) and keeps the minimum. The a_i, b_i come from
+BLAKE2b too, so signatures are identical across processes, machines and numpy versions.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 
+from storage.minhash import lsh_bands, similarity
+
+__all__ = ["NUM_PERM", "SHINGLE", "content_hash", "lsh_bands", "minhash", "similarity", "words"]
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 3
+NUM_PERM = 128
+_SEED_PERSON = b"duluan-minhash"
+_SHINGLE_HASH = hashlib.blake2b(digest_size=4, person=b"duluan-shingle")
 
 
 def content_hash(*parts: str) -> str:
@@ -22,20 +38,47 @@ def content_hash(*parts: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The lowercased words of `text` in NFC, so composed and decomposed Vietnamese agree."""
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
-def simhash(text: str, bits: int = 64) -> int:
-    """A 64-bit SimHash over word 3-shingles: near-identical texts differ in few bits."""
+def shingles(text: str) -> set[str]:
+    """The distinct word 3-shingles of `text`; a text of one or two words is one shingle."""
     tokens = words(text)
-    shingles = [" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1))]
-    digests = b"".join(
-        hashlib.blake2b(s.encode("utf-8"), digest_size=bits // 8).digest() for s in shingles
+    if not tokens:
+        return set()
+    last = max(1, len(tokens) - SHINGLE + 1)
+    return {" ".join(tokens[i : i + SHINGLE]) for i in range(last)}
+
+
+def _hash32(shingle: str) -> bytes:
+    digest = _SHINGLE_HASH.copy()
+    digest.update(shingle.encode("utf-8"))
+    return digest.digest()
+
+
+@lru_cache(maxsize=8)
+def _coefficients(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    seeds = b"".join(
+        hashlib.blake2b(i.to_bytes(4, "little"), digest_size=16, person=_SEED_PERSON).digest()
+        for i in range(num_perm)
     )
-    matrix = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(len(shingles), bits)
-    majority = matrix.sum(axis=0) * 2 > len(shingles)
-    return int("".join("1" if bit else "0" for bit in majority), 2)
+    pairs = np.frombuffer(seeds, dtype="<u8").reshape(num_perm, 2).astype(np.uint64)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
+def minhash(text: str, num_perm: int = NUM_PERM) -> tuple[int, ...]:
+    """The MinHash signature (`num_perm` unsigned 32-bit slots) of the text's word 3-shingles.
+
+    A text without any word gets the empty signature, which `similarity` matches with nothing.
+    """
+    if num_perm < 1:
+        raise ValueError(f"Số hàm băm MinHash phải từ 1 trở lên, nhận được {num_perm}")
+    found = shingles(text)
+    if not found:
+        return ()
+    x = np.frombuffer(b"".join(_hash32(s) for s in found), dtype="<u4").astype(np.uint64)
+    a, b = _coefficients(num_perm)
+    hashed = np.multiply.outer(x, a)
+    hashed += b
+    return tuple(int(v) for v in hashed.min(axis=0) >> np.uint64(32))

@@ -169,6 +169,15 @@ def _child(request: PassRequest, messages: Any) -> None:
         raise
 
 
+def _offline_public_suffixes() -> None:
+    """Scrapy's cookie middleware would download the public suffix list on first use; use the
+    snapshot tldextract ships instead (nothing is downloaded at run time)."""
+    from scrapy.downloadermiddlewares import cookies
+    from tldextract import TLDExtract
+
+    cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+
 def _crawl(request: PassRequest, messages: Any) -> PassSummary:
     from scrapy.crawler import CrawlerProcess
 
@@ -179,6 +188,7 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
     from storage import Store
 
     setup_logging(request.log_level)
+    _offline_public_suffixes()
     config = request.config
     chosen: list[Source] = [config.source(name) for name in request.sources]
     last_sent = [0.0]

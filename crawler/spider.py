@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from crawler.extract import Extracted, Hints, extract_article
 from crawler.feeds import FeedError, parse_feed
-from crawler.fingerprint import content_hash, simhash
+from crawler.fingerprint import content_hash, minhash
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
@@ -316,7 +316,8 @@ class OutletSpider(scrapy.Spider):
             source=source.name,
             fetched_at=now,
             content_hash=content_hash(fields["title"], fields["lead"], fields["text"]),
-            simhash=simhash(" ".join((fields["title"], fields["lead"], fields["text"]))),
+            # Body only: syndicated copies keep the dispatch's text but retitle it.
+            fingerprint=minhash(f"{fields['lead']} {fields['text']}".strip() or fields["title"]),
             backfill=backfill,
             **fields,
         )

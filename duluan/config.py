@@ -22,12 +22,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from duluan.units import parse_duration, parse_size
+from duluan.units import format_duration, parse_duration, parse_size
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ def _http_url(value: Any) -> str:
     return text
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, when_used="json")
+]
 Size = Annotated[int, BeforeValidator(_size)]
 Regex = Annotated[str, BeforeValidator(_regex)]
 Css = Annotated[str, BeforeValidator(_css)]

@@ -12,7 +12,9 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
 )
@@ -118,16 +120,24 @@ class Article(Base):
     last_fetched_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(128))
-    simhash: Mapped[int] = mapped_column(BigInteger)
-    simhash_b0: Mapped[int] = mapped_column(Integer, index=True)
-    simhash_b1: Mapped[int] = mapped_column(Integer, index=True)
-    simhash_b2: Mapped[int] = mapped_column(Integer, index=True)
-    simhash_b3: Mapped[int] = mapped_column(Integer, index=True)
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
     cluster_id: Mapped[int] = mapped_column(Integer, index=True)
     backfill: Mapped[bool] = mapped_column(Boolean)
     via: Mapped[str] = mapped_column(String(16))
     extraction: Mapped[str] = mapped_column(String(16))
     tagged_at: Mapped[datetime | None]
+
+
+class ArticleBand(Base):
+    """One LSH band key of an article's MinHash signature; near copies share at least one."""
+
+    __tablename__ = "article_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class UrlValidator(Base):

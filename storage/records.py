@@ -13,7 +13,8 @@ SaveStatus = Literal["new", "updated", "unchanged"]
 class ArticleRecord:
     """One extracted article as the crawler hands it over.
 
-    Datetimes are timezone-aware; `simhash` is an unsigned 64-bit fingerprint of the text;
+    Datetimes are timezone-aware; `fingerprint` is the MinHash signature of the text
+    (unsigned 32-bit slots, see `crawler.fingerprint.minhash`; empty when there is no text);
     `via` is how the URL was found ("feed", "sitemap", "listing", "search") and `extraction`
     where the text came from ("page" or "feed").
     """
@@ -32,7 +33,7 @@ class ArticleRecord:
     via: str
     extraction: str
     content_hash: str
-    simhash: int
+    fingerprint: tuple[int, ...]
     backfill: bool
 
 
@@ -129,7 +130,7 @@ class ArticleDetail:
     updated_at: datetime
     tagged_at: datetime | None
     content_hash: str
-    simhash: int
+    fingerprint: tuple[int, ...]
     via: str
     extraction: str
     backfill: bool

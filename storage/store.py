@@ -9,14 +9,15 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
 from storage.migrate import upgrade_to_head
-from storage.models import Article, Source, SourceRunRow, UrlValidator
+from storage.minhash import lsh_bands, pack, similarity, unpack
+from storage.models import Article, ArticleBand, Source, SourceRunRow, UrlValidator
 from storage.records import (
     ArticleDetail,
     ArticleRecord,
@@ -26,11 +27,11 @@ from storage.records import (
     SourceRun,
     Validator,
 )
-from storage.simhash import bands, hamming, to_signed, to_unsigned
 
 log = logging.getLogger(__name__)
 
-CLUSTER_MAX_DISTANCE = 3
+CLUSTER_MIN_SIMILARITY = 0.6
+LSH_ROWS = 4
 CLUSTER_WINDOW = timedelta(days=7)
 MAX_RUN_ERRORS = 50
 IN_BATCH = 400
@@ -150,22 +151,22 @@ class Store:
         """Insert or update one article in one transaction, clustering new syndicated copies."""
         _require_aware(rec.published_at, "published_at")
         _require_aware(rec.fetched_at, "fetched_at")
-        signed = to_signed(rec.simhash)
+        packed = pack(rec.fingerprint)
 
         def work(session: Session) -> SaveOutcome:
             source_id = _source_id(session, rec.source, _now())
             existing = self._find_existing(session, rec)
             if existing is not None:
-                return _update(existing, rec, signed)
+                return _update(session, existing, rec, packed)
             try:
                 with session.begin_nested():
-                    return _insert(session, source_id, rec, signed)
+                    return _insert(session, source_id, rec, packed)
             except IntegrityError:
                 log.info("Bài %s vừa được lưu song song; cập nhật thay vì thêm", rec.canonical_url)
                 existing = self._find_existing(session, rec)
                 if existing is None:
                     raise
-                return _update(existing, rec, signed)
+                return _update(session, existing, rec, packed)
 
         return self._writing(work)
 
@@ -372,7 +373,7 @@ class Store:
             updated_at=a.updated_at,
             tagged_at=a.tagged_at,
             content_hash=a.content_hash,
-            simhash=to_unsigned(a.simhash),
+            fingerprint=unpack(a.fingerprint),
             via=a.via,
             extraction=a.extraction,
             backfill=a.backfill,
@@ -409,7 +410,7 @@ def _source_id(session: Session, name: str, now: datetime) -> int:
         return session.scalars(select(Source.id).where(Source.name == name)).one()
 
 
-def _update(row: Article, rec: ArticleRecord, signed: int) -> SaveOutcome:
+def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
     row.last_fetched_at = max(row.last_fetched_at, rec.fetched_at)
     if row.content_hash == rec.content_hash:
         return SaveOutcome(row.id, "unchanged", row.cluster_id)
@@ -422,13 +423,15 @@ def _update(row: Article, rec: ArticleRecord, signed: int) -> SaveOutcome:
     if rec.published_at is not None:
         row.published_at = rec.published_at
     row.content_hash = rec.content_hash
-    _set_simhash(row, signed)
+    row.fingerprint = packed
+    session.execute(delete(ArticleBand).where(ArticleBand.article_id == row.id))
+    _add_bands(session, row.id, rec.fingerprint)
     row.extraction = rec.extraction
     row.updated_at = rec.fetched_at
     return SaveOutcome(row.id, "updated", row.cluster_id)
 
 
-def _insert(session: Session, source_id: int, rec: ArticleRecord, signed: int) -> SaveOutcome:
+def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
     cluster = _nearest_cluster(session, rec)
     row = Article(
         source_id=source_id,
@@ -445,52 +448,55 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, signed: int) -
         last_fetched_at=rec.fetched_at,
         updated_at=rec.fetched_at,
         content_hash=rec.content_hash,
+        fingerprint=packed,
         cluster_id=cluster or 0,
         backfill=rec.backfill,
         via=rec.via,
         extraction=rec.extraction,
     )
-    _set_simhash(row, signed)
     session.add(row)
     session.flush()
+    _add_bands(session, row.id, rec.fingerprint)
     if cluster is None:
         row.cluster_id = row.id
         session.flush()
     return SaveOutcome(row.id, "new", row.cluster_id)
 
 
-def _set_simhash(row: Article, signed: int) -> None:
-    row.simhash = signed
-    row.simhash_b0, row.simhash_b1, row.simhash_b2, row.simhash_b3 = bands(signed)
+def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:
+    rows = [
+        {"article_id": article_id, "band": band, "value": value}
+        for band, value in enumerate(lsh_bands(fingerprint, LSH_ROWS))
+    ]
+    if rows:
+        session.execute(insert(ArticleBand), rows)
 
 
 def _nearest_cluster(session: Session, rec: ArticleRecord) -> int | None:
-    """Cluster of the closest stored article within Hamming distance 3 and 7 days, if any.
+    """Cluster of the most similar stored article within 7 days, if similar enough.
 
-    Two 64-bit hashes at distance <= 3 agree on at least one of four 16-bit bands, so the
-    indexed band columns give every candidate. A zero hash (no text) clusters with nothing.
+    Candidates share an LSH band key (bands of `LSH_ROWS` slots: with 128 slots, 32 bands
+    catch pairs at Jaccard 0.6 with probability 0.99 and at 0.1 with 0.003); the winner
+    has the highest estimated Jaccard, at least `CLUSTER_MIN_SIMILARITY`, ties going to the
+    oldest article. An empty fingerprint (no text) clusters with nothing.
     """
-    if rec.simhash == 0:
+    keys = lsh_bands(rec.fingerprint, LSH_ROWS)
+    if not keys:
         return None
-    b = bands(rec.simhash)
     when = rec.published_at or rec.fetched_at
     seen = func.coalesce(Article.published_at, Article.first_seen_at)
-    stmt = select(Article.id, Article.simhash, Article.cluster_id).where(
-        or_(
-            Article.simhash_b0 == b[0],
-            Article.simhash_b1 == b[1],
-            Article.simhash_b2 == b[2],
-            Article.simhash_b3 == b[3],
-        ),
+    sharing = select(ArticleBand.article_id).where(ArticleBand.value.in_(keys))
+    stmt = select(Article.id, Article.fingerprint, Article.cluster_id).where(
+        Article.id.in_(sharing),
         seen >= when - CLUSTER_WINDOW,
         seen <= when + CLUSTER_WINDOW,
     )
-    best: tuple[int, int, int] | None = None
+    best: tuple[float, int, int] | None = None
     for art_id, stored, cluster_id in session.execute(stmt):
-        distance = hamming(to_unsigned(stored), rec.simhash)
-        if distance > CLUSTER_MAX_DISTANCE:
+        score = similarity(unpack(stored), rec.fingerprint)
+        if score < CLUSTER_MIN_SIMILARITY:
             continue
-        key = (distance, art_id, cluster_id)
+        key = (-score, art_id, cluster_id)
         if best is None or key < best:
             best = key
     return best[2] if best is not None else None

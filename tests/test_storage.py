@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -16,6 +14,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, inspect, text
 
+from crawler.extract import extract_article
+from crawler.fingerprint import NUM_PERM, minhash, similarity
 from storage import (
     ArticleRecord,
     FetchError,
@@ -31,6 +31,17 @@ from storage.models import Article, Base
 
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=ICT)
+SITE = Path(__file__).resolve().parent / "site" / "data"
+
+
+def signature(n: int) -> tuple[int, ...]:
+    """A synthetic MinHash signature sharing no slot with that of any other `n`."""
+    return tuple(n * 1000 + i for i in range(NUM_PERM))
+
+
+def edited(base: tuple[int, ...], slots: range) -> tuple[int, ...]:
+    """`base` with the given slots changed: similarity 1 - len(slots) / NUM_PERM."""
+    return tuple(v + 500 if i in slots else v for i, v in enumerate(base))
 
 
 def record(n: int = 1, **changes: object) -> ArticleRecord:
@@ -49,22 +60,10 @@ def record(n: int = 1, **changes: object) -> ArticleRecord:
         via="feed",
         extraction="page",
         content_hash=f"hash-{n}",
-        simhash=(0x1234_5678_9ABC_DEF0 + n * 0x0101_0101_0101_0101) % (1 << 64),
+        fingerprint=signature(n),
         backfill=False,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
-
-
-def simhash64(text_: str) -> int:
-    """A tiny word-trigram simhash, enough to tell near copies from other texts."""
-    words = re.findall(r"\w+", text_.lower())
-    weights = [0] * 64
-    for i in range(max(len(words) - 2, 1)):
-        feature = " ".join(words[i : i + 3]).encode()
-        h = int.from_bytes(hashlib.md5(feature).digest()[:8], "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
 
 
 @pytest.fixture
@@ -283,12 +282,15 @@ def test_timezone_aware_round_trip(sources: Store) -> None:
     assert summary.first_seen_at.tzinfo is not None
 
 
-def test_simhash_with_high_bit_round_trips(sources: Store) -> None:
-    value = 0xFEDC_BA98_7654_3210
-    saved = sources.save_article(record(1, simhash=value))
+def test_fingerprint_round_trips_and_bad_slots_are_rejected(sources: Store) -> None:
+    value = (0xFFFF_FFFF, 0, *signature(1)[2:])
+    saved = sources.save_article(record(1, fingerprint=value))
     detail = sources.get_article(saved.article_id)
     assert detail is not None
-    assert detail.simhash == value
+    assert detail.fingerprint == value
+    with pytest.raises(ValueError, match="32 bit"):
+        sources.save_article(record(2, fingerprint=(1 << 32, *signature(2)[1:])))
+    assert [a.id for a in sources.list_articles()] == [saved.article_id]
 
 
 # --- clustering --------------------------------------------------------------------------
@@ -309,21 +311,21 @@ UNRELATED = (
 
 
 def test_near_copies_share_a_cluster_and_other_texts_do_not(sources: Store) -> None:
-    h_orig, h_copy, h_other = simhash64(ORIGINAL), simhash64(SYNDICATED), simhash64(UNRELATED)
-    assert (h_orig ^ h_copy).bit_count() <= 3
-    assert (h_orig ^ h_other).bit_count() > 3
+    h_orig, h_copy, h_other = minhash(ORIGINAL), minhash(SYNDICATED), minhash(UNRELATED)
+    assert similarity(h_orig, h_copy) >= 0.6
+    assert similarity(h_orig, h_other) < 0.6
 
-    a = sources.save_article(record(1, text=ORIGINAL, simhash=h_orig))
+    a = sources.save_article(record(1, text=ORIGINAL, fingerprint=h_orig))
     b = sources.save_article(
         record(
             2,
             source="vnexpress",
             text=SYNDICATED,
-            simhash=h_copy,
+            fingerprint=h_copy,
             published_at=T0 + timedelta(days=1),
         )
     )
-    c = sources.save_article(record(3, text=UNRELATED, simhash=h_other))
+    c = sources.save_article(record(3, text=UNRELATED, fingerprint=h_other))
     assert b.cluster_id == a.cluster_id == a.article_id
     assert c.cluster_id == c.article_id
     detail = sources.get_article(b.article_id)
@@ -332,25 +334,85 @@ def test_near_copies_share_a_cluster_and_other_texts_do_not(sources: Store) -> N
     assert len(sources.list_articles(limit=10)) == 3
 
 
-def test_cluster_distance_bands_and_window(sources: Store) -> None:
-    base = 0x0F0F_3C3C_A5A5_5A5A
-    three_bands_differ = base ^ (1 << 60) ^ (1 << 40) ^ (1 << 20)
-    four_bits = base ^ 0b1111
-    a = sources.save_article(record(1, simhash=base))
-    b = sources.save_article(record(2, simhash=three_bands_differ))
-    c = sources.save_article(record(3, simhash=four_bits))
-    late = sources.save_article(record(4, simhash=base, published_at=T0 + timedelta(days=8)))
-    assert b.cluster_id == a.article_id
-    assert c.cluster_id == c.article_id
+def test_cluster_threshold_and_window(sources: Store) -> None:
+    base = signature(0)
+    a = sources.save_article(record(1, fingerprint=base))
+    at_threshold = sources.save_article(record(2, fingerprint=edited(base, range(51))))
+    below = sources.save_article(record(3, fingerprint=edited(base, range(76, 128))))
+    six_days = sources.save_article(
+        record(4, fingerprint=base, published_at=T0 - timedelta(days=6))
+    )
+    late = sources.save_article(record(5, fingerprint=base, published_at=T0 + timedelta(days=8)))
+    undated = sources.save_article(
+        record(6, fingerprint=base, published_at=None, fetched_at=T0 + timedelta(days=9))
+    )
+    assert at_threshold.cluster_id == a.article_id  # 77 of 128 slots agree: 0.602
+    assert below.cluster_id == below.article_id  # 76 of 128: 0.594, though bands are shared
+    assert six_days.cluster_id == a.article_id
     assert late.cluster_id == late.article_id
+    assert undated.cluster_id == late.article_id  # first sighting stands in for publication
 
 
-def test_new_copy_joins_the_nearest_cluster(sources: Store) -> None:
-    target = 0xAAAA_AAAA_AAAA_AAAA
-    far = sources.save_article(record(1, simhash=target ^ 0b111))
-    near = sources.save_article(record(2, simhash=target ^ (1 << 63)))
+def test_new_copy_joins_the_most_similar_cluster(sources: Store) -> None:
+    target = signature(0)
+    far = sources.save_article(record(1, fingerprint=edited(target, range(48))))
+    near = sources.save_article(record(2, fingerprint=edited(target, range(100, 128))))
     assert near.cluster_id != far.cluster_id
-    assert sources.save_article(record(3, simhash=target)).cluster_id == near.cluster_id
+    assert sources.save_article(record(3, fingerprint=target)).cluster_id == near.cluster_id
+
+
+def test_texts_without_words_never_cluster(sources: Store) -> None:
+    first = sources.save_article(record(1, text="", fingerprint=()))
+    second = sources.save_article(record(2, text="", fingerprint=()))
+    assert (first.cluster_id, second.cluster_id) == (first.article_id, second.article_id)
+    detail = sources.get_article(second.article_id)
+    assert detail is not None
+    assert detail.fingerprint == ()
+
+
+def _site_article(path: str, source: str, n: int) -> ArticleRecord:
+    url = f"https://{source}.example/{path}"
+    found = extract_article((SITE / source / path).read_text(encoding="utf-8"), url)
+    assert found is not None and found.published_at is not None
+    return record(
+        n,
+        source=source,
+        url=url,
+        canonical_url=url,
+        title=found.title,
+        lead=found.lead,
+        text=found.text,
+        published_at=found.published_at,
+        fetched_at=found.published_at + timedelta(minutes=30),
+        fingerprint=minhash(f"{found.lead} {found.text}"),
+    )
+
+
+def test_syndicated_dispatch_from_two_outlets_forms_one_cluster(sources: Store) -> None:
+    copy_a = _site_article(
+        "xa-hoi/mua-lon-gay-sat-lo-nhieu-thon-o-xa-dak-pxi-bi-chia-cat-20261125155812034.htm",
+        "dantri",
+        1,
+    )
+    copy_b = _site_article(
+        "sat-lo-nghiem-trong-hon-400-ho-dan-o-xa-dak-pxi-bi-chia-cat-2961702.html", "vietnamnet", 2
+    )
+    other_a = _site_article(
+        "xa-hoi/xa-bien-gioi-dak-long-don-dien-luoi-quoc-gia-ve-lang-20261126071530219.htm",
+        "dantri",
+        3,
+    )
+    other_b = _site_article(
+        "xa-dak-mar-hoan-thanh-xoa-nha-tam-cho-86-ho-ngheo-2961487.html", "vietnamnet", 4
+    )
+    assert copy_a.title != copy_b.title
+    saved = [sources.save_article(r) for r in (copy_a, other_a, copy_b, other_b)]
+    a, x, b, y = saved
+    assert b.cluster_id == a.cluster_id == a.article_id
+    assert (x.cluster_id, y.cluster_id) == (x.article_id, y.article_id)
+    detail = sources.get_article(b.article_id)
+    assert detail is not None
+    assert detail.cluster_others == (a.article_id,)
 
 
 # --- lookups -----------------------------------------------------------------------------
@@ -486,11 +548,11 @@ def test_list_and_get_articles(sources: Store) -> None:
         rec.section,
         rec.language,
     )
-    assert (detail.via, detail.extraction, detail.content_hash, detail.simhash) == (
+    assert (detail.via, detail.extraction, detail.content_hash, detail.fingerprint) == (
         rec.via,
         rec.extraction,
         rec.content_hash,
-        rec.simhash,
+        rec.fingerprint,
     )
     assert detail.tagged_at is None
     assert (detail.cluster_size, detail.cluster_others) == (1, ())

@@ -1,4 +1,4 @@
-"""Initial schema: sources and their runs, articles, URL validators.
+"""Initial schema: sources and their runs, articles and their LSH bands, URL validators.
 
 Revision ID: 0001
 Revises:
@@ -64,11 +64,7 @@ def upgrade() -> None:
         _ts("last_fetched_at"),
         _ts("updated_at"),
         sa.Column("content_hash", sa.String(length=128), nullable=False),
-        sa.Column("simhash", sa.BigInteger(), nullable=False),
-        sa.Column("simhash_b0", sa.Integer(), nullable=False),
-        sa.Column("simhash_b1", sa.Integer(), nullable=False),
-        sa.Column("simhash_b2", sa.Integer(), nullable=False),
-        sa.Column("simhash_b3", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.LargeBinary(), nullable=False),
         sa.Column("cluster_id", sa.Integer(), nullable=False),
         sa.Column("backfill", sa.Boolean(), nullable=False),
         sa.Column("via", sa.String(length=16), nullable=False),
@@ -87,14 +83,24 @@ def upgrade() -> None:
         "cluster_id",
         "first_seen_at",
         "published_at",
-        "simhash_b0",
-        "simhash_b1",
-        "simhash_b2",
-        "simhash_b3",
         "source_id",
         "url",
     ):
         op.create_index(op.f(f"ix_articles_{column}"), "articles", [column], unique=False)
+    op.create_table(
+        "article_bands",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("band", sa.SmallInteger(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_article_bands_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("article_id", "band", name=op.f("pk_article_bands")),
+    )
+    op.create_index(op.f("ix_article_bands_value"), "article_bands", ["value"], unique=False)
     op.create_table(
         "source_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -124,6 +130,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("source_runs")
+    op.drop_table("article_bands")
     op.drop_table("articles")
     op.drop_table("url_validators")
     op.drop_table("sources")
