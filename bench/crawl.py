@@ -34,6 +34,7 @@ crawl:
   delay: 0s
   autothrottle: false
   concurrency_per_domain: 8
+  workers: {workers}
   timeout: 30s
 sources:
   - name: bench
@@ -60,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--workers", type=int, default=1, help="extraction worker processes")
     args = parser.parse_args()
     os.environ["DULUAN_NOW"] = "2026-11-26T10:00:00+07:00"
     with tempfile.TemporaryDirectory(prefix="duluan-bench-") as tmp:
@@ -69,7 +71,9 @@ def main() -> None:
         print(f"generated {len(paths)} articles in {time.perf_counter() - started:.1f}s")
         database = args.database or f"sqlite:///{tmp}/bench.sqlite3"
         with LocalSite(root) as site:
-            config = parse_config(CONFIG.format(base=site.base), "bench", {}).config
+            config = parse_config(
+                CONFIG.format(base=site.base, workers=args.workers), "bench", {}
+            ).config
             first = run_pass(config, database)
             full_bytes = site.bytes_sent
             site.reset_log()

@@ -79,6 +79,7 @@ def scrapy_settings(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[st
         "DOWNLOAD_WARNSIZE": crawl.max_page_size // 2,
         "RETRY_ENABLED": crawl.retries > 0,
         "RETRY_TIMES": crawl.retries,
+        "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",  # the spider logs each failure once, with its source
         "DULUAN_RETRY_BACKOFF": crawl.retry_backoff.total_seconds(),
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": True,

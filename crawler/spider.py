@@ -16,13 +16,14 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.extract import Extracted, Hints, extract_article
+from crawler.extract import Hints
 from crawler.feeds import FeedError, parse_feed
-from crawler.fingerprint import content_hash, minhash
+from crawler.fingerprint import content_hash
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
 from crawler.tally import Tally
+from crawler.workers import Extraction, Extractor, fingerprint
 from duluan.config import CrawlSettings, Listing, Source
 from storage import ArticleRecord, FetchError, Store, Validator
 
@@ -56,6 +57,7 @@ class OutletSpider(scrapy.Spider):
         self.now = now
         self.since = since
         self.search_queries = search_queries or {}
+        self.extractor = Extractor(settings.workers)
         entry_urls = [url for source in sources for url in _entry_urls(source)]
         self.validators: dict[str, Validator] = store.get_validators(entry_urls)
         self.fresh_validators: dict[str, Validator] = {}
@@ -218,14 +220,15 @@ class OutletSpider(scrapy.Spider):
 
     # Articles ----------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         source = self._source(response)
         link: Link = response.meta["link"]
         if not isinstance(response, TextResponse):
             self._fail(response.meta, response.url, "article", "không phải trang HTML / not HTML")
             return
         if urlparse(response.url).hostname == GOOGLE_NEWS_HOST:
-            yield from self._google_news(response, source, link)
+            for item in self._google_news(response, source, link):
+                yield item
             return
         text = response.text
         if text.count("\ufffd") > 20:
@@ -234,19 +237,15 @@ class OutletSpider(scrapy.Spider):
                 FetchError(response.url, "encoding", "trang lỗi mã hóa ký tự / broken encoding"),
             )
             log.warning("[%s] %s: broken character encoding", source.name, response.url)
-        extracted = extract_article(
-            text,
-            response.url,
-            source.extract,
-            Hints(
-                title=link.title,
-                lead=link.lead,
-                author=link.author,
-                section=link.section,
-                published_at=link.published_at,
-            ),
+        hints = Hints(
+            title=link.title,
+            lead=link.lead,
+            author=link.author,
+            section=link.section,
+            published_at=link.published_at,
         )
-        if extracted is None:
+        result = await self.extractor.extract(text, response.url, source.extract, hints)
+        if result is None:
             self._fail(
                 response.meta,
                 response.url,
@@ -254,7 +253,7 @@ class OutletSpider(scrapy.Spider):
                 "không tìm thấy bài viết trên trang / no article on the page",
             )
             return
-        yield self._record(source, link, extracted, response.url)
+        yield self._record(source, link, result, response.url)
 
     def _google_news(self, response: TextResponse, source: Source, link: Link) -> Iterator[Any]:
         """A Google News link that did not redirect: find the publisher's URL on the page."""
@@ -268,8 +267,9 @@ class OutletSpider(scrapy.Spider):
             yield record
 
     def _record(
-        self, source: Source, link: Link, extracted: Extracted, final_url: str
+        self, source: Source, link: Link, result: Extraction, final_url: str
     ) -> ArticleRecord:
+        extracted = result.article
         canonical = extracted.canonical_url
         if _host(canonical) != _host(final_url):
             canonical = final_url
@@ -287,6 +287,8 @@ class OutletSpider(scrapy.Spider):
             published_at=published,
             via=link.via,
             extraction="page",
+            content_hash=result.content_hash,
+            fingerprint=result.fingerprint,
         )
 
     def _record_from_link(self, source: Source, link: Link) -> ArticleRecord | None:
@@ -306,21 +308,15 @@ class OutletSpider(scrapy.Spider):
             published_at=link.published_at,
             via=link.via,
             extraction="feed",
+            content_hash=content_hash(link.title, lead, lead),
+            fingerprint=fingerprint(link.title, lead, lead),
         )
 
     def _make_record(self, source: Source, **fields: Any) -> ArticleRecord:
         now = self.now()
         published: datetime | None = fields["published_at"]
         backfill = published is not None and now - published > self.crawl_settings.backfill_after
-        return ArticleRecord(
-            source=source.name,
-            fetched_at=now,
-            content_hash=content_hash(fields["title"], fields["lead"], fields["text"]),
-            # Body only: syndicated copies keep the dispatch's text but retitle it.
-            fingerprint=minhash(f"{fields['lead']} {fields['text']}".strip() or fields["title"]),
-            backfill=backfill,
-            **fields,
-        )
+        return ArticleRecord(source=source.name, fetched_at=now, backfill=backfill, **fields)
 
     # Failures ----------------------------------------------------------------------------
 
@@ -351,6 +347,7 @@ class OutletSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Entry points that never got an answer (filtered, dropped) count as failures."""
+        self.extractor.close()
         for name, tally in self.tally.sources.items():
             missing = tally.entries - tally.entries_ok - tally.entries_failed
             for _ in range(missing):

@@ -214,7 +214,8 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
 def _first_error(errors: Sequence[FetchError]) -> str:
     if not errors:
         return "không lấy được trang nào"
-    return f"{errors[0].message} ({errors[0].url})"
+    more = f" (+{len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+    return _cut(f"{errors[0].message}: {errors[0].url}", 90) + more
 
 
 def cmd_sources() -> int:

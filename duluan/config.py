@@ -131,7 +131,7 @@ class CrawlSettings(_Model):
     obey_robots: bool = True
     sitemap_horizon: Duration = timedelta(days=3)
     backfill_after: Duration = timedelta(hours=48)
-    refetch_after: Duration = timedelta(days=1)
+    workers: int = Field(default=1, ge=0, le=16)
 
     @property
     def agent(self) -> str:

@@ -1,0 +1,79 @@
+"""Article extraction off the crawl's event loop, in worker processes.
+
+Extraction (trafilatura and our rules) and fingerprinting are CPU work; done inline they hold up
+the downloads and the database writes of the crawl process. A pool of worker processes does them
+on the other cores while the crawl process keeps fetching and storing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from crawler.extract import Extracted, Hints, extract_article
+from crawler.fingerprint import content_hash, minhash
+from duluan.config import Extract
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """An extracted article with the hashes the store needs."""
+
+    article: Extracted
+    content_hash: str
+    fingerprint: tuple[int, ...]
+
+
+def extract_job(html: str, url: str, rules: Extract, hints: Hints) -> Extraction | None:
+    """Extract and fingerprint one page; picklable, so it runs in a worker process."""
+    article = extract_article(html, url, rules, hints)
+    if article is None:
+        return None
+    return Extraction(
+        article=article,
+        content_hash=content_hash(article.title, article.lead, article.text),
+        fingerprint=fingerprint(article.title, article.lead, article.text),
+    )
+
+
+def fingerprint(title: str, lead: str, text: str) -> tuple[int, ...]:
+    """MinHash of the body only: syndicated copies keep the dispatch's text but retitle it."""
+    return minhash(f"{lead} {text}".strip() or title)
+
+
+def _warm() -> None:
+    import trafilatura  # noqa: F401  (import once per worker, before the first page)
+
+
+class Extractor:
+    """Runs `extract_job` in `workers` processes, or inline when `workers` is 0."""
+
+    def __init__(self, workers: int) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
+            )
+
+    async def extract(self, html: str, url: str, rules: Extract, hints: Hints) -> Extraction | None:
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(extract_job, html, url, rules, hints)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                log.warning("%s: extraction worker died; extracting in the crawl process", url)
+                self.pool = None
+        return extract_job(html, url, rules, hints)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
