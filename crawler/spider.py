@@ -59,7 +59,8 @@ class OutletSpider(scrapy.Spider):
         self.search_queries = search_queries or {}
         self.extractor = Extractor(settings.workers)
         entry_urls = [url for source in sources for url in _entry_urls(source)]
-        self.validators: dict[str, Validator] = store.get_validators(entry_urls)
+        # A --since pass reaches back on purpose: unconditional, so unchanged indexes are re-read.
+        self.validators: dict[str, Validator] = {} if since else store.get_validators(entry_urls)
         self.fresh_validators: dict[str, Validator] = {}
         self.dirty: set[str] = set()
 
@@ -136,6 +137,7 @@ class OutletSpider(scrapy.Spider):
             self._fail(response.meta, response.url, "sitemap", str(exc))
             return
         self.tally.entry_ok(source.name)
+        self._load_validators([child.url for child in sitemap.children])
         for child in sitemap.children:
             newest = child.lastmod.date() if child.lastmod else shard_end(child.url)
             if newest is not None and newest < self.cutoff.date():
@@ -178,6 +180,7 @@ class OutletSpider(scrapy.Spider):
         if listing.page_url:
             next_url = listing.page_url.replace("{page}", str(page + 1))
         if next_url:
+            self._load_validators([next_url])
             yield scrapy.Request(
                 next_url,
                 callback=self.parse_listing,
@@ -190,6 +193,14 @@ class OutletSpider(scrapy.Spider):
                     "handle_httpstatus_list": [NOT_MODIFIED],
                 },
             )
+
+    def _load_validators(self, urls: list[str]) -> None:
+        """Validators of documents found during the pass (sitemap shards, listing pages)."""
+        if self.since:
+            return
+        missing = [url for url in urls if url not in self.validators]
+        if missing:
+            self.validators.update(self.store.get_validators(missing))
 
     def _filter(self, source: Source, links: Iterable[Link]) -> list[Link]:
         return [

@@ -19,6 +19,7 @@ from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
 from tests.site.server import DATA_DIR, LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent
+OUTLETS = ROOT / "tests" / "outlets"
 SHIPPED = load_config(ROOT / "config.yaml", {}).config
 
 # Entry points as on the real sites, under the local server; article patterns and per-site
@@ -55,6 +56,10 @@ SOURCES = """
         article_pattern: '/baokontum/[a-z0-9-]+/[a-z0-9-]+-\\d+\\.html$'
         page_url: '{{BASE}}/baokontum/xa-hoi-8.html?page={page}'
         pages: 3
+  - name: youtube_baoquangngai
+    title: Truyền hình Quảng Ngãi (YouTube)
+    feeds: ['{{BASE}}/youtube/feeds/videos.xml?channel_id=UCEQs1oUkzcxQcEvee_LeFLw']
+    fetch_pages: false
   - name: googlenews
     title: Google News
     search:
@@ -86,6 +91,11 @@ def google_redirects() -> dict[str, str]:
 def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
     monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
     with LocalSite(redirects=google_redirects()) as running:
+        running.override(
+            "/youtube/feeds/videos.xml",
+            (OUTLETS / "youtube_baoquangngai" / "feed.xml").read_bytes(),
+            "application/atom+xml; charset=utf-8",
+        )
         yield running
 
 
@@ -157,8 +167,12 @@ def test_crawl_fills_the_database_from_real_shaped_outlets(
     assert not titles(articles, "googlenews")
     assert len(bqn) == 4
     assert summary["googlenews"].failed == 0 and summary["googlenews"].ok
+    videos = titles(articles, "youtube_baoquangngai")
+    assert len(videos) == 4
+    assert all(v.extraction == "feed" and v.lead and v.text == v.lead for v in videos.values())
+    assert not any("youtube.com" in p for p in paths)
     urls = [a.canonical_url for a in articles]
-    assert len(urls) == len(set(urls)) == 28
+    assert len(urls) == len(set(urls)) == 32
     assert all(a.text == a.text.strip() and "\u0301" not in a.text for a in articles)
 
 
@@ -214,3 +228,33 @@ def test_cli_crawl_sources_and_articles(site: LocalSite, tmp_path: Path) -> None
     assert unknown.returncode == 2 and "không có nguồn nosuch" in unknown.stderr
     bad_since = run_cli(env, "crawl", "--since", "hôm qua")
     assert bad_since.returncode == 2
+
+
+def test_since_reaches_back_past_the_sitemap_horizon(site: LocalSite, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/since.sqlite3"
+    config = local_config(tmp_path, site.base)
+    recent = by_source(crawl(config, db_url, "vietnamnet"))["vietnamnet"]
+    assert recent.new == 4
+    assert not any("sitemap-article-09-2026" in h.path for h in site.requests)
+    site.reset_log()
+    back = by_source(crawl(config, db_url, "vietnamnet", since="2026-09-01"))["vietnamnet"]
+    assert any("sitemap-article-09-2026" in h.path for h in site.requests)
+    assert back.new == 1
+    market = titles(stored(db_url), "vietnamnet")["Xã Ngọk Réo khai trương chợ phiên nông sản"]
+    assert market.backfill
+
+
+def test_changed_index_rereads_only_changed_shards(site: LocalSite, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/shards.sqlite3"
+    config = local_config(tmp_path, site.base)
+    assert by_source(crawl(config, db_url, "tuoitre"))["tuoitre"].new == 4
+    index = (DATA_DIR / "tuoitre" / "sitemaps" / "index.rss").read_text(encoding="utf-8")
+    site.override("/tuoitre/sitemaps/index.rss", index + "\n<!-- cập nhật -->\n")
+    site.reset_log()
+    again = by_source(crawl(config, db_url, "tuoitre"))["tuoitre"]
+    assert (again.new, again.failed) == (0, 0)
+    statuses = {h.path.rsplit("/", 1)[-1]: h.status for h in site.requests}
+    assert statuses["index.rss"] == 200
+    assert statuses["sitemaps-2026-11-26-30.xml"] == 304
+    assert statuses["sitemaps-2026-11-21-25.xml"] == 304
+    assert not [p for p in statuses if p.endswith(".htm")]
