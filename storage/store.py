@@ -65,6 +65,7 @@ class Store:
         self._write = sessionmaker(
             engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
+        self._source_ids: dict[str, int] = {}  # committed sources, filled by sync_sources
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -132,6 +133,11 @@ class Store:
                     row.title = title
 
         self._writing(work)
+        with self._read() as session:
+            rows = session.execute(
+                select(Source.name, Source.id).where(Source.name.in_(dict(sources)))
+            )
+            self._source_ids.update({name: source_id for name, source_id in rows})
 
     def known_articles(self, urls: Iterable[str]) -> dict[str, datetime]:
         """For each given URL stored as an article's url or canonical_url: its last fetch time."""
@@ -168,7 +174,7 @@ class Store:
         )
 
     def _save_one(self, session: Session, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
-        source_id = _source_id(session, rec.source, _now())
+        source_id = self._source_ids.get(rec.source) or _source_id(session, rec.source, _now())
         existing = self._find_existing(session, rec)
         if existing is not None:
             return _update(session, existing, rec, packed)
@@ -481,7 +487,7 @@ def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) 
         for band, value in enumerate(lsh_bands(fingerprint, LSH_ROWS))
     ]
     if rows:
-        session.execute(insert(ArticleBand), rows)
+        session.connection().execute(insert(ArticleBand), rows)
 
 
 def _nearest_cluster(session: Session, rec: ArticleRecord) -> int | None:
