@@ -12,7 +12,7 @@ import numpy as np
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
@@ -112,8 +112,17 @@ class Store:
         return mask_url(self._engine.url)
 
     def _writing(self, work: Callable[[Session], T]) -> T:
-        with self._write() as session, session.begin():
-            return work(session)
+        """Run `work` in one write transaction. A lost or locked database is the user's to fix
+        (StorageError, nothing written); any other database error is a bug and propagates."""
+        try:
+            with self._write() as session, session.begin():
+                return work(session)
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(exc.orig) if exc.orig is not None else str(exc)
+            raise StorageError(
+                f"Không ghi được vào cơ sở dữ liệu {self.url}: {reason.strip()}. Không có gì "
+                "được ghi dở; hãy kiểm tra máy chủ cơ sở dữ liệu rồi chạy lại."
+            ) from exc
 
     def sync_sources(self, sources: Sequence[tuple[str, str]]) -> None:
         """Insert configured sources and refresh their titles; unlisted ones are kept."""

@@ -203,6 +203,8 @@ def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
     kinds = {name: {e.kind for e in s.errors} for name, s in summary.items()}
     assert kinds["down"] == {"connection"}
     assert kinds["err500"] == {"http"} and "HTTP 500" in summary["err500"].errors[0].message
+    assert [h.status for h in site.requests if h.path == "/bad/500"] == [500, 500]  # 1 retry
+    assert len([h for h in site.requests if h.path == "/bad/403"]) == 1  # no retry
     assert kinds["forbidden"] == {"http"}
     assert kinds["slow"] == {"timeout"}
     assert kinds["loop"] == {"redirect"}

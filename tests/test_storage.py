@@ -557,3 +557,39 @@ def test_list_and_get_articles(sources: Store) -> None:
     assert detail.tagged_at is None
     assert (detail.cluster_size, detail.cluster_others) == (1, ())
     assert sources.get_article(999_999) is None
+
+
+@pytest.mark.postgres
+def test_lost_database_is_a_storage_error_and_writes_nothing(_pg_database: str) -> None:
+    """A database that goes away mid-crawl is the user's to fix: a clear StorageError."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from storage import StorageError
+    from tests.dbfixtures import _empty_pg
+
+    _empty_pg(_pg_database)
+    name = make_url(_pg_database).database
+    admin = create_engine(
+        make_url(_pg_database).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    lost = Store.open(_pg_database)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        with pytest.raises(StorageError, match="Không ghi được vào cơ sở dữ liệu"):
+            lost.sync_sources([("vnexpress", "VnExpress")])
+    finally:
+        lost.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    with Store.open(_pg_database) as again:
+        assert again.health() == []
