@@ -177,6 +177,9 @@ BAD = """
   - name: notxml
     title: Không phải XML
     feeds: ['{{BASE}}/bad/not-xml.rss']
+  - name: scripted
+    title: Chuyển hướng bằng script (kiểu VOV)
+    listings: [{url: '{{BASE}}/bad/js-redirect.html', article_pattern: '-\\d+\\.html$'}]
   - name: junk
     title: Trang hỏng
     feeds: ['{{BASE}}/junk/rss/home.rss']
@@ -211,6 +214,9 @@ def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
     assert kinds["notxml"] == {"feed"}
     for name in ("down", "err500", "forbidden", "slow", "loop", "notxml"):
         assert not summary[name].ok and summary[name].failed >= 1, name
+    assert summary["scripted"].ok, summary["scripted"].errors
+    hops = [h.path for h in site.requests]
+    assert hops.count("/bad/no-article.html") == 2  # the junk feed's link, and the script redirect
     junk = summary["junk"]
     assert junk.ok
     assert {"too-large", "no-article", "connection", "encoding"} <= kinds["junk"]
