@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, delete, func, insert, or_, select
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -176,39 +176,60 @@ class Store:
             _require_aware(rec.published_at, "published_at")
             _require_aware(rec.fetched_at, "fetched_at")
         packed = [pack(rec.fingerprint) for rec in recs]
-        return self._writing(
-            lambda session: [
-                self._save_one(session, r, p) for r, p in zip(recs, packed, strict=True)
-            ]
-        )
 
-    def _save_one(self, session: Session, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
-        source_id = self._source_ids.get(rec.source) or _source_id(session, rec.source, _now())
-        existing = self._find_existing(session, rec)
+        def work(session: Session) -> list[SaveOutcome]:
+            known = self._existing(session, recs)
+            inserted: set[str] = set()
+            return [
+                self._save_one(session, r, p, known, inserted)
+                for r, p in zip(recs, packed, strict=True)
+            ]
+
+        return self._writing(work)
+
+    def _save_one(
+        self,
+        session: Session,
+        rec: ArticleRecord,
+        packed: bytes,
+        known: dict[str, Article],
+        inserted: set[str],
+    ) -> SaveOutcome:
+        existing = known.get(rec.canonical_url) or known.get(rec.url)
+        if existing is None and {rec.canonical_url, rec.url} & inserted:
+            found = self._existing(session, [rec])
+            existing = found.get(rec.canonical_url) or found.get(rec.url)
         if existing is not None:
             return _update(session, existing, rec, packed)
+        source_id = self._source_ids.get(rec.source) or _source_id(session, rec.source, _now())
         try:
             with session.begin_nested():
-                return _insert(session, source_id, rec, packed)
+                outcome = _insert(session, source_id, rec, packed)
         except IntegrityError:
             log.info("Bài %s vừa được lưu song song; cập nhật thay vì thêm", rec.canonical_url)
-            existing = self._find_existing(session, rec)
+            existing = self._existing(session, [rec]).get(rec.canonical_url)
             if existing is None:
                 raise
             return _update(session, existing, rec, packed)
+        inserted.update((rec.canonical_url, rec.url))
+        return outcome
 
-    def _find_existing(self, session: Session, rec: ArticleRecord) -> Article | None:
-        """The stored row for `rec`: same canonical URL first, else a row sharing either URL."""
-        keys = list(dict.fromkeys((rec.canonical_url, rec.url)))
-        rows = session.scalars(
-            select(Article)
-            .where(or_(Article.canonical_url.in_(keys), Article.url.in_(keys)))
-            .order_by(Article.id)
-        ).all()
-        for row in rows:
-            if row.canonical_url == rec.canonical_url:
-                return row
-        return rows[0] if rows else None
+    def _existing(self, session: Session, recs: Sequence[ArticleRecord]) -> dict[str, Article]:
+        """Stored rows of the records, by URL: a record's row is the one with its canonical
+        URL, else the oldest row sharing its canonical URL or its URL as either URL."""
+        keys = list(dict.fromkeys(k for rec in recs for k in (rec.canonical_url, rec.url)))
+        found: dict[str, Article] = {}
+        for batch in _chunks(keys, IN_BATCH):
+            rows = session.scalars(
+                select(Article)
+                .where(or_(Article.canonical_url.in_(batch), Article.url.in_(batch)))
+                .order_by(Article.id)
+            ).all()
+            for row in rows:
+                found[row.canonical_url] = row
+            for row in rows:
+                found.setdefault(row.url, row)
+        return found
 
     def get_validators(self, urls: Iterable[str]) -> dict[str, Validator]:
         """Stored ETag / Last-Modified of the given URLs (absent URLs are left out)."""
@@ -460,34 +481,39 @@ def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -
 
 def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
     cluster = _nearest_cluster(session, rec)
-    row = Article(
-        source_id=source_id,
-        url=rec.url,
-        canonical_url=rec.canonical_url,
-        title=rec.title,
-        lead=rec.lead,
-        text=rec.text,
-        author=rec.author,
-        section=rec.section,
-        language=rec.language,
-        published_at=rec.published_at,
-        first_seen_at=rec.fetched_at,
-        last_fetched_at=rec.fetched_at,
-        updated_at=rec.fetched_at,
-        content_hash=rec.content_hash,
-        fingerprint=packed,
-        cluster_id=cluster or 0,
-        backfill=rec.backfill,
-        via=rec.via,
-        extraction=rec.extraction,
+    statement = (
+        insert(Article)
+        .values(
+            source_id=source_id,
+            url=rec.url,
+            canonical_url=rec.canonical_url,
+            title=rec.title,
+            lead=rec.lead,
+            text=rec.text,
+            author=rec.author,
+            section=rec.section,
+            language=rec.language,
+            published_at=rec.published_at,
+            first_seen_at=rec.fetched_at,
+            last_fetched_at=rec.fetched_at,
+            updated_at=rec.fetched_at,
+            content_hash=rec.content_hash,
+            fingerprint=packed,
+            cluster_id=cluster or 0,
+            backfill=rec.backfill,
+            via=rec.via,
+            extraction=rec.extraction,
+        )
+        .returning(Article.id)
     )
-    session.add(row)
-    session.flush()
-    _add_bands(session, row.id, rec.fingerprint)
+    article_id: int = session.connection().execute(statement).scalar_one()
     if cluster is None:
-        row.cluster_id = row.id
-        session.flush()
-    return SaveOutcome(row.id, "new", row.cluster_id)
+        cluster = article_id
+        session.connection().execute(
+            update(Article).where(Article.id == article_id).values(cluster_id=article_id)
+        )
+    _add_bands(session, article_id, rec.fingerprint)
+    return SaveOutcome(article_id, "new", cluster)
 
 
 def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 
 from crawler.extract import extract_article
 from crawler.fingerprint import NUM_PERM, minhash, similarity
@@ -193,14 +193,14 @@ def test_concurrent_insert_of_same_url_becomes_an_update(
     sources: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = sources.save_article(record(1))
-    real = Store._find_existing
+    real = Store._existing
     calls = {"n": 0}
 
-    def blind_once(self: Store, session: object, rec: ArticleRecord) -> Article | None:
+    def blind_once(self: Store, session: object, recs: list[ArticleRecord]) -> dict[str, Article]:
         calls["n"] += 1
-        return None if calls["n"] == 1 else real(self, session, rec)  # type: ignore[arg-type]
+        return {} if calls["n"] == 1 else real(self, session, recs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Store, "_find_existing", blind_once)
+    monkeypatch.setattr(Store, "_existing", blind_once)
     outcome = sources.save_article(record(1, content_hash="changed", text="đổi"))
     assert calls["n"] == 2
     assert outcome.article_id == first.article_id
@@ -237,16 +237,16 @@ def test_parallel_saves_of_one_article_keep_one_row(db_url: str) -> None:
             s.close()
 
 
-def test_failed_save_leaves_nothing_behind(store: Store) -> None:
+def test_failed_save_leaves_nothing_behind(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure after the article row is written (here: writing its LSH bands) undoes it all."""
+
     def boom(*_args: object) -> None:
         raise RuntimeError("hỏng giữa chừng")
 
-    event.listen(Article, "after_insert", boom)
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr("storage.store._add_bands", boom)
         with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
             store.save_article(record(1, source="nguon-moi"))
-    finally:
-        event.remove(Article, "after_insert", boom)
     assert store.list_articles(limit=100) == []
     assert store.health() == []
     assert store.known_articles([record(1).url]) == {}
