@@ -208,6 +208,13 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         f"Tổng: {summary.new} bài mới, {summary.failed} lỗi, "
         f"{len(summary.sources)} nguồn, {elapsed:.1f} giây."
     )
+    if summary.sources and not any(s.ok for s in summary.sources):
+        print(
+            "Không nguồn nào trả lời: hãy kiểm tra kết nối mạng của máy (và proxy, tường lửa), "
+            "rồi chạy lại; các bài đã lưu không bị ảnh hưởng.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 

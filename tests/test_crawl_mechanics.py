@@ -228,3 +228,26 @@ def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
     assert health["thu"].consecutive_failures == 0 and health["thu"].articles_total == 3
     assert health["err500"].consecutive_failures == 1
     assert health["err500"].last_error == "HTTP 500"
+
+
+def test_cli_exit_code_when_no_source_answers(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    write_config(tmp_path, "http://127.0.0.1:9", BAD.split("  - name: err500")[0])
+    env = {
+        **os.environ,
+        "DULUAN_CONFIG": str(tmp_path / "config.yaml"),
+        "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "duluan", "crawl"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "Không nguồn nào trả lời" in done.stderr
+    assert "down" in done.stdout and "lỗi kết nối" in done.stdout
