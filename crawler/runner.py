@@ -176,7 +176,10 @@ def _offline_public_suffixes() -> None:
     from scrapy.downloadermiddlewares import cookies
     from tldextract import TLDExtract
 
-    cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+    if hasattr(cookies, "_split_domain"):
+        cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+    else:
+        log.warning("Scrapy no longer has cookies._split_domain: check public suffix downloads")
 
 
 def _crawl(request: PassRequest, messages: Any) -> PassSummary:
