@@ -124,7 +124,6 @@ class Extracted:
     section: str | None
     canonical_url: str
     language: str | None
-    method: str = "page"
 
 
 def clean(text: str | None) -> str:
