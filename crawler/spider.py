@@ -102,14 +102,18 @@ class OutletSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_error,
             dont_filter=True,
-            meta={
-                "source": source.name,
-                "entry": True,
-                "conditional": True,
-                "handle_httpstatus_list": [NOT_MODIFIED],
-                **meta,
-            },
+            meta=self._meta(source, entry=True, conditional=True, **meta),
         )
+
+    @staticmethod
+    def _meta(source: Source, **extra: Any) -> dict[str, Any]:
+        """Request meta: the source, its robots.txt choice, 304 handling for conditional GETs."""
+        meta: dict[str, Any] = {"source": source.name, **extra}
+        if source.obey_robots is False:
+            meta["dont_obey_robotstxt"] = True
+        if extra.get("conditional"):
+            meta["handle_httpstatus_list"] = [NOT_MODIFIED]
+        return meta
 
     # Discovery ---------------------------------------------------------------------------
 
@@ -147,12 +151,7 @@ class OutletSpider(scrapy.Spider):
                 child.url,
                 callback=self.parse_sitemap,
                 errback=self.on_error,
-                meta={
-                    "source": source.name,
-                    "conditional": True,
-                    "handle_httpstatus_list": [NOT_MODIFIED],
-                    "parent": response.url,
-                },
+                meta=self._meta(source, conditional=True, parent=response.url),
             )
         recent = [
             link
@@ -185,13 +184,7 @@ class OutletSpider(scrapy.Spider):
                 next_url,
                 callback=self.parse_listing,
                 errback=self.on_error,
-                meta={
-                    "source": source.name,
-                    "listing": listing,
-                    "page": page + 1,
-                    "conditional": True,
-                    "handle_httpstatus_list": [NOT_MODIFIED],
-                },
+                meta=self._meta(source, listing=listing, page=page + 1, conditional=True),
             )
 
     def _load_validators(self, urls: list[str]) -> None:
@@ -226,7 +219,7 @@ class OutletSpider(scrapy.Spider):
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"source": source.name, "link": link, "parent": parent},
+                meta=self._meta(source, link=link, parent=parent),
             )
 
     # Articles ----------------------------------------------------------------------------

@@ -193,6 +193,7 @@ class Source(_Model):
     article_pattern: Regex | None = None
     exclude_pattern: Regex | None = None
     fetch_pages: bool = True
+    obey_robots: bool | None = None
     archive: bool = False
     interval: Duration = timedelta(minutes=10)
     enabled: bool = True

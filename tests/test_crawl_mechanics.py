@@ -157,6 +157,15 @@ def test_robots_txt_is_obeyed(site: LocalSite, tmp_path: Path) -> None:
     assert "/thu/private/mat-1009.html" not in {h.path for h in site.requests}
     assert any(e.kind == "robots" for e in summary.errors)
 
+    (site.root / "thu" / "private").mkdir()
+    (site.root / "thu" / "private" / "mat-1009.html").write_text(
+        article("Bài bị chặn", "2026-11-25T08:00:00+07:00"), encoding="utf-8"
+    )
+    ignoring = write_config(tmp_path, site.base, GOOD + "    obey_robots: false\n")
+    again = by_source(crawl(ignoring, db_url))["thu"]
+    assert again.new == 1 and not again.errors
+    assert "/thu/private/mat-1009.html" in {h.path for h in site.requests}
+
 
 BAD = """
   - name: down
