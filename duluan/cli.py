@@ -27,13 +27,21 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from duluan import cli_vi
+
+    cli_vi.install()
     parser = argparse.ArgumentParser(
         prog="duluan",
         description="duluan: theo dõi báo chí về địa phương và cảnh báo kịp thời.",
         epilog="Biến môi trường: DULUAN_CONFIG (mặc định ./config.yaml), DULUAN_DATABASE_URL "
         "(mặc định SQLite trong ./data/), TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL.",
     )
-    parser.add_argument("--version", action="version", version=f"duluan {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"duluan {__version__}",
+        help="hiện phiên bản rồi thoát",
+    )
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="ghi nhật ký chi tiết hơn (-vv: gỡ lỗi)"
     )

@@ -171,3 +171,6 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert "Huyện Không Có" in nowhere.stderr
     usage = run_cli("crawl", "--bogus", env={**base, "DULUAN_CONFIG": str(good)})
     assert usage.returncode == 2
+    assert "duluan: lỗi: không hiểu tham số: --bogus" in usage.stderr
+    helped = run_cli("--help", env=base)
+    assert helped.returncode == 0 and helped.stdout.startswith("cách dùng: duluan")
