@@ -30,6 +30,9 @@ from storage import ArticleRecord, FetchError, Store, Validator
 log = logging.getLogger(__name__)
 
 NOT_MODIFIED = 304
+# Failures of a listed article that a retry would meet again (gone, not an article, refused):
+# they do not make the next poll of its feed or sitemap unconditional.
+PERMANENT = frozenset({"gone", "no-article", "robots", "too-large", "redirect", "article"})
 GOOGLE_NEWS_HOST = "news.google.com"
 
 
@@ -346,8 +349,9 @@ class OutletSpider(scrapy.Spider):
             self.tally.entry_failed(source)
         elif meta.get("link") is not None:
             self.tally.count(source, "failed")
-        parent = meta.get("parent")
-        self.dirty.add(parent or url)
+        if kind in PERMANENT and meta.get("parent"):
+            return  # retrying would fail again: keep the feed's validator, poll cheaply
+        self.dirty.add(meta.get("parent") or url)
 
     def closed(self, reason: str) -> None:
         """Entry points that never got an answer (filtered, dropped) count as failures."""
@@ -381,7 +385,8 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     text = str(exc)
     lowered = text.lower()
     if isinstance(exc, HttpError):
-        return "http", f"HTTP {exc.response.status}"
+        status = exc.response.status
+        return ("gone" if status in (404, 410) else "http"), f"HTTP {status}"
     if "max size" in lowered or "maxsize" in lowered or "larger than" in lowered:
         return "too-large", "trang quá lớn, đã bỏ / page too large, dropped"
     if isinstance(exc, scrapy_errors.DownloadTimeoutError | twisted_errors.TimeoutError):

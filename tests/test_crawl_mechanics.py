@@ -162,8 +162,8 @@ def test_robots_txt_is_obeyed(site: LocalSite, tmp_path: Path) -> None:
         article("Bài bị chặn", "2026-11-25T08:00:00+07:00"), encoding="utf-8"
     )
     ignoring = write_config(tmp_path, site.base, GOOD + "    obey_robots: false\n")
-    again = by_source(crawl(ignoring, db_url))["thu"]
-    assert again.new == 1 and not again.errors
+    again = by_source(crawl(ignoring, f"sqlite:///{tmp_path}/fresh.sqlite3"))["thu"]
+    assert again.new == 4 and not again.errors
     assert "/thu/private/mat-1009.html" in {h.path for h in site.requests}
 
 
@@ -260,3 +260,32 @@ def test_cli_exit_code_when_no_source_answers(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Không nguồn nào trả lời" in done.stderr
     assert "down" in done.stdout and "lỗi kết nối" in done.stdout
+
+
+def test_only_transient_failures_make_the_next_poll_unconditional(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    gone = ("bai-da-go-1005.html", "Bài đã gỡ", "Wed, 25 Nov 2026 09:00:00 +0700")
+    site.override("/thu/rss/home.rss", feed([gone, *ITEMS]))
+    config = write_config(tmp_path, site.base, GOOD)
+    first = by_source(crawl(config, db_url))["thu"]
+    assert (first.new, first.failed) == (3, 1)
+    assert [e.kind for e in first.errors] == ["gone"]
+    site.reset_log()
+    crawl(config, db_url)
+    assert [h.status for h in site.requests if h.path.endswith("home.rss")] == [304]
+
+    broken = ("loi-may-chu-1006.html", "Lỗi máy chủ", "Wed, 25 Nov 2026 09:30:00 +0700")
+    site.override(
+        "/thu/rss/home.rss",
+        feed([broken, gone, *ITEMS]).replace(
+            "{{BASE}}/thu/loi-may-chu-1006.html", "{{BASE}}/bad/500"
+        ),
+    )
+    config = write_config(tmp_path, site.base, GOOD.replace("\\.html$", "\\.html$|/bad/500$"))
+    third = by_source(crawl(config, db_url))["thu"]
+    assert sorted(e.kind for e in third.errors) == ["gone", "http"]
+    site.reset_log()
+    crawl(config, db_url)
+    assert [h.status for h in site.requests if h.path.endswith("home.rss")] == [200]
