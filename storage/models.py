@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -126,6 +127,50 @@ class Article(Base):
     via: Mapped[str] = mapped_column(String(16))
     extraction: Mapped[str] = mapped_column(String(16))
     tagged_at: Mapped[datetime | None]
+    relevant: Mapped[bool | None] = mapped_column(Boolean, index=True)
+    relevance: Mapped[float | None] = mapped_column(Float)
+    tone: Mapped[str | None] = mapped_column(String(16))
+    needs_verification: Mapped[bool | None] = mapped_column(Boolean)
+    topics: Mapped[list[str] | None] = mapped_column(JSON)
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    tagger_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class ArticleUnit(Base):
+    """An administrative unit an article is about, as the tagger named it."""
+
+    __tablename__ = "article_units"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    province: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(200))
+    new_name: Mapped[str | None] = mapped_column(String(200))
+    new_province: Mapped[str | None] = mapped_column(String(200))
+    in_watch_area: Mapped[bool] = mapped_column(Boolean)
+
+
+class Mention(Base):
+    """One place name found in an article, with the evidence that resolved it."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(8))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float)
 
 
 class ArticleBand(Base):

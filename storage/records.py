@@ -137,3 +137,59 @@ class ArticleDetail:
     cluster_id: int
     cluster_size: int
     cluster_others: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """What the tagger reads of a stored article."""
+
+    id: int
+    source: str
+    title: str
+    lead: str
+    text: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """An administrative unit an article is about (names as in underthesea's mapping)."""
+
+    level: str
+    name: str
+    province: str | None
+    district: str | None
+    new_name: str | None
+    new_province: str | None
+    in_watch_area: bool
+
+
+@dataclass(frozen=True)
+class MentionRecord:
+    """One place name found in an article's `field` ("title", "lead" or "text")."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+    unit: str
+    level: str
+    rule: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """The tagger's verdict on one article, with its evidence."""
+
+    article_id: int
+    relevant: bool
+    relevance: float
+    tone: str
+    needs_verification: bool
+    topics: tuple[str, ...]
+    reasons: tuple[str, ...]
+    units: tuple[UnitRecord, ...]
+    mentions: tuple[MentionRecord, ...]
+    tagged_at: datetime
+    tagger_version: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
@@ -18,14 +19,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
 from storage.migrate import upgrade_to_head
 from storage.minhash import SLOT, lsh_bands, pack, unpack
-from storage.models import Article, ArticleBand, Source, SourceRunRow, UrlValidator
+from storage.models import (
+    Article,
+    ArticleBand,
+    ArticleUnit,
+    Mention,
+    Source,
+    SourceRunRow,
+    UrlValidator,
+)
 from storage.records import (
     ArticleDetail,
     ArticleRecord,
     ArticleSummary,
+    ArticleText,
+    MentionRecord,
     SaveOutcome,
     SourceHealth,
     SourceRun,
+    TagRecord,
+    UnitRecord,
     Validator,
 )
 
@@ -230,6 +243,108 @@ class Store:
             for row in rows:
                 found.setdefault(row.url, row)
         return found
+
+    def articles_to_tag(
+        self, limit: int = 500, *, retag: bool = False, after_id: int = 0
+    ) -> list[ArticleText]:
+        """Articles not tagged yet (or all, with `retag`), oldest id first, from `after_id` on:
+        page through them with the last id returned."""
+        stmt = (
+            select(Article.id, Source.name, Article.title, Article.lead, Article.text)
+            .add_columns(Article.published_at)
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.id > after_id)
+            .order_by(Article.id)
+            .limit(limit)
+        )
+        if not retag:
+            stmt = stmt.where(Article.tagged_at.is_(None))
+        with self._read() as session:
+            return [ArticleText(*row) for row in session.execute(stmt)]
+
+    def save_tags(self, tags: Sequence[TagRecord]) -> None:
+        """Store tagging results in one transaction, replacing an article's earlier ones."""
+        for tag in tags:
+            _require_aware(tag.tagged_at, "tagged_at")
+
+        def work(session: Session) -> None:
+            ids = [tag.article_id for tag in tags]
+            for batch in _chunks(ids, IN_BATCH):
+                session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
+                session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
+            connection = session.connection()
+            for tag in tags:
+                updated = connection.execute(
+                    update(Article)
+                    .where(Article.id == tag.article_id)
+                    .values(
+                        relevant=tag.relevant,
+                        relevance=tag.relevance,
+                        tone=tag.tone,
+                        needs_verification=tag.needs_verification,
+                        topics=list(tag.topics),
+                        reasons=list(tag.reasons),
+                        tagger_version=tag.tagger_version,
+                        tagged_at=tag.tagged_at,
+                    )
+                )
+                if updated.rowcount != 1:
+                    raise KeyError(f"không có bài mã {tag.article_id}")
+                units = [
+                    {"article_id": tag.article_id, "position": i, **asdict(unit)}
+                    for i, unit in enumerate(tag.units)
+                ]
+                mentions = [{"article_id": tag.article_id, **asdict(m)} for m in tag.mentions]
+                if units:
+                    connection.execute(insert(ArticleUnit), units)
+                if mentions:
+                    connection.execute(insert(Mention), mentions)
+
+        self._writing(work)
+
+    def get_tags(self, article_id: int) -> TagRecord | None:
+        """The stored tagging result of an article, or None if it was never tagged."""
+        with self._read() as session:
+            row = session.get(Article, article_id)
+            if row is None or row.tagged_at is None:
+                return None
+            units = session.scalars(
+                select(ArticleUnit)
+                .where(ArticleUnit.article_id == article_id)
+                .order_by(ArticleUnit.position)
+            ).all()
+            mentions = session.scalars(
+                select(Mention).where(Mention.article_id == article_id).order_by(Mention.id)
+            ).all()
+            return TagRecord(
+                article_id=row.id,
+                relevant=bool(row.relevant),
+                relevance=row.relevance or 0.0,
+                tone=row.tone or "neutral",
+                needs_verification=bool(row.needs_verification),
+                topics=tuple(row.topics or ()),
+                reasons=tuple(row.reasons or ()),
+                units=tuple(
+                    UnitRecord(
+                        u.level,
+                        u.name,
+                        u.province,
+                        u.district,
+                        u.new_name,
+                        u.new_province,
+                        u.in_watch_area,
+                    )
+                    for u in units
+                ),
+                mentions=tuple(
+                    MentionRecord(
+                        m.field, m.start, m.end, m.text, m.unit, m.level, m.rule, m.confidence
+                    )
+                    for m in mentions
+                ),
+                tagged_at=row.tagged_at,
+                tagger_version=row.tagger_version or "",
+            )
 
     def get_validators(self, urls: Iterable[str]) -> dict[str, Validator]:
         """Stored ETag / Last-Modified of the given URLs (absent URLs are left out)."""

@@ -1,0 +1,72 @@
+"""Tagging results in storage: which articles still need tagging, and what the tagger found."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage import MentionRecord, Store, TagRecord, UnitRecord
+from tests.test_storage import T0, record
+
+DAK_HA = UnitRecord("district", "Huyện Đăk Hà", "Tỉnh Kon Tum", None, None, None, True)
+DAK_PXI = UnitRecord(
+    "commune", "Xã Đăk Pxi", "Tỉnh Kon Tum", "Huyện Đăk Hà", "Xã Đăk Pxi", "Tỉnh Quảng Ngãi", True
+)
+
+
+def tag(article_id: int, **changes: object) -> TagRecord:
+    base = {
+        "article_id": article_id,
+        "relevant": True,
+        "relevance": 0.93,
+        "tone": "negative",
+        "needs_verification": True,
+        "topics": ("rừng",),
+        "reasons": ("'phá rừng' near 'xã Đăk Pxi'",),
+        "units": (DAK_HA, DAK_PXI),
+        "mentions": (
+            MentionRecord(
+                "text", 120, 130, "xã Đăk Pxi", "Xã Đăk Pxi", "commune", "prefixed", 0.97
+            ),
+        ),
+        "tagged_at": T0 + timedelta(hours=2),
+        "tagger_version": "1",
+    }
+    base.update(changes)
+    return TagRecord(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def articles(store: Store) -> list[int]:
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    return [store.save_article(record(n)).article_id for n in range(1, 6)]
+
+
+def test_untagged_articles_are_paged_and_tagged_ones_left_out(
+    store: Store, articles: list[int]
+) -> None:
+    first = store.articles_to_tag(limit=2)
+    assert [a.id for a in first] == articles[:2]
+    assert first[0].source == "baoquangngai" and first[0].text.startswith("Nội dung bài 1")
+    rest = store.articles_to_tag(limit=10, after_id=first[-1].id)
+    assert [a.id for a in rest] == articles[2:]
+    store.save_tags([tag(articles[0]), tag(articles[3], relevant=False, units=(), mentions=())])
+    assert [a.id for a in store.articles_to_tag()] == [articles[1], articles[2], articles[4]]
+    assert [a.id for a in store.articles_to_tag(retag=True)] == articles
+
+
+def test_tags_round_trip_and_replace(store: Store, articles: list[int]) -> None:
+    stored = tag(articles[1])
+    store.save_tags([stored])
+    assert store.get_tags(articles[1]) == stored
+    assert store.get_tags(articles[0]) is None
+    again = tag(articles[1], tone="neutral", units=(DAK_HA,), mentions=(), topics=())
+    store.save_tags([again])
+    assert store.get_tags(articles[1]) == again
+
+
+def test_tagging_an_unknown_article_changes_nothing(store: Store, articles: list[int]) -> None:
+    with pytest.raises(KeyError, match="99999"):
+        store.save_tags([tag(articles[0]), tag(99999)])
+    assert store.get_tags(articles[0]) is None
