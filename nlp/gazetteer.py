@@ -1,0 +1,247 @@
+"""The gazetteer: every name of an administrative unit, built from underthesea's mapping.json.
+
+For the watched province it knows every old district and commune and the post-2025 units each
+became; for the rest of the country the names of provinces, districts and communes, so that a
+"xã Hòa Bình" elsewhere is recognised as not ours. Never a hand-typed list.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from nlp.normalize import fold, fold_plain, has_diacritics, strip_text
+
+log = logging.getLogger(__name__)
+
+Level = Literal["province", "new_province", "district", "commune", "new_commune"]
+
+_PREFIX = re.compile(
+    r"^(Tỉnh|Thành phố|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường|Đặc khu)\s+", re.IGNORECASE
+)
+
+_ROMAN = re.compile(r"[ivxl]+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit, named exactly as in mapping.json.
+
+    Old units (`province`, `district`, `commune`) carry their successors (`new_names`,
+    `new_province`); post-2025 units (`new_province`, `new_commune`) carry the old districts and
+    provinces they cover.
+    """
+
+    level: Level
+    name: str
+    province: str
+    district: str | None = None
+    new_names: tuple[str, ...] = ()
+    new_province: str | None = None
+    districts: tuple[str, ...] = ()
+    old_provinces: tuple[str, ...] = ()
+    in_watch_area: bool = False
+
+    @property
+    def new_name(self) -> str | None:
+        """The successor of an old commune when there is exactly one."""
+        return self.new_names[0] if len(self.new_names) == 1 else None
+
+
+def bare_name(name: str) -> str:
+    """`Xã Đăk Pxi` → `Đăk Pxi`."""
+    return _PREFIX.sub("", name).strip()
+
+
+@dataclass(frozen=True, eq=False)
+class Gazetteer:
+    """Names (normalised keys) → units, with the keys the matcher scans for."""
+
+    province: str
+    district: str
+    new_provinces: tuple[str, ...]
+    units: tuple[Unit, ...]
+    exact: Mapping[str, tuple[Unit, ...]]
+    plain: Mapping[str, tuple[str, ...]]
+    scan_keys: frozenset[str]
+
+    @classmethod
+    def build(
+        cls, province: str, district: str, aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> Gazetteer:
+        """The gazetteer for a watched old district (names as in mapping.json); cached."""
+        frozen = tuple(sorted((k, tuple(v)) for k, v in (aliases or {}).items()))
+        return _build(province, district, frozen)
+
+    @property
+    def watch_units(self) -> tuple[Unit, ...]:
+        """The watched district, its old communes and the new communes they became."""
+        return tuple(u for u in self.units if u.in_watch_area)
+
+    def lookup(self, name: str) -> tuple[Unit, ...]:
+        """Units called `name` (with or without prefix or diacritics)."""
+        key = fold(name)
+        if key in self.exact and has_diacritics(unicodedata.normalize("NFC", name)):
+            return self.exact[key]
+        found: dict[Unit, None] = {}
+        for exact_key in self.plain.get(fold_plain(name), ()):
+            found.update(dict.fromkeys(self.exact[exact_key]))
+        return tuple(found)
+
+
+@cache
+def _mapping() -> dict[str, Any]:
+    path = resources.files("underthesea") / "address" / "data" / "mapping.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _build(
+    province: str, district: str, aliases: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Gazetteer:
+    data = _mapping()
+    rows: list[dict[str, str]] = data["ward_mapping"]
+    if not any(r["old_province"] == province and r["old_district"] == district for r in rows):
+        raise LookupError(
+            f"Không tìm thấy {district}, {province} trong dữ liệu đơn vị hành chính của underthesea"
+        )
+    watched_new = {
+        (r["new_province"], r["new_ward"])
+        for r in rows
+        if r["old_province"] == province and r["old_district"] == district
+    }
+    units = _units(rows, data, province, district, watched_new)
+    exact: dict[str, dict[Unit, None]] = defaultdict(dict)
+    scan: set[str] = set()
+    folded = cache(fold)
+    for unit in units:
+        full, bare = folded(unit.name), folded(bare_name(unit.name))
+        exact[full][unit] = None
+        if _scannable(bare):
+            exact[bare][unit] = None
+            scan.add(bare)
+        else:
+            scan.add(full)
+    by_name: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        by_name[unit.name].append(unit)
+    for short in _province_short_names(data):
+        key = fold(short.alias)
+        for unit in by_name.get(short.name, ()):
+            if unit.level in ("province", "new_province"):
+                exact[key][unit] = None
+                scan.add(key)
+    for name, spellings in aliases:
+        targets = [u for u in by_name.get(name, ()) if _in_province(u, province)]
+        if not targets:
+            log.warning("Bí danh cho '%s': không có đơn vị nào tên này trong %s", name, province)
+            continue
+        for spelling in spellings:
+            key = fold(spelling)
+            if _scannable(key):
+                exact[key].update(dict.fromkeys(targets))
+                scan.add(key)
+    plain: dict[str, dict[str, None]] = defaultdict(dict)
+    for key in exact:
+        plain[strip_text(key)][key] = None
+    new_provinces = tuple(dict.fromkeys(p for p, _ in sorted(watched_new)))
+    return Gazetteer(
+        province=province,
+        district=district,
+        new_provinces=new_provinces,
+        units=tuple(units),
+        exact={k: tuple(v) for k, v in exact.items()},
+        plain={k: tuple(v) for k, v in plain.items()},
+        scan_keys=frozenset(scan),
+    )
+
+
+def _scannable(key: str) -> bool:
+    """Whether a name can be scanned alone: not a number ("Phường 1" → "1", "Phường IV" → "iv")."""
+    return len(key) > 1 and any(c.isalpha() for c in key) and not _ROMAN.fullmatch(key)
+
+
+def _in_province(unit: Unit, province: str) -> bool:
+    return unit.province == province or province in unit.old_provinces
+
+
+@dataclass(frozen=True)
+class _Short:
+    name: str
+    alias: str
+
+
+def _province_short_names(data: Mapping[str, Any]) -> list[_Short]:
+    shorts = [*data["old_province_names"].values(), *data["province_names"].values()]
+    return [_Short(s["name"], s["short"]) for s in shorts if s.get("short")]
+
+
+def _units(
+    rows: list[dict[str, str]],
+    data: Mapping[str, Any],
+    province: str,
+    district: str,
+    watched_new: set[tuple[str, str]],
+) -> list[Unit]:
+    new_of_old: dict[tuple[str, str, str], dict[str, None]] = defaultdict(dict)
+    new_province_of: dict[tuple[str, str, str], str] = {}
+    covers: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    covers_prov: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    districts: dict[tuple[str, str], str] = {}
+    provinces: dict[str, str] = {}
+    for r in rows:
+        old = (r["old_province"], r["old_district"], r["old_ward"])
+        new = (r["new_province"], r["new_ward"])
+        new_of_old[old][r["new_ward"]] = None
+        new_province_of[old] = r["new_province"]
+        covers[new][r["old_district"]] = None
+        covers_prov[new][r["old_province"]] = None
+        districts[(r["old_province"], r["old_district"])] = r["new_province"]
+        provinces[r["old_province"]] = r["new_province"]
+    units: list[Unit] = []
+    for old_prov, new_prov in provinces.items():
+        units.append(Unit("province", old_prov, old_prov, new_province=new_prov))
+    for new_prov in sorted({s["name"] for s in data["province_names"].values()}):
+        olds = tuple(o for o, n in provinces.items() if n == new_prov)
+        units.append(Unit("new_province", new_prov, new_prov, old_provinces=olds))
+    for (old_prov, dist), new_prov in districts.items():
+        watched = old_prov == province and dist == district
+        units.append(Unit("district", dist, old_prov, new_province=new_prov, in_watch_area=watched))
+    for (old_prov, dist, ward), news in new_of_old.items():
+        if not ward:
+            continue
+        watched = old_prov == province and dist == district
+        units.append(
+            Unit(
+                "commune",
+                ward,
+                old_prov,
+                district=dist,
+                new_names=tuple(n for n in news if n),
+                new_province=new_province_of[(old_prov, dist, ward)],
+                in_watch_area=watched,
+            )
+        )
+    for (new_prov, ward), dists in covers.items():
+        if not ward:
+            continue
+        units.append(
+            Unit(
+                "new_commune",
+                ward,
+                new_prov,
+                districts=tuple(dists),
+                old_provinces=tuple(covers_prov[(new_prov, ward)]),
+                in_watch_area=(new_prov, ward) in watched_new,
+            )
+        )
+    return units
