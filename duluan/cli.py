@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from crawler.dates import VIETNAM, local, parse_date
@@ -77,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="số bài tối đa (mặc định 20)"
     )
 
+    locate = commands.add_parser(
+        "locate",
+        help="nhận diện địa danh trong một văn bản (không cần cơ sở dữ liệu)",
+        description="Đọc một văn bản UTF-8 (dòng đầu là tiêu đề) hoặc, với --jsonl, mỗi dòng một "
+        'đối tượng {"id": ..., "text": ...}; in một đối tượng JSON cho mỗi văn bản.',
+    )
+    locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
+    locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
+
     config = commands.add_parser(
         "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
     )
@@ -103,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_articles(args)
         if args.command == "config":
             return cmd_config_check()
+        if args.command == "locate":
+            return cmd_locate(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -144,6 +156,38 @@ def cmd_config_check() -> int:
         f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "
         f"{len(loaded.config.units)} đơn vị nhận cảnh báo.",
     )
+    return EXIT_OK
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    import json
+
+    from nlp.locate import Locator
+
+    config = _load().config
+    locality = config.locality
+    locator = Locator.build(locality.province, locality.district, dict(locality.aliases))
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"không đọc được {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file} không phải văn bản UTF-8") from None
+    if not args.jsonl:
+        print(json.dumps(locator.locate(raw), ensure_ascii=False))
+        return EXIT_OK
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(
+                f'dòng {number}: cần một đối tượng JSON có khóa "text", như '
+                '{"id": "a1", "text": "..."}'
+            ) from None
+        print(json.dumps(locator.locate(text, item.get("id")), ensure_ascii=False))
     return EXIT_OK
 
 

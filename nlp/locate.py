@@ -1,0 +1,154 @@
+"""From a text to what `duluan locate` prints: the units it is about, with evidence, tone, topics.
+
+Title (first line) and lead weigh more than the body; the relevance score grows with the
+confidence and the place of the mentions of the watch area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nlp.gazetteer import Gazetteer, Unit
+from nlp.matcher import Matcher
+from nlp.resolve import Resolved, resolve
+from nlp.tone import tone
+from nlp.topics import Topics
+
+RELEVANT_AT = 0.6
+TITLE_WEIGHT = 1.0
+BODY_WEIGHT = 0.8
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Tags texts for one watch area; build once, reuse for every text."""
+
+    gazetteer: Gazetteer
+    matcher: Matcher
+    topics: Topics
+
+    @classmethod
+    def build(
+        cls,
+        province: str,
+        district: str,
+        aliases: dict[str, list[str]] | None = None,
+        topics: dict[str, list[str]] | None = None,
+    ) -> Locator:
+        gazetteer = Gazetteer.build(province, district, aliases or {})
+        return cls(gazetteer, Matcher(gazetteer), Topics.from_config(topics))
+
+    def locate(self, text: str, ident: Any = None) -> dict[str, Any]:
+        """The DESIGN.md `locate` JSON object for one text (title on its first line)."""
+        candidates = self.matcher.find(text)
+        resolved = resolve(text, candidates, self.gazetteer)
+        title_end = text.find("\n") if "\n" in text else len(text)
+        watched = [r for r in resolved if any(u.in_watch_area for u in r.units)]
+        score = _score(watched, title_end)
+        anchors = [(r.candidate.start, r.candidate.end) for r in watched]
+        verdict = tone(text, anchors)
+        relevant = score >= RELEVANT_AT
+        return {
+            "id": ident,
+            "relevant": relevant,
+            "score": round(score, 2),
+            "tone": verdict.label,
+            "units": _units(resolved, self.gazetteer),
+            "mentions": [
+                {
+                    "start": r.candidate.start,
+                    "end": r.candidate.end,
+                    "text": _surface(text, r),
+                    "unit": r.units[0].name,
+                    "rule": r.rule,
+                    "confidence": r.confidence,
+                }
+                for r in resolved
+                if _of_province(r.units[0], self.gazetteer.province)
+            ],
+            "topics": self.topics.labels(text),
+            "reasons": verdict.explain(text)[:5],
+            "needs_verification": relevant and verdict.label == "negative",
+        }
+
+
+def _surface(text: str, r: Resolved) -> str:
+    start = r.candidate.prefix_start if r.candidate.prefix_start is not None else r.candidate.start
+    return text[min(start, r.candidate.start) : r.candidate.end] if start >= 0 else r.candidate.text
+
+
+def _score(watched: list[Resolved], title_end: int) -> float:
+    if not watched:
+        return 0.0
+    best = 0.0
+    for r in watched:
+        weight = TITLE_WEIGHT if r.candidate.start < title_end else BODY_WEIGHT
+        best = max(best, r.confidence * weight)
+    bonus = min(0.1, 0.02 * (len(watched) - 1))
+    return min(1.0, best + bonus)
+
+
+def _of_province(unit: Unit, province: str) -> bool:
+    return unit.province == province or province in unit.old_provinces
+
+
+def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    """Every unit of the watched province the text is about, districts first, once each."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    province = gazetteer.province
+    for r in resolved:
+        for unit in r.units:
+            if not _of_province(unit, province):
+                continue
+            for level, entry in _entries(unit, gazetteer):
+                seen.setdefault((level, entry["name"]), entry)
+    order = {"province": 0, "district": 1, "commune": 2, "new_commune": 3}
+    return sorted(seen.values(), key=lambda e: (order.get(e["level"], 9), e["name"]))
+
+
+def _entries(unit: Unit, gazetteer: Gazetteer) -> list[tuple[str, dict[str, Any]]]:
+    watch = gazetteer.district
+    if unit.level == "district":
+        return [
+            (
+                "district",
+                {
+                    "level": "district",
+                    "name": unit.name,
+                    "province": unit.province,
+                    "in_watch_area": unit.name == watch,
+                },
+            )
+        ]
+    if unit.level == "commune":
+        commune = {
+            "level": "commune",
+            "name": unit.name,
+            "district": unit.district,
+            "province": unit.province,
+            "new_name": unit.new_name,
+            "new_province": unit.new_province,
+            "in_watch_area": unit.in_watch_area,
+        }
+        district = {
+            "level": "district",
+            "name": unit.district,
+            "province": unit.province,
+            "in_watch_area": unit.district == watch,
+        }
+        return [("commune", commune), ("district", district)]
+    if unit.level == "new_commune":
+        return [
+            (
+                "new_commune",
+                {
+                    "level": "new_commune",
+                    "name": unit.name,
+                    "province": unit.province,
+                    "districts": list(unit.districts),
+                    "in_watch_area": unit.in_watch_area,
+                },
+            )
+        ]
+    return []

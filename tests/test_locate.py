@@ -1,0 +1,90 @@
+"""The locality tagger on the labelled set, and `duluan locate` as scripts use it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.eval_locate import evaluate, load
+from nlp.locate import Locator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def locator() -> Locator:
+    return Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà")
+
+
+def test_accuracy_floors_on_the_labelled_set(locator: Locator) -> None:
+    figures = evaluate(locator, load())
+    district_p, district_r, _ = figures["district"]
+    commune_p, commune_r, _ = figures["commune"]
+    assert district_p >= 0.95 and district_r >= 0.90, figures
+    assert commune_p >= 0.90 and commune_r >= 0.85, figures
+
+
+def test_design_example_shape(locator: Locator) -> None:
+    text = (
+        "Phá rừng ở xã Đăk Pxi\n"
+        "Người dân phản ánh tình trạng phá rừng ở xã Đăk Pxi, huyện Đăk Hà, tỉnh Kon Tum."
+    )
+    result = locator.locate(text, "a1")
+    assert result["id"] == "a1" and result["relevant"] is True and result["tone"] == "negative"
+    units = {(u["level"], u["name"]): u for u in result["units"]}
+    assert units[("district", "Huyện Đăk Hà")]["in_watch_area"] is True
+    commune = units[("commune", "Xã Đăk Pxi")]
+    assert commune["new_name"] == "Xã Đăk Pxi" and commune["new_province"] == "Tỉnh Quảng Ngãi"
+    mention = next(m for m in result["mentions"] if m["unit"] == "Xã Đăk Pxi")
+    assert text[mention["start"] : mention["end"]] == "Đăk Pxi"
+    assert result["needs_verification"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sửa đường Quang Trung ở TP Pleiku\nĐường Quang Trung, TP Pleiku, tỉnh Gia Lai được sửa.",
+        "Xã Tân Lập, tỉnh Phú Thọ khánh thành trường\nTrường mới ở xã Tân Lập, tỉnh Phú Thọ.",
+        "Giá vàng hôm nay tăng mạnh\nGiá vàng trong nước tăng theo thế giới.",
+    ],
+)
+def test_not_relevant(locator: Locator, text: str) -> None:
+    assert locator.locate(text)["relevant"] is False
+
+
+def test_cli_locate_jsonl(tmp_path: Path) -> None:
+    lines = [
+        {"id": "a", "text": "Đăk Hà khởi công cầu\nHuyện Đăk Hà, tỉnh Kon Tum khởi công cầu."},
+        {"id": "b", "text": "Bão số 9 vào Phú Yên\nBão gây mưa lớn ở Phú Yên."},
+    ]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DULUAN_CONFIG": str(ROOT / "config.yaml"),
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "duluan", "locate", "--jsonl"],
+        input="\n".join(json.dumps(line, ensure_ascii=False) for line in lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(o["id"], o["relevant"]) for o in out] == [("a", True), ("b", False)]
+    bad = subprocess.run(
+        [sys.executable, "-m", "duluan", "locate", "--jsonl"],
+        input="not json\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "dòng 1" in bad.stderr
