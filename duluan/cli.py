@@ -16,6 +16,8 @@ from duluan import __version__
 from duluan.config import ConfigError, LoadedConfig, load_config, masked_dump
 
 if TYPE_CHECKING:
+    from duluan.config import Config
+    from nlp.locate import Locator
     from storage import ArticleDetail, FetchError, Store
 
 log = logging.getLogger("duluan")
@@ -78,6 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="số bài tối đa (mặc định 20)"
     )
 
+    tag = commands.add_parser(
+        "tag",
+        help="gắn nhãn địa danh, sắc thái, lĩnh vực cho các bài đã lưu",
+        description="Gắn nhãn các bài chưa gắn (hoặc tất cả, với --retag).",
+    )
+    tag.add_argument("--retag", action="store_true", help="gắn lại cả các bài đã gắn nhãn")
+
+    explain = commands.add_parser(
+        "explain",
+        help="giải thích vì sao một bài được hay không được gắn nhãn",
+        description="In các địa danh tìm thấy, quy tắc đã quyết định và lý do sắc thái.",
+    )
+    explain.add_argument("id", type=int, help="mã số bài")
+
     locate = commands.add_parser(
         "locate",
         help="nhận diện địa danh trong một văn bản (không cần cơ sở dữ liệu)",
@@ -115,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_config_check()
         if args.command == "locate":
             return cmd_locate(args)
+        if args.command == "tag":
+            return cmd_tag(args)
+        if args.command == "explain":
+            return cmd_explain(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -159,14 +179,70 @@ def cmd_config_check() -> int:
     return EXIT_OK
 
 
+TAGGER_VERSION = "1"
+TAG_BATCH = 200
+
+
+def _locator(config: Config) -> Locator:
+    from nlp.locate import Locator
+
+    locality = config.locality
+    return Locator.build(locality.province, locality.district, dict(locality.aliases))
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from duluan.clock import now
+    from duluan.tagging import tag_record
+
+    locator = _locator(_load().config)
+    store = _open_store()
+    tagged = relevant = 0
+    with store:
+        after = 0
+        while batch := store.articles_to_tag(TAG_BATCH, retag=args.retag, after_id=after):
+            moment = now()
+            records = [tag_record(locator, article, moment, TAGGER_VERSION) for article in batch]
+            store.save_tags(records)
+            tagged += len(records)
+            relevant += sum(r.relevant for r in records)
+            after = batch[-1].id
+    print(f"Đã gắn nhãn {tagged} bài; {relevant} bài liên quan đến địa bàn theo dõi.")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    store = _open_store()
+    with store:
+        article = store.get_article(args.id)
+        tags = store.get_tags(args.id)
+    if article is None:
+        print(f"Không có bài mã {args.id}.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Bài {article.id} ({article.source}): {article.title}")
+    if tags is None:
+        print("Bài chưa được gắn nhãn: chạy `duluan tag`.")
+        return EXIT_OK
+    verdict = "LIÊN QUAN" if tags.relevant else "không liên quan"
+    print(f"Kết luận: {verdict} đến địa bàn theo dõi (điểm {tags.relevance:.2f}).")
+    print(f"Sắc thái: {tags.tone}; lĩnh vực: {', '.join(tags.topics) or 'không rõ'}.")
+    if tags.needs_verification:
+        print("Cần xác minh: tin tiêu cực về địa bàn theo dõi.")
+    if not tags.mentions:
+        print("Không tìm thấy địa danh nào của tỉnh theo dõi trong bài.")
+    for m in tags.mentions:
+        print(
+            f"- '{m.text}' ({m.field}, ký tự {m.start}–{m.end}) là {m.unit}: quy tắc {m.rule}, "
+            f"độ tin cậy {m.confidence:.2f}"
+        )
+    for reason in tags.reasons:
+        print(f"- sắc thái: {reason}")
+    return EXIT_OK
+
+
 def cmd_locate(args: argparse.Namespace) -> int:
     import json
 
-    from nlp.locate import Locator
-
-    config = _load().config
-    locality = config.locality
-    locator = Locator.build(locality.province, locality.district, dict(locality.aliases))
+    locator = _locator(_load().config)
     try:
         raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:
