@@ -187,7 +187,9 @@ def _locator(config: Config) -> Locator:
     from nlp.locate import Locator
 
     locality = config.locality
-    return Locator.build(locality.province, locality.district, dict(locality.aliases))
+    return Locator.build(
+        locality.province, locality.district, dict(locality.aliases), dict(config.topics) or None
+    )
 
 
 def cmd_tag(args: argparse.Namespace) -> int:

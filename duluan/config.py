@@ -264,6 +264,7 @@ class Config(_Model):
     units: list[Unit] = Field(default_factory=list)
     review: Review = Field(default_factory=Review)
     schedule: Schedule = Field(default_factory=Schedule)
+    topics: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("sources")
     @classmethod

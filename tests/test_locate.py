@@ -88,3 +88,9 @@ def test_cli_locate_jsonl(tmp_path: Path) -> None:
         timeout=120,
     )
     assert bad.returncode == 2 and "dòng 1" in bad.stderr
+
+
+def test_topics_from_config() -> None:
+    custom = Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà", topics={"cầu đường": ["cầu treo"]})
+    text = "Cầu treo ở xã Đăk Pxi xuống cấp\nCầu treo ở xã Đăk Pxi, huyện Đăk Hà hư hỏng."
+    assert custom.locate(text)["topics"] == ["cầu đường"]
