@@ -95,10 +95,16 @@ def resolve(text: str, candidates: Sequence[Candidate], gazetteer: Gazetteer) ->
             confidence -= 0.2
         if not candidate.prefix:
             units = _highest_level(units)
+            # A bare name shared by an old and a post-2025 unit (or by two provinces) is too
+            # uncertain alone: "Măng Đen" the town, the new commune, or the tourist area?
             if len({u.province for u in units}) > 1 or len(units) > MAX_SHARED:
                 continue
             if not context_ours and len(gazetteer.lookup(candidate.text)) > 2:
                 continue
+            if not candidate.exact and not context_ours:
+                continue  # typed without diacritics, bare, no province named: too weak
+        if _in_long_list(candidates, index):
+            confidence -= 0.1
         units = _old_or_new(units, candidate, named, ours)
         if not candidate.exact:
             confidence -= 0.1
@@ -120,6 +126,17 @@ def _by_company(found: list[Resolved]) -> list[Resolved]:
         else r
         for r in found
     ]
+
+
+LIST_SPAN = 200
+LIST_SIZE = 8
+
+
+def _in_long_list(candidates: Sequence[Candidate], index: int) -> bool:
+    """A name among many others close by (a list of forty places) says less about the text."""
+    here = candidates[index].start
+    close = sum(1 for c in candidates if abs(c.start - here) <= LIST_SPAN)
+    return close > LIST_SIZE
 
 
 def _provinces_named(candidates: Sequence[Candidate]) -> set[str]:
@@ -158,7 +175,11 @@ def _by_districts(units: tuple[Unit, ...], districts: set[str]) -> tuple[Unit, .
     """Of several same-named units, those in a district the text names, if any."""
     if len(units) < 2 or not districts:
         return units
-    kept = tuple(u for u in units if u.district in districts or bool(set(u.districts) & districts))
+    kept = tuple(
+        u
+        for u in units
+        if u.name in districts or u.district in districts or bool(set(u.districts) & districts)
+    )
     return kept or units
 
 
@@ -173,9 +194,10 @@ def _by_following(
         gap = text[end : nxt.prefix_start if nxt.prefix_start is not None else nxt.start]
         if len(gap) > NEAR_CHARS or not _TAIL_GAP.match(gap):
             break
-        parents = [u for u in nxt.units if u.level in ("district", "province", "new_province")]
+        lowest = min(_RANK[u.level] for u in narrowed)
+        parents = [u for u in nxt.units if _RANK[u.level] < lowest]
         if nxt.prefix in ("xã", "phường", "thị trấn") or not parents:
-            break
+            break  # the next name is a sibling in a list ("huyện A, huyện B"), not a parent
         kept = tuple(u for u in narrowed if any(_within(u, p) for p in parents))
         if not kept:
             return ()

@@ -94,3 +94,21 @@ def test_topics_from_config() -> None:
     custom = Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà", topics={"cầu đường": ["cầu treo"]})
     text = "Cầu treo ở xã Đăk Pxi xuống cấp\nCầu treo ở xã Đăk Pxi, huyện Đăk Hà hư hỏng."
     assert custom.locate(text)["topics"] == ["cầu đường"]
+
+
+def test_a_name_in_a_long_list_weighs_less_than_in_the_headline(locator: Locator) -> None:
+    places = ", ".join(
+        f"huyện {n}"
+        for n in ("Sa Thầy", "Ngọc Hồi", "Kon Rẫy", "Kon Plông", "Tu Mơ Rông", "Đắk Glei",
+                  "Đắk Tô", "Ia H'Drai", "Đăk Hà", "Chư Păh", "Ia Grai", "Đức Cơ")
+    )  # fmt: skip
+    listed = locator.locate(f"Danh sách huyện nhận hỗ trợ\nCác địa phương gồm {places}.")
+    headline = locator.locate("Huyện Đăk Hà nhận hỗ trợ\nHuyện Đăk Hà, tỉnh Kon Tum nhận hỗ trợ.")
+    assert listed["relevant"] and headline["relevant"]
+    assert listed["score"] < headline["score"]
+
+
+def test_bare_name_typed_without_diacritics_needs_a_province(locator: Locator) -> None:
+    assert not locator.locate("Dak Ha mua ve\nDak Ha dep lam.")["units"]
+    found = locator.locate("Dak Ha mua ve\nDak Ha, Kon Tum dep lam.")["units"]
+    assert ("district", "Huyện Đăk Hà") in {(u["level"], u["name"]) for u in found}
