@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from nlp.gazetteer import Gazetteer, Unit, bare_name
 from nlp.matcher import Candidate
+from nlp.ner import reading
 
 PREFIX_LEVELS = {
     "xã": {"commune", "new_commune"},
@@ -103,6 +104,13 @@ def resolve(text: str, candidates: Sequence[Candidate], gazetteer: Gazetteer) ->
                 continue
             if not candidate.exact and not context_ours:
                 continue  # typed without diacritics, bare, no province named: too weak
+            if not context_ours and any(u.in_watch_area for u in units):
+                seen = reading(text, candidate.start, candidate.end)
+                if seen == "PER":
+                    continue
+                rule, confidence = (
+                    ("ner", confidence + 0.1) if seen == "LOC" else (rule, confidence)
+                )
         if _in_long_list(candidates, index):
             confidence -= 0.1
         units = _old_or_new(units, candidate, named, ours)

@@ -112,3 +112,10 @@ def test_bare_name_typed_without_diacritics_needs_a_province(locator: Locator) -
     assert not locator.locate("Dak Ha mua ve\nDak Ha dep lam.")["units"]
     found = locator.locate("Dak Ha mua ve\nDak Ha, Kon Tum dep lam.")["units"]
     assert ("district", "Huyện Đăk Hà") in {(u["level"], u["name"]) for u in found}
+
+
+def test_ner_settles_bare_names_without_a_province(locator: Locator) -> None:
+    place = locator.locate("Cháy rẫy\nCháy rẫy cà phê ở Hà Mòn, thiệt hại lớn.")
+    assert [m["rule"] for m in place["mentions"] if m["unit"] == "Xã Hà Mòn"] == ["ner"]
+    person = locator.locate("Mùa vàng\nBà con Hà Mòn thu hoạch cà phê.")
+    assert not [m for m in person["mentions"] if m["unit"] == "Xã Hà Mòn"]

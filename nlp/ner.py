@@ -1,0 +1,57 @@
+"""underthesea's NER on the one sentence around a bare place name: does it read as a place?
+
+NER costs tens of milliseconds a sentence, so it only sees sentences whose bare names the rules
+could not settle. It is a hint, not a verdict: it reads some minority place names as persons
+("Bà con Hà Mòn" → PER), so it confirms (LOC) or vetoes (PER) only names without other support.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+Reading = Literal["LOC", "PER", "OTHER", "NONE"]
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, str]:
+    """The sentence holding text[start:end], with its offset in the text."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right_match = _SENTENCE_END.search(text, end)
+    right = right_match.end() if right_match else len(text)
+    return left, text[left:right]
+
+
+def reading(text: str, start: int, end: int) -> Reading:
+    """How NER reads the name at text[start:end] in its sentence."""
+    offset, sentence = sentence_around(text, start, end)
+    tags = _tags(sentence.strip())
+    stripped = len(sentence) - len(sentence.lstrip())
+    position = 0
+    body = sentence.strip()
+    for word, tag in tags:
+        found = body.find(word, position)
+        if found < 0:
+            continue
+        position = found + len(word)
+        word_start = offset + stripped + found
+        word_end = word_start + len(word)
+        if word_start < end and start < word_end and tag != "O":
+            kind = tag.split("-", 1)[-1]
+            return "LOC" if kind == "LOC" else "PER" if kind == "PER" else "OTHER"
+    return "NONE"
+
+
+@lru_cache(maxsize=4096)
+def _tags(sentence: str) -> tuple[tuple[str, str], ...]:
+    from underthesea import ner
+
+    try:
+        return tuple((word, tag) for word, _pos, _chunk, tag in ner(sentence))
+    except Exception:  # underthesea raises assorted errors on odd input
+        log.warning("NER failed on %r", sentence[:80], exc_info=True)
+        return ()
