@@ -68,9 +68,9 @@ class Locator:
             "units": units,
             "mentions": [
                 {
-                    "start": r.candidate.start,
+                    "start": _start(r),
                     "end": r.candidate.end,
-                    "text": _surface(text, r),
+                    "text": text[_start(r) : r.candidate.end],
                     "unit": r.units[0].name,
                     "rule": r.rule,
                     "confidence": r.confidence,
@@ -84,9 +84,10 @@ class Locator:
         }
 
 
-def _surface(text: str, r: Resolved) -> str:
-    start = r.candidate.prefix_start if r.candidate.prefix_start is not None else r.candidate.start
-    return text[min(start, r.candidate.start) : r.candidate.end] if start >= 0 else r.candidate.text
+def _start(r: Resolved) -> int:
+    """A mention starts at its prefix ("xã Đăk Pxi"), as DESIGN.md's example shows."""
+    prefix = r.candidate.prefix_start
+    return prefix if prefix is not None and prefix <= r.candidate.start else r.candidate.start
 
 
 def _score(watched: list[Resolved], title_end: int) -> float:

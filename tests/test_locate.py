@@ -40,7 +40,7 @@ def test_design_example_shape(locator: Locator) -> None:
     commune = units[("commune", "Xã Đăk Pxi")]
     assert commune["new_name"] == "Xã Đăk Pxi" and commune["new_province"] == "Tỉnh Quảng Ngãi"
     mention = next(m for m in result["mentions"] if m["unit"] == "Xã Đăk Pxi")
-    assert text[mention["start"] : mention["end"]] == "Đăk Pxi"
+    assert text[mention["start"] : mention["end"]] == mention["text"] == "xã Đăk Pxi"
     assert result["needs_verification"] is True
 
 
