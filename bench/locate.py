@@ -42,7 +42,16 @@ def articles(n: int, locator: Locator, seed: int = 1) -> list[str]:
     from tests.site.generate import _press_sentences
 
     rng = random.Random(seed)
-    pool = [s for s in _press_sentences() if not locator.locate(s)["units"]]
+    province = locator.gazetteer.province
+    pool = [
+        s
+        for s in _press_sentences()
+        if not any(
+            u.province == province or province in u.old_provinces or u.in_watch_area
+            for c in locator.matcher.find(s)
+            for u in c.units
+        )
+    ]
     texts = []
     for i in range(n):
         sentences = [rng.choice(pool) for _ in range(28)]

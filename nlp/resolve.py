@@ -98,12 +98,14 @@ def resolve(text: str, candidates: Sequence[Candidate], gazetteer: Gazetteer) ->
             units = _highest_level(units)
             # A bare name shared by an old and a post-2025 unit (or by two provinces) is too
             # uncertain alone: "Măng Đen" the town, the new commune, or the tourist area?
-            if len({u.province for u in units}) > 1 or len(units) > MAX_SHARED:
+            if len({_place_province(u) for u in units}) > 1 or len(units) > MAX_SHARED:
                 continue
             if not context_ours and len(gazetteer.lookup(candidate.text)) > 2:
                 continue
             if not candidate.exact and not context_ours:
                 continue  # typed without diacritics, bare, no province named: too weak
+            if all(u.in_watch_area for u in units) and len(gazetteer.lookup(candidate.text)) <= 2:
+                confidence += 0.05  # a name only the watched district has (old and new)
             if not context_ours and any(u.in_watch_area for u in units):
                 seen = reading(text, candidate.start, candidate.end)
                 if seen == "PER":
@@ -212,6 +214,14 @@ def _by_following(
         narrowed = kept
         end = nxt.end
     return narrowed
+
+
+def _place_province(unit: Unit) -> str:
+    """A watched commune and its post-2025 successor of the same name are one place ("Đăk Pxi"):
+    the new unit counts under the old province it covers. Elsewhere old and new stay apart."""
+    if unit.in_watch_area and unit.level == "new_commune" and len(unit.old_provinces) == 1:
+        return unit.old_provinces[0]
+    return unit.province
 
 
 def _within(unit: Unit, parent: Unit) -> bool:

@@ -119,3 +119,16 @@ def test_ner_settles_bare_names_without_a_province(locator: Locator) -> None:
     assert [m["rule"] for m in place["mentions"] if m["unit"] == "Xã Hà Mòn"] == ["ner"]
     person = locator.locate("Mùa vàng\nBà con Hà Mòn thu hoạch cà phê.")
     assert not [m for m in person["mentions"] if m["unit"] == "Xã Hà Mòn"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nước sạch về thôn\nNgười dân Đăk Pxi, tỉnh Kon Tum có nước sạch.",
+        "Mùa hoa\nĐăk Mar vào mùa hoa cà phê.",
+    ],
+)
+def test_bare_names_of_the_watched_communes(locator: Locator, text: str) -> None:
+    result = locator.locate(text)
+    assert result["relevant"]
+    assert {"Xã Đăk Pxi", "Xã Đăk Mar"} & {u["name"] for u in result["units"]}
