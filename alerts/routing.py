@@ -1,0 +1,107 @@
+"""Who gets an alert: the units covering an article's places or topics, and the review group.
+
+Units name their communes by old or new names; both resolve through the gazetteer, so a unit
+that lists "Xã Đăk Pxi" also receives news naming the old "Xã Đăk Long" that became part of it,
+and the other way round. Backfill never alerts: it goes to the review queue and the digest only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from duluan.config import Config, Unit
+from nlp.gazetteer import Gazetteer
+
+BACKFILL_HORIZON = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One chat (and forum topic) an alert goes to, and why."""
+
+    chat: str
+    topic: int | None
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What routing needs of a tagged article."""
+
+    places: tuple[str, ...]  # unit names as the tagger reported them (old and new)
+    topics: tuple[str, ...]
+    tone: str
+    backfill: bool
+    published_at: datetime | None
+    first_seen_at: datetime
+
+
+def covered_places(unit: Unit, gazetteer: Gazetteer) -> frozenset[str]:
+    """The unit names (old and new) a configured unit's communes stand for."""
+    names: set[str] = set()
+    for commune in unit.communes:
+        for place in gazetteer.lookup(commune):
+            if not place.in_watch_area:
+                continue
+            names.add(place.name)
+            names.update(place.new_names)
+            if place.level == "new_commune":
+                names.update(
+                    old.name
+                    for old in gazetteer.watch_units
+                    if old.level == "commune" and place.name in old.new_names
+                )
+    return frozenset(names)
+
+
+def is_backfill(hit: Hit, horizon: timedelta = BACKFILL_HORIZON) -> bool:
+    """Marked backfill, or published long before it was first seen."""
+    if hit.backfill:
+        return True
+    return hit.published_at is not None and hit.first_seen_at - hit.published_at > horizon
+
+
+def route(
+    hit: Hit, config: Config, gazetteer: Gazetteer, review_chat: str | None = None
+) -> list[Destination]:
+    """The destinations of an alert, review group first; none for backfill."""
+    if is_backfill(hit):
+        return []
+    out: list[Destination] = []
+    chat = review_chat if review_chat is not None else config.review.chat
+    if chat:
+        out.append(Destination(chat, None, "review", "nhóm rà soát của Trung tâm"))
+    places = set(hit.places)
+    for unit in config.units:
+        if not unit.chat:
+            continue
+        reason = _reason(unit, places, hit.topics, gazetteer)
+        if reason:
+            out.append(Destination(unit.chat, unit.topic, unit.name, reason))
+    return _unique(out)
+
+
+def _reason(
+    unit: Unit, places: set[str], topics: Sequence[str], gazetteer: Gazetteer
+) -> str | None:
+    shared = sorted(places & covered_places(unit, gazetteer))
+    if shared:
+        return "địa bàn: " + ", ".join(shared)
+    fields = sorted(set(topics) & set(unit.topics))
+    if fields:
+        return "lĩnh vực: " + ", ".join(fields)
+    return None
+
+
+def _unique(destinations: Iterable[Destination]) -> list[Destination]:
+    seen: set[tuple[str, int | None]] = set()
+    out = []
+    for destination in destinations:
+        key = (destination.chat, destination.topic)
+        if key not in seen:
+            seen.add(key)
+            out.append(destination)
+    return out
