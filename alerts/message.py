@@ -1,0 +1,133 @@
+"""The alert messages, in Vietnamese, as Telegram HTML: safely escaped, never over the limit.
+
+One article: outlet, headline as a link, publication time (local), the places matched, tone, the
+sentence with the mention (the place in bold), fields, and "cần xác minh" when flagged. A burst
+for one chat becomes one summary message listing the headlines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+LIMIT = 4096
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+TONES = {"negative": "🔴 tiêu cực", "neutral": "⚪ trung tính", "positive": "🟢 tích cực"}
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """What an alert says about one article."""
+
+    outlet: str
+    title: str
+    url: str
+    published_at: datetime | None
+    places: tuple[str, ...]
+    tone: str
+    text: str = ""
+    mention: tuple[int, int] | None = None  # the place's span in `text`
+    topics: tuple[str, ...] = ()
+    needs_verification: bool = False
+    also_in: tuple[str, ...] = field(default_factory=tuple)
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "không rõ giờ đăng"
+    return value.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def excerpt(text: str, span: tuple[int, int] | None, width: int = 400) -> str:
+    """The sentence holding the mention, escaped, with the place in bold."""
+    if span is None:
+        return ""
+    start, end = span
+    left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    right_candidates = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    right = min(right_candidates) + 1 if right_candidates else len(text)
+    if right - left > width:
+        left, right = max(left, start - width // 2), min(right, end + width // 2)
+    before, place, after = text[left:start], text[start:end], text[end:right]
+    return f"{escape(before.lstrip())}<b>{escape(place)}</b>{escape(after.rstrip())}"
+
+
+def article_message(item: AlertItem) -> str:
+    """One alert, Telegram HTML, at most 4,096 characters."""
+    lines = [
+        f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at)}",
+        f'<a href="{escape(item.url, quote=True)}">{escape(item.title)}</a>',
+        f"📍 {escape(', '.join(item.places))}" if item.places else "",
+        f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
+        f"Lĩnh vực: {escape(', '.join(item.topics))}" if item.topics else "",
+        "⚠️ <b>Cần xác minh</b>" if item.needs_verification else "",
+        f"Cũng đăng trên: {escape(', '.join(item.also_in))}" if item.also_in else "",
+    ]
+    quote = excerpt(item.text, item.mention)
+    head = "\n".join(line for line in lines if line)
+    if quote:
+        room = LIMIT - len(head) - len("\n\n<i></i>")
+        return f"{head}\n\n<i>{cut_html(quote, room)}</i>"
+    return cut_html(head, LIMIT)
+
+
+def burst_message(items: Sequence[AlertItem]) -> str:
+    """Many hits for one chat in one throttle window: one message listing them."""
+    head = f"📰 <b>{len(items)} tin mới</b> về địa bàn:"
+    lines = []
+    for item in items:
+        flag = " ⚠️" if item.needs_verification else ""
+        lines.append(
+            f'• {escape(item.outlet)}: <a href="{escape(item.url, quote=True)}">'
+            f"{escape(item.title)}</a>{flag}"
+        )
+    text = head
+    for count, line in enumerate(lines):
+        rest = len(lines) - count
+        tail = f"\n… và {rest} tin khác"
+        if len(text) + 1 + len(line) + len(tail) > LIMIT:
+            return text + tail
+        text += "\n" + line
+    return text
+
+
+_TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;")
+
+
+def cut_html(text: str, limit: int) -> str:
+    """Cut at most `limit` characters without breaking a tag or an entity, closing open tags."""
+    if len(text) <= limit:
+        return text
+    out: list[str] = []
+    size = 0
+    open_tags: list[str] = []
+    position = 0
+    budget = limit - 1 - 12  # room for "…" and closing tags
+    for match in _TAG.finditer(text):
+        plain = text[position : match.start()]
+        if size + len(plain) > budget:
+            out.append(plain[: budget - size])
+            size = budget
+            break
+        out.append(plain)
+        size += len(plain)
+        token = match.group(0)
+        if size + len(token) > budget:
+            break
+        out.append(token)
+        size += len(token)
+        if token.startswith("</"):
+            if open_tags:
+                open_tags.pop()
+        elif token.startswith("<") and not token.endswith("/>"):
+            open_tags.append(token[1:].split()[0].rstrip(">"))
+        position = match.end()
+    else:
+        plain = text[position:]
+        out.append(plain[: max(0, budget - size)])
+    closing = "".join(f"</{tag}>" for tag in reversed(open_tags))
+    return "".join(out).rstrip() + "…" + closing

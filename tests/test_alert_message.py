@@ -1,0 +1,65 @@
+"""Alert messages: Vietnamese, escaped Telegram HTML, never over 4,096 characters."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from alerts.message import LIMIT, AlertItem, article_message, burst_message, cut_html
+
+TEXT = "Mở đầu bài. Người dân xã Đăk Pxi <phản ánh> rừng bị phá & đất bị lấn. Câu sau."
+START = TEXT.index("Đăk Pxi")
+
+
+def item(**changes: object) -> AlertItem:
+    base: dict[str, object] = {
+        "outlet": "Báo Quảng Ngãi",
+        "title": 'Phá rừng ở "Đăk Pxi" <nóng>',
+        "url": "https://baoquangngai.vn/pha-rung-123.htm?a=1&b=2",
+        "published_at": datetime(2026, 11, 25, 8, 42, tzinfo=UTC),
+        "places": ("Xã Đăk Pxi", "Huyện Đăk Hà"),
+        "tone": "negative",
+        "text": TEXT,
+        "mention": (START, START + len("Đăk Pxi")),
+        "topics": ("rừng",),
+        "needs_verification": True,
+    }
+    base.update(changes)
+    return AlertItem(**base)  # type: ignore[arg-type]
+
+
+def test_article_message_fields_and_escaping() -> None:
+    message = article_message(item())
+    assert "<b>Báo Quảng Ngãi</b> · 15:42 25/11/2026" in message
+    assert '<a href="https://baoquangngai.vn/pha-rung-123.htm?a=1&amp;b=2">' in message
+    assert "Phá rừng ở &quot;Đăk Pxi&quot; &lt;nóng&gt;</a>" in message
+    assert "📍 Xã Đăk Pxi, Huyện Đăk Hà" in message
+    assert "Sắc thái: 🔴 tiêu cực" in message and "Lĩnh vực: rừng" in message
+    assert "<b>Cần xác minh</b>" in message
+    assert "<i>Người dân xã <b>Đăk Pxi</b> &lt;phản ánh&gt; rừng bị phá &amp; đất bị lấn.</i>" in (
+        message
+    )
+    assert "Mở đầu bài" not in message and "Câu sau" not in message
+
+
+def test_long_article_is_cut_cleanly() -> None:
+    long_text = "Người dân xã Đăk Pxi " + "rất bức xúc & lo lắng " * 600 + "."
+    message = article_message(item(text=long_text, mention=(13, 20), title="T" * 3000))
+    assert len(message) <= LIMIT
+    assert message.count("<i>") == message.count("</i>")
+    assert not re.search(r"&[a-z]*…", message)
+
+
+def test_cut_html_closes_tags_and_keeps_entities() -> None:
+    cut = cut_html("<b>" + "a &amp; b " * 100 + "</b>", 50)
+    assert len(cut) <= 50 and cut.endswith("…</b>")
+    assert "&am…" not in cut
+
+
+def test_burst_is_one_message_with_a_count() -> None:
+    items = [item(title=f"Tin số {i}", url=f"https://x.vn/{i}") for i in range(30)]
+    message = burst_message(items)
+    assert message.startswith("📰 <b>30 tin mới</b>")
+    assert message.count("<a href=") == 30
+    many = burst_message([item(title="T" * 200, url=f"https://x.vn/{i}") for i in range(100)])
+    assert len(many) <= LIMIT and many.endswith("tin khác")
