@@ -193,3 +193,39 @@ class TagRecord:
     mentions: tuple[MentionRecord, ...]
     tagged_at: datetime
     tagger_version: str
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A message to queue: `story` (e.g. "cluster:42") is sent to a chat/topic at most once."""
+
+    story: str
+    chat: str
+    topic: int | None
+    kind: str
+    text: str
+    article_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A queued message that is due."""
+
+    id: int
+    story: str
+    chat: str
+    topic: int | None
+    kind: str
+    text: str
+    article_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxCount:
+    """How many messages a chat has in a status (pending, sent, failed)."""
+
+    chat: str
+    status: str
+    count: int
+    last_error: str | None

@@ -24,6 +24,7 @@ from storage.models import (
     ArticleBand,
     ArticleUnit,
     Mention,
+    OutboxMessage,
     Source,
     SourceRunRow,
     UrlValidator,
@@ -34,6 +35,9 @@ from storage.records import (
     ArticleSummary,
     ArticleText,
     MentionRecord,
+    OutboxCount,
+    OutboxEntry,
+    OutboxItem,
     SaveOutcome,
     SourceHealth,
     SourceRun,
@@ -262,12 +266,16 @@ class Store:
         with self._read() as session:
             return [ArticleText(*row) for row in session.execute(stmt)]
 
-    def save_tags(self, tags: Sequence[TagRecord]) -> None:
-        """Store tagging results in one transaction, replacing an article's earlier ones."""
+    def save_tags(self, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry] = ()) -> int:
+        """Store tagging results in one transaction, replacing an article's earlier ones, with
+        the alerts they cause queued in the same transaction (so a crash loses neither or both).
+        Returns how many outbox messages were queued (a story already queued for a chat is not
+        queued again)."""
         for tag in tags:
             _require_aware(tag.tagged_at, "tagged_at")
+        queued_at = max((tag.tagged_at for tag in tags), default=_now())
 
-        def work(session: Session) -> None:
+        def work(session: Session) -> int:
             ids = [tag.article_id for tag in tags]
             for batch in _chunks(ids, IN_BATCH):
                 session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
@@ -299,8 +307,82 @@ class Store:
                     connection.execute(insert(ArticleUnit), units)
                 if mentions:
                     connection.execute(insert(Mention), mentions)
+            return _enqueue(session, outbox, queued_at)
+
+        return self._writing(work)
+
+    def enqueue(self, entries: Sequence[OutboxEntry], at: datetime) -> int:
+        """Queue messages (digests, summaries); returns how many were new."""
+        _require_aware(at, "at")
+        return self._writing(lambda session: _enqueue(session, entries, at))
+
+    def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Pending messages whose time has come, oldest first."""
+        _require_aware(now, "now")
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [
+                OutboxItem(
+                    row.id,
+                    row.story,
+                    row.chat,
+                    row.topic_key or None,
+                    row.kind,
+                    row.text,
+                    row.article_id,
+                    row.attempts,
+                )
+                for row in session.scalars(stmt)
+            ]
+
+    def mark_sent(self, item_id: int, message_id: int, at: datetime) -> None:
+        """Telegram accepted the message: never send it again."""
+        self._outbox_update(item_id, status="sent", message_id=message_id, sent_at=at)
+
+    def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        """A transient failure: try again at `next_attempt_at`."""
+        self._outbox_update(
+            item_id,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            attempts=OutboxMessage.attempts + 1,
+        )
+
+    def mark_failed(self, item_id: int, error: str) -> None:
+        """A permanent failure (chat not found, bot removed): stop trying, keep the reason."""
+        self._outbox_update(
+            item_id, status="failed", last_error=error, attempts=OutboxMessage.attempts + 1
+        )
+
+    def _outbox_update(self, item_id: int, **values: Any) -> None:
+        def work(session: Session) -> None:
+            done = session.connection().execute(
+                update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
+            )
+            if done.rowcount != 1:
+                raise KeyError(f"không có tin nhắn mã {item_id} trong hàng đợi")
 
         self._writing(work)
+
+    def outbox_counts(self) -> list[OutboxCount]:
+        """Messages per chat and status, with the latest error: for `duluan alerts status`."""
+        stmt = (
+            select(
+                OutboxMessage.chat,
+                OutboxMessage.status,
+                func.count(),
+                func.max(OutboxMessage.last_error),
+            )
+            .group_by(OutboxMessage.chat, OutboxMessage.status)
+            .order_by(OutboxMessage.chat, OutboxMessage.status)
+        )
+        with self._read() as session:
+            return [OutboxCount(*row) for row in session.execute(stmt)]
 
     def get_tags(self, article_id: int) -> TagRecord | None:
         """The stored tagging result of an article, or None if it was never tagged."""
@@ -629,6 +711,42 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
         )
     _add_bands(session, article_id, rec.fingerprint)
     return SaveOutcome(article_id, "new", cluster)
+
+
+def _enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> int:
+    """Insert the entries whose (story, chat, topic) is not queued yet; returns how many."""
+    if not entries:
+        return 0
+    keys = {(e.story, e.chat, e.topic or 0) for e in entries}
+    found = session.execute(
+        select(OutboxMessage.story, OutboxMessage.chat, OutboxMessage.topic_key).where(
+            OutboxMessage.story.in_({story for story, _, _ in keys})
+        )
+    )
+    existing = {(story, chat, topic) for story, chat, topic in found}
+    rows = []
+    for entry in entries:
+        key = (entry.story, entry.chat, entry.topic or 0)
+        if key in existing:
+            continue
+        existing.add(key)
+        rows.append(
+            {
+                "article_id": entry.article_id,
+                "story": entry.story,
+                "chat": entry.chat,
+                "topic_key": entry.topic or 0,
+                "kind": entry.kind,
+                "text": entry.text,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": at,
+                "created_at": at,
+            }
+        )
+    if rows:
+        session.connection().execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:
