@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
-NOISY = ("scrapy", "twisted", "trafilatura", "htmldate", "urllib3", "filelock", "asyncio", "py")
+NOISY = (
+    "scrapy",
+    "twisted",
+    "trafilatura",
+    "htmldate",
+    "urllib3",
+    "filelock",
+    "asyncio",
+    "py",
+    "httpx",
+    "httpcore",
+    "telegram",
+    "apscheduler",
+)
+# A Telegram bot token (digits, colon, 35 URL-safe characters), as it appears in request URLs.
+TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
+
+
+class _RedactTokens(logging.Filter):
+    """The bot token never reaches a log line (httpx logs request URLs, which contain it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN.search(message):
+            record.msg = TOKEN.sub("<token>", message)
+            record.args = None
+        return True
 
 
 class _QuietLibraries(logging.Filter):
@@ -32,5 +59,6 @@ def setup_logging(level: str = "WARNING") -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(numeric)
     handler.addFilter(_QuietLibraries(numeric if numeric <= logging.DEBUG else logging.WARNING))
+    handler.addFilter(_RedactTokens())
     root.addHandler(handler)
     root.setLevel(numeric)

@@ -1,0 +1,1 @@
+"""Fakes of the Telegram Bot API for the alert tests."""
