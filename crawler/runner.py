@@ -89,7 +89,6 @@ def scrapy_settings(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[st
         },
         # Middlewares and extensions duluan has no use for cost time on every request.
         "SPIDER_MIDDLEWARES": {
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
         },

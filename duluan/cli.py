@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crawler.dates import VIETNAM, local, parse_date
 from duluan import __version__
@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tag.add_argument("--retag", action="store_true", help="gắn lại cả các bài đã gắn nhãn")
 
+    commands.add_parser(
+        "alert",
+        help="gửi các cảnh báo đang chờ (Telegram, hoặc màn hình khi chưa có TELEGRAM_BOT_TOKEN)",
+        description="Gửi những gì hàng đợi cảnh báo đang giữ.",
+    )
+    cycle = commands.add_parser(
+        "cycle",
+        help="một vòng: thu thập, gắn nhãn, gửi cảnh báo",
+        description="Thu thập một lượt, gắn nhãn bài mới, gửi cảnh báo.",
+    )
+    cycle.add_argument("--source", action="append", metavar="TÊN", help="chỉ nguồn này")
+
     explain = commands.add_parser(
         "explain",
         help="giải thích vì sao một bài được hay không được gắn nhãn",
@@ -133,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_locate(args)
         if args.command == "tag":
             return cmd_tag(args)
+        if args.command == "alert":
+            return cmd_alert()
+        if args.command == "cycle":
+            return cmd_cycle(args, level)
         if args.command == "explain":
             return cmd_explain(args)
     except ConfigError as exc:
@@ -192,24 +208,80 @@ def _locator(config: Config) -> Locator:
     )
 
 
+def _console_mode() -> bool:
+    return not os.environ.get("TELEGRAM_BOT_TOKEN")
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
     from duluan.clock import now
-    from duluan.tagging import tag_record
+    from duluan.tagging import tag_article
 
-    locator = _locator(_load().config)
+    config = _load().config
+    locator = _locator(config)
+    review_chat = config.review.chat or ("console" if _console_mode() else None)
     store = _open_store()
-    tagged = relevant = 0
+    tagged = relevant = queued = 0
     with store:
         after = 0
         while batch := store.articles_to_tag(TAG_BATCH, retag=args.retag, after_id=after):
             moment = now()
-            records = [tag_record(locator, article, moment, TAGGER_VERSION) for article in batch]
-            store.save_tags(records)
-            tagged += len(records)
-            relevant += sum(r.relevant for r in records)
+            results = [
+                tag_article(locator, article, moment, TAGGER_VERSION, config, review_chat)
+                for article in batch
+            ]
+            queued += store.save_tags(
+                [r.record for r in results], [a for r in results for a in r.alerts]
+            )
+            tagged += len(results)
+            relevant += sum(r.record.relevant for r in results)
             after = batch[-1].id
-    print(f"Đã gắn nhãn {tagged} bài; {relevant} bài liên quan đến địa bàn theo dõi.")
+    print(
+        f"Đã gắn nhãn {tagged} bài; {relevant} bài liên quan đến địa bàn theo dõi; "
+        f"{queued} cảnh báo vào hàng đợi."
+    )
     return EXIT_OK
+
+
+def cmd_alert() -> int:
+    import asyncio
+
+    from alerts.delivery import ConsoleSender, Deliverer
+    from duluan.clock import now
+
+    store = _open_store()
+    with store:
+        token = os.environ.get("TELEGRAM_BOT_TOKEN")
+        if not token:
+            sender = ConsoleSender(Path("data") / "alerts.jsonl")
+            report = asyncio.run(Deliverer(store, sender, now).deliver_due())
+        else:
+            report = asyncio.run(_deliver_telegram(store, token, now))
+    print(
+        f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại; {report.failed} không gửi "
+        "được."
+    )
+    for error in report.errors:
+        print(f"- {error}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def _deliver_telegram(store: Store, token: str, now: Any) -> Any:
+    import telegram
+
+    from alerts.delivery import Deliverer, TelegramSender
+
+    base_url = os.environ.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot"
+    async with telegram.Bot(token, base_url=base_url) as bot:
+        return await Deliverer(store, TelegramSender(bot), now).deliver_due()
+
+
+def cmd_cycle(args: argparse.Namespace, level: str) -> int:
+    crawl_args = argparse.Namespace(source=args.source, since=None)
+    crawled = cmd_crawl(crawl_args, level)
+    if crawled == EXIT_USAGE:
+        return crawled
+    cmd_tag(argparse.Namespace(retag=False))
+    return cmd_alert()
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

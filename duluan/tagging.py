@@ -1,11 +1,23 @@
-"""From a stored article to the tagger's record: the shell's glue between nlp/ and storage/."""
+"""From a stored article to the tagger's record and the alerts it causes: the shell's glue
+between nlp/, alerts/ and storage/."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from alerts.message import AlertItem, article_message
+from alerts.routing import Hit, route
+from duluan.config import Config
 from nlp.locate import Locator
-from storage import ArticleText, MentionRecord, TagRecord, UnitRecord
+from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
+
+
+@dataclass(frozen=True)
+class Tagged:
+    record: TagRecord
+    alerts: tuple[OutboxEntry, ...]
 
 
 def article_text(article: ArticleText) -> tuple[str, list[tuple[str, int]]]:
@@ -22,11 +34,59 @@ def article_text(article: ArticleText) -> tuple[str, list[tuple[str, int]]]:
     return text, starts
 
 
-def tag_record(
-    locator: Locator, article: ArticleText, tagged_at: datetime, version: str
-) -> TagRecord:
+def tag_article(
+    locator: Locator,
+    article: ArticleText,
+    tagged_at: datetime,
+    version: str,
+    config: Config | None = None,
+    review_chat: str | None = None,
+) -> Tagged:
+    """Tag one article; with a config, also the alerts to queue for it (none unless relevant)."""
     text, starts = article_text(article)
     result = locator.locate(text, article.id)
+    record = _record(article, result, starts, tagged_at, version)
+    if config is None or not record.relevant:
+        return Tagged(record, ())
+    hit = Hit(
+        places=tuple(u.name for u in record.units if u.in_watch_area),
+        topics=record.topics,
+        tone=record.tone,
+        backfill=article.backfill,
+        published_at=article.published_at,
+        first_seen_at=article.first_seen_at or tagged_at,
+    )
+    watched = [m for m in result["mentions"] if m["confidence"] > 0]
+    first = watched[0] if watched else None
+    message = article_message(
+        AlertItem(
+            outlet=article.source_title or article.source,
+            title=article.title,
+            url=article.url,
+            published_at=article.published_at,
+            places=hit.places,
+            tone=record.tone,
+            text=text,
+            mention=(first["start"], first["end"]) if first else None,
+            topics=record.topics,
+            needs_verification=record.needs_verification,
+        )
+    )
+    story = f"cluster:{article.cluster_id or article.id}"
+    alerts = tuple(
+        OutboxEntry(story, d.chat, d.topic, "alert", message, article.id)
+        for d in route(hit, config, locator.gazetteer, review_chat)
+    )
+    return Tagged(record, alerts)
+
+
+def _record(
+    article: ArticleText,
+    result: dict[str, Any],
+    starts: list[tuple[str, int]],
+    tagged_at: datetime,
+    version: str,
+) -> TagRecord:
     mentions = []
     for m in result["mentions"]:
         field, offset = next((f, o) for f, o in reversed(starts) if o <= m["start"])
@@ -48,8 +108,7 @@ def tag_record(
             level=u["level"],
             name=u["name"],
             province=u.get("province"),
-            district=u.get("district")
-            or (", ".join(u["districts"]) if u.get("districts") else None),
+            district=u.get("district") or ", ".join(u.get("districts", [])) or None,
             new_name=u.get("new_name"),
             new_province=u.get("new_province"),
             in_watch_area=bool(u["in_watch_area"]),

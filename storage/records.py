@@ -149,6 +149,11 @@ class ArticleText:
     lead: str
     text: str
     published_at: datetime | None
+    url: str = ""
+    source_title: str = ""
+    first_seen_at: datetime | None = None
+    backfill: bool = False
+    cluster_id: int = 0
 
 
 @dataclass(frozen=True)

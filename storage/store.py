@@ -255,7 +255,14 @@ class Store:
         page through them with the last id returned."""
         stmt = (
             select(Article.id, Source.name, Article.title, Article.lead, Article.text)
-            .add_columns(Article.published_at)
+            .add_columns(
+                Article.published_at,
+                Article.url,
+                Source.title,
+                Article.first_seen_at,
+                Article.backfill,
+                Article.cluster_id,
+            )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id > after_id)
             .order_by(Article.id)

@@ -289,3 +289,35 @@ def test_only_transient_failures_make_the_next_poll_unconditional(
     site.reset_log()
     crawl(config, db_url)
     assert [h.status for h in site.requests if h.path.endswith("home.rss")] == [200]
+
+
+def test_cycle_crawls_tags_and_alerts_on_the_console(site: LocalSite, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    write_config(tmp_path, site.base, GOOD)
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DULUAN_CONFIG": str(tmp_path / "config.yaml"),
+        "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "PYTHONPATH": str(root),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "duluan", "cycle"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Tổng: 3 bài mới" in done.stdout
+    assert "Đã gắn nhãn 3 bài; 3 bài liên quan" in done.stdout
+    # The 2025 article is backfill (never alerted); the two recent ones share one body: one story.
+    assert "Đã gửi 1 cảnh báo" in done.stdout
+    alerts = [json.loads(line) for line in (tmp_path / "data" / "alerts.jsonl").open()]
+    assert len(alerts) == 1 and "Bài cũ" not in alerts[0]["text"]
