@@ -87,11 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tag.add_argument("--retag", action="store_true", help="gắn lại cả các bài đã gắn nhãn")
 
-    commands.add_parser(
+    alert = commands.add_parser(
         "alert",
         help="gửi các cảnh báo đang chờ (Telegram, hoặc màn hình khi chưa có TELEGRAM_BOT_TOKEN)",
-        description="Gửi những gì hàng đợi cảnh báo đang giữ.",
+        description="Gửi những gì hàng đợi cảnh báo đang giữ; `alerts status`: tình trạng gửi.",
     )
+    alert.add_argument("action", nargs="?", choices=["status"], help="status: tình trạng gửi")
+    alerts = commands.add_parser(
+        "alerts", help="tình trạng gửi cảnh báo theo nhóm", description="Tình trạng gửi cảnh báo."
+    )
+    alerts.add_argument("action", choices=["status"], help="status: tình trạng gửi theo nhóm")
     cycle = commands.add_parser(
         "cycle",
         help="một vòng: thu thập, gắn nhãn, gửi cảnh báo",
@@ -145,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_locate(args)
         if args.command == "tag":
             return cmd_tag(args)
+        if args.command == "alerts" or (args.command == "alert" and args.action == "status"):
+            return cmd_alerts_status()
         if args.command == "alert":
             return cmd_alert()
         if args.command == "cycle":
@@ -273,6 +280,22 @@ async def _deliver_telegram(store: Store, token: str, now: Any) -> Any:
     base_url = os.environ.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot"
     async with telegram.Bot(token, base_url=base_url) as bot:
         return await Deliverer(store, TelegramSender(bot), now).deliver_due()
+
+
+def cmd_alerts_status() -> int:
+    store = _open_store()
+    with store:
+        counts = store.outbox_counts()
+    if not counts:
+        print("Hàng đợi cảnh báo trống.")
+        return EXIT_OK
+    labels = {"pending": "đang chờ", "sent": "đã gửi", "failed": "không gửi được"}
+    rows = [
+        [c.chat, labels.get(c.status, c.status), str(c.count), _cut(c.last_error or "", 70)]
+        for c in counts
+    ]
+    print(_table(["Nhóm", "Tình trạng", "Số tin", "Lỗi gần nhất"], rows))
+    return EXIT_OK
 
 
 def cmd_cycle(args: argparse.Namespace, level: str) -> int:

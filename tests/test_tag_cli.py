@@ -107,6 +107,9 @@ def test_tag_queues_and_alert_prints_without_a_token(tmp_path: Path) -> None:
     lines = (tmp_path / "data" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["chat"] == "console"
     assert "Đã gửi 0 cảnh báo" in run(env, "alert", cwd=tmp_path).stdout
+    status = run(env, "alerts", "status", cwd=tmp_path).stdout.splitlines()
+    assert status[0].split()[:2] == ["Nhóm", "Tình"]
+    assert status[2].split()[:4] == ["console", "đã", "gửi", "1"]
 
 
 def test_alerts_reach_the_fake_telegram(tmp_path: Path) -> None:
