@@ -74,6 +74,8 @@ def route(
     chat = review_chat if review_chat is not None else config.review.chat
     if chat:
         out.append(Destination(chat, None, "review", "nhóm rà soát của Trung tâm"))
+    if hit.tone == "negative" and config.review.leadership_chat:
+        out.append(Destination(config.review.leadership_chat, None, "leadership", "tin tiêu cực"))
     places = set(hit.places)
     for unit in config.units:
         if not unit.chat:

@@ -220,6 +220,7 @@ class Unit(_Model):
 class Review(_Model):
     chat: str | None = None
     reviewers: list[int] = Field(default_factory=list)
+    leadership_chat: str | None = None  # negative items also go here when set
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
