@@ -1,20 +1,17 @@
 """The watch area as underthesea's administrative data names it (old and post-2025 units).
 
-Only what the shell needs before the tagger exists: the names to put in keyword-search feeds.
+The shell's view of it: the names to put in keyword-search feeds, and the check at start that
+the configured district exists.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from duluan.config import Locality
+from nlp.gazetteer import bare_name, mapping_data
 
-_PREFIX = re.compile(r"^(Tỉnh|Thành phố|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường)\s+", re.IGNORECASE)
 # Regional spellings of the same syllable, so that a search also finds the other spelling.
 _VARIANTS = (("Đăk", "Đắk"), ("Ngọk", "Ngọc"))
 
@@ -27,11 +24,9 @@ class WatchArea:
     new_communes: tuple[str, ...]
 
 
-@cache
 def _mapping() -> list[dict[str, Any]]:
-    path = resources.files("underthesea") / "address" / "data" / "mapping.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return list(data["ward_mapping"])
+    rows: list[dict[str, Any]] = mapping_data()["ward_mapping"]
+    return rows
 
 
 def watch_area(locality: Locality) -> WatchArea:
@@ -49,11 +44,6 @@ def watch_area(locality: Locality) -> WatchArea:
     old = tuple(dict.fromkeys(row["old_ward"] for row in rows))
     new = tuple(dict.fromkeys(row["new_ward"] for row in rows))
     return WatchArea(locality.province, locality.district, old, new)
-
-
-def bare_name(name: str) -> str:
-    """`Xã Đăk Pxi` → `Đăk Pxi`."""
-    return _PREFIX.sub("", name).strip()
 
 
 def search_queries(locality: Locality) -> list[str]:

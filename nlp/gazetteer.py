@@ -98,7 +98,7 @@ class Gazetteer:
 
 
 @cache
-def _mapping() -> dict[str, Any]:
+def mapping_data() -> dict[str, Any]:
     path = resources.files("underthesea") / "address" / "data" / "mapping.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
@@ -108,7 +108,7 @@ def _mapping() -> dict[str, Any]:
 def _build(
     province: str, district: str, aliases: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> Gazetteer:
-    data = _mapping()
+    data = mapping_data()
     rows: list[dict[str, str]] = data["ward_mapping"]
     if not any(r["old_province"] == province and r["old_district"] == district for r in rows):
         raise LookupError(

@@ -11,7 +11,7 @@ from typing import Any
 
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
-from nlp.resolve import Resolved, resolve
+from nlp.resolve import Resolved, of_province, resolve
 from nlp.tone import tone
 from nlp.topics import Topics
 
@@ -76,7 +76,7 @@ class Locator:
                     "confidence": r.confidence,
                 }
                 for r in resolved
-                if _of_province(r.units[0], self.gazetteer.province)
+                if of_province(r.units[0], self.gazetteer.province)
             ],
             "topics": topics,
             "reasons": reasons,
@@ -101,17 +101,13 @@ def _score(watched: list[Resolved], title_end: int) -> float:
     return min(1.0, best + bonus)
 
 
-def _of_province(unit: Unit, province: str) -> bool:
-    return unit.province == province or province in unit.old_provinces
-
-
 def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> list[dict[str, Any]]:
     """Every unit of the watched province the text is about, districts first, once each."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     province = gazetteer.province
     for r in resolved:
         for unit in r.units:
-            if not _of_province(unit, province):
+            if not of_province(unit, province):
                 continue
             for level, entry in _entries(unit, gazetteer):
                 seen.setdefault((level, entry["name"]), entry)

@@ -84,8 +84,8 @@ def resolve(text: str, candidates: Sequence[Candidate], gazetteer: Gazetteer) ->
         if not units:
             continue
         units = _by_districts(units, districts)
-        watched = tuple(u for u in units if _of_province(u, province))
-        others = tuple(u for u in units if not _of_province(u, province))
+        watched = tuple(u for u in units if of_province(u, province))
+        others = tuple(u for u in units if not of_province(u, province))
         if watched and others:
             if context_ours or not context_other:
                 units = watched
@@ -234,7 +234,7 @@ def _within(unit: Unit, parent: Unit) -> bool:
     )
 
 
-def _of_province(unit: Unit, province: str) -> bool:
+def of_province(unit: Unit, province: str) -> bool:
     """Whether a unit is (or, for a post-2025 unit, covers part of) the watched old province."""
     return unit.province == province or province in unit.old_provinces
 
