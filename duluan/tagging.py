@@ -56,8 +56,8 @@ def tag_article(
         published_at=article.published_at,
         first_seen_at=article.first_seen_at or tagged_at,
     )
-    watched = [m for m in result["mentions"] if m["confidence"] > 0]
-    first = watched[0] if watched else None
+    # Quote the sentence naming a place of the watch area, not the province named elsewhere.
+    first = next((m for m in result["mentions"] if m["unit"] in hit.places), None)
     message = article_message(
         AlertItem(
             outlet=article.source_title or article.source,
