@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -221,6 +221,40 @@ class Review(_Model):
     chat: str | None = None
     reviewers: list[int] = Field(default_factory=list)
     leadership_chat: str | None = None  # negative items also go here when set
+    admin_chat: str | None = None  # health alerts (silent source, failing extraction); default chat
+    deadline_days: int = Field(default=2, ge=1, le=60)  # working days a unit has to verify
+    reminder_at: str = "08:00"  # local time of the working-morning reminder of overdue items
+    holidays: list[date] = Field(default_factory=list)  # extra days off (announced bridges)
+    workdays: list[date] = Field(default_factory=list)  # weekend days made working days
+
+    @field_validator("reminder_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValueError(
+                f"{value!r} không phải giờ như '08:00' / is not a time of day such as '08:00'"
+            )
+        return value.strip()
+
+
+class Telegram(_Model):
+    """How callbacks arrive: long polling (default, works behind NAT) or a webhook."""
+
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: HttpUrl | None = None  # the public HTTPS address Telegram posts to
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    secret_token: str | None = None  # env:VARIABLE recommended; checked on every webhook call
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Telegram:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError(
+                "chế độ webhook cần webhook_url (địa chỉ HTTPS công khai) / "
+                "webhook mode needs webhook_url (a public HTTPS address)"
+            )
+        return self
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -265,6 +299,7 @@ class Config(_Model):
     units: list[Unit] = Field(default_factory=list)
     review: Review = Field(default_factory=Review)
     schedule: Schedule = Field(default_factory=Schedule)
+    telegram: Telegram = Field(default_factory=Telegram)
     topics: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("sources")
