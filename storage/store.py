@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
+from storage.jobs import JobQueries
 from storage.migrate import upgrade_to_head
 from storage.minhash import SLOT, lsh_bands, pack, unpack
 from storage.models import (
@@ -45,6 +46,7 @@ from storage.records import (
     UnitRecord,
     Validator,
 )
+from storage.reviews import ReviewQueries
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def _require_aware(value: datetime | None, field: str) -> None:
         raise ValueError(f"Trường {field} phải là datetime có múi giờ, nhận được {value!r}")
 
 
-class Store:
+class Store(ReviewQueries, JobQueries):
     """Articles, sources' health and HTTP validators, on SQLite or PostgreSQL."""
 
     def __init__(self, engine: Engine) -> None:
