@@ -6,6 +6,11 @@ commit (a window of one database write, a few milliseconds). `RetryAfter` waits 
 errors and 5xx retry with backoff; permanent errors (chat not found, bot removed, forbidden) stop
 retrying and stay visible in `outbox_counts`. Without a bot token, messages go to the console and
 to a JSONL file instead, so everything runs on a fresh machine.
+
+Each alert is rendered when it goes out: its stored text, the outlets that ran copies since
+("cũng đăng trên"), and the review status with its buttons (the `decorate` hook). Many alerts
+due at once for one chat (a burst) go out as one summary message; a copy arriving after its
+story was alerted edits the first message instead of sending another.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from storage import OutboxItem, Store
+from alerts.message import AlertItem, burst_message, compose
+from storage import OutboxItem, Store, StoryMessage
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +38,10 @@ GROUP_PER_MINUTE = 20
 GLOBAL_PER_SECOND = 25
 BACKOFF_SECONDS = 5.0
 MAX_BACKOFF = timedelta(minutes=30)
+BURST_MIN = 5  # alerts due at once for one chat that go out as one summary
 PERMANENT = ("chat not found", "bot was kicked", "bot was blocked", "not enough rights",
-             "have no rights", "user is deactivated", "group chat was upgraded")  # fmt: skip
+             "have no rights", "user is deactivated", "group chat was upgraded",
+             "message to edit not found", "message can't be edited")  # fmt: skip
 
 
 @dataclass
@@ -41,7 +49,18 @@ class Report:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    edited: int = 0
+    bursts: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+Decoration = tuple[str, Any | None]  # the status block under an alert, and its reply markup
+Decorate = Callable[[OutboxItem], Decoration]
+
+
+def plain(item: OutboxItem) -> Decoration:
+    """No review: no status block, no buttons."""
+    return "", None
 
 
 class Throttle:
@@ -90,16 +109,28 @@ class ConsoleSender:
         self.path = path
         self.stream = stream or sys.stdout
         self.count = 0
+        if path.exists():  # message numbers go on from the earlier runs
+            with path.open("rb") as lines:
+                self.count = sum(1 for _ in lines)
 
-    async def send(self, item: OutboxItem) -> int:
+    async def send(self, chat: str, topic: int | None, text: str, markup: Any | None) -> int:
         self.count += 1
-        self.stream.write(f"── {item.chat}{f' #{item.topic}' if item.topic else ''} ──\n")
-        self.stream.write(item.text + "\n")
+        self._write(chat, topic, "", text, {"message_id": self.count})
+        return self.count
+
+    async def edit(
+        self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
+    ) -> None:
+        self._write(chat, topic, f" (sửa tin {message_id})", text, {"edit_of": message_id})
+
+    def _write(
+        self, chat: str, topic: int | None, label: str, text: str, extra: dict[str, Any]
+    ) -> None:
+        self.stream.write(f"── {chat}{f' #{topic}' if topic else ''}{label} ──\n{text}\n")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
-            record = {"chat": item.chat, "topic": item.topic, "kind": item.kind, "text": item.text}
+            record = {"chat": chat, "topic": topic, "text": text, **extra}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return 0
 
 
 class TelegramSender:
@@ -108,18 +139,42 @@ class TelegramSender:
     def __init__(self, bot: Any) -> None:
         self.bot = bot
 
-    async def send(self, item: OutboxItem) -> int:
+    async def send(self, chat: str, topic: int | None, text: str, markup: Any | None) -> int:
         from telegram import LinkPreviewOptions
         from telegram.constants import ParseMode
 
         message = await self.bot.send_message(
-            chat_id=item.chat,
-            text=item.text,
+            chat_id=chat,
+            text=text,
             parse_mode=ParseMode.HTML,
-            message_thread_id=item.topic,
+            message_thread_id=topic,
+            reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return int(message.message_id)
+
+    async def edit(
+        self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
+    ) -> None:
+        from telegram import LinkPreviewOptions
+        from telegram.constants import ParseMode
+        from telegram.error import BadRequest
+
+        try:
+            await self.bot.edit_message_text(
+                chat_id=chat,
+                message_id=message_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "message is not modified" not in str(exc).lower():
+                raise
+
+
+Sender = ConsoleSender | TelegramSender
 
 
 class Deliverer:
@@ -128,52 +183,166 @@ class Deliverer:
     def __init__(
         self,
         store: Store,
-        sender: ConsoleSender | TelegramSender,
+        sender: Sender,
         now: Callable[[], datetime],
         throttle: Throttle | None = None,
+        decorate: Decorate | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
         self.now = now
         self.throttle = throttle or Throttle()
+        self.decorate = decorate or plain
 
     async def deliver_due(self, limit: int = 200) -> Report:
         report = Report()
-        for item in self.store.due_outbox(self.now(), limit):
-            await self.throttle.acquire(item.chat)
-            await self._deliver(item, report)
+        due = self.store.due_outbox(self.now(), limit)
+        edits: dict[tuple[str, str, int | None], list[OutboxItem]] = {}
+        singles: list[tuple[OutboxItem, Decoration]] = []
+        bursts: dict[tuple[str, int | None], list[OutboxItem]] = {}
+        for item in due:
+            if item.kind == "edit":
+                edits.setdefault((_edited_story(item.story), item.chat, item.topic), []).append(
+                    item
+                )
+                continue
+            decoration = self.decorate(item)
+            if item.kind == "alert" and decoration[1] is None:
+                bursts.setdefault((item.chat, item.topic), []).append(item)
+            else:
+                singles.append((item, decoration))
+        for (chat, topic), items in bursts.items():
+            if len(items) >= BURST_MIN:
+                await self._burst(chat, topic, items, report)
+            else:
+                singles.extend((item, ("", None)) for item in items)
+        originals = {key: self.store.story_message(*key) for key in edits}
+        for item, decoration in sorted(singles, key=lambda pair: pair[0].id):
+            await self._single(item, decoration, report)
+        for key, items in edits.items():
+            await self._edit(originals[key], items, report)
         return report
 
-    async def _deliver(self, item: OutboxItem, report: Report) -> None:
+    async def _single(self, item: OutboxItem, decoration: Decoration, report: Report) -> None:
+        status, markup = decoration
+        also_in: tuple[str, ...] = ()
+        if item.kind == "alert":
+            found = self.store.story_message(item.story, item.chat, item.topic)
+            also_in = found.also_in if found else ()
+        text = compose(item.text, also_in, status)
+        await self.throttle.acquire(item.chat)
+        message_id = await self._attempt(
+            [item], report, self.sender.send(item.chat, item.topic, text, markup)
+        )
+        if message_id is not None:
+            self.store.mark_sent(item.id, message_id, self.now())
+            report.sent += 1
+            log.info("[%s] đã gửi tin %d (%s)", item.chat, item.id, item.story)
+
+    async def _burst(
+        self, chat: str, topic: int | None, items: list[OutboxItem], report: Report
+    ) -> None:
+        briefs = self.store.alert_briefs(i.article_id for i in items if i.article_id is not None)
+        listed = [
+            AlertItem(
+                b.outlet, b.title, b.url, None, (), "", needs_verification=b.needs_verification
+            )
+            for b in (briefs.get(i.article_id or -1) for i in items)
+            if b is not None
+        ]
+        await self.throttle.acquire(chat)
+        message_id = await self._attempt(
+            items, report, self.sender.send(chat, topic, burst_message(listed), None)
+        )
+        if message_id is not None:
+            self.store.mark_sent_together([i.id for i in items], message_id, self.now())
+            report.sent += len(items)
+            report.bursts += 1
+            log.info("[%s] đã gửi %d tin gộp thành một tin tóm tắt", chat, len(items))
+
+    async def _edit(
+        self, original: StoryMessage | None, items: list[OutboxItem], report: Report
+    ) -> None:
+        """Add the copies' outlets to the story's first message, once for all copies due.
+        `original` is as it was before this pass sent anything: if it was still waiting, it
+        has just gone out with the copies listed."""
+        now = self.now()
+        if original is None or original.status == "failed":
+            for item in items:
+                self.store.mark_failed(item.id, "tin gốc không gửi được nên không sửa được")
+            return
+        if original.status == "pending":  # it will go out with the copies listed
+            for item in items:
+                self.store.mark_sent(item.id, 0, now)
+            return
+        if original.kind == "burst" or original.message_id is None:
+            for item in items:
+                self.store.mark_sent(item.id, original.message_id or 0, now)
+            return
+        story, chat, topic = original.story, original.chat, original.topic
+        base = OutboxItem(
+            original.outbox_id, story, chat, topic, "alert", original.text, original.article_id, 0
+        )
+        status, markup = self.decorate(base)
+        text = compose(original.text, original.also_in, status)
+        await self.throttle.acquire(chat)
+        done = await self._attempt(
+            items, report, self._edited(chat, topic, original.message_id, text, markup)
+        )
+        if done is not None:
+            for item in items:
+                self.store.mark_sent(item.id, original.message_id, self.now())
+            report.edited += 1
+            log.info("[%s] đã sửa tin %d (%s): cũng đăng trên %s", chat, original.message_id,
+                     story, ", ".join(original.also_in))  # fmt: skip
+
+    async def _edited(
+        self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
+    ) -> int:
+        await self.sender.edit(chat, topic, message_id, text, markup)
+        return message_id
+
+    async def _attempt(
+        self, items: list[OutboxItem], report: Report, call: Awaitable[int]
+    ) -> int | None:
+        """Await one Telegram call for `items`; on failure record a retry or a permanent error."""
         from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+        chat = items[0].chat
         try:
-            message_id = await self.sender.send(item)
+            return await call
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 announces a timedelta here; accept both
                 warnings.simplefilter("ignore")
                 wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            self._retry(item, report, f"429: chờ {seconds:.0f} giây", timedelta(seconds=seconds))
-            return
+            self._retry(items, report, f"429: chờ {seconds:.0f} giây", timedelta(seconds=seconds))
         except (BadRequest, Forbidden) as exc:
             text = str(exc)
-            if isinstance(exc, Forbidden) or any(p in text.lower() for p in PERMANENT):
-                log.error("[%s] tin %d không gửi được, dừng thử: %s", item.chat, item.id, text)
+            if not (isinstance(exc, Forbidden) or any(p in text.lower() for p in PERMANENT)):
+                raise
+            log.error("[%s] tin %s không gửi được, dừng thử: %s", chat, _ids(items), text)
+            for item in items:
                 self.store.mark_failed(item.id, text)
-                report.failed += 1
-                report.errors.append(f"{item.chat}: {text}")
-                return
-            raise
+            report.failed += len(items)
+            report.errors.append(f"{chat}: {text}")
         except TelegramError as exc:  # network errors, timeouts, 5xx
-            backoff = min(MAX_BACKOFF, timedelta(seconds=BACKOFF_SECONDS * 2**item.attempts))
-            self._retry(item, report, f"{type(exc).__name__}: {exc}", backoff)
-            return
-        self.store.mark_sent(item.id, message_id, self.now())
-        report.sent += 1
-        log.info("[%s] đã gửi tin %d (%s)", item.chat, item.id, item.story)
+            attempts = max(item.attempts for item in items)
+            backoff = min(MAX_BACKOFF, timedelta(seconds=BACKOFF_SECONDS * 2**attempts))
+            self._retry(items, report, f"{type(exc).__name__}: {exc}", backoff)
+        return None
 
-    def _retry(self, item: OutboxItem, report: Report, error: str, wait: timedelta) -> None:
-        log.warning("[%s] tin %d sẽ gửi lại sau %s: %s", item.chat, item.id, wait, error)
-        self.store.mark_retry(item.id, error, self.now() + wait)
-        report.retried += 1
+    def _retry(self, items: list[OutboxItem], report: Report, error: str, wait: timedelta) -> None:
+        log.warning("[%s] tin %s sẽ gửi lại sau %s: %s", items[0].chat, _ids(items), wait, error)
+        for item in items:
+            self.store.mark_retry(item.id, error, self.now() + wait)
+        report.retried += len(items)
+
+
+def _edited_story(story: str) -> str:
+    """`edit:cluster:42:57` → `cluster:42`: the story whose first message an edit rewrites."""
+    return story.removeprefix("edit:").rsplit(":", 1)[0]
+
+
+def _ids(items: list[OutboxItem]) -> str:
+    return ", ".join(str(item.id) for item in items)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -33,7 +33,6 @@ class AlertItem:
     mention: tuple[int, int] | None = None  # the place's span in `text`
     topics: tuple[str, ...] = ()
     needs_verification: bool = False
-    also_in: tuple[str, ...] = field(default_factory=tuple)
 
 
 def when(value: datetime | None) -> str:
@@ -65,7 +64,6 @@ def article_message(item: AlertItem) -> str:
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
         f"Lĩnh vực: {escape(', '.join(item.topics))}" if item.topics else "",
         "⚠️ <b>Cần xác minh</b>" if item.needs_verification else "",
-        f"Cũng đăng trên: {escape(', '.join(item.also_in))}" if item.also_in else "",
     ]
     quote = excerpt(item.text, item.mention)
     head = "\n".join(line for line in lines if line)
@@ -73,6 +71,19 @@ def article_message(item: AlertItem) -> str:
         room = LIMIT - len(head) - len("\n\n<i></i>")
         return f"{head}\n\n<i>{cut_html(quote, room)}</i>"
     return cut_html(head, LIMIT)
+
+
+def compose(base: str, also_in: Sequence[str] = (), status: str = "") -> str:
+    """An alert as sent now: its stored text, the outlets that ran copies since ("cũng đăng
+    trên"), and the review status block; the stored text is cut so the whole fits 4,096."""
+    tail = ""
+    if also_in:
+        tail += f"\n\n📎 Cũng đăng trên: {escape(', '.join(also_in))}"
+    if status:
+        tail += f"\n\n{status}"
+    if len(tail) > LIMIT // 2:
+        tail = cut_html(tail, LIMIT // 2)
+    return cut_html(base, LIMIT - len(tail)) + tail
 
 
 def burst_message(items: Sequence[AlertItem]) -> str:

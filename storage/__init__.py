@@ -2,6 +2,7 @@
 
 from storage.db import StorageError, database_url
 from storage.records import (
+    AlertBrief,
     ArticleDetail,
     ArticleRecord,
     ArticleSummary,
@@ -14,6 +15,7 @@ from storage.records import (
     SaveOutcome,
     SourceHealth,
     SourceRun,
+    StoryMessage,
     TagRecord,
     UnitRecord,
     Validator,
@@ -21,6 +23,7 @@ from storage.records import (
 from storage.store import Store
 
 __all__ = [
+    "AlertBrief",
     "ArticleDetail",
     "ArticleRecord",
     "ArticleSummary",
@@ -35,6 +38,7 @@ __all__ = [
     "SourceRun",
     "StorageError",
     "Store",
+    "StoryMessage",
     "TagRecord",
     "UnitRecord",
     "Validator",

@@ -234,3 +234,31 @@ class OutboxCount:
     status: str
     count: int
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class StoryMessage:
+    """The message a story was alerted with in one chat: its stored text and Telegram id, and
+    the outlets that ran copies of it since (for the "cũng đăng trên" line)."""
+
+    outbox_id: int
+    story: str
+    chat: str
+    topic: int | None
+    kind: str  # "alert", or "burst" when it went out inside a summary message
+    status: str
+    message_id: int | None
+    text: str
+    article_id: int | None
+    also_in: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertBrief:
+    """What a burst summary lists of one article."""
+
+    article_id: int
+    outlet: str
+    title: str
+    url: str
+    needs_verification: bool

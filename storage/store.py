@@ -31,6 +31,7 @@ from storage.models import (
     UrlValidator,
 )
 from storage.records import (
+    AlertBrief,
     ArticleDetail,
     ArticleRecord,
     ArticleSummary,
@@ -42,6 +43,7 @@ from storage.records import (
     SaveOutcome,
     SourceHealth,
     SourceRun,
+    StoryMessage,
     TagRecord,
     UnitRecord,
     Validator,
@@ -352,6 +354,66 @@ class Store(ReviewQueries, JobQueries):
     def mark_sent(self, item_id: int, message_id: int, at: datetime) -> None:
         """Telegram accepted the message: never send it again."""
         self._outbox_update(item_id, status="sent", message_id=message_id, sent_at=at)
+
+    def mark_sent_together(self, item_ids: Sequence[int], message_id: int, at: datetime) -> None:
+        """Several alerts went out in one summary message: sent, as kind "burst" (a later
+        "cũng đăng trên" edit must not rewrite the summary)."""
+
+        def work(session: Session) -> None:
+            for batch in _chunks(list(item_ids), IN_BATCH):
+                session.connection().execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(batch))
+                    .values(status="sent", kind="burst", message_id=message_id, sent_at=at)
+                )
+
+        self._writing(work)
+
+    def story_message(self, story: str, chat: str, topic: int | None) -> StoryMessage | None:
+        """How `story` was alerted to `chat` (and topic), with the outlets of its later copies."""
+        with self._read() as session:
+            row = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.story == story,
+                    OutboxMessage.chat == chat,
+                    OutboxMessage.topic_key == (topic or 0),
+                )
+            ).first()
+            if row is None:
+                return None
+            return StoryMessage(
+                outbox_id=row.id,
+                story=row.story,
+                chat=row.chat,
+                topic=row.topic_key or None,
+                kind=row.kind,
+                status=row.status,
+                message_id=row.message_id,
+                text=row.text,
+                article_id=row.article_id,
+                also_in=_also_in(session, row.article_id),
+            )
+
+    def alert_briefs(self, article_ids: Iterable[int]) -> dict[int, AlertBrief]:
+        """Outlet, headline, link and flag of articles, for burst summaries."""
+        ids = list(set(article_ids))
+        out: dict[int, AlertBrief] = {}
+        with self._read() as session:
+            for batch in _chunks(ids, IN_BATCH):
+                rows = session.execute(
+                    select(Article, Source.title)
+                    .join(Source, Source.id == Article.source_id)
+                    .where(Article.id.in_(batch))
+                )
+                for article, outlet in rows:
+                    out[article.id] = AlertBrief(
+                        article.id,
+                        outlet,
+                        article.title,
+                        article.url,
+                        bool(article.needs_verification),
+                    )
+        return out
 
     def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
         """A transient failure: try again at `next_attempt_at`."""
@@ -723,22 +785,45 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
 
 
 def _enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> int:
-    """Insert the entries whose (story, chat, topic) is not queued yet; returns how many."""
+    """Insert the entries whose (story, chat, topic) is not queued yet; returns how many.
+
+    An alert for a story already queued to a chat, about another article (a syndicated copy),
+    is not sent again: an "edit" entry is queued instead, to add the copy's outlet to the first
+    message ("cũng đăng trên")."""
     if not entries:
         return 0
     keys = {(e.story, e.chat, e.topic or 0) for e in entries}
     found = session.execute(
-        select(OutboxMessage.story, OutboxMessage.chat, OutboxMessage.topic_key).where(
-            OutboxMessage.story.in_({story for story, _, _ in keys})
-        )
+        select(
+            OutboxMessage.story,
+            OutboxMessage.chat,
+            OutboxMessage.topic_key,
+            OutboxMessage.kind,
+            OutboxMessage.article_id,
+        ).where(OutboxMessage.story.in_({story for story, _, _ in keys}))
     )
-    existing = {(story, chat, topic) for story, chat, topic in found}
+    existing: dict[tuple[str, str, int], tuple[str, int | None]] = {
+        (story, chat, topic): (kind, article) for story, chat, topic, kind, article in found
+    }
+    copies = []
+    for e in entries:
+        kind, first = existing.get((e.story, e.chat, e.topic or 0), ("", None))
+        if e.kind == "alert" and kind in ("alert", "burst") and first not in (None, e.article_id):
+            edit = f"edit:{e.story}:{e.article_id}"[:64]
+            copies.append(OutboxEntry(edit, e.chat, e.topic, "edit", "", e.article_id))
+    if copies:
+        edit_keys = session.execute(
+            select(OutboxMessage.story, OutboxMessage.chat, OutboxMessage.topic_key).where(
+                OutboxMessage.story.in_({c.story for c in copies})
+            )
+        )
+        existing.update({(st, ch, tp): ("edit", None) for st, ch, tp in edit_keys})
     rows = []
-    for entry in entries:
+    for entry in [*entries, *copies]:
         key = (entry.story, entry.chat, entry.topic or 0)
         if key in existing:
             continue
-        existing.add(key)
+        existing[key] = (entry.kind, entry.article_id)
         rows.append(
             {
                 "article_id": entry.article_id,
@@ -756,6 +841,25 @@ def _enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> 
     if rows:
         session.connection().execute(insert(OutboxMessage), rows)
     return len(rows)
+
+
+def _also_in(session: Session, article_id: int | None) -> tuple[str, ...]:
+    """The other outlets in an article's cluster, in the order they ran it."""
+    if article_id is None:
+        return ()
+    first = session.execute(
+        select(Article.cluster_id, Article.source_id).where(Article.id == article_id)
+    ).first()
+    if first is None:
+        return ()
+    cluster_id, source_id = first
+    rows = session.execute(
+        select(Source.title)
+        .join(Article, Article.source_id == Source.id)
+        .where(Article.cluster_id == cluster_id, Article.source_id != source_id)
+        .order_by(Article.first_seen_at, Article.id)
+    )
+    return tuple(dict.fromkeys(title for (title,) in rows))
 
 
 def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:

@@ -63,3 +63,15 @@ def test_burst_is_one_message_with_a_count() -> None:
     assert message.count("<a href=") == 30
     many = burst_message([item(title="T" * 200, url=f"https://x.vn/{i}") for i in range(100)])
     assert len(many) <= LIMIT and many.endswith("tin khác")
+
+
+def test_compose_keeps_the_copies_and_status_under_the_limit() -> None:
+    from alerts.message import compose
+
+    long = article_message(item(text="Xã Đăk Pxi " + "rất dài. " * 1000, mention=(0, 10)))
+    text = compose(long, ["Tuổi Trẻ", "Dân trí <VN>"], "<b>Trạng thái:</b> Liên quan")
+    assert len(text) <= LIMIT
+    assert text.endswith(
+        "📎 Cũng đăng trên: Tuổi Trẻ, Dân trí &lt;VN&gt;\n\n<b>Trạng thái:</b> Liên quan"
+    )
+    assert compose("<b>x</b>") == "<b>x</b>"

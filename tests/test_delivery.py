@@ -12,7 +12,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from alerts.delivery import ConsoleSender, Deliverer, Throttle
-from storage import OutboxEntry, OutboxItem, Store
+from storage import OutboxEntry, Store
 from tests.test_storage import T0
 
 NOW = T0 + timedelta(hours=1)
@@ -62,11 +62,11 @@ class Scripted:
         self.answers = answers
         self.sent: list[str] = []
 
-    async def send(self, item: OutboxItem) -> int:
-        answer = self.answers[item.chat].pop(0)
+    async def send(self, chat: str, topic: int | None, text: str, markup: object) -> int:
+        answer = self.answers[chat].pop(0)
         if isinstance(answer, Exception):
             raise answer
-        self.sent.append(item.chat)
+        self.sent.append(chat)
         return int(answer)  # type: ignore[call-overload]
 
 
