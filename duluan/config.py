@@ -501,7 +501,7 @@ def masked_dump(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) 
     """The resolved config as YAML, secrets masked, with the environment it runs with."""
     env = os.environ if environ is None else environ
     data = loaded.config.model_dump(mode="json")
-    for path in loaded.secret_paths:
+    for path in {*loaded.secret_paths, "telegram.secret_token"}:
         _mask_path(data, path)
     from sqlalchemy.engine import make_url
 

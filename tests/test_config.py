@@ -110,6 +110,23 @@ def test_env_reference_resolved_and_masked() -> None:
     assert "-1***10" in dump
 
 
+def test_review_and_telegram_settings() -> None:
+    text = MINIMAL + (
+        "review: {chat: '-1001', deadline_days: 3, reminder_at: '07:30', holidays: [2026-12-31]}\n"
+        "telegram: {mode: webhook, webhook_url: 'https://duluan.example.vn/tg',"
+        " secret_token: literal-secret-value}\n"
+    )
+    loaded = parse_config(text, "t.yaml", {})
+    review = loaded.config.review
+    assert (review.deadline_days, review.reminder_at) == (3, "07:30")
+    assert [d.isoformat() for d in review.holidays] == ["2026-12-31"]
+    assert "literal-secret-value" not in masked_dump(loaded, {})
+    bad = MINIMAL + "review: {reminder_at: '25:00'}\ntelegram: {mode: webhook}\n"
+    found = problems(bad)
+    assert any(p.startswith("review.reminder_at: ") and "08:00" in p for p in found)
+    assert any(p.startswith("telegram: ") and "webhook_url" in p for p in found)
+
+
 def test_missing_env_variable_is_named() -> None:
     text = MINIMAL + "review: {chat: 'env:REVIEW_CHAT'}\n"
     (message,) = problems(text, {"TELEGRAM_BOT_TOKEN": "1:x"})
