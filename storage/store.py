@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
+from storage.digests import DigestQueries
 from storage.jobs import JobQueries
 from storage.migrate import upgrade_to_head
 from storage.minhash import SLOT, lsh_bands, pack, unpack
@@ -77,7 +78,7 @@ def _require_aware(value: datetime | None, field: str) -> None:
         raise ValueError(f"Trường {field} phải là datetime có múi giờ, nhận được {value!r}")
 
 
-class Store(ReviewQueries, JobQueries):
+class Store(ReviewQueries, JobQueries, DigestQueries):
     """Articles, sources' health and HTTP validators, on SQLite or PostgreSQL."""
 
     def __init__(self, engine: Engine) -> None:
