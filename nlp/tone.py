@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from nlp.topics import KeywordMatcher, fold, fold_with_offsets
+from nlp.normalize import normalize
+from nlp.topics import KeywordMatcher, fold
 
 Label = Literal["negative", "neutral", "positive"]
 
@@ -92,8 +93,11 @@ _PREVENTION = re.compile(
     r"(?<!\w)(?:phòng|chống|phòng,\s*chống|phòng ngừa|ngăn chặn|ngăn ngừa|đấu tranh|chữa"
     r"|kéo giảm|kiềm chế|giảm|diễn tập|phòng và chống)\s+$"
 )
-_SENTENCE_END = re.compile(r"[.!?…;]+(?=\s|$)|\n")
-_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»")
+# `nlp.normalize` turns line breaks into spaces; tone keeps them (the title is the first line,
+# a line ends a sentence) by reading them as this mark, one character like the break.
+_LINE = "¶"
+_SENTENCE_END = re.compile(r"[.!?…;]+(?=\s|¶|$)|¶")
+_QUOTED = re.compile(r"“[^”¶]*”|\"[^\"¶]*\"|«[^»¶]*»")
 _WINDOW = 60
 
 
@@ -167,13 +171,13 @@ def tone(
     """Tone of `text` (title on the first line). `anchors` are spans of `text` that mention the
     watched place; reasons report spans of `text` too."""
     lex = lexicon or default_lexicon()
-    folded = fold_with_offsets(text)
+    folded = normalize(text.replace("\n", _LINE))
     low = folded.text
     ends = [m.end() for m in _SENTENCE_END.finditer(low)]
     quotes = _Spans(_QUOTED, low)
     denied_before = _Spans(_DENIAL_BEFORE, low)
     denied_after = _Spans(_DENIAL_AFTER, low)
-    title_end = low.find("\n")
+    title_end = low.find(_LINE)
     title_end = len(low) if title_end < 0 else title_end
     ordered_anchors = sorted(anchors)
     reasons: list[Reason] = []

@@ -1,7 +1,8 @@
 """Fields an article is about (đất đai, môi trường, rừng ...), from keyword lists per field.
 
-Also holds the keyword matcher that `nlp.tone` shares: NFC, lowercase and one tone-mark placement
-on both sides, whole words only, offsets reported into the original text.
+Also holds the keyword matcher that `nlp.tone` shares: texts and keywords both go through
+`nlp.normalize` (the gazetteer's folding), whole words only, offsets reported into the original
+text.
 """
 
 from __future__ import annotations
@@ -12,63 +13,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-# Old ("hòa", "thủy") and new ("hoà", "thuỷ") tone placement in open syllables: both become the
-# new one. Same length, so offsets stay put.
-_OLD_PLACEMENT = re.compile(r"([òóỏõọ])([ae])(?!\w)|([ùúủũụ])(y)(?!\w)")
-
-
-def _move_tone(match: re.Match[str]) -> str:
-    first, second = (match[1], match[2]) if match[1] else (match[3], match[4])
-    base, mark = unicodedata.normalize("NFD", first)[0], unicodedata.normalize("NFD", first)[1:]
-    return base + unicodedata.normalize("NFC", second + mark)
+from nlp.normalize import Normalized, normalize
 
 
 def fold(text: str) -> str:
-    """NFC, lowercase, new-style tone placement: the form keywords and texts are compared in."""
-    return _OLD_PLACEMENT.sub(_move_tone, unicodedata.normalize("NFC", text).lower())
-
-
-@dataclass(frozen=True)
-class Folded:
-    """A folded text and, per folded character, the span of the original it came from."""
-
-    text: str
-    starts: list[int] | None
-    ends: list[int] | None
-
-    def original(self, start: int, end: int) -> tuple[int, int]:
-        """Map a span of the folded text back to the original text."""
-        if self.starts is None or self.ends is None:
-            return start, end
-        if start >= end:
-            pos = (
-                self.starts[start]
-                if start < len(self.starts)
-                else (self.ends[-1] if self.ends else 0)
-            )
-            return pos, pos
-        return self.starts[start], self.ends[end - 1]
-
-
-def fold_with_offsets(text: str) -> Folded:
-    """Fold `text`, keeping a way back to the original offsets (NFD input changes lengths)."""
-    lowered = text.lower()
-    if len(lowered) == len(text) and unicodedata.is_normalized("NFC", text):
-        return Folded(_OLD_PLACEMENT.sub(_move_tone, lowered), None, None)
-    parts: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(text[j]):
-            j += 1
-        piece = unicodedata.normalize("NFC", text[i:j]).lower()
-        parts.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([j] * len(piece))
-        i = j
-    return Folded(_OLD_PLACEMENT.sub(_move_tone, "".join(parts)), starts, ends)
+    """The form keywords and texts are compared in: `nlp.normalize`'s (NFC, lowercase, one
+    tone-mark placement, regional spellings, one space between words)."""
+    return normalize(text).text.strip()
 
 
 @dataclass(frozen=True)
@@ -92,32 +43,32 @@ class KeywordMatcher:
         self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)") if ordered else None
         self._overlapping = re.compile(rf"(?<!\w)(?=({body})(?!\w))") if ordered else None
 
-    def scan(self, folded: Folded) -> Iterator[tuple[KeywordHit, int, int]]:
+    def scan(self, folded: Normalized) -> Iterator[tuple[KeywordHit, int, int]]:
         """Hits with their span in the folded text as well (callers look around them there)."""
         if self._pattern is None:
             return
         for match in self._pattern.finditer(folded.text):
             keyword = " ".join(match[0].split())
-            start, end = folded.original(match.start(), match.end())
+            start, end = folded.span(match.start(), match.end())
             yield KeywordHit(keyword, start, end), match.start(), match.end()
 
     def find(self, text: str) -> list[KeywordHit]:
         """Keyword hits in `text`, in order, offsets into `text`; no two overlap."""
-        return [hit for hit, _, _ in self.scan(fold_with_offsets(text))]
+        return [hit for hit, _, _ in self.scan(normalize(text))]
 
     def find_maximal(self, text: str) -> list[KeywordHit]:
         """Every keyword not inside a longer hit: "lấn chiếm đất rừng" gives both "lấn chiếm
         đất" and "đất rừng", but "rừng" only inside "đất rừng" is dropped."""
         if self._overlapping is None:
             return []
-        folded = fold_with_offsets(text)
+        folded = normalize(text)
         hits: list[KeywordHit] = []
         reach = -1
         for match in self._overlapping.finditer(folded.text):
             if match.end(1) <= reach:
                 continue
             reach = match.end(1)
-            start, end = folded.original(match.start(1), match.end(1))
+            start, end = folded.span(match.start(1), match.end(1))
             hits.append(KeywordHit(" ".join(match[1].split()), start, end))
         return hits
 
