@@ -20,6 +20,13 @@ from storage.records import (
     UnitRecord,
     Validator,
 )
+from storage.reviews import (
+    AssignmentRecord,
+    ReviewActionRecord,
+    ReviewDetail,
+    ReviewState,
+    StaleReview,
+)
 from storage.store import Store
 
 __all__ = [
@@ -28,14 +35,19 @@ __all__ = [
     "ArticleRecord",
     "ArticleSummary",
     "ArticleText",
+    "AssignmentRecord",
     "FetchError",
     "MentionRecord",
     "OutboxCount",
     "OutboxEntry",
     "OutboxItem",
+    "ReviewActionRecord",
+    "ReviewDetail",
+    "ReviewState",
     "SaveOutcome",
     "SourceHealth",
     "SourceRun",
+    "StaleReview",
     "StorageError",
     "Store",
     "StoryMessage",

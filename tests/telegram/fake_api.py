@@ -679,7 +679,7 @@ class FakeTelegram:
             message["text"] = text
             if entities:
                 message["entities"] = entities
-            if markup:
+            if markup and "inline_keyboard" in markup:  # Telegram echoes only inline keyboards
                 message["reply_markup"] = markup
             preview = params.get("link_preview_options")
             if params.get("disable_web_page_preview"):
@@ -717,7 +717,7 @@ class FakeTelegram:
                 message["caption"] = caption
             if entities:
                 message["caption_entities"] = entities
-            if markup:
+            if markup and "inline_keyboard" in markup:  # Telegram echoes only inline keyboards
                 message["reply_markup"] = markup
             return self._deliver(chat, message)
 

@@ -1,0 +1,517 @@
+"""The review bot: python-telegram-bot's `Application` receiving button presses and reports.
+
+Presses arrive by long polling (`getUpdates`, the default: works behind NAT) or by a webhook.
+Review-group buttons are for the configured reviewers only; a unit's buttons for presses from
+that unit's chat (or a reviewer). Every action is stored, then the alert in the review group is
+edited to show the new status with fresh buttons. Assignment messages and overdue reminders go
+through the outbox (the daemon's delivery worker sends them).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from html import escape
+from urllib.parse import urlsplit
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from alerts.message import compose
+from alerts.review import (
+    ANSWER_CODES,
+    CHOOSE,
+    GO_BACK,
+    INVALID,
+    NOT_REVIEWER,
+    NOT_UNIT,
+    PICK,
+    REVIEW_SCOPE,
+    STALE,
+    STATUS_LABELS,
+    UNIT_SCOPE,
+    VERDICT_CODES,
+    Press,
+    Signer,
+    answer_note,
+    article_line,
+    assignment_line,
+    assignment_message,
+    review_keyboard,
+    signing_key,
+    status_block,
+    unit_keyboard,
+    units_keyboard,
+)
+from alerts.workdays import WorkCalendar, long_date
+from duluan.config import Config
+from duluan.logs import TOKEN
+from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
+
+log = logging.getLogger(__name__)
+
+UPDATES = ["callback_query", "message"]
+REPORT_PROMPT = re.compile(r"giao việc số (\d+)")
+MAX_REPORT = 3500
+
+
+def calendar(config: Config) -> WorkCalendar:
+    return WorkCalendar(config.review.holidays, config.review.workdays)
+
+
+def _who(user: User) -> str:
+    return f"{user.full_name} (@{user.username})" if user.username else user.full_name
+
+
+class ReviewService:
+    """What the handlers do; kept apart from PTB's plumbing so each step is plain to follow."""
+
+    def __init__(
+        self, store: Store, config: Config, secret: bytes, now: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.signer = Signer(secret)
+        self.calendar = calendar(config)
+        self.now = now
+        self.zone = config.schedule.zone
+
+    def today(self) -> date:
+        return self.now().astimezone(self.zone).date()
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        user = query.from_user
+        press = self.signer.unpack(query.data)
+        message = query.message if isinstance(query.message, Message) else None
+        chat = str(message.chat.id) if message else "?"
+        if press is None:
+            log.warning(
+                "[%s] nút không hợp lệ từ %s (%d): %r",
+                chat,
+                _who(user),
+                user.id,
+                (query.data or "")[:64],
+            )
+            await query.answer(INVALID, show_alert=True)
+            return
+        if press.scope == REVIEW_SCOPE:
+            await self._review_press(context.bot, query, press, message)
+        elif press.scope == UNIT_SCOPE:
+            await self._unit_press(context.bot, query, press, message)
+
+    async def _review_press(
+        self, bot: Bot, query: CallbackQuery, press: Press, message: Message | None
+    ) -> None:
+        user = query.from_user
+        story = f"cluster:{press.target}"
+        if user.id not in self.config.review.reviewers:
+            log.warning(
+                "[%s] %s (%d) không phải người rà soát, bỏ qua nút %s",
+                story,
+                _who(user),
+                user.id,
+                press.action,
+            )
+            await query.answer(NOT_REVIEWER, show_alert=True)
+            return
+        current = self.store.review_detail(story).state.version
+        if press.version != current:
+            await self._stale(bot, query, story, press.version, current)
+            return
+        if press.action in (CHOOSE, GO_BACK):
+            markup = (
+                units_keyboard(self.signer, press.target, current, self.config.units)
+                if press.action == CHOOSE
+                else review_keyboard(self.signer, press.target, current)
+            )
+            if message is not None:
+                await self._edit_markup(bot, message, markup, story)
+            await query.answer("Chọn đơn vị xác minh" if press.action == CHOOSE else None)
+            return
+        try:
+            if press.action in VERDICT_CODES:
+                status = VERDICT_CODES[press.action]
+                self.store.review_action(
+                    story,
+                    press.version,
+                    status,
+                    user.id,
+                    _who(user),
+                    self.now(),
+                    article_id=self._article(story),
+                )
+                answer = f"Đã ghi: {STATUS_LABELS[status]}"
+            elif press.action == PICK:
+                answer = self._assign(story, press, user)
+            else:
+                await query.answer(INVALID, show_alert=True)
+                return
+        except StaleReview as exc:
+            await self._stale(bot, query, story, press.version, exc.actual)
+            return
+        await query.answer(answer)
+        await self.refresh_review(bot, story)
+
+    def _article(self, story: str) -> int | None:
+        chat = self.config.review.chat
+        found = self.store.story_message(story, chat, None) if chat else None
+        return found.article_id if found else None
+
+    def _assign(self, story: str, press: Press, user: User) -> str:
+        units = self.config.units
+        if press.arg is None or not 0 <= press.arg < len(units):
+            log.warning("[%s] đơn vị số %s không còn trong cấu hình", story, press.arg)
+            return "Đơn vị này không còn trong cấu hình"
+        unit = units[press.arg]
+        deadline = self.calendar.add_working_days(self.today(), self.config.review.deadline_days)
+        article_id = self._article(story)
+        briefs = self.store.alert_briefs([article_id]) if article_id is not None else {}
+        brief = briefs.get(article_id) if article_id is not None else None
+        text = assignment_message(brief, story, unit.name, deadline, _who(user))
+        self.store.assign(
+            story,
+            press.version,
+            unit.name,
+            unit.chat,
+            unit.topic,
+            deadline,
+            user.id,
+            _who(user),
+            self.now(),
+            text,
+            article_id,
+        )
+        return f"Đã giao {unit.name}, hạn {long_date(deadline)}"
+
+    async def _stale(
+        self, bot: Bot, query: CallbackQuery, story: str, pressed: int, current: int
+    ) -> None:
+        log.info(
+            "[%s] nút cũ (phiên bản %d, hiện tại %d) từ %d",
+            story,
+            pressed,
+            current,
+            query.from_user.id,
+        )
+        await query.answer(STALE, show_alert=True)
+        await self.refresh_review(bot, story)
+
+    async def _unit_press(
+        self, bot: Bot, query: CallbackQuery, press: Press, message: Message | None
+    ) -> None:
+        user = query.from_user
+        job = self.store.get_assignment(press.target)
+        status = ANSWER_CODES.get(press.action)
+        if job is None or status is None:
+            log.warning("[giao việc %d] nút không hợp lệ từ %d", press.target, user.id)
+            await query.answer(INVALID, show_alert=True)
+            return
+        chat = str(message.chat.id) if message else None
+        if user.id not in self.config.review.reviewers and chat != job.chat:
+            log.warning(
+                "[%s] %s (%d) trong chat %s không thuộc %s, bỏ qua",
+                job.story,
+                _who(user),
+                user.id,
+                chat,
+                job.unit,
+            )
+            await query.answer(NOT_UNIT, show_alert=True)
+            return
+        _, job = self.store.answer_assignment(job.id, status, user.id, _who(user), self.now())
+        if status == "reported":
+            await query.answer("Hãy trả lời tin nhắn của bot bằng nội dung báo cáo")
+            await self._ask_report(bot, job, chat or job.chat)
+        else:
+            await query.answer(f"Đã ghi: {STATUS_LABELS[status]}")
+        await self.refresh_unit(bot, job, _who(user))
+        await self.refresh_review(bot, job.story)
+
+    async def _ask_report(self, bot: Bot, job: AssignmentRecord, chat: str | None) -> None:
+        if chat is None:
+            return
+        text = (
+            f"✍️ Báo cáo cho giao việc số {job.id} ({escape(job.unit)}): hãy trả lời tin nhắn "
+            "này bằng nội dung báo cáo của đơn vị."
+        )
+        try:
+            await bot.send_message(
+                chat_id=chat,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=job.topic,
+                reply_markup=ForceReply(input_field_placeholder="Nội dung báo cáo"),
+            )
+        except TelegramError as exc:
+            log.error(
+                "[%s] không gửi được lời nhắc báo cáo tới %s: %s",
+                job.story,
+                chat,
+                TOKEN.sub("<token>", str(exc)),
+            )
+
+    async def on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to the bot's report prompt: the text is the unit's report."""
+        message = update.message
+        if message is None or message.reply_to_message is None or message.from_user is None:
+            return
+        prompt = message.reply_to_message
+        if prompt.from_user is None or prompt.from_user.id != context.bot.id:
+            return
+        found = REPORT_PROMPT.search(prompt.text or "")
+        if found is None:
+            return
+        user = message.from_user
+        job = self.store.get_assignment(int(found.group(1)))
+        chat = str(message.chat.id)
+        if job is None:
+            return
+        if user.id not in self.config.review.reviewers and chat != job.chat:
+            log.warning(
+                "[%s] báo cáo từ %d trong chat %s không thuộc %s, bỏ qua",
+                job.story,
+                user.id,
+                chat,
+                job.unit,
+            )
+            await message.reply_text(NOT_UNIT)
+            return
+        report = (message.text or "").strip()[:MAX_REPORT]
+        if not report:
+            return
+        _, job = self.store.answer_assignment(
+            job.id, "reported", user.id, _who(user), self.now(), report=report
+        )
+        await message.reply_text(f"Đã lưu báo cáo của {job.unit} (giao việc số {job.id}).")
+        await self.refresh_unit(bot=context.bot, job=job, user_name=_who(user))
+        await self.refresh_review(context.bot, job.story)
+
+    async def refresh_review(self, bot: Bot, story: str) -> None:
+        """Edit the story's alert in the review group to show its status and current buttons."""
+        chat = self.config.review.chat
+        cluster = story.removeprefix("cluster:")
+        if not chat or not cluster.isdigit():
+            return
+        sent = self.store.story_message(story, chat, None)
+        if sent is None or sent.kind != "alert" or sent.status != "sent" or not sent.message_id:
+            return
+        detail = self.store.review_detail(story)
+        text = compose(sent.text, sent.also_in, status_block(detail, self.zone, self.today()))
+        markup = review_keyboard(self.signer, int(cluster), detail.state.version)
+        await self._edit_text(bot, chat, sent.message_id, text, markup, story)
+
+    async def refresh_unit(self, bot: Bot, job: AssignmentRecord, user_name: str) -> None:
+        """Show the unit's answer under its assignment message, keeping its buttons."""
+        if not job.chat:
+            return
+        sent = self.store.story_message(f"assign:{job.id}", job.chat, job.topic)
+        if sent is None or sent.status != "sent" or not sent.message_id:
+            return
+        text = compose(sent.text, (), answer_note(job, user_name, self.zone))
+        markup = unit_keyboard(self.signer, job.id)
+        await self._edit_text(bot, job.chat, sent.message_id, text, markup, job.story)
+
+    async def _edit_text(
+        self,
+        bot: Bot,
+        chat: str,
+        message_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup,
+        story: str,
+    ) -> None:
+        try:
+            await bot.edit_message_text(
+                chat_id=chat,
+                message_id=message_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.error(
+                    "[%s] không sửa được tin %d trong %s: %s",
+                    story,
+                    message_id,
+                    chat,
+                    TOKEN.sub("<token>", str(exc)),
+                )
+
+    async def _edit_markup(
+        self, bot: Bot, message: Message, markup: InlineKeyboardMarkup, story: str
+    ) -> None:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.error(
+                    "[%s] không đổi được nút của tin %d: %s",
+                    story,
+                    message.message_id,
+                    TOKEN.sub("<token>", str(exc)),
+                )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        where = update.update_id if isinstance(update, Update) else "?"
+        log.error(
+            "Lỗi khi xử lý cập nhật Telegram %s: %s: %s",
+            where,
+            type(error).__name__,
+            TOKEN.sub("<token>", str(error)),
+        )
+        if error is not None and log.isEnabledFor(logging.DEBUG):
+            trace = "".join(traceback.format_exception(error))
+            log.debug("Chi tiết lỗi cập nhật %s:\n%s", where, TOKEN.sub("<token>", trace))
+
+
+def build_application(
+    token: str, base_url: str, store: Store, config: Config, now: Callable[[], datetime]
+) -> Application:
+    """The bot's `Application` with the review handlers (not started)."""
+    service = ReviewService(store, config, signing_key(token), now)
+    application = Application.builder().token(token).base_url(base_url).build()
+    application.bot_data["review"] = service
+    application.add_handler(CallbackQueryHandler(service.on_callback))
+    application.add_handler(
+        MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, service.on_reply)
+    )
+    application.add_error_handler(service.on_error)
+    return application
+
+
+class ReviewBot:
+    """Runs the application: long polling by default, a webhook when configured."""
+
+    def __init__(self, application: Application, config: Config) -> None:
+        self.application = application
+        self.config = config
+
+    async def start(self) -> None:
+        app = self.application
+        settings = self.config.telegram
+        await app.initialize()
+        if app.updater is None:
+            raise RuntimeError("ứng dụng Telegram không có updater")
+        if settings.mode == "webhook" and settings.webhook_url:
+            path = urlsplit(settings.webhook_url).path.strip("/")
+            await app.updater.start_webhook(
+                listen=settings.listen,
+                port=settings.port,
+                url_path=path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.secret_token,
+                allowed_updates=UPDATES,
+            )
+            log.info(
+                "Bot nhận nút bấm qua webhook tại %s:%d/%s", settings.listen, settings.port, path
+            )
+        else:
+            await app.updater.start_polling(allowed_updates=UPDATES)
+            log.info("Bot nhận nút bấm qua long polling (getUpdates)")
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        log.info("Bot rà soát đã dừng")
+
+
+def reminder_message(job: AssignmentRecord, brief_line: str) -> str:
+    """The reminder a unit receives each working morning while its assignment is overdue."""
+    return "\n".join(
+        [
+            "⏰ <b>Nhắc hạn xác minh</b>",
+            f"Đơn vị: <b>{escape(job.unit)}</b>",
+            f"Tin: {brief_line}",
+            f"Hạn xác minh: <b>{long_date(job.deadline)}</b> — đã quá hạn, chưa có trả lời.",
+            f"Đề nghị đơn vị trả lời bằng nút trên tin giao việc số {job.id}.",
+        ]
+    )
+
+
+def overdue_summary(lines: list[str], today: date) -> str:
+    """The review group's morning list of every overdue assignment."""
+    head = f"⏰ <b>{len(lines)} tin giao xác minh quá hạn</b> ({long_date(today)}):"
+    return compose("\n".join([head, *lines]))
+
+
+async def remind_overdue(
+    store: Store, config: Config, today: date, now: Callable[[], datetime]
+) -> int:
+    """Each working morning: remind every unit with an overdue open assignment (once a day)
+    and send the review group one summary; returns how many assignments were reminded."""
+    if not calendar(config).is_working_day(today):
+        log.info("Nhắc hạn: %s không phải ngày làm việc, không nhắc", today)
+        return 0
+    due = [job for job in store.overdue_assignments(today) if job.reminded_on != today]
+    if not due:
+        log.info("Nhắc hạn %s: không có tin giao nào quá hạn", today)
+        return 0
+    briefs = store.alert_briefs(j.article_id for j in due if j.article_id is not None)
+    zone = config.schedule.zone
+    messages = []
+    lines = []
+    for job in due:
+        brief = briefs.get(job.article_id) if job.article_id is not None else None
+        line = article_line(brief, job.story)
+        if job.chat:
+            messages.append(
+                OutboxEntry(
+                    f"remind:{job.id}:{today.isoformat()}",
+                    job.chat,
+                    job.topic,
+                    "remind",
+                    reminder_message(job, line),
+                    job.article_id,
+                )
+            )
+        lines.append(f"{assignment_line(job, zone, today)}\n    {line}")
+    if config.review.chat:
+        messages.append(
+            OutboxEntry(
+                f"overdue:{today.isoformat()}",
+                config.review.chat,
+                None,
+                "overdue",
+                overdue_summary(lines, today),
+            )
+        )
+    queued = store.mark_reminded([job.id for job in due], today, messages, now())
+    for job in due:
+        log.info(
+            "[%s] nhắc %s: quá hạn %s (giao việc %d)", job.story, job.unit, job.deadline, job.id
+        )
+    log.info("Nhắc hạn %s: %d tin giao quá hạn, %d tin nhắn xếp hàng", today, len(due), queued)
+    return len(due)

@@ -1,0 +1,379 @@
+"""Review from Telegram through the real python-telegram-bot client and the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+import telegram
+
+from alerts.bot import ReviewBot, build_application, remind_overdue
+from alerts.delivery import Deliverer, TelegramSender, Throttle
+from alerts.review import (
+    INVALID,
+    NOT_REVIEWER,
+    NOT_UNIT,
+    STALE,
+    Decorator,
+    Press,
+    Signer,
+    signing_key,
+)
+from duluan.config import Config
+from storage import OutboxEntry, OutboxItem, Store
+from tests.telegram.fake_api import FakeTelegram
+from tests.test_delivery import FakeClock
+from tests.test_storage import record
+
+REVIEW = -1001111111111
+UNIT = -1002222222222
+OTHER = -1003333333333
+REVIEWER = 1001
+STRANGER = 4004
+UNIT_MEMBER = 5005
+# Wednesday 29/4/2026, 10:00 in Vietnam: 30/4 and 1/5 are holidays, then a weekend.
+FROZEN = datetime(2026, 4, 29, 3, 0, tzinfo=UTC)
+
+
+def make_config(**telegram_settings: Any) -> Config:
+    return Config.model_validate(
+        {
+            "locality": {"province": "Tỉnh Kon Tum", "district": "Huyện Đăk Hà"},
+            "sources": [
+                {"name": "baoquangngai", "title": "Báo Quảng Ngãi", "feeds": ["https://x.vn/rss"]}
+            ],
+            "units": [
+                {"name": "Phòng Văn hóa", "chat": str(OTHER)},
+                {"name": "Không có chat"},
+                {"name": "UBND xã Đăk Pxi", "chat": str(UNIT), "communes": ["Xã Đăk Pxi"]},
+            ],
+            "review": {"chat": str(REVIEW), "reviewers": [REVIEWER]},
+            "telegram": telegram_settings,
+        }
+    )
+
+
+def seed_alert(store: Store) -> str:
+    """A stored article and its alert queued for the review group; returns the story."""
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    saved = store.save_article(record(1, title="Sạt lở ở xã Đăk Pxi"))
+    story = f"cluster:{saved.cluster_id}"
+    text = "<b>Báo Quảng Ngãi</b> · tin"
+    store.enqueue([OutboxEntry(story, str(REVIEW), None, "alert", text, saved.article_id)], FROZEN)
+    return story
+
+
+async def deliver(fake: FakeTelegram, store: Store, config: Config) -> None:
+    clock = FakeClock()
+    decorate = Decorator(store, config, signing_key(fake.token), lambda: FROZEN)
+    async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
+        deliverer = Deliverer(
+            store, TelegramSender(bot), lambda: FROZEN, Throttle(clock, clock.sleep), decorate
+        )
+        await deliverer.deliver_due()
+
+
+@asynccontextmanager
+async def running(
+    fake: FakeTelegram, store: Store, config: Config, now: Callable[[], datetime] = lambda: FROZEN
+) -> AsyncIterator[ReviewBot]:
+    application = build_application(fake.token, fake.base_url, store, config, now)
+    bot = ReviewBot(application, config)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def settle(fake: FakeTelegram, predicate: Callable[[], bool]) -> None:
+    assert await asyncio.to_thread(fake.wait_for, predicate, 10.0)
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {button["text"]: button["callback_data"] for row in rows for button in row}
+
+
+def answers(fake: FakeTelegram) -> list[str | None]:
+    return [a["params"].get("text") for a in fake.answered_queries]
+
+
+async def press(fake: FakeTelegram, user: int, chat: int, message_id: int, data: str) -> None:
+    count = len(fake.answered_queries)
+    fake.push_callback(from_id=user, chat_id=chat, message_id=message_id, data=data)
+    await settle(fake, lambda: len(fake.answered_queries) > count)
+
+
+def test_reviewer_marks_relevant_and_the_alert_shows_it(store: Store) -> None:
+    config = make_config()
+    story = seed_alert(store)
+    with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
+
+        async def scenario() -> None:
+            await deliver(fake, store, config)
+            [alert] = fake.sent(REVIEW)
+            assert "Rà soát: Chưa rà soát" in alert["text"]
+            assert set(buttons(alert)) == {
+                "Liên quan",
+                "Không liên quan",
+                "Giao đơn vị xác minh",
+                "Thông tin sai sự thật – cần phản hồi",
+            }
+            async with running(fake, store, config):
+                edits = len(fake.calls_to("editMessageText"))
+                await press(
+                    fake, REVIEWER, REVIEW, alert["message_id"], buttons(alert)["Liên quan"]
+                )
+                await settle(fake, lambda: len(fake.calls_to("editMessageText")) > edits)
+            [edited] = fake.sent(REVIEW)
+            assert "Rà soát: Liên quan" in edited["text"]
+            assert "Người dùng 1001 lúc 10:00 29/04/2026" in edited["text"]
+            assert buttons(edited).keys() == buttons(alert).keys()
+            assert buttons(edited)["Liên quan"] != buttons(alert)["Liên quan"]  # new version
+
+        asyncio.run(scenario())
+        assert answers(fake) == ["Đã ghi: Liên quan"]
+    [action] = store.review_detail(story).history
+    assert (action.user_id, action.action, action.from_status, action.to_status) == (
+        REVIEWER,
+        "relevant",
+        "new",
+        "relevant",
+    )
+    assert action.at == FROZEN
+
+
+def test_strangers_forged_and_stale_buttons_change_nothing(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = make_config()
+    story = seed_alert(store)
+    with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
+
+        async def scenario() -> None:
+            await deliver(fake, store, config)
+            [alert] = fake.sent(REVIEW)
+            data = buttons(alert)
+            mid = alert["message_id"]
+            async with running(fake, store, config):
+                await press(fake, STRANGER, REVIEW, mid, data["Liên quan"])
+                forged = data["Liên quan"][:-1] + ("A" if data["Liên quan"][-1] != "A" else "B")
+                await press(fake, REVIEWER, REVIEW, mid, forged)
+                other = Signer(signing_key("999:AnotherBotTokenThatIsNotOurs_00000000000"))
+                cluster = int(story.split(":")[1])
+                await press(fake, REVIEWER, REVIEW, mid, other.pack(Press("r", cluster, 0, "irr")))
+                assert store.review_detail(story).history == ()
+                assert fake.calls_to("editMessageText") == []
+                await press(fake, REVIEWER, REVIEW, mid, data["Liên quan"])
+                await press(fake, REVIEWER, REVIEW, mid, data["Không liên quan"])  # v0: stale
+
+        with caplog.at_level(logging.INFO, logger="alerts"):
+            asyncio.run(scenario())
+        assert answers(fake) == [NOT_REVIEWER, INVALID, INVALID, "Đã ghi: Liên quan", STALE]
+        assert "Rà soát: Liên quan" in fake.sent(REVIEW)[0]["text"]
+    assert [a.to_status for a in store.review_detail(story).history] == ["relevant"]
+    assert "nút không hợp lệ" in caplog.text and "không phải người rà soát" in caplog.text
+    assert fake.token not in caplog.text
+
+
+def test_assign_then_unit_reports_with_a_reply(store: Store) -> None:
+    config = make_config()
+    story = seed_alert(store)
+    with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
+
+        async def scenario() -> None:
+            await deliver(fake, store, config)
+            [alert] = fake.sent(REVIEW)
+            mid = alert["message_id"]
+            async with running(fake, store, config):
+                await press(fake, REVIEWER, REVIEW, mid, buttons(alert)["Giao đơn vị xác minh"])
+                choice = buttons(fake.sent(REVIEW)[0])
+                assert list(choice) == ["Phòng Văn hóa", "UBND xã Đăk Pxi", "« Quay lại"]
+                await press(fake, REVIEWER, REVIEW, mid, choice["« Quay lại"])
+                assert buttons(fake.sent(REVIEW)[0]) == buttons(alert)
+                await press(fake, REVIEWER, REVIEW, mid, buttons(alert)["Giao đơn vị xác minh"])
+                edits = len(fake.calls_to("editMessageText"))
+                await press(fake, REVIEWER, REVIEW, mid, choice["UBND xã Đăk Pxi"])
+                await settle(fake, lambda: len(fake.calls_to("editMessageText")) > edits)
+                shown = fake.sent(REVIEW)[0]
+                assert "Rà soát: Đã giao đơn vị xác minh" in shown["text"]
+                assert "UBND xã Đăk Pxi — hạn thứ Ba 05/05/2026: ⏳ chưa trả lời" in shown["text"]
+
+                [queued] = [i for i in store.due_outbox(FROZEN) if i.kind == "assign"]
+                assert queued.chat == str(UNIT) and queued.story.startswith("assign:")
+                await deliver(fake, store, config)
+                [assigned] = fake.sent(UNIT)
+                assert "Hạn xác minh: thứ Ba 05/05/2026" in assigned["text"]
+                assert "Báo Quảng Ngãi: Sạt lở ở xã Đăk Pxi" in assigned["text"]
+                unit_buttons = buttons(assigned)
+                assert list(unit_buttons) == ["Đúng sự thật", "Sai sự thật", "Đã báo cáo"]
+
+                await press(
+                    fake, STRANGER, OTHER, assigned["message_id"], unit_buttons["Đã báo cáo"]
+                )
+                sends = len(fake.calls_to("sendMessage"))
+                await press(
+                    fake, UNIT_MEMBER, UNIT, assigned["message_id"], unit_buttons["Đã báo cáo"]
+                )
+                await settle(fake, lambda: len(fake.calls_to("sendMessage")) > sends)
+                prompt = fake.sent(UNIT)[-1]
+                asked = fake.calls_to("sendMessage")[-1].params
+                assert asked["reply_markup"]["force_reply"] is True
+                assert "giao việc số" in prompt["text"]
+
+                edits = len(fake.calls_to("editMessageText"))
+                fake.push_message(
+                    from_id=UNIT_MEMBER,
+                    chat_id=UNIT,
+                    text="Đã làm việc với thôn, thông tin đúng một phần.",
+                    reply_to=prompt["message_id"],
+                )
+                await settle(fake, lambda: len(fake.calls_to("editMessageText")) >= edits + 2)
+                await settle(fake, lambda: "Đã lưu báo cáo" in fake.sent(UNIT)[-1]["text"])
+
+        asyncio.run(scenario())
+        assert answers(fake)[-2:] == [
+            NOT_UNIT,
+            "Hãy trả lời tin nhắn của bot bằng nội dung báo cáo",
+        ]
+        review_text = fake.sent(REVIEW)[0]["text"]
+        assert "Rà soát: Đã báo cáo" in review_text
+        assert "Báo cáo: Đã làm việc với thôn, thông tin đúng một phần." in review_text
+        unit_message = fake.sent(UNIT)[0]
+        assert "Đơn vị đã trả lời: Đã báo cáo" in unit_message["text"]
+        assert list(buttons(unit_message)) == ["Đúng sự thật", "Sai sự thật", "Đã báo cáo"]
+    detail = store.review_detail(story)
+    [job] = detail.assignments
+    assert (job.unit, job.deadline, job.status) == ("UBND xã Đăk Pxi", date(2026, 5, 5), "reported")
+    assert job.report == "Đã làm việc với thôn, thông tin đúng một phần."
+    assert job.answered_by == UNIT_MEMBER
+    assert [a.action for a in detail.history] == ["assign", "answer", "report"]
+
+
+def test_overdue_reminder_once_per_working_day(store: Store) -> None:
+    config = make_config()
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    saved = store.save_article(record(2, title="Đường hư hỏng"))
+    story = f"cluster:{saved.cluster_id}"
+    store.review_action(
+        story, 0, "relevant", REVIEWER, "Chị Lan", FROZEN, article_id=saved.article_id
+    )
+    _, job = store.assign(
+        story,
+        1,
+        "UBND xã Đăk Pxi",
+        str(UNIT),
+        None,
+        date(2026, 12, 1),
+        REVIEWER,
+        "Chị Lan",
+        FROZEN,
+        "giao",
+    )
+    at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+    def remind(day: date) -> int:
+        return asyncio.run(remind_overdue(store, config, day, lambda: at))
+
+    assert remind(date(2026, 12, 1)) == 0  # the deadline day itself is not late
+    assert remind(date(2026, 12, 2)) == 1
+    assert remind(date(2026, 12, 2)) == 0
+    assert remind(date(2026, 12, 5)) == 0  # Saturday
+    assert remind(date(2026, 12, 7)) == 1
+    queued = {i.story: i for i in store.due_outbox(at, 50)}
+    assert set(queued) >= {
+        f"remind:{job.id}:2026-12-02",
+        f"remind:{job.id}:2026-12-07",
+        "overdue:2026-12-02",
+        "overdue:2026-12-07",
+    }
+    assert not any(s.endswith("2026-12-05") for s in queued)
+    reminder = queued[f"remind:{job.id}:2026-12-02"]
+    assert (reminder.chat, reminder.kind) == (str(UNIT), "remind")
+    assert "Hạn xác minh: <b>thứ Ba 01/12/2026</b>" in reminder.text
+    assert "Đường hư hỏng" in reminder.text
+    summary = queued["overdue:2026-12-02"]
+    assert summary.chat == str(REVIEW)
+    assert "1 tin giao xác minh quá hạn" in summary.text and "UBND xã Đăk Pxi" in summary.text
+    store.answer_assignment(job.id, "true", UNIT_MEMBER, "Cán bộ xã", at)
+    assert remind(date(2026, 12, 8)) == 0
+
+
+def test_decorator_and_button_data(store: Store) -> None:
+    config = make_config()
+    decorate = Decorator(store, config, signing_key("1:tok"))
+    alert = OutboxEntry("cluster:7", str(REVIEW), None, "alert", "tin")
+
+    def item(entry: OutboxEntry) -> OutboxItem:
+        return OutboxItem(1, entry.story, entry.chat, entry.topic, entry.kind, entry.text, None, 0)
+
+    status, markup = decorate(item(alert))
+    assert "Rà soát: Chưa rà soát" in status and markup is not None
+    assert decorate(item(OutboxEntry("cluster:7", str(UNIT), None, "alert", "tin"))) == ("", None)
+    assert decorate(item(OutboxEntry("remind:3:2026-12-02", str(UNIT), None, "remind", "x"))) == (
+        "",
+        None,
+    )
+    status, markup = decorate(item(OutboxEntry("assign:3", str(UNIT), None, "assign", "x")))
+    assert status == "" and markup is not None
+    signer = Signer(signing_key("1:tok"))
+    big = Press("r", 10**17, 999_999_999, "u", 9999)
+    data = signer.pack(big)
+    assert len(data.encode()) <= 64 and signer.unpack(data) == big
+    assert signer.unpack(data.replace(".u.", ".rel.")) is None
+    assert Signer(signing_key("2:tok")).unpack(data) is None
+    assert signer.unpack("garbage") is None and signer.unpack(None) is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_webhook_mode_checks_the_secret_token(store: Store) -> None:
+    port = free_port()
+    config = make_config(
+        mode="webhook",
+        webhook_url="https://duluan.example.vn/telegram/hook",
+        listen="127.0.0.1",
+        port=port,
+        secret_token="bi-mat-123",
+    )
+    story = seed_alert(store)
+    with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
+
+        async def scenario() -> list[int]:
+            await deliver(fake, store, config)
+            [alert] = fake.sent(REVIEW)
+            codes = []
+            async with running(fake, store, config):
+                [hook] = fake.calls_to("setWebhook")
+                assert hook.params["url"] == "https://duluan.example.vn/telegram/hook"
+                assert hook.params["secret_token"] == "bi-mat-123"
+                data = buttons(alert)["Không liên quan"]
+                fake.push_callback(
+                    from_id=REVIEWER, chat_id=REVIEW, message_id=alert["message_id"], data=data
+                )
+                [update] = fake.pending_updates()
+                url = f"http://127.0.0.1:{port}/telegram/hook"
+                async with httpx.AsyncClient() as client:
+                    for secret in ("sai", "bi-mat-123"):
+                        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+                        response = await client.post(url, json=update, headers=headers)
+                        codes.append(response.status_code)
+                await settle(fake, lambda: len(fake.answered_queries) == 1)
+            return codes
+
+        assert asyncio.run(scenario()) == [403, 200]
+        assert answers(fake) == ["Đã ghi: Không liên quan"]
+    detail = store.review_detail(story)
+    assert (detail.state.status, len(detail.history)) == ("irrelevant", 1)

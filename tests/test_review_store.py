@@ -1,0 +1,157 @@
+"""Review storage on SQLite and PostgreSQL: verdicts with versions, assignments, reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from storage import OutboxEntry, StaleReview, Store
+
+AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+STORY = "cluster:7"
+UNIT_CHAT = "-1009876543210"
+
+
+def test_review_is_created_lazily_and_each_action_is_kept(store: Store) -> None:
+    fresh = store.review_detail(STORY)
+    assert (fresh.state.status, fresh.state.version, fresh.history) == ("new", 0, ())
+    assert store.list_reviews() == []
+
+    state = store.review_action(STORY, 0, "relevant", 11, "Chị Lan", AT)
+    assert (state.status, state.version, state.story) == ("relevant", 1, STORY)
+    state = store.review_action(STORY, 1, "false_info", 12, "Anh Minh", AT + timedelta(hours=1))
+    assert (state.status, state.version) == ("false_info", 2)
+
+    detail = store.review_detail(STORY)
+    assert detail.state == state
+    assert [
+        (a.user_id, a.user_name, a.action, a.from_status, a.to_status) for a in detail.history
+    ] == [
+        (11, "Chị Lan", "relevant", "new", "relevant"),
+        (12, "Anh Minh", "false_info", "relevant", "false_info"),
+    ]
+    assert detail.history[0].at == AT
+    assert [r.story for r in store.list_reviews(statuses=["false_info"])] == [STORY]
+    assert store.list_reviews(statuses=["relevant"]) == []
+
+
+def test_stale_version_changes_nothing(store: Store) -> None:
+    store.review_action(STORY, 0, "relevant", 11, "Chị Lan", AT)
+    with pytest.raises(StaleReview) as raised:
+        store.review_action(STORY, 0, "irrelevant", 12, "Anh Minh", AT)
+    assert (raised.value.expected, raised.value.actual) == (0, 1)
+    with pytest.raises(StaleReview):
+        store.assign(
+            STORY,
+            0,
+            "UBND xã Đăk Pxi",
+            UNIT_CHAT,
+            None,
+            date(2026, 12, 1),
+            12,
+            "Anh Minh",
+            AT,
+            "giao",
+        )
+    detail = store.review_detail(STORY)
+    assert (detail.state.status, len(detail.history), detail.assignments) == ("relevant", 1, ())
+    assert store.due_outbox(AT + timedelta(days=1)) == []
+    with pytest.raises(ValueError):
+        store.review_action(STORY, 1, "assigned", 11, "Chị Lan", AT)
+
+
+def test_assignment_is_queued_with_it_and_answered(store: Store) -> None:
+    state, job = store.assign(
+        STORY,
+        0,
+        "UBND xã Đăk Pxi",
+        UNIT_CHAT,
+        5,
+        date(2026, 12, 1),
+        11,
+        "Chị Lan",
+        AT,
+        "<b>Giao xác minh</b>",
+    )
+    assert (state.status, state.version) == ("assigned", 1)
+    assert (job.unit, job.chat, job.topic, job.deadline, job.status) == (
+        "UBND xã Đăk Pxi",
+        UNIT_CHAT,
+        5,
+        date(2026, 12, 1),
+        "open",
+    )
+    [queued] = store.due_outbox(AT)
+    assert (queued.story, queued.chat, queued.topic, queued.kind, queued.text) == (
+        f"assign:{job.id}",
+        UNIT_CHAT,
+        5,
+        "assign",
+        "<b>Giao xác minh</b>",
+    )
+
+    state, answered = store.answer_assignment(
+        job.id, "reported", 99, "Cán bộ xã", AT, "Đã xác minh"
+    )
+    assert (state.status, state.version) == ("reported", 2)
+    assert (answered.status, answered.report, answered.answered_by) == (
+        "reported",
+        "Đã xác minh",
+        99,
+    )
+    state, answered = store.answer_assignment(job.id, "true", 99, "Cán bộ xã", AT)
+    assert answered.report == "Đã xác minh"  # an answer without text keeps the report
+    detail = store.review_detail(STORY)
+    assert [(a.action, a.to_status, a.unit, a.assignment_id) for a in detail.history] == [
+        ("assign", "assigned", "UBND xã Đăk Pxi", job.id),
+        ("report", "reported", "UBND xã Đăk Pxi", job.id),
+        ("answer", "true", "UBND xã Đăk Pxi", job.id),
+    ]
+    assert detail.history[1].note == "Đã xác minh"
+    assert store.get_assignment(job.id) == detail.assignments[0]
+    assert store.get_assignment(job.id + 100) is None
+    with pytest.raises(ValueError):
+        store.answer_assignment(job.id, "open", 99, "Cán bộ xã", AT)
+
+
+def test_overdue_and_reminded_once(store: Store) -> None:
+    _, late = store.assign(
+        STORY, 0, "UBND xã Đăk Pxi", UNIT_CHAT, None, date(2026, 12, 1), 11, "Chị Lan", AT, "giao 1"
+    )
+    _, on_time = store.assign(
+        "cluster:8",
+        0,
+        "Phòng Văn hóa",
+        "-1001",
+        None,
+        date(2026, 12, 2),
+        11,
+        "Chị Lan",
+        AT,
+        "giao 2",
+    )
+    _, answered = store.assign(
+        "cluster:9",
+        0,
+        "Phòng Văn hóa",
+        "-1001",
+        None,
+        date(2026, 11, 30),
+        11,
+        "Chị Lan",
+        AT,
+        "giao 3",
+    )
+    store.answer_assignment(answered.id, "false", 5, "Cán bộ", AT)
+    today = date(2026, 12, 2)
+    assert [j.id for j in store.overdue_assignments(today)] == [late.id]
+    assert store.overdue_assignments(date(2026, 12, 1)) == []
+
+    entry = OutboxEntry(f"remind:{late.id}:2026-12-02", UNIT_CHAT, None, "remind", "nhắc")
+    assert store.mark_reminded([late.id], today, [entry], AT) == 1
+    assert store.mark_reminded([late.id], today, [entry], AT) == 0
+    [job] = store.overdue_assignments(today)
+    assert job.reminded_on == today
+    assert [i.kind for i in store.due_outbox(AT + timedelta(days=9), 50)].count("remind") == 1
+    assert on_time.status == "open"
