@@ -102,6 +102,22 @@ class Throttle:
         self.all.append(now)
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file to send (kind "document"; the outbox text is its JSON: document, filename,
+    caption)."""
+
+    path: Path
+    filename: str
+    caption: str
+
+    @classmethod
+    def from_json(cls, text: str) -> Document:
+        data = json.loads(text)
+        path = Path(data["document"])
+        return cls(path, str(data.get("filename") or path.name), str(data.get("caption") or ""))
+
+
 class ConsoleSender:
     """No bot token: print the alert and append it to a JSONL file."""
 
@@ -122,6 +138,12 @@ class ConsoleSender:
         self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
     ) -> None:
         self._write(chat, topic, f" (sửa tin {message_id})", text, {"edit_of": message_id})
+
+    async def send_document(self, chat: str, topic: int | None, document: Document) -> int:
+        self.count += 1
+        extra = {"message_id": self.count, "document": str(document.path)}
+        self._write(chat, topic, f" (tệp {document.filename})", document.caption, extra)
+        return self.count
 
     def _write(
         self, chat: str, topic: int | None, label: str, text: str, extra: dict[str, Any]
@@ -172,6 +194,20 @@ class TelegramSender:
         except BadRequest as exc:
             if "message is not modified" not in str(exc).lower():
                 raise
+
+    async def send_document(self, chat: str, topic: int | None, document: Document) -> int:
+        from telegram.constants import ParseMode
+
+        with document.path.open("rb") as content:
+            message = await self.bot.send_document(
+                chat_id=chat,
+                document=content,
+                filename=document.filename,
+                caption=document.caption,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=topic,
+            )
+        return int(message.message_id)
 
 
 Sender = ConsoleSender | TelegramSender
@@ -224,6 +260,9 @@ class Deliverer:
         return report
 
     async def _single(self, item: OutboxItem, decoration: Decoration, report: Report) -> None:
+        if item.kind == "document":
+            await self._document(item, report)
+            return
         status, markup = decoration
         also_in: tuple[str, ...] = ()
         if item.kind == "alert":
@@ -238,6 +277,24 @@ class Deliverer:
             self.store.mark_sent(item.id, message_id, self.now())
             report.sent += 1
             log.info("[%s] đã gửi tin %d (%s)", item.chat, item.id, item.story)
+
+    async def _document(self, item: OutboxItem, report: Report) -> None:
+        document = Document.from_json(item.text)
+        if not document.path.is_file():
+            error = f"không còn tệp {document.path} để gửi; hãy tạo lại báo cáo"
+            log.error("[%s] tin %d: %s", item.chat, item.id, error)
+            self.store.mark_failed(item.id, error)
+            report.failed += 1
+            report.errors.append(f"{item.chat}: {error}")
+            return
+        await self.throttle.acquire(item.chat)
+        message_id = await self._attempt(
+            [item], report, self.sender.send_document(item.chat, item.topic, document)
+        )
+        if message_id is not None:
+            self.store.mark_sent(item.id, message_id, self.now())
+            report.sent += 1
+            log.info("[%s] đã gửi tệp %s (%s)", item.chat, document.filename, item.story)
 
     async def _burst(
         self, chat: str, topic: int | None, items: list[OutboxItem], report: Report
