@@ -1,4 +1,4 @@
-# duluan: the main job (one crawl pass; the daemon once the alerts issue lands), database on a volume.
+# duluan: the main job (the daemon `duluan start`), database and alert log on a volume.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,4 +21,4 @@ RUN useradd --create-home --uid 10001 duluan && mkdir -p /app/data && chown dulu
 USER duluan
 VOLUME ["/app/data"]
 
-CMD ["duluan", "crawl"]
+CMD ["duluan", "start"]

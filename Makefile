@@ -1,5 +1,6 @@
-# The two commands of the README: `make run` (set up, then one crawl pass on the shipped
-# config.yaml into SQLite) and `make test` (set up, then lint, type-check and test).
+# The two commands of the README: `make run` (set up, then the daemon `duluan start` on the
+# shipped config.yaml: SQLite, alerts on the console without a bot token; Ctrl-C stops it) and
+# `make test` (set up, then lint, type-check and test).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 .PHONY: run test lint bench clean
 
 run: $(VENV)/.installed
-	$(BIN)/duluan crawl
+	$(BIN)/duluan start
 
 test: $(VENV)/.installed-dev lint
 	$(BIN)/pytest -q
@@ -19,6 +20,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/latency.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from crawler.dates import VIETNAM, local, parse_date
 from duluan import __version__
@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="ghi nhật ký chi tiết hơn (-vv: gỡ lỗi)"
     )
     commands = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
+
+    commands.add_parser(
+        "start",
+        help="chạy nền: thu thập theo lịch, gắn nhãn, gửi cảnh báo, nút duyệt, nhắc việc, "
+        "kiểm tra nguồn",
+        description="Chương trình chạy nền: thu thập từng nguồn theo chu kỳ riêng, gắn nhãn và "
+        "gửi cảnh báo ngay khi có bài mới, nhận thao tác duyệt tin trên Telegram, nhắc việc quá "
+        "hạn mỗi sáng ngày làm việc, báo cáo tuần, kiểm tra sức khỏe nguồn. Dừng bằng Ctrl-C "
+        "hoặc SIGTERM.",
+    )
 
     crawl = commands.add_parser(
         "crawl", help="thu thập một lượt từ các nguồn", description="Thu thập một lượt."
@@ -120,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
     locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
 
+    from duluan.cli_digest import add_parser as add_digest_parser
+
+    add_digest_parser(commands)
+
     config = commands.add_parser(
         "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
     )
@@ -138,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
     setup_logging(level)
     try:
+        if args.command == "start":
+            return cmd_start(level)
         if args.command == "crawl":
             return cmd_crawl(args, level)
         if args.command == "sources":
@@ -154,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_alerts_status()
         if args.command == "alert":
             return cmd_alert()
+        if args.command == "digest":
+            from duluan.cli_digest import cmd_digest
+
+            return cmd_digest(args)
         if args.command == "cycle":
             return cmd_cycle(args, level)
         if args.command == "explain":
@@ -202,49 +222,24 @@ def cmd_config_check() -> int:
     return EXIT_OK
 
 
-TAGGER_VERSION = "1"
-TAG_BATCH = 200
-
-
 def _locator(config: Config) -> Locator:
-    from nlp.locate import Locator
+    from duluan.pipeline import locator_for
 
-    locality = config.locality
-    return Locator.build(
-        locality.province, locality.district, dict(locality.aliases), dict(config.topics) or None
-    )
-
-
-def _console_mode() -> bool:
-    return not os.environ.get("TELEGRAM_BOT_TOKEN")
+    return locator_for(config)
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from duluan.clock import now
-    from duluan.tagging import tag_article
+    from duluan.pipeline import tag_pending
 
     config = _load().config
     locator = _locator(config)
-    review_chat = config.review.chat or ("console" if _console_mode() else None)
     store = _open_store()
-    tagged = relevant = queued = 0
     with store:
-        after = 0
-        while batch := store.articles_to_tag(TAG_BATCH, retag=args.retag, after_id=after):
-            moment = now()
-            results = [
-                tag_article(locator, article, moment, TAGGER_VERSION, config, review_chat)
-                for article in batch
-            ]
-            queued += store.save_tags(
-                [r.record for r in results], [a for r in results for a in r.alerts]
-            )
-            tagged += len(results)
-            relevant += sum(r.record.relevant for r in results)
-            after = batch[-1].id
+        report = tag_pending(store, config, now, locator=locator, retag=args.retag)
     print(
-        f"Đã gắn nhãn {tagged} bài; {relevant} bài liên quan đến địa bàn theo dõi; "
-        f"{queued} cảnh báo vào hàng đợi."
+        f"Đã gắn nhãn {report.tagged} bài; {report.relevant} bài liên quan đến địa bàn theo dõi; "
+        f"{report.queued} cảnh báo vào hàng đợi."
     )
     return EXIT_OK
 
@@ -252,17 +247,16 @@ def cmd_tag(args: argparse.Namespace) -> int:
 def cmd_alert() -> int:
     import asyncio
 
-    from alerts.delivery import ConsoleSender, Deliverer
     from duluan.clock import now
+    from duluan.pipeline import bot_token, console_sender, deliver, deliver_with_token
 
     store = _open_store()
     with store:
-        token = os.environ.get("TELEGRAM_BOT_TOKEN")
+        token = bot_token()
         if not token:
-            sender = ConsoleSender(Path("data") / "alerts.jsonl")
-            report = asyncio.run(Deliverer(store, sender, now).deliver_due())
+            report = asyncio.run(deliver(store, console_sender(), now))
         else:
-            report = asyncio.run(_deliver_telegram(store, token, now))
+            report = asyncio.run(deliver_with_token(store, token, now, _load().config))
     print(
         f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại; {report.failed} không gửi "
         "được."
@@ -272,14 +266,19 @@ def cmd_alert() -> int:
     return EXIT_OK
 
 
-async def _deliver_telegram(store: Store, token: str, now: Any) -> Any:
-    import telegram
+def cmd_start(level: str) -> int:
+    from duluan.clock import now
+    from duluan.daemon import run_daemon
+    from duluan.logs import setup_logging
+    from storage import database_url
 
-    from alerts.delivery import Deliverer, TelegramSender
-
-    base_url = os.environ.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot"
-    async with telegram.Bot(token, base_url=base_url) as bot:
-        return await Deliverer(store, TelegramSender(bot), now).deliver_due()
+    loaded = _load()
+    url = database_url()
+    _open_store().close()
+    if level == "WARNING":
+        setup_logging("INFO")  # the daemon says what each job did; the crawl child stays quiet
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    return run_daemon(loaded.config, url, now=now, log_level=level)
 
 
 def cmd_alerts_status() -> int:
@@ -365,8 +364,8 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace, level: str) -> int:
-    from crawler.runner import CrawlFailed, run_pass
-    from duluan.locality import search_queries
+    from crawler.runner import CrawlFailed
+    from duluan.pipeline import crawl
     from storage import StorageError, Store, database_url
 
     loaded = _load()
@@ -389,22 +388,9 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         Store.open(url).close()
     except StorageError as exc:
         raise UsageError(str(exc)) from None
-    queries = {
-        s.name: search_queries(config.locality)
-        for s in config.sources
-        if s.search is not None and s.search.queries == "auto" and s.name in chosen
-    }
     progress = _Progress(sys.stderr)
     try:
-        summary = run_pass(
-            config,
-            url,
-            sources=chosen,
-            since=since,
-            search_queries=queries,
-            progress=progress,
-            log_level=level,
-        )
+        summary = crawl(config, url, chosen, since=since, progress=progress, log_level=level)
     except CrawlFailed as exc:
         progress.clear()
         print(f"Lượt thu thập thất bại / the crawl failed:\n{exc}", file=sys.stderr)

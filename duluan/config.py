@@ -292,6 +292,39 @@ class Schedule(_Model):
         return ZoneInfo(self.timezone)
 
 
+_FORMATS = ("docx", "html", "md")
+
+
+class Report(_Model):
+    """The weekly digest: who issues and signs it, who receives it, where it goes."""
+
+    issuer: list[str] = Field(
+        default_factory=lambda: ["UBND HUYỆN ĐĂK HÀ", "TRUNG TÂM VĂN HÓA, THỂ THAO VÀ TRUYỀN THÔNG"]
+    )
+    symbol: str = "BC-TTVHTT"
+    place: str = "Đăk Hà"
+    area: str | None = None  # named in the title; default: the configured district
+    signer_title: str = "GIÁM ĐỐC"
+    signer_name: str = ""
+    recipients: list[str] = Field(
+        default_factory=lambda: ["Văn phòng HĐND và UBND huyện (b/c)", "Lưu: VT"]
+    )
+    chat: str | None = None  # the office or leadership chat the digest is sent to
+    formats: list[str] = Field(default_factory=lambda: list(_FORMATS))
+    out_dir: str = "data/digests"
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        wrong = [f for f in value if f not in _FORMATS]
+        if wrong or not value:
+            raise ValueError(
+                f"{wrong or value!r}: định dạng phải thuộc docx, html, md / "
+                "formats must be among docx, html, md"
+            )
+        return list(dict.fromkeys(value))
+
+
 class Config(_Model):
     locality: Locality
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -301,6 +334,7 @@ class Config(_Model):
     schedule: Schedule = Field(default_factory=Schedule)
     telegram: Telegram = Field(default_factory=Telegram)
     topics: dict[str, list[str]] = Field(default_factory=dict)
+    report: Report = Field(default_factory=Report)
 
     @field_validator("sources")
     @classmethod

@@ -20,6 +20,9 @@ NOISY = (
     "telegram",
     "apscheduler",
 )
+# Library loggers whose errors the spider reports itself, in one line per source (an unreachable
+# robots.txt is the site being unreachable): their tracebacks only with -vv.
+REPORTED_ELSEWHERE = frozenset({"scrapy.downloadermiddlewares.robotstxt"})
 # A Telegram bot token (digits, colon, 35 URL-safe characters), as it appears in request URLs.
 TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 
@@ -44,6 +47,8 @@ class _QuietLibraries(logging.Filter):
         self.threshold = threshold
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in REPORTED_ELSEWHERE and self.threshold > logging.DEBUG:
+            return False
         if record.levelno >= self.threshold:
             return True
         return record.name.split(".")[0] not in NOISY

@@ -2,6 +2,341 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleUnit, Assignment, Digest, Review, Source, SourceRunRow
+from storage.records import UnitRecord
+
+T = TypeVar("T")
+
+IN_BATCH = 400
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class DigestAssignment:
+    """The latest assignment of a story: which unit verifies it, by when, and its answer."""
+
+    id: int
+    unit: str
+    deadline: date
+    status: str
+    report: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    """What the digest shows of one tagged article, with its story's review and assignment."""
+
+    id: int
+    cluster_id: int
+    source: str
+    outlet: str
+    title: str
+    url: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    backfill: bool
+    relevant: bool
+    tone: str
+    needs_verification: bool
+    topics: tuple[str, ...]
+    units: tuple[UnitRecord, ...]
+    review_status: str
+    assignment: DigestAssignment | None
+
+    @property
+    def story(self) -> str:
+        return f"cluster:{self.cluster_id}"
+
+
+@dataclass(frozen=True)
+class SourceCoverage:
+    """How one source was crawled over a window: runs, failures, articles first seen."""
+
+    name: str
+    title: str
+    runs: int
+    ok_runs: int
+    articles: int
+    last_success_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest written for a window: its files and when it was queued to be sent."""
+
+    id: int
+    label: str
+    window_start: datetime
+    window_end: datetime
+    generated_at: datetime
+    files: tuple[str, ...]
+    sent_at: datetime | None
+
+
+def _chunks(items: Sequence[T], size: int = IN_BATCH) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _record(row: Digest) -> DigestRecord:
+    return DigestRecord(
+        row.id,
+        row.label,
+        row.window_start,
+        row.window_end,
+        row.generated_at,
+        tuple(row.files),
+        row.sent_at,
+    )
+
 
 class DigestQueries:
     """Mixed into `Store`."""
+
+    if TYPE_CHECKING:
+        _read: Any
+
+        def _writing(self, work: Callable[[Session], T]) -> T: ...
+
+    def digest_articles(self, start: datetime, end: datetime) -> list[DigestArticle]:
+        """Tagged articles first seen in [start, end) that the tagger found relevant, by first
+        sighting then id; with their units, their story's review status and latest assignment."""
+        with self._read() as session:
+            return _articles(
+                session,
+                [
+                    Article.first_seen_at >= start,
+                    Article.first_seen_at < end,
+                    Article.relevant.is_(True),
+                ],
+            )
+
+    def digest_untagged(self, start: datetime, end: datetime) -> int:
+        """Articles first seen in [start, end) not tagged yet: the report must say so."""
+        stmt = select(func.count(Article.id)).where(
+            Article.first_seen_at >= start, Article.first_seen_at < end, Article.tagged_at.is_(None)
+        )
+        with self._read() as session:
+            return int(session.scalar(stmt) or 0)
+
+    def digest_overdue(self, as_of: date) -> list[DigestArticle]:
+        """Stories whose unit has not answered an assignment due before `as_of`, whatever week
+        they were first seen in; one article per story (the review's, else the cluster's first)."""
+        stmt = (
+            select(Review.story, Review.article_id)
+            .join(Assignment, Assignment.review_id == Review.id)
+            .where(Assignment.status == OPEN, Assignment.deadline < as_of)
+            .distinct()
+        )
+        with self._read() as session:
+            ids: set[int] = set()
+            for story, article_id in session.execute(stmt):
+                if article_id is None and story.startswith("cluster:"):
+                    article_id = session.scalar(
+                        select(func.min(Article.id)).where(
+                            Article.cluster_id == int(story.split(":", 1)[1])
+                        )
+                    )
+                if article_id is not None:
+                    ids.add(article_id)
+            found: list[DigestArticle] = []
+            for batch in _chunks(sorted(ids)):
+                found.extend(_articles(session, [Article.id.in_(batch)]))
+        return found
+
+    def source_coverage(self, start: datetime, end: datetime) -> list[SourceCoverage]:
+        """Every known source's crawl runs and new articles over [start, end), by name."""
+        in_window = (SourceRunRow.finished_at >= start, SourceRunRow.finished_at < end)
+        runs = (
+            select(
+                SourceRunRow.source_id,
+                func.count(SourceRunRow.id),
+                func.count(SourceRunRow.id).filter(SourceRunRow.ok.is_(True)),
+                func.max(SourceRunRow.finished_at).filter(SourceRunRow.ok.is_(True)),
+            )
+            .where(*in_window)
+            .group_by(SourceRunRow.source_id)
+        )
+        seen = (
+            select(Article.source_id, func.count(Article.id))
+            .where(Article.first_seen_at >= start, Article.first_seen_at < end)
+            .group_by(Article.source_id)
+        )
+        failures = (
+            select(SourceRunRow.source_id, SourceRunRow.errors)
+            .where(*in_window, SourceRunRow.ok.is_(False))
+            .order_by(SourceRunRow.finished_at, SourceRunRow.id)
+        )
+        with self._read() as session:
+            sources = session.execute(select(Source.id, Source.name, Source.title)).all()
+            run_counts = {sid: (n, ok, last) for sid, n, ok, last in session.execute(runs)}
+            articles = {sid: n for sid, n in session.execute(seen)}
+            errors: dict[int, str] = {}
+            for sid, listed in session.execute(failures):
+                errors[sid] = (listed or [{}])[0].get("message") or "Nguồn không phản hồi"
+        out = []
+        for sid, name, title in sources:
+            n, ok, last = run_counts.get(sid, (0, 0, None))
+            out.append(
+                SourceCoverage(
+                    name, title, int(n), int(ok), int(articles.get(sid, 0)), last, errors.get(sid)
+                )
+            )
+        return sorted(out, key=lambda s: s.name)
+
+    def save_digest(
+        self,
+        label: str,
+        start: datetime,
+        end: datetime,
+        generated_at: datetime,
+        files: Sequence[str],
+    ) -> DigestRecord:
+        """Record (or replace the files of) the digest of [start, end); `sent_at` is kept."""
+
+        def work(session: Session) -> DigestRecord:
+            row = session.scalars(
+                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
+            ).first()
+            if row is None:
+                row = Digest(window_start=start, window_end=end, sent_at=None)
+                session.add(row)
+            row.label = label
+            row.generated_at = generated_at
+            row.files = list(files)
+            session.flush()
+            return _record(row)
+
+        return self._writing(work)
+
+    def mark_digest_sent(self, start: datetime, end: datetime, at: datetime) -> None:
+        """The digest of [start, end) was queued for delivery at `at`."""
+
+        def work(session: Session) -> None:
+            row = session.scalars(
+                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
+            ).first()
+            if row is None:
+                raise KeyError(f"chưa có báo cáo cho kỳ {start.isoformat()} – {end.isoformat()}")
+            row.sent_at = at
+
+        self._writing(work)
+
+    def get_digest(self, start: datetime, end: datetime) -> DigestRecord | None:
+        """The digest recorded for exactly [start, end), if any."""
+        with self._read() as session:
+            row = session.scalars(
+                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
+            ).first()
+            return None if row is None else _record(row)
+
+    def list_digests(self, limit: int = 20) -> list[DigestRecord]:
+        """The digests recorded, latest window first."""
+        stmt = select(Digest).order_by(Digest.window_end.desc(), Digest.id.desc()).limit(limit)
+        with self._read() as session:
+            return [_record(row) for row in session.scalars(stmt)]
+
+    def last_digest_end(self, sent_only: bool = True) -> datetime | None:
+        """The end of the latest window whose digest was sent (or written, `sent_only` False)."""
+        stmt = select(func.max(Digest.window_end))
+        if sent_only:
+            stmt = stmt.where(Digest.sent_at.is_not(None))
+        with self._read() as session:
+            value = session.scalar(stmt)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
+    stmt = (
+        select(
+            Article.id,
+            Article.cluster_id,
+            Source.name,
+            Source.title,
+            Article.title,
+            Article.url,
+            Article.published_at,
+            Article.first_seen_at,
+            Article.backfill,
+            Article.relevant,
+            Article.tone,
+            Article.needs_verification,
+            Article.topics,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .where(*where)
+        .order_by(Article.first_seen_at, Article.id)
+    )
+    rows = session.execute(stmt).all()
+    ids = [row[0] for row in rows]
+    units: dict[int, list[UnitRecord]] = {}
+    for batch in _chunks(ids):
+        for u in session.scalars(
+            select(ArticleUnit)
+            .where(ArticleUnit.article_id.in_(batch))
+            .order_by(ArticleUnit.article_id, ArticleUnit.position)
+        ):
+            units.setdefault(u.article_id, []).append(
+                UnitRecord(
+                    u.level,
+                    u.name,
+                    u.province,
+                    u.district,
+                    u.new_name,
+                    u.new_province,
+                    u.in_watch_area,
+                )
+            )
+    stories = sorted({f"cluster:{row[1]}" for row in rows})
+    reviews: dict[str, tuple[int, str]] = {}
+    for names in _chunks(stories):
+        for rid, story, status in session.execute(
+            select(Review.id, Review.story, Review.status).where(Review.story.in_(names))
+        ):
+            reviews[story] = (rid, status)
+    latest: dict[int, DigestAssignment] = {}
+    review_ids = sorted(rid for rid, _ in reviews.values())
+    for batch in _chunks(review_ids):
+        for job in session.scalars(
+            select(Assignment).where(Assignment.review_id.in_(batch)).order_by(Assignment.id)
+        ):
+            latest[job.review_id] = DigestAssignment(
+                job.id, job.unit, job.deadline, job.status, job.report, job.answered_at
+            )
+    out = []
+    for row in rows:
+        story = f"cluster:{row[1]}"
+        rid, status = reviews.get(story, (0, "new"))
+        out.append(
+            DigestArticle(
+                id=row[0],
+                cluster_id=row[1],
+                source=row[2],
+                outlet=row[3],
+                title=row[4],
+                url=row[5],
+                published_at=row[6],
+                first_seen_at=row[7],
+                backfill=bool(row[8]),
+                relevant=bool(row[9]),
+                tone=row[10] or "neutral",
+                needs_verification=bool(row[11]),
+                topics=tuple(row[12] or ()),
+                units=tuple(units.get(row[0], ())),
+                review_status=status,
+                assignment=latest.get(rid),
+            )
+        )
+    return out

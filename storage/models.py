@@ -286,3 +286,18 @@ class JobRun(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     last_run_at: Mapped[datetime]
     last_result: Mapped[str | None] = mapped_column(Text)
+
+
+class Digest(Base):
+    """A weekly report written for one window: its files, and when it was queued to be sent."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("window_start", "window_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(32))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime] = mapped_column(index=True)
+    generated_at: Mapped[datetime]
+    files: Mapped[list[str]] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]

@@ -28,3 +28,15 @@ def test_libraries_quiet_at_warning(capsys: pytest.CaptureFixture[str]) -> None:
     logging.getLogger("duluan").info("đã gửi tin 1")
     err = capsys.readouterr().err
     assert "getMe" not in err and "đã gửi tin 1" in err
+
+
+def test_robots_errors_are_left_to_the_spider(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("WARNING")
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    robots.error("Error downloading <GET https://x.vn/robots.txt>: DNS lookup failed")
+    logging.getLogger("scrapy.core.scraper").error("Spider error processing")
+    err = capsys.readouterr().err
+    assert "robots.txt" not in err and "Spider error processing" in err
+    setup_logging("DEBUG")
+    robots.error("Error downloading <GET https://x.vn/robots.txt>")
+    assert "robots.txt" in capsys.readouterr().err

@@ -135,3 +135,6 @@ def test_alerts_reach_the_fake_telegram(tmp_path: Path) -> None:
         review, unit = fake.sent(-1001234567890), fake.sent(-1009876543210)
         assert len(review) == len(unit) == 1
         assert "Sạt lở ở xã Đăk Pxi" in review[0]["text"]
+        labels = [b["text"] for row in review[0]["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels[:2] == ["Liên quan", "Không liên quan"]
+        assert "reply_markup" not in unit[0]  # buttons are for the review group

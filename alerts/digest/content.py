@@ -1,0 +1,413 @@
+"""The content of a weekly report, built from the store: plain typed data every format renders.
+
+An item is an article first seen in the window that the tagger found relevant and the centre did
+not dismiss as irrelevant. Sections that follow stories (negative and to-verify, positive) show
+one line per story (a cluster of syndicated copies) with the other outlets beside it; the figures
+and the annex count articles. Everything is sorted, so the same database gives the same report.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from alerts.digest.window import Window
+from duluan.config import Config, Report
+from storage.digests import DigestArticle, SourceCoverage
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
+TONES = ("negative", "neutral", "positive")
+STATUS_LABELS = {
+    "new": "Chưa rà soát",
+    "relevant": "Liên quan",
+    "irrelevant": "Không liên quan",
+    "assigned": "Đã giao đơn vị xác minh",
+    "false_info": "Thông tin sai sự thật – cần phản hồi",
+    "true": "Đơn vị xác nhận đúng sự thật",
+    "false": "Đơn vị xác nhận sai sự thật",
+    "reported": "Đơn vị đã báo cáo",
+}
+ASSIGNMENT_LABELS = {
+    "open": "Chưa trả lời",
+    "true": "Đúng sự thật",
+    "false": "Sai sự thật",
+    "reported": "Đã báo cáo",
+}
+FOLLOWED = frozenset({"assigned", "false_info", "true", "false", "reported"})
+DISTRICT_ONLY = "(chung toàn huyện, không nêu xã)"
+
+
+@dataclass(frozen=True)
+class Count:
+    """One row of a figures table: this window's count and the previous window's."""
+
+    label: str
+    count: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+
+@dataclass(frozen=True)
+class CommuneCount:
+    """Items naming a commune: its old name and the post-2025 unit it became."""
+
+    old: str
+    new: str
+    count: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+
+@dataclass(frozen=True)
+class Item:
+    """One story (or, in the annex, one article) as the report lists it; times are local."""
+
+    article_id: int
+    story: str
+    outlet: str
+    title: str
+    url: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    places: tuple[str, ...]
+    tone: str
+    topics: tuple[str, ...]
+    needs_verification: bool
+    late: bool
+    review_status: str
+    also_in: tuple[str, ...] = ()
+    unit: str | None = None
+    deadline: date | None = None
+    assignment_status: str | None = None
+    overdue: bool = False
+    report: str | None = None
+
+    @property
+    def tone_label(self) -> str:
+        return TONE_LABELS.get(self.tone, self.tone)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.review_status, self.review_status)
+
+    @property
+    def assignment_label(self) -> str:
+        if self.assignment_status is None:
+            return ""
+        return ASSIGNMENT_LABELS.get(self.assignment_status, self.assignment_status)
+
+    @property
+    def when(self) -> datetime:
+        return self.published_at or self.first_seen_at
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How completely one source was crawled over the window."""
+
+    name: str
+    title: str
+    runs: int
+    ok_runs: int
+    articles: int
+    state: str
+    note: str
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The summary figures of the window, beside those of the previous one."""
+
+    total: int
+    previous_total: int
+    stories: int
+    negative: int
+    positive: int
+    neutral: int
+    needs_verification: int
+    late: int
+    dismissed: int
+    untagged: int
+    by_outlet: tuple[Count, ...]
+    by_commune: tuple[CommuneCount, ...]
+    by_tone: tuple[Count, ...]
+    by_topic: tuple[Count, ...]
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    """Everything a weekly report says, in the order it says it."""
+
+    window: Window
+    previous: Window
+    as_of: date
+    generated_at: datetime
+    area: str
+    report: Report
+    figures: Figures
+    attention: tuple[Item, ...]
+    overdue: tuple[Item, ...]
+    positive: tuple[Item, ...]
+    coverage: tuple[Coverage, ...]
+    annex: tuple[Item, ...]
+
+    @property
+    def empty(self) -> bool:
+        return self.figures.total == 0
+
+
+def area_name(config: Config) -> str:
+    """How the title names the watch area: "huyện Đăk Hà" from "Huyện Đăk Hà"."""
+    name = config.report.area or config.locality.district
+    return name[:1].lower() + name[1:] if name else name
+
+
+def build_content(
+    store: Store, config: Config, window: Window, now: Callable[[], datetime]
+) -> DigestContent:
+    """Read the window (and the one before it) from the store and arrange the report."""
+    zone = config.schedule.zone
+    previous = window.previous()
+    as_of = window.end.astimezone(zone).date()
+    current = store.digest_articles(window.start, window.end)
+    kept = [a for a in current if a.review_status != "irrelevant"]
+    before = [
+        a
+        for a in store.digest_articles(previous.start, previous.end)
+        if a.review_status != "irrelevant"
+    ]
+    items = [_item(a, window, zone, as_of) for a in kept]
+    stories = _stories(items)
+    attention = sorted(
+        (s for s in stories if _needs_attention(s)),
+        key=lambda s: (
+            not s.overdue,
+            s.deadline or date.max if s.overdue else date.min,
+            *_order(s),
+        ),
+    )
+    attention_ids = {s.story for s in attention}
+    positive = sorted(
+        (s for s in stories if s.tone == "positive" and s.story not in attention_ids), key=_order
+    )
+    overdue_items = [_item(a, window, zone, as_of) for a in store.digest_overdue(as_of)]
+    overdue = sorted(
+        {i.story: i for i in overdue_items if i.overdue}.values(),
+        key=lambda i: (i.deadline or date.max, *_order(i)),
+    )
+    coverage = sorted(
+        (_coverage(c) for c in store.source_coverage(window.start, window.end)),
+        key=lambda c: (c.complete, c.name),
+    )
+    figures = replace(
+        _figures(kept, before, items, len(current) - len(kept)),
+        untagged=store.digest_untagged(window.start, window.end),
+    )
+    content = DigestContent(
+        window=window,
+        previous=previous,
+        as_of=as_of,
+        generated_at=now().astimezone(zone),
+        area=area_name(config),
+        report=config.report,
+        figures=figures,
+        attention=tuple(attention),
+        overdue=tuple(overdue),
+        positive=tuple(positive),
+        coverage=tuple(coverage),
+        annex=tuple(sorted(items, key=_order)),
+    )
+    log.info(
+        "Báo cáo %s: %d tin, %d cần chú ý, %d quá hạn, %d tích cực",
+        window.label,
+        figures.total,
+        len(attention),
+        len(overdue),
+        len(positive),
+    )
+    return content
+
+
+def _order(item: Item) -> tuple[datetime, int]:
+    return (item.when, item.article_id)
+
+
+def _needs_attention(item: Item) -> bool:
+    return (
+        item.tone == "negative"
+        or item.needs_verification
+        or item.review_status in FOLLOWED
+        or item.assignment_status is not None
+    )
+
+
+def places(article: DigestArticle) -> tuple[str, ...]:
+    """The watched places an article names: communes with their new unit, else the district."""
+    out: list[str] = []
+    for u in article.units:
+        if not u.in_watch_area:
+            continue
+        if u.level == "commune":
+            if u.new_name and u.new_name != u.name:
+                out.append(f"{u.name} (nay {u.new_name[:1].lower()}{u.new_name[1:]})")
+            else:
+                out.append(u.name)
+        elif u.level == "new_commune":
+            out.append(f"{u.name} (mới)")
+    if not out:
+        out = [u.name for u in article.units if u.in_watch_area and u.level == "district"]
+    return tuple(dict.fromkeys(out))
+
+
+def _item(a: DigestArticle, window: Window, zone: ZoneInfo, as_of: date) -> Item:
+    job = a.assignment
+    return Item(
+        article_id=a.id,
+        story=a.story,
+        outlet=a.outlet,
+        title=a.title,
+        url=a.url,
+        published_at=a.published_at.astimezone(zone) if a.published_at else None,
+        first_seen_at=a.first_seen_at.astimezone(zone),
+        places=places(a),
+        tone=a.tone,
+        topics=tuple(sorted(a.topics)),
+        needs_verification=a.needs_verification,
+        late=window.contains(a.first_seen_at) and window.is_late(a.published_at),
+        review_status=a.review_status,
+        unit=job.unit if job else None,
+        deadline=job.deadline if job else None,
+        assignment_status=job.status if job else None,
+        overdue=bool(job and job.status == "open" and job.deadline < as_of),
+        report=job.report if job else None,
+    )
+
+
+def _stories(items: Sequence[Item]) -> list[Item]:
+    """One item per story: its earliest article, with the other outlets and the strongest
+    signals of all its copies (negative wins over positive, any copy flagged is flagged)."""
+    groups: dict[str, list[Item]] = {}
+    for item in sorted(items, key=_order):
+        groups.setdefault(item.story, []).append(item)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        tones = {i.tone for i in group}
+        tone = next((t for t in ("negative", "positive") if t in tones), first.tone)
+        others = tuple(dict.fromkeys(i.outlet for i in group[1:] if i.outlet != first.outlet))
+        merged_places = tuple(dict.fromkeys(p for i in group for p in i.places))
+        out.append(
+            replace(
+                first,
+                tone=tone,
+                needs_verification=any(i.needs_verification for i in group),
+                also_in=others,
+                places=merged_places,
+            )
+        )
+    return sorted(out, key=_order)
+
+
+def _coverage(c: SourceCoverage) -> Coverage:
+    failed = c.runs - c.ok_runs
+    if c.runs == 0:
+        state, complete = "Không thu thập trong kỳ", False
+    elif c.ok_runs == 0:
+        state, complete = "Lỗi cả kỳ", False
+    elif failed:
+        state, complete = f"Gián đoạn ({failed}/{c.runs} lượt lỗi)", False
+    else:
+        state, complete = "Đầy đủ", True
+    notes = []
+    if c.runs and c.articles == 0:
+        notes.append("không có bài mới")
+    if failed and c.last_error:
+        notes.append(f"lỗi gần nhất: {c.last_error}")
+    return Coverage(
+        c.name, c.title, c.runs, c.ok_runs, c.articles, state, "; ".join(notes), complete
+    )
+
+
+def collate(text: str) -> str:
+    """A sort key that orders Vietnamese names as a reader expects (Đ with D, tones ignored
+    first)."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
+    )
+    return plain.replace("Đ", "D").replace("đ", "d").casefold() + "\0" + text
+
+
+def _counts(
+    now: Iterable[str], before: Iterable[str], order: Sequence[str] | None = None
+) -> tuple[Count, ...]:
+    current, previous = Counter(now), Counter(before)
+    labels = order or sorted(set(current) | set(previous), key=lambda k: (-current[k], collate(k)))
+    return tuple(Count(label, current[label], previous[label]) for label in labels)
+
+
+def _commune_keys(article: DigestArticle) -> list[tuple[str, str]]:
+    keys = []
+    for u in article.units:
+        if not u.in_watch_area:
+            continue
+        if u.level == "commune":
+            keys.append((u.name, u.new_name or "—"))
+        elif u.level == "new_commune":
+            keys.append(("—", u.name))
+    if not keys and any(u.in_watch_area for u in article.units):
+        keys.append((DISTRICT_ONLY, "—"))
+    return list(dict.fromkeys(keys))
+
+
+def _figures(
+    kept: Sequence[DigestArticle],
+    before: Sequence[DigestArticle],
+    items: Sequence[Item],
+    dismissed: int,
+) -> Figures:
+    communes_now = Counter(k for a in kept for k in _commune_keys(a))
+    communes_before = Counter(k for a in before for k in _commune_keys(a))
+    keys = sorted(
+        set(communes_now) | set(communes_before),
+        key=lambda k: (k[0] == DISTRICT_ONLY, -communes_now[k], collate(k[0]), collate(k[1])),
+    )
+    tones = Counter(a.tone for a in kept)
+    return Figures(
+        total=len(kept),
+        previous_total=len(before),
+        stories=len({a.cluster_id for a in kept}),
+        negative=tones["negative"],
+        positive=tones["positive"],
+        neutral=tones["neutral"],
+        needs_verification=sum(1 for a in kept if a.needs_verification),
+        late=sum(1 for i in items if i.late),
+        dismissed=dismissed,
+        untagged=0,
+        by_outlet=_counts((a.outlet for a in kept), (a.outlet for a in before)),
+        by_commune=tuple(
+            CommuneCount(old, new, communes_now[(old, new)], communes_before[(old, new)])
+            for old, new in keys
+        ),
+        by_tone=tuple(
+            Count(TONE_LABELS[c.label], c.count, c.previous)
+            for c in _counts((a.tone for a in kept), (a.tone for a in before), TONES)
+        ),
+        by_topic=_counts(
+            (t for a in kept for t in set(a.topics)), (t for a in before for t in set(a.topics))
+        ),
+    )

@@ -1,0 +1,619 @@
+"""The Word report, laid out as a Vietnamese administrative report (Nghị định 30/2020/NĐ-CP):
+issuing body and national motto, number and symbol, place and date, title, body, recipients and
+signature; Times New Roman 13 pt on A4 with the decree's margins; an annex of every item.
+
+The bytes depend only on the content: document properties and zip timestamps come from the
+window's end, parts keep python-docx's order."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from alerts.digest.charts import Chart, charts
+from alerts.digest.content import DigestContent, Item
+
+FONT = "Times New Roman"
+BODY_PT = 13
+TITLE_PT = 14
+TABLE_PT = 12
+SMALL_PT = 11
+TABLE_STYLE = "Duluan Table"
+ANNEX_STYLE = "Duluan Annex"
+PAGE = (Mm(210), Mm(297))
+MARGINS = {"top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
+LINK_COLOUR = "1F4E99"
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
+
+
+def vn_date(day: date) -> str:
+    """ "ngày 05 tháng 02 năm 2026": days below 10 and months 1-2 take a leading zero (NĐ 30)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _fmt_date(value: datetime | date | None) -> str:
+    return "—" if value is None else f"{value:%d/%m/%Y}"
+
+
+def _set_font(run_or_style: object, size: int | None = None) -> None:
+    font = run_or_style.font  # type: ignore[attr-defined]
+    font.name = FONT
+    if size is not None:
+        font.size = Pt(size)
+    element = run_or_style.element  # type: ignore[attr-defined]
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), FONT)
+
+
+def _para(
+    container: object,
+    text: str = "",
+    *,
+    size: int = BODY_PT,
+    bold: bool = False,
+    italic: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    indent: bool = False,
+    after: int = 3,
+) -> Paragraph:
+    paragraph: Paragraph = container.add_paragraph()  # type: ignore[attr-defined]
+    if align is not None:
+        paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(0)
+    if indent:
+        fmt.first_line_indent = Mm(10)
+    if text:
+        _run(paragraph, text, size=size, bold=bold, italic=italic)
+    return paragraph
+
+
+def _run_xml(
+    text: str,
+    size: int | None,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    link: bool = False,
+) -> Any:
+    """A `w:r` built directly (python-docx's setters cost too much over thousands of cells).
+    The font comes from the paragraph's style; `size` None keeps the style's size too."""
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    flags = [("w:b", bold), ("w:i", italic)]
+    for tag in [tag for tag, on in flags if on]:
+        props.append(OxmlElement(tag))
+    if link:
+        colour = OxmlElement("w:color")
+        colour.set(qn("w:val"), LINK_COLOUR)
+        props.append(colour)
+    if size is not None:
+        for tag in ("w:sz", "w:szCs"):
+            element = OxmlElement(tag)
+            element.set(qn("w:val"), str(size * 2))
+            props.append(element)
+    if link:
+        underline = OxmlElement("w:u")
+        underline.set(qn("w:val"), "single")
+        props.append(underline)
+    if len(props):
+        run.append(props)
+    body = OxmlElement("w:t")
+    body.text = text
+    body.set(qn("xml:space"), "preserve")
+    run.append(body)
+    return run
+
+
+def _run(
+    paragraph: Paragraph,
+    text: str,
+    *,
+    size: int | None = None,
+    bold: bool = False,
+    italic: bool = False,
+) -> None:
+    paragraph._p.append(_run_xml(text, size, bold=bold, italic=italic))
+
+
+def _link(paragraph: Paragraph, url: str, text: str, links: dict[str, str]) -> None:
+    """An external hyperlink (blue, underlined) that Word and LibreOffice follow; `links` keeps
+    the relationship id of each URL already linked."""
+    rid = links.get(url)
+    if rid is None:
+        rid = f"rIdLink{len(links) + 1}"
+        paragraph.part.rels.add_relationship(
+            RELATIONSHIP_TYPE.HYPERLINK, url, rid, is_external=True
+        )
+        links[url] = rid
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    link.append(_run_xml(text, None, link=True))
+    paragraph._p.append(link)
+
+
+def _no_borders(table: Table) -> None:
+    props = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    props.append(borders)
+
+
+def _cell_text(
+    cell: _Cell,
+    text: str,
+    *,
+    size: int = TABLE_PT,
+    bold: bool = False,
+    italic: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+) -> Paragraph:
+    paragraph = cell.paragraphs[0]
+    if align is not None:
+        paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    if text:
+        _run(paragraph, text, size=size, bold=bold, italic=italic)
+    return paragraph
+
+
+class _Grid:
+    """A bordered table with a header row that repeats on each page; `row()` appends a copy of
+    a prepared empty row (widths, alignment, spacing) and returns its cells' paragraphs."""
+
+    def __init__(
+        self,
+        doc: object,
+        headers: Sequence[str],
+        widths: Sequence[float],
+        centred: Sequence[int] = (0,),
+        style: str = TABLE_STYLE,
+    ) -> None:
+        table: Table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for i, width in enumerate(widths):
+            table.columns[i].width = Mm(width)
+        header = table.rows[0]
+        for i, (text, width) in enumerate(zip(headers, widths, strict=True)):
+            cell = header.cells[i]
+            cell.width = Mm(width)
+            _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        template = copy.deepcopy(header._tr)
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        header._tr.get_or_add_trPr().append(repeat)
+        style_id = doc.styles[style].style_id  # type: ignore[attr-defined]
+        for i, tc in enumerate(template.tc_lst):
+            paragraph = tc.p_lst[0]
+            for child in list(paragraph):
+                if child.tag != qn("w:pPr"):
+                    paragraph.remove(child)
+            props = paragraph.get_or_add_pPr()
+            pstyle = OxmlElement("w:pStyle")
+            pstyle.set(qn("w:val"), style_id)
+            props.insert(0, pstyle)
+            jc = props.find(qn("w:jc"))
+            if i not in centred and jc is not None:
+                props.remove(jc)
+        self.table = table
+        self._template = template
+
+    def row(self) -> list[Paragraph]:
+        tr = copy.deepcopy(self._template)
+        self.table._tbl.append(tr)
+        return [Paragraph(tc.p_lst[0], self.table) for tc in tr.tc_lst]
+
+
+def _number(value: int) -> str:
+    return f"{value:+d}" if value else "0"
+
+
+def _header(doc: object, content: DigestContent) -> None:
+    report = content.report
+    table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(68), Mm(97)
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    lines = list(report.issuer) or [""]
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        paragraph = left.paragraphs[0] if i == 0 else left.add_paragraph()
+        paragraph.alignment = centre
+        paragraph.paragraph_format.space_after = Pt(0)
+        _run(paragraph, line.upper(), size=BODY_PT, bold=last)
+    rule = left.add_paragraph()
+    rule.alignment = centre
+    rule.paragraph_format.space_after = Pt(6)
+    _run(rule, "────────", size=BODY_PT)
+    number = left.add_paragraph()
+    number.alignment = centre
+    _run(number, f"Số:        /{report.symbol}", size=BODY_PT)
+
+    motto = right.paragraphs[0]
+    motto.alignment = centre
+    motto.paragraph_format.space_after = Pt(0)
+    _run(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    motto2 = right.add_paragraph()
+    motto2.alignment = centre
+    motto2.paragraph_format.space_after = Pt(0)
+    _run(motto2, "Độc lập - Tự do - Hạnh phúc", size=BODY_PT, bold=True)
+    rule2 = right.add_paragraph()
+    rule2.alignment = centre
+    rule2.paragraph_format.space_after = Pt(6)
+    _run(rule2, "────────────────", size=BODY_PT)
+    place = right.add_paragraph()
+    place.alignment = centre
+    _run(place, f"{report.place}, {vn_date(content.as_of)}", size=BODY_PT, italic=True)
+
+
+def _title(doc: object, content: DigestContent) -> None:
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, "", after=6)
+    _para(doc, "BÁO CÁO", size=TITLE_PT, bold=True, align=centre, after=0)
+    _para(
+        doc,
+        "Tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến "
+        f"{content.area} ({content.window.describe()})",
+        size=TITLE_PT,
+        bold=True,
+        align=centre,
+        after=0,
+    )
+    _para(doc, "──────────", align=centre, after=6)
+
+
+def _issuer_name(content: DigestContent) -> str:
+    name = content.report.issuer[-1] if content.report.issuer else "Đơn vị"
+    lowered = name.lower()
+    return lowered[:1].upper() + lowered[1:]
+
+
+def overview(content: DigestContent) -> list[str]:
+    """The opening paragraphs of section I, shared by every format."""
+    f = content.figures
+    if content.empty:
+        lines = [
+            f"Trong kỳ báo cáo, hệ thống không ghi nhận tin, bài nào trên báo chí, mạng xã hội "
+            f"liên quan đến {content.area}."
+        ]
+    else:
+        change = f.total - f.previous_total
+        trend = (
+            f"tăng {change} tin"
+            if change > 0
+            else f"giảm {-change} tin"
+            if change < 0
+            else "không thay đổi"
+        )
+        lines = [
+            f"Trong kỳ báo cáo, hệ thống ghi nhận {f.total} tin, bài ({f.stories} vụ việc, sự "
+            f"kiện) liên quan đến {content.area}, {trend} so với kỳ trước ({f.previous_total} "
+            f"tin). Trong đó: {f.negative} tin tiêu cực, {f.neutral} tin trung tính, "
+            f"{f.positive} tin tích cực; {f.needs_verification} tin cần xác minh."
+        ]
+        if f.late:
+            lines.append(
+                f"Có {f.late} tin đăng trước kỳ nhưng đến kỳ này mới thu thập được (đánh dấu "
+                "“đến muộn”)."
+            )
+    if f.dismissed:
+        lines.append(
+            f"{f.dismissed} tin được cán bộ rà soát xác định không liên quan, không tính vào "
+            "báo cáo."
+        )
+    if f.untagged:
+        lines.append(
+            f"{f.untagged} bài thu thập trong kỳ chưa được phân tích, chưa có trong báo cáo."
+        )
+    incomplete = [c for c in content.coverage if not c.complete]
+    if content.coverage:
+        lines.append(
+            f"Nguồn tin: {len(content.coverage) - len(incomplete)}/{len(content.coverage)} nguồn "
+            "được thu thập đầy đủ trong kỳ"
+            + (f"; {len(incomplete)} nguồn gián đoạn hoặc lỗi (xem mục V)." if incomplete else ".")
+        )
+    return lines
+
+
+def _section(doc: object, number: int, title: str) -> None:
+    _para(doc, f"{ROMAN[number - 1]}. {title}", bold=True, after=3)
+
+
+def _item_table(doc: object, items: Sequence[Item], links: dict[str, str], *, follow: bool) -> None:
+    if not items:
+        _para(doc, "Không có.", indent=True, italic=True)
+        return
+    headers = ["STT", "Cơ quan báo chí", "Tiêu đề", "Ngày đăng", "Địa bàn"]
+    widths = [10, 25, 55, 20, 25]
+    if follow:
+        headers += ["Đơn vị xác minh, hạn", "Tình trạng"]
+        widths = [9, 20, 42, 18, 22, 27, 27]
+    grid = _Grid(doc, headers, widths, centred=(0, 3))
+    for n, item in enumerate(items, 1):
+        cells = grid.row()
+        _run(cells[0], str(n))
+        outlet = item.outlet + (f" (cũng đăng: {', '.join(item.also_in)})" if item.also_in else "")
+        _run(cells[1], outlet)
+        _link(cells[2], item.url, item.title, links)
+        if item.needs_verification:
+            _run(cells[2], " [cần xác minh]", italic=True)
+        when = _fmt_date(item.published_at) + (" (đến muộn)" if item.late else "")
+        _run(cells[3], when)
+        _run(cells[4], "; ".join(item.places) or "—")
+        if follow:
+            assigned = f"{item.unit}, hạn {_fmt_date(item.deadline)}" if item.unit else "Chưa giao"
+            _run(cells[5], assigned)
+            status = item.status_label
+            if item.assignment_status is not None:
+                status = f"{status} ({item.assignment_label})"
+            if item.overdue:
+                status = f"QUÁ HẠN – {status}"
+            _run(cells[6], status, bold=item.overdue)
+
+
+def _counts_table(doc: object, title: str, rows: Sequence[tuple[str, int, int]]) -> None:
+    _para(doc, title, italic=True, after=2)
+    if not rows:
+        _para(doc, "Không có.", indent=True, italic=True)
+        return
+    headers = ["STT", "Nội dung", "Kỳ này", "Kỳ trước", "Tăng/giảm"]
+    grid = _Grid(doc, headers, [12, 88, 22, 22, 21], centred=(0, 2, 3, 4))
+    for n, (label, now, before) in enumerate(rows, 1):
+        cells = grid.row()
+        for cell, text in zip(
+            cells, (str(n), label, str(now), str(before), _number(now - before)), strict=True
+        ):
+            _run(cell, text)
+    _para(doc, "", after=3)
+
+
+def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> None:
+    f = content.figures
+    _counts_table(
+        doc,
+        "Bảng 1. Số tin theo cơ quan báo chí",
+        [(c.label, c.count, c.previous) for c in f.by_outlet],
+    )
+    _para(doc, "Bảng 2. Số tin theo xã, thị trấn", italic=True, after=2)
+    if f.by_commune:
+        grid = _Grid(
+            doc,
+            ["STT", "Xã, thị trấn (tên cũ)", "Đơn vị mới (từ 01/7/2025)", "Kỳ này", "Kỳ trước"],
+            [12, 50, 53, 25, 25],
+            centred=(0, 3, 4),
+        )
+        for n, c in enumerate(f.by_commune, 1):
+            texts = (str(n), c.old, c.new, str(c.count), str(c.previous))
+            for cell, text in zip(grid.row(), texts, strict=True):
+                _run(cell, text)
+        _para(doc, "", after=3)
+    else:
+        _para(doc, "Không có.", indent=True, italic=True)
+    _counts_table(
+        doc, "Bảng 3. Số tin theo sắc thái", [(c.label, c.count, c.previous) for c in f.by_tone]
+    )
+    _counts_table(
+        doc, "Bảng 4. Số tin theo lĩnh vực", [(c.label, c.count, c.previous) for c in f.by_topic]
+    )
+    for caption, png in pictures:
+        picture = _para(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+        picture.add_run().add_picture(io.BytesIO(png), width=Mm(150))
+        _para(doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
+
+
+def _coverage(doc: object, content: DigestContent) -> None:
+    if not content.coverage:
+        _para(doc, "Chưa có nguồn tin nào được khai báo.", indent=True, italic=True)
+        return
+    grid = _Grid(
+        doc,
+        ["STT", "Nguồn tin", "Lượt thu thập", "Lượt lỗi", "Bài mới", "Tình trạng"],
+        [10, 45, 22, 18, 18, 52],
+        centred=(0, 2, 3, 4),
+    )
+    for n, c in enumerate(content.coverage, 1):
+        cells = grid.row()
+        texts = (str(n), c.title, str(c.runs), str(c.runs - c.ok_runs), str(c.articles))
+        for cell, text in zip(cells, texts, strict=False):
+            _run(cell, text)
+        note = c.state + (f" ({c.note})" if c.note else "")
+        _run(cells[5], note, bold=not c.complete)
+
+
+def _signature(doc: object, content: DigestContent) -> None:
+    report = content.report
+    _para(
+        doc,
+        f"Trên đây là báo cáo tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến "
+        f"{content.area} trong kỳ./.",
+        indent=True,
+        after=6,
+    )
+    table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(80), Mm(85)
+    _cell_text(left, "Nơi nhận:", size=12, bold=True, italic=True)
+    recipients = list(report.recipients)
+    for i, name in enumerate(recipients):
+        end = "." if i == len(recipients) - 1 else ";"
+        paragraph = left.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(0)
+        _run(paragraph, f"- {name}{end}", size=SMALL_PT)
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    _cell_text(right, report.signer_title.upper(), size=BODY_PT, bold=True, align=centre)
+    for _ in range(4):
+        right.add_paragraph()
+    name = right.add_paragraph()
+    name.alignment = centre
+    _run(name, report.signer_name, size=BODY_PT, bold=True)
+
+
+def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
+    paragraph = _para(doc, after=0)
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, "PHỤ LỤC", size=TITLE_PT, bold=True, align=centre, after=0)
+    _para(doc, "DANH SÁCH TIN, BÀI LIÊN QUAN TRONG KỲ", bold=True, align=centre, after=0)
+    _para(
+        doc,
+        f"(Kèm theo Báo cáo số        /{content.report.symbol} {vn_date(content.as_of)})",
+        italic=True,
+        align=centre,
+        after=6,
+    )
+    if not content.annex:
+        _para(doc, "Không có tin, bài nào trong kỳ.", indent=True, italic=True)
+        return
+    grid = _Grid(
+        doc,
+        ["STT", "Cơ quan báo chí", "Tiêu đề", "Ngày đăng", "Địa bàn", "Sắc thái", "Rà soát"],
+        [9, 22, 50, 18, 25, 18, 23],
+        centred=(0, 3),
+        style=ANNEX_STYLE,
+    )
+    for n, item in enumerate(content.annex, 1):
+        cells = grid.row()
+        _run(cells[0], str(n))
+        _run(cells[1], item.outlet)
+        _link(cells[2], item.url, item.title, links)
+        when = _fmt_date(item.published_at) + (" (đến muộn)" if item.late else "")
+        for cell, text in (
+            (cells[3], when),
+            (cells[4], "; ".join(item.places) or "—"),
+            (cells[5], item.tone_label),
+            (cells[6], item.status_label),
+        ):
+            _run(cell, text)
+    _para(doc, "", after=0)  # Word wants a paragraph between a final table and the section end
+
+
+def _defaults(doc: Any) -> None:
+    """Document defaults without the template's theme fonts (which Word prefers over a style's
+    font) and in Vietnamese, so spelling and hyphenation use the right language."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    props = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    fonts = props.find(qn("w:rFonts"))
+    for key in list(fonts.attrib):
+        del fonts.attrib[key]
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), FONT)
+    for tag in ("w:sz", "w:szCs"):
+        props.find(qn(tag)).set(qn("w:val"), str(BODY_PT * 2))
+    lang = props.find(qn("w:lang"))
+    lang.set(qn("w:val"), "vi-VN")
+    lang.set(qn("w:eastAsia"), "vi-VN")
+
+
+def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None) -> bytes:
+    """The report as DOCX bytes, identical for identical content; `pictures` are the charts
+    (drawn here when not given)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE
+    section.top_margin = MARGINS["top"]
+    section.bottom_margin = MARGINS["bottom"]
+    section.left_margin = MARGINS["left"]
+    section.right_margin = MARGINS["right"]
+    _defaults(doc)
+    normal = doc.styles["Normal"]
+    _set_font(normal, BODY_PT)
+    normal.font.color.rgb = RGBColor(0, 0, 0)
+    for name, size in ((TABLE_STYLE, TABLE_PT), (ANNEX_STYLE, SMALL_PT)):
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size = Pt(size)
+        style.paragraph_format.space_after = Pt(0)
+
+    _header(doc, content)
+    _title(doc, content)
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _para(
+        doc,
+        f"Thực hiện nhiệm vụ theo dõi, tổng hợp thông tin báo chí, mạng xã hội phản ánh liên "
+        f"quan đến {content.area}, {_issuer_name(content)} báo cáo kết quả trong kỳ "
+        f"({content.window.describe()}) như sau:",
+        indent=True,
+        align=justify,
+    )
+    _section(doc, 1, "TÌNH HÌNH CHUNG")
+    for line in overview(content):
+        _para(doc, line, indent=True, align=justify)
+    if not content.empty:
+        _figures(doc, content, charts(content) if pictures is None else pictures)
+    _section(doc, 2, "THÔNG TIN TIÊU CỰC, CẦN XÁC MINH")
+    links: dict[str, str] = {}
+    _item_table(doc, content.attention, links, follow=True)
+    _para(doc, "", after=3)
+    _section(doc, 3, "TIN GIAO XÁC MINH ĐÃ QUÁ HẠN, CHƯA CÓ BÁO CÁO")
+    _item_table(doc, content.overdue, links, follow=True)
+    _para(doc, "", after=3)
+    _section(doc, 4, "THÔNG TIN TÍCH CỰC (NGƯỜI TỐT, VIỆC TỐT, THÀNH TỰU)")
+    _item_table(doc, content.positive, links, follow=False)
+    _para(doc, "", after=3)
+    _section(doc, 5, "MỨC ĐỘ ĐẦY ĐỦ CỦA NGUỒN TIN")
+    _coverage(doc, content)
+    _para(doc, "", after=3)
+    _signature(doc, content)
+    _annex(doc, content, links)
+
+    stamp = content.window.end.astimezone(UTC).replace(tzinfo=None)
+    props = doc.core_properties
+    props.title = f"Báo cáo tổng hợp thông tin báo chí {content.window.label}"
+    props.subject = f"{content.area} ({content.window.describe()})"
+    props.author = content.report.issuer[-1] if content.report.issuer else "duluan"
+    props.last_modified_by = "duluan"
+    props.created = stamp
+    props.modified = stamp
+    props.last_printed = stamp
+    props.revision = 1
+    props.keywords = "duluan; báo cáo tuần"
+    props.comments = ""
+    package = doc.part.package
+    for rid in [r.rId for r in package.rels.values() if r.reltype == RELATIONSHIP_TYPE.THUMBNAIL]:
+        del package.rels[rid]  # the template's thumbnail shows a blank page, not this report
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _fixed_zip(buffer.getvalue(), content.window.end.timetuple()[:6])
+
+
+def _fixed_zip(data: bytes, when: tuple[int, ...]) -> bytes:
+    """The same archive with every member stamped `when` (zip keeps local wall time)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=when)  # type: ignore[arg-type]
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
+    return out.getvalue()

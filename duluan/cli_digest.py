@@ -1,0 +1,128 @@
+"""`duluan digest`: write the weekly report of a window, and optionally queue it for the office.
+
+Wired into `duluan.cli` by `add_parser(commands)` and `cmd_digest(args)`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date, datetime
+from typing import Any
+
+log = logging.getLogger("duluan.digest")
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add the `digest` subcommand to the `duluan` subparsers."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "digest",
+        help="lập báo cáo tuần (Word, HTML, tóm tắt) và gửi cho Văn phòng",
+        description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết thúc "
+        "đúng giờ gửi theo lịch (schedule.digest, vd. thứ Năm 14:00). Chạy lại sẽ ghi đè tệp "
+        "của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ chỉ gửi một lần.",
+    )
+    parser.add_argument(
+        "--week", metavar="TUẦN", help="tuần ISO, vd. 2026-W48 (kỳ kết thúc trong tuần đó)"
+    )
+    parser.add_argument(
+        "--from", dest="date_from", metavar="NGÀY", help="từ ngày (vd. 2026-11-01), dùng với --to"
+    )
+    parser.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="NGÀY",
+        help="đến hết ngày (vd. 2026-11-15)",
+    )
+    parser.add_argument(
+        "--format",
+        metavar="DẠNG",
+        help="các định dạng, cách nhau bởi dấu phẩy: docx,html,md (mặc định theo report.formats)",
+    )
+    parser.add_argument(
+        "--out", metavar="THƯ_MỤC", help="thư mục ghi tệp (mặc định theo report.out_dir)"
+    )
+    parser.add_argument(
+        "--send",
+        action="store_true",
+        help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat (gửi bằng `duluan alert`)",
+    )
+    return parser
+
+
+def _day(text: str, option: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{option} {text!r}: không phải ngày như 2026-11-01 hoặc 01/11/2026")
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Run `duluan digest`; 0 on success, 2 on bad usage or config."""
+    from alerts.digest.build import build_digest, queue_digest
+    from alerts.digest.window import default_window, range_window, week_window
+    from duluan.clock import now
+    from duluan.config import ConfigError, load_config
+    from storage import StorageError, Store, database_url
+
+    try:
+        config = load_config().config
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    zone = config.schedule.zone
+    try:
+        if args.week and (args.date_from or args.date_to):
+            raise ValueError("chỉ dùng --week, hoặc --from và --to, không dùng cả hai")
+        if bool(args.date_from) != bool(args.date_to):
+            raise ValueError("--from và --to phải đi cùng nhau")
+        if args.week:
+            window = week_window(args.week, config.schedule.digest, zone)
+        elif args.date_from:
+            window = range_window(_day(args.date_from, "--from"), _day(args.date_to, "--to"), zone)
+        else:
+            window = default_window(now(), config.schedule.digest, zone)
+        formats = [f.strip() for f in args.format.split(",") if f.strip()] if args.format else None
+        if args.send and not config.report.chat:
+            raise ValueError(
+                "chưa cấu hình report.chat (nhóm Telegram nhận báo cáo) nên không gửi được"
+            )
+        if args.send and formats is not None and "docx" not in formats:
+            formats.append("docx")
+    except ValueError as exc:
+        print(f"duluan digest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = Store.open(database_url())
+    except StorageError as exc:
+        print(f"duluan digest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with store:
+        try:
+            built = build_digest(store, config, window, now, args.out, formats)
+        except ValueError as exc:
+            print(f"duluan digest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        f = built.content.figures
+        print(
+            f"Đã lập báo cáo {window.label} ({window.describe()}): {f.total} tin, bài; "
+            f"{len(built.content.attention)} tin tiêu cực hoặc cần xác minh; "
+            f"{len(built.content.overdue)} tin giao xác minh quá hạn."
+        )
+        for path in built.files.values():
+            print(f"  {path}")
+        chat = config.report.chat
+        if args.send and chat:
+            queued = queue_digest(store, built, chat, now())
+            if queued:
+                print(
+                    f"Đã xếp hàng {queued} tin nhắn gửi báo cáo; chạy `duluan alert` (hoặc "
+                    "chương trình chạy nền) để gửi."
+                )
+            else:
+                print("Báo cáo kỳ này đã được xếp hàng gửi từ trước: không gửi lại.")
+    return EXIT_OK

@@ -1,0 +1,496 @@
+"""`duluan start`: the daemon that runs crawl, tag, alert, review, reminders, the weekly digest
+and health checks on a schedule (APScheduler on the asyncio loop, in the configured time zone).
+
+Each source has its own interval job with jitter; a job only marks its source due, and one crawl
+worker batches the sources due together into one pass in a child process (Scrapy's reactor
+cannot restart in one process), one pass at a time. Tagging and delivery follow a pass that
+stored new articles; an outbox job retries the rest every half minute. When each job last ran is
+kept in `job_runs`, so that a job missed while the daemon was down runs once on start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import re
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from duluan import pipeline
+from duluan.config import Config
+from duluan.units import format_duration
+
+log = logging.getLogger("duluan.daemon")
+
+T = TypeVar("T")
+
+STARTUP_SETTLE = 1.0
+STARTUP_SPREAD = timedelta(seconds=15)
+BATCH_WINDOW = 1.0
+OUTBOX_EVERY = timedelta(seconds=30)
+HEALTH_EVERY = timedelta(minutes=15)
+HEALTH_FIRST = timedelta(minutes=1)
+MAX_JITTER = timedelta(seconds=60)
+STOP_GRACE = 3.0
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
+
+
+class DaemonError(RuntimeError):
+    """The daemon cannot start, explained in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """A local fire time: every day (`weekday` None) or one weekday (0 = Monday)."""
+
+    hour: int
+    minute: int
+    weekday: int | None = None
+
+
+def parse_daily(text: str) -> Weekly:
+    """ "08:00" → every day at 08:00."""
+    hour, minute = (int(part) for part in text.strip().split(":"))
+    return Weekly(hour, minute)
+
+
+def parse_weekly(text: str) -> Weekly:
+    """ "thu 14:00" → Thursdays at 14:00."""
+    match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", text.lower())
+    if not match:
+        raise ValueError(f"{text!r} không phải lịch tuần như 'thu 14:00'")
+    return Weekly(int(match.group(2)), int(match.group(3)), WEEKDAYS.index(match.group(1)))
+
+
+def last_fire(when: Weekly, now: datetime, zone: ZoneInfo) -> datetime:
+    """The latest fire time at or before `now`."""
+    local = now.astimezone(zone)
+    fire = local.replace(hour=when.hour, minute=when.minute, second=0, microsecond=0)
+    if when.weekday is not None:
+        fire -= timedelta(days=(fire.weekday() - when.weekday) % 7)
+    if fire > local:
+        fire -= timedelta(days=1 if when.weekday is None else 7)
+    return fire
+
+
+def missed(when: Weekly, last_run: datetime | None, now: datetime, zone: ZoneInfo) -> bool:
+    """A fire time passed since the job last ran (never run: nothing to catch up)."""
+    return last_run is not None and last_run < last_fire(when, now, zone)
+
+
+def crawl_delay(last_run: datetime | None, interval: timedelta, now: datetime) -> timedelta:
+    """How long until a source is due: at once if never crawled or its interval has passed."""
+    if last_run is None:
+        return timedelta(0)
+    return max(timedelta(0), last_run + interval - now)
+
+
+def jitter_for(interval: timedelta) -> float:
+    """Seconds of random delay added to each run: a tenth of the interval, at most a minute."""
+    return min(interval / 10, MAX_JITTER).total_seconds()
+
+
+def _in_thread(work: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
+    """Run blocking work in a daemon thread (a stop never waits for it at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(value: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
+
+    def target() -> None:
+        value: T | None = None
+        error: BaseException | None = None
+        try:
+            value = work(*args, **kwargs)
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=target, name=f"duluan-{work.__name__}", daemon=True).start()
+    return future
+
+
+class Daemon:
+    """The scheduled jobs around one store; `run(stop)` until `stop` is set."""
+
+    def __init__(
+        self,
+        config: Config,
+        database_url: str,
+        *,
+        now: Callable[[], datetime],
+        log_level: str = "WARNING",
+        token: str | None = None,
+        base_url: str | None = None,
+        alerts_path: Path = pipeline.ALERTS_FILE,
+        outbox_every: timedelta = OUTBOX_EVERY,
+        health_every: timedelta = HEALTH_EVERY,
+        startup_spread: timedelta = STARTUP_SPREAD,
+    ) -> None:
+        self.config = config
+        self.database_url = database_url
+        self.now = now
+        self.log_level = log_level
+        self.token = token
+        self.base_url = base_url or pipeline.api_base_url()
+        self.alerts_path = alerts_path
+        self.outbox_every = outbox_every
+        self.health_every = health_every
+        self.startup_spread = startup_spread
+        self.zone = config.schedule.zone
+        self._due: set[str] = set()
+        self._due_event = asyncio.Event()
+        self._deliver_lock = asyncio.Lock()
+        self._tag_lock = asyncio.Lock()
+        self._stopping = False
+        self._store: Any = None
+        self._sender: Any = None
+        self._decorate: Any = None
+        self._review: Any = None
+        self._locator: Any = None
+        self._worker: asyncio.Task[None] | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start every job, wait for `stop`, then stop cleanly."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from storage import Store
+
+        self._store = Store.open(self.database_url)
+        scheduler = AsyncIOScheduler(
+            timezone=self.zone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        self._worker = None
+        starting = asyncio.create_task(self._startup(scheduler), name="duluan-startup")
+        stopping = asyncio.create_task(stop.wait(), name="duluan-stop-signal")
+        try:
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                starting.result()  # a failed start stops the daemon
+                await stopping
+            else:
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+        finally:
+            log.info("Đang dừng chương trình chạy nền…")
+            self._stopping = True
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            stopping.cancel()
+            if self._worker is not None:
+                self._worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(self._worker, STOP_GRACE + 3)
+            await _stop_crawl_children()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._deliver_lock.acquire(), STOP_GRACE)
+            await self._stop_delivery()
+            self._store.close()
+            log.info("Đã dừng chương trình chạy nền.")
+
+    async def _startup(self, scheduler: Any) -> None:
+        await self._start_delivery()
+        self._locator = await _in_thread(pipeline.locator_for, self.config)
+        self._schedule(scheduler)
+        scheduler.start()
+        self._worker = asyncio.create_task(self._crawl_loop(), name="duluan-crawl-loop")
+        try:
+            await self._tag_and_deliver("khởi động")
+        except Exception:
+            log.exception("Lỗi khi gắn nhãn và gửi các bài còn tồn lúc khởi động")
+        log.info("Chương trình chạy nền đã sẵn sàng")
+
+    def _schedule(self, scheduler: Any) -> None:
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        moment = self.now()
+        runs = self._store.job_runs()
+        started = datetime.now(self.zone)
+        enabled = [s for s in self.config.sources if s.enabled]
+        for index, source in enumerate(enabled):
+            last = runs.get(f"crawl:{source.name}")
+            delay = crawl_delay(last.last_run_at if last else None, source.interval, moment)
+            spread = min(self.startup_spread, source.interval) * index / max(len(enabled), 1)
+            first = started + timedelta(seconds=STARTUP_SETTLE) + delay + spread
+            scheduler.add_job(
+                self._source_due,
+                IntervalTrigger(
+                    seconds=source.interval.total_seconds(),
+                    start_date=first,
+                    jitter=jitter_for(source.interval),
+                    timezone=self.zone,
+                ),
+                args=[source.name],
+                next_run_time=first,  # the first run unjittered: the spread staggers it
+                id=f"crawl:{source.name}",
+                name=f"crawl:{source.name}",
+            )
+            log.info(
+                "[%s] thu thập mỗi %s; lượt đầu lúc %s",
+                source.name,
+                format_duration(source.interval),
+                first.strftime("%H:%M:%S"),
+            )
+        scheduler.add_job(
+            self._outbox_job,
+            IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
+            id="outbox",
+        )
+        scheduler.add_job(
+            self._health_job,
+            IntervalTrigger(seconds=self.health_every.total_seconds(), timezone=self.zone),
+            id=HEALTH_JOB,
+            next_run_time=started + min(HEALTH_FIRST, self.health_every),
+        )
+        catch_up = started + timedelta(seconds=STARTUP_SETTLE * 2)
+        for name, when, job in (
+            (REMINDER_JOB, parse_daily(self.config.review.reminder_at), self._reminder_job),
+            (DIGEST_JOB, parse_weekly(self.config.schedule.digest), self._digest_job),
+        ):
+            trigger = CronTrigger(
+                day_of_week=WEEKDAYS[when.weekday] if when.weekday is not None else None,
+                hour=when.hour,
+                minute=when.minute,
+                timezone=self.zone,
+            )
+            last = runs.get(name)
+            extra: dict[str, Any] = {}
+            if last is None:
+                self._store.record_job_run(name, moment, "bắt đầu theo dõi lịch")
+            elif missed(when, last.last_run_at, moment, self.zone):
+                log.info("Việc %s bị lỡ khi chương trình dừng: chạy bù một lần ngay", name)
+                extra["next_run_time"] = catch_up
+            scheduler.add_job(job, trigger, id=name, name=name, **extra)
+
+    async def _source_due(self, name: str) -> None:
+        self._due.add(name)
+        self._due_event.set()
+
+    async def _crawl_loop(self) -> None:
+        while not self._stopping:
+            await self._due_event.wait()
+            await asyncio.sleep(BATCH_WINDOW)
+            self._due_event.clear()
+            names = sorted(self._due)
+            self._due.clear()
+            if not names:
+                continue
+            try:
+                await self._crawl_pass(names)
+            except Exception:
+                log.exception("[%s] lỗi ngoài dự kiến trong lượt thu thập", ", ".join(names))
+
+    async def _crawl_pass(self, names: list[str]) -> None:
+        from crawler.runner import CrawlFailed
+
+        log.info("Bắt đầu lượt thu thập: %s", ", ".join(names))
+        try:
+            summary = await _in_thread(
+                pipeline.crawl, self.config, self.database_url, names, log_level=self.log_level
+            )
+        except CrawlFailed as exc:
+            if self._stopping:
+                return
+            for name in names:
+                log.error("[%s] lượt thu thập thất bại: %s", name, str(exc).strip()[-500:])
+                self._store.record_job_run(f"crawl:{name}", self.now(), "lượt thu thập thất bại")
+            return
+        for s in summary.sources:
+            note = (
+                "" if s.ok else f"; nguồn không trả lời: {s.errors[0].message if s.errors else ''}"
+            )
+            log.info(
+                "[%s] thu thập xong: %d mới, %d cập nhật, %d không đổi, %d lỗi (%.1f giây)%s",
+                s.name,
+                s.new,
+                s.updated,
+                s.unchanged,
+                s.failed,
+                s.seconds,
+                note,
+            )
+        done = {s.name: s for s in summary.sources}
+        for name in names:
+            one = done.get(name)
+            result = f"{one.new} mới, {one.failed} lỗi" if one else "không có kết quả"
+            self._store.record_job_run(f"crawl:{name}", self.now(), result)
+        if summary.new and not self._stopping:
+            await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
+
+    async def _tag_and_deliver(self, why: str) -> None:
+        async with self._tag_lock:  # two taggers at once would race on the same articles
+            report = await _in_thread(
+                pipeline.tag_pending,
+                self._store,
+                self.config,
+                self.now,
+                locator=self._locator,
+                console=self.token is None,
+                stop=lambda: self._stopping,
+            )
+        if report.tagged:
+            log.info(
+                "[%s] gắn nhãn %d bài mới; %d bài liên quan; %d cảnh báo vào hàng đợi",
+                why,
+                report.tagged,
+                report.relevant,
+                report.queued,
+            )
+        await self._deliver()
+
+    async def _deliver(self) -> None:
+        if self._stopping:
+            return
+        async with self._deliver_lock:
+            report = await pipeline.deliver(self._store, self._sender, self.now, self._decorate)
+        if report.sent or report.retried or report.failed:
+            log.info(
+                "Gửi cảnh báo: %d đã gửi, %d sẽ gửi lại, %d không gửi được",
+                report.sent,
+                report.retried,
+                report.failed,
+            )
+
+    async def _outbox_job(self) -> None:
+        await self._deliver()
+
+    async def _health_job(self) -> None:
+        from alerts.health import check_health
+
+        queued = await _in_thread(
+            check_health, self._store, self.config, self.now, self.token is None
+        )
+        self._store.record_job_run(HEALTH_JOB, self.now(), f"{len(queued)} sự cố mới")
+        if queued:
+            await self._deliver()
+
+    async def _reminder_job(self) -> None:
+        from alerts.bot import remind_overdue
+
+        today = self.now().astimezone(self.zone).date()
+        count = await remind_overdue(self._store, self.config, today, self.now)
+        day = today.strftime("%d/%m/%Y")
+        log.info("Nhắc việc ngày %s: %d tin giao quá hạn được nhắc", day, count)
+        self._store.record_job_run(REMINDER_JOB, self.now(), f"{count} tin được nhắc")
+        await self._deliver()
+
+    async def _digest_job(self) -> None:
+        from alerts.digest.build import run_scheduled
+
+        built = await _in_thread(run_scheduled, self._store, self.config, self.now)
+        labels = ", ".join(str(b.window.label) for b in built) or "không có tuần nào đến hạn"
+        log.info("Báo cáo tuần: %s", labels)
+        self._store.record_job_run(DIGEST_JOB, self.now(), f"báo cáo: {labels}"[:500])
+        await self._deliver()
+
+    async def _start_delivery(self) -> None:
+        if self.token is None:
+            self._sender = pipeline.console_sender(self.alerts_path)
+            log.warning(
+                "Chưa có TELEGRAM_BOT_TOKEN: cảnh báo in ra màn hình và ghi vào %s; nút duyệt tin "
+                "cần mã bot Telegram",
+                self.alerts_path,
+            )
+            return
+        from telegram.error import TelegramError
+
+        from alerts.bot import ReviewBot, build_application
+        from alerts.delivery import TelegramSender
+
+        application = build_application(
+            self.token, self.base_url, self._store, self.config, self.now
+        )
+        self._review = ReviewBot(application, self.config)
+        try:
+            await self._review.start()
+        except TelegramError as exc:
+            raise DaemonError(
+                f"không kết nối được Telegram qua {self.base_url} ({exc}); hãy kiểm tra mạng, "
+                "TELEGRAM_BOT_TOKEN và TELEGRAM_API_BASE_URL"
+            ) from exc
+        self._sender = TelegramSender(application.bot)
+        self._decorate = _decorator(self._store, self.config, self.token, self.now)
+        log.info("Đã kết nối Telegram; đang nhận thao tác duyệt tin")
+
+    async def _stop_delivery(self) -> None:
+        if self._review is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._review.stop(), STOP_GRACE)
+
+
+def _decorator(store: Any, config: Config, token: str, now: Callable[[], datetime]) -> Any:
+    """The review buttons added to review-group alerts, signed with the bot's key."""
+    from alerts.review import Decorator, signing_key
+
+    return Decorator(store, config, signing_key(token), now)
+
+
+async def _stop_crawl_children() -> None:
+    """End a crawl child in flight: SIGTERM (Scrapy stops gracefully), then SIGKILL. Its saves
+    are transactional, so nothing is left half-written."""
+    children = [p for p in multiprocessing.active_children() if p.name == "duluan-crawl"]
+    for child in children:
+        log.info("Dừng tiến trình thu thập đang chạy (pid %s)", child.pid)
+        child.terminate()
+    deadline = asyncio.get_running_loop().time() + STOP_GRACE
+    while any(c.is_alive() for c in children):
+        if asyncio.get_running_loop().time() > deadline:
+            for child in children:
+                if child.is_alive():
+                    child.kill()
+            break
+        await asyncio.sleep(0.1)
+
+
+def run_daemon(
+    config: Config,
+    database_url: str,
+    *,
+    now: Callable[[], datetime],
+    log_level: str = "WARNING",
+) -> int:
+    """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop."""
+    token = pipeline.bot_token()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, _on_signal, stop, signum)
+        daemon = Daemon(config, database_url, now=now, log_level=log_level, token=token)
+        await daemon.run(stop)
+
+    try:
+        asyncio.run(main())
+    except DaemonError as exc:
+        log.error("Chương trình chạy nền dừng: %s", exc)
+        return 1
+    except Exception as exc:  # logged, so the token filter applies (a traceback would not)
+        log.error("Chương trình chạy nền dừng vì lỗi: %s: %s", type(exc).__name__, exc)
+        log.debug("Chi tiết lỗi", exc_info=True)
+        return 1
+    return 0
+
+
+def _on_signal(stop: asyncio.Event, signum: int) -> None:
+    log.info("Nhận tín hiệu %s: dừng", signal.Signals(signum).name)
+    stop.set()

@@ -1,0 +1,159 @@
+"""The steps of one cycle (crawl, tag, deliver) as functions, shared by the CLI and the daemon."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alerts.delivery import ConsoleSender, Decorate, Report, TelegramSender
+    from crawler.runner import PassSummary
+    from duluan.config import Config
+    from nlp.locate import Locator
+    from storage import Store
+
+log = logging.getLogger(__name__)
+
+TAGGER_VERSION = "1"
+TAG_BATCH = 200
+DEFAULT_API_BASE = "https://api.telegram.org/bot"
+ALERTS_FILE = Path("data") / "alerts.jsonl"
+
+
+@dataclass(frozen=True)
+class TagReport:
+    tagged: int
+    relevant: int
+    queued: int
+
+
+def bot_token() -> str | None:
+    """The bot token from the environment; None means console mode."""
+    return os.environ.get("TELEGRAM_BOT_TOKEN") or None
+
+
+def api_base_url() -> str:
+    """python-telegram-bot's `base_url`: TELEGRAM_API_BASE_URL or Telegram's own."""
+    return os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE
+
+
+def locator_for(config: Config) -> Locator:
+    """The tagger for the configured locality (a few seconds to build: build it once)."""
+    from nlp.locate import Locator
+
+    locality = config.locality
+    return Locator.build(
+        locality.province, locality.district, dict(locality.aliases), dict(config.topics) or None
+    )
+
+
+def review_chat(config: Config, console: bool) -> str | None:
+    """The review group's chat; without one, "console" in console mode."""
+    return config.review.chat or ("console" if console else None)
+
+
+def search_queries_for(config: Config, sources: list[str]) -> dict[str, list[str]]:
+    """The automatic search queries of the chosen sources that ask for them."""
+    from duluan.locality import search_queries
+
+    return {
+        s.name: search_queries(config.locality)
+        for s in config.sources
+        if s.search is not None and s.search.queries == "auto" and s.name in sources
+    }
+
+
+def crawl(
+    config: Config,
+    database_url: str,
+    sources: list[str],
+    *,
+    since: datetime | None = None,
+    progress: Callable[[Any], None] | None = None,
+    log_level: str = "WARNING",
+) -> PassSummary:
+    """One crawl pass of `sources` in a child process (see `crawler.runner.run_pass`)."""
+    from crawler.runner import run_pass
+
+    return run_pass(
+        config,
+        database_url,
+        sources=sources,
+        since=since,
+        search_queries=search_queries_for(config, sources),
+        progress=progress,
+        log_level=log_level,
+    )
+
+
+def tag_pending(
+    store: Store,
+    config: Config,
+    now: Callable[[], datetime],
+    *,
+    locator: Locator | None = None,
+    retag: bool = False,
+    console: bool | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> TagReport:
+    """Tag the stored articles not tagged yet (all with `retag`) and queue their alerts in the
+    same transaction, batch by batch; `stop` ends it between batches."""
+    from duluan.tagging import tag_article
+
+    locator = locator or locator_for(config)
+    chat = review_chat(config, bot_token() is None if console is None else console)
+    tagged = relevant = queued = 0
+    after = 0
+    while batch := store.articles_to_tag(TAG_BATCH, retag=retag, after_id=after):
+        moment = now()
+        results = [
+            tag_article(locator, article, moment, TAGGER_VERSION, config, chat) for article in batch
+        ]
+        queued += store.save_tags(
+            [r.record for r in results], [a for r in results for a in r.alerts]
+        )
+        tagged += len(results)
+        relevant += sum(r.record.relevant for r in results)
+        after = batch[-1].id
+        if stop is not None and stop():
+            break
+    return TagReport(tagged, relevant, queued)
+
+
+def console_sender(path: Path = ALERTS_FILE) -> ConsoleSender:
+    """Console delivery: print, and append to `data/alerts.jsonl`."""
+    from alerts.delivery import ConsoleSender
+
+    return ConsoleSender(path)
+
+
+async def deliver(
+    store: Store,
+    sender: ConsoleSender | TelegramSender,
+    now: Callable[[], datetime],
+    decorate: Decorate | None = None,
+) -> Report:
+    """Deliver everything the outbox holds that is due now."""
+    from alerts.delivery import Deliverer
+
+    return await Deliverer(store, sender, now, decorate=decorate).deliver_due()
+
+
+async def deliver_with_token(
+    store: Store, token: str, now: Callable[[], datetime], config: Config | None = None
+) -> Report:
+    """Deliver through a short-lived `telegram.Bot` (the `duluan alert` command); with the
+    config, review-group alerts carry their review buttons."""
+    import telegram
+
+    from alerts.delivery import TelegramSender
+    from alerts.review import Decorator, signing_key
+
+    decorate = Decorator(store, config, signing_key(token), now) if config else None
+    async with telegram.Bot(token, base_url=api_base_url()) as bot:
+        return await deliver(store, TelegramSender(bot), now, decorate)
