@@ -198,6 +198,7 @@ class _Grid:
         table: Table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False  # fixed layout: LibreOffice then keeps the widths too
         for i, width in enumerate(widths):
             table.columns[i].width = Mm(width)
         header = table.rows[0]
@@ -239,8 +240,10 @@ def _header(doc: object, content: DigestContent) -> None:
     report = content.report
     table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     _no_borders(table)
+    table.autofit = False
     left, right = table.rows[0].cells
-    left.width, right.width = Mm(68), Mm(97)
+    for column, cell, width in zip(table.columns, (left, right), (Mm(68), Mm(97)), strict=True):
+        column.width = cell.width = width  # Word reads the cells, LibreOffice the grid
     centre = WD_ALIGN_PARAGRAPH.CENTER
     lines = list(report.issuer) or [""]
     for i, line in enumerate(lines):
@@ -352,10 +355,10 @@ def _item_table(doc: object, items: Sequence[Item], links: dict[str, str], *, fo
         _para(doc, "Không có.", indent=True, italic=True)
         return
     headers = ["STT", "Cơ quan báo chí", "Tiêu đề", "Ngày đăng", "Địa bàn"]
-    widths = [10, 25, 55, 20, 25]
+    widths = [12, 28, 62, 26, 37]
     if follow:
         headers += ["Đơn vị xác minh, hạn", "Tình trạng"]
-        widths = [9, 20, 42, 18, 22, 27, 27]
+        widths = [12, 22, 34, 26, 22, 25, 24]
     grid = _Grid(doc, headers, widths, centred=(0, 3))
     for n, item in enumerate(items, 1):
         cells = grid.row()
@@ -459,8 +462,10 @@ def _signature(doc: object, content: DigestContent) -> None:
     )
     table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     _no_borders(table)
+    table.autofit = False
     left, right = table.rows[0].cells
-    left.width, right.width = Mm(80), Mm(85)
+    for column, cell, width in zip(table.columns, (left, right), (Mm(80), Mm(85)), strict=True):
+        column.width = cell.width = width
     _cell_text(left, "Nơi nhận:", size=12, bold=True, italic=True)
     recipients = list(report.recipients)
     for i, name in enumerate(recipients):
@@ -496,7 +501,7 @@ def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
     grid = _Grid(
         doc,
         ["STT", "Cơ quan báo chí", "Tiêu đề", "Ngày đăng", "Địa bàn", "Sắc thái", "Rà soát"],
-        [9, 22, 50, 18, 25, 18, 23],
+        [12, 22, 42, 26, 24, 18, 21],
         centred=(0, 3),
         style=ANNEX_STYLE,
     )
