@@ -301,3 +301,7 @@ class Digest(Base):
     generated_at: Mapped[datetime]
     files: Mapped[list[str]] = mapped_column(JSON)
     sent_at: Mapped[datetime | None]
+
+
+# The review console's tables live in their own modules; importing them registers them on Base.
+from storage import models_cases, models_web  # noqa: E402, F401

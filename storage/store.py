@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.cases import CaseQueries
 from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
@@ -50,6 +51,7 @@ from storage.records import (
     Validator,
 )
 from storage.reviews import ReviewQueries
+from storage.web import WebQueries
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def _require_aware(value: datetime | None, field: str) -> None:
         raise ValueError(f"Trường {field} phải là datetime có múi giờ, nhận được {value!r}")
 
 
-class Store(ReviewQueries, JobQueries, DigestQueries):
+class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
     """Articles, sources' health and HTTP validators, on SQLite or PostgreSQL."""
 
     def __init__(self, engine: Engine) -> None:
