@@ -154,6 +154,7 @@ class ReviewService:
         try:
             if press.action in VERDICT_CODES:
                 status = VERDICT_CODES[press.action]
+                article_id = self._article(story)
                 self.store.review_action(
                     story,
                     press.version,
@@ -161,9 +162,13 @@ class ReviewService:
                     user.id,
                     _who(user),
                     self.now(),
-                    article_id=self._article(story),
+                    article_id=article_id,
                 )
                 answer = f"Đã ghi: {STATUS_LABELS[status]}"
+                if status == "false_info":  # the same operation as the console's
+                    who, at = _who(user), self.now()
+                    case = self.store.open_case(story, who, at, article_id=article_id)
+                    answer += f"; đã mở hồ sơ vụ việc số {case.id}"
             elif press.action == PICK:
                 answer = self._assign(story, press, user)
             else:

@@ -134,6 +134,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_digest_parser(commands)
 
+    web = commands.add_parser(
+        "web",
+        help="chạy riêng trang rà soát trên web (duluan start cũng phục vụ trang này)",
+        description="Phục vụ trang rà soát (hàng tin, giao đơn vị, vụ việc, báo cáo) tại địa chỉ "
+        "trong cấu hình web (mặc định 127.0.0.1:8080). Dừng bằng Ctrl-C hoặc SIGTERM.",
+    )
+    web.add_argument("--host", metavar="ĐỊA_CHỈ", help="địa chỉ nghe (mặc định web.host)")
+    web.add_argument("--port", type=int, metavar="CỔNG", help="cổng nghe (mặc định web.port)")
+
+    users = commands.add_parser(
+        "users", help="tài khoản trang rà soát", description="Quản lý tài khoản trang rà soát."
+    )
+    user_commands = users.add_subparsers(dest="users_command", metavar="LỆNH", required=True)
+    add_user = user_commands.add_parser(
+        "add",
+        help="tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn",
+        description="Tạo một tài khoản trang rà soát. Mật khẩu (ít nhất 10 ký tự) được hỏi hai "
+        "lần trên màn hình, hoặc đọc một dòng từ đầu vào chuẩn khi chuyển qua ống (|).",
+    )
+    add_user.add_argument("name", metavar="TÊN", help="tên đăng nhập")
+    add_user.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "staff", "unit", "viewer"],
+        help="vai trò: admin (quản trị), staff (cán bộ Trung tâm), unit (cán bộ đơn vị), "
+        "viewer (chỉ xem)",
+    )
+    add_user.add_argument(
+        "--unit", metavar="ĐƠN_VỊ", help="đơn vị của cán bộ đơn vị, đúng tên trong cấu hình"
+    )
+    user_commands.add_parser("list", help="liệt kê các tài khoản")
+    passwd = user_commands.add_parser(
+        "passwd",
+        help="đặt lại mật khẩu một tài khoản; mật khẩu đọc từ đầu vào chuẩn",
+        description="Đặt lại mật khẩu (ít nhất 10 ký tự), đọc như với lệnh users add.",
+    )
+    passwd.add_argument("name", metavar="TÊN", help="tên đăng nhập")
+
     config = commands.add_parser(
         "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
     )
@@ -178,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_cycle(args, level)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "web":
+            return cmd_web(args, level)
+        if args.command == "users":
+            return cmd_users(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -279,6 +321,93 @@ def cmd_start(level: str) -> int:
         setup_logging("INFO")  # the daemon says what each job did; the crawl child stays quiet
         logging.getLogger("alembic").setLevel(logging.WARNING)
     return run_daemon(loaded.config, url, now=now, log_level=level)
+
+
+def cmd_web(args: argparse.Namespace, level: str) -> int:
+    from duluan.clock import now
+    from duluan.logs import setup_logging
+    from duluan.web.serve import run_web
+
+    config = _load().config
+    if args.port is not None and not 0 < args.port < 65536:
+        raise UsageError(f"cổng {args.port} không hợp lệ (1–65535)")
+    store = _open_store()
+    if level == "WARNING":
+        setup_logging("INFO")  # each console action is logged, like the daemon's jobs
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    with store:
+        return run_web(config, store, now, Path("data"), host=args.host, port=args.port)
+
+
+MIN_PASSWORD = 10
+
+
+def _read_password(stdin: TextIO) -> str:
+    """Twice on a terminal (hidden), once from a pipe."""
+    if stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != first:
+            raise UsageError("hai lần nhập mật khẩu không khớp")
+        return first
+    return stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from duluan.clock import now
+    from duluan.web.auth import ROLE_LABELS, hash_password
+
+    if args.users_command == "list":
+        store = _open_store()
+        with store:
+            found = store.list_web_users()
+        if not found:
+            print("Chưa có tài khoản nào. Tạo bằng: duluan users add TÊN --role staff")
+            return EXIT_OK
+        rows = [
+            [u.name, ROLE_LABELS.get(u.role, u.role), u.unit or "", "có" if u.active else "khóa"]
+            for u in found
+        ]
+        print(_table(["Tên", "Vai trò", "Đơn vị", "Đang dùng"], rows))
+        return EXIT_OK
+    if args.users_command == "passwd":
+        password = _read_password(sys.stdin)
+        if len(password) < MIN_PASSWORD:
+            raise UsageError(f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
+        store = _open_store()
+        with store:
+            if not store.set_web_password(args.name, hash_password(password)):
+                print(f"duluan: không có tài khoản {args.name!r}", file=sys.stderr)
+                return EXIT_FAILED
+        print(f"Đã đặt lại mật khẩu của {args.name}.")
+        return EXIT_OK
+    config = _load().config
+    name = args.name.strip()
+    if not name or len(name) > 100:
+        raise UsageError("tên đăng nhập phải có từ 1 đến 100 ký tự")
+    units = [u.name for u in config.units]
+    if args.role == "unit" and args.unit not in units:
+        known = ", ".join(units) or "chưa có đơn vị nào trong cấu hình"
+        raise UsageError(
+            f"cán bộ đơn vị cần --unit là một đơn vị trong cấu hình ({known}); "
+            f"nhận được {args.unit!r}"
+        )
+    if args.role != "unit" and args.unit:
+        raise UsageError("--unit chỉ dùng với --role unit")
+    password = _read_password(sys.stdin)
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
+    store = _open_store()
+    with store:
+        try:
+            store.add_web_user(name, args.role, args.unit, hash_password(password), now())
+        except ValueError:
+            print(f"duluan: tài khoản {name!r} đã có", file=sys.stderr)
+            return EXIT_FAILED
+    unit = f", đơn vị {args.unit}" if args.unit else ""
+    print(f"Đã tạo tài khoản {name} ({ROLE_LABELS[args.role]}{unit}).")
+    return EXIT_OK
 
 
 def cmd_alerts_status() -> int:

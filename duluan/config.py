@@ -325,6 +325,27 @@ class Report(_Model):
         return list(dict.fromkeys(value))
 
 
+class Web(_Model):
+    """The review console: where it listens, how its sessions are signed and sent."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret: str | None = None  # session signing key, env:VARIABLE recommended; else data/web-secret
+    secure_cookies: bool = True  # false only for local use without HTTPS
+    base_path: str = ""  # e.g. /duluan behind a reverse proxy
+
+    @field_validator("base_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith("/") or "//" in value or " " in value):
+            raise ValueError(
+                f"{value!r} phải bắt đầu bằng / như /duluan / must start with / such as /duluan"
+            )
+        return value
+
+
 class Config(_Model):
     locality: Locality
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -335,6 +356,7 @@ class Config(_Model):
     telegram: Telegram = Field(default_factory=Telegram)
     topics: dict[str, list[str]] = Field(default_factory=dict)
     report: Report = Field(default_factory=Report)
+    web: Web = Field(default_factory=Web)
 
     @field_validator("sources")
     @classmethod
@@ -535,7 +557,7 @@ def masked_dump(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) 
     """The resolved config as YAML, secrets masked, with the environment it runs with."""
     env = os.environ if environ is None else environ
     data = loaded.config.model_dump(mode="json")
-    for path in {*loaded.secret_paths, "telegram.secret_token"}:
+    for path in {*loaded.secret_paths, "telegram.secret_token", "web.secret"}:
         _mask_path(data, path)
     from sqlalchemy.engine import make_url
 

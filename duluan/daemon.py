@@ -42,6 +42,8 @@ MAX_JITTER = timedelta(seconds=60)
 STOP_GRACE = 3.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
+EVIDENCE_JOB = "evidence"
+EVIDENCE_EVERY = timedelta(minutes=10)
 
 
 class DaemonError(RuntimeError):
@@ -142,8 +144,13 @@ class Daemon:
         outbox_every: timedelta = OUTBOX_EVERY,
         health_every: timedelta = HEALTH_EVERY,
         startup_spread: timedelta = STARTUP_SPREAD,
+        web: bool = False,
+        data_dir: Path = Path("data"),
     ) -> None:
         self.config = config
+        self.web = web
+        self.data_dir = data_dir
+        self._web: Any = None
         self.database_url = database_url
         self.now = now
         self.log_level = log_level
@@ -203,10 +210,15 @@ class Daemon:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._deliver_lock.acquire(), STOP_GRACE)
             await self._stop_delivery()
+            if self._web is not None:
+                with contextlib.suppress(Exception):
+                    await self._web.stop()
             self._store.close()
             log.info("Đã dừng chương trình chạy nền.")
 
     async def _startup(self, scheduler: Any) -> None:
+        if self.web:
+            await self._start_web()
         await self._start_delivery()
         self._locator = await _in_thread(pipeline.locator_for, self.config)
         self._schedule(scheduler)
@@ -260,6 +272,12 @@ class Daemon:
             IntervalTrigger(seconds=self.health_every.total_seconds(), timezone=self.zone),
             id=HEALTH_JOB,
             next_run_time=started + min(HEALTH_FIRST, self.health_every),
+        )
+        scheduler.add_job(
+            self._evidence_job,
+            IntervalTrigger(seconds=EVIDENCE_EVERY.total_seconds(), timezone=self.zone),
+            id=EVIDENCE_JOB,
+            next_run_time=started + min(HEALTH_FIRST, EVIDENCE_EVERY),
         )
         catch_up = started + timedelta(seconds=STARTUP_SETTLE * 2)
         for name, when, job in (
@@ -383,6 +401,18 @@ class Daemon:
         if queued:
             await self._deliver()
 
+    async def _evidence_job(self) -> None:
+        """Keep the pages of flagged stories, and fetch open cases' pages again once a day."""
+        from alerts.evidence import fetcher_for, refetch_open_cases
+
+        kept = await _in_thread(refetch_open_cases, self._store, self.now, fetcher_for(self.config))
+        changed = sum(1 for record in kept if record.change in ("changed", "removed"))
+        if kept:
+            log.info(
+                "Bằng chứng: đã lưu %d bản trang, %d bản đã bị sửa hoặc gỡ", len(kept), changed
+            )
+        self._store.record_job_run(EVIDENCE_JOB, self.now(), f"{len(kept)} bản, {changed} thay đổi")
+
     async def _reminder_job(self) -> None:
         from alerts.bot import remind_overdue
 
@@ -429,12 +459,37 @@ class Daemon:
             ) from exc
         self._sender = TelegramSender(application.bot)
         self._decorate = _decorator(self._store, self.config, self.token, self.now)
+        if self._web is not None:
+            self._web.app.state.on_review_change = _refresher(application)
         log.info("Đã kết nối Telegram; đang nhận thao tác duyệt tin")
+
+    async def _start_web(self) -> None:
+        """Serve the review console on this loop (`web.enabled`), sharing the daemon's store.
+        A console that cannot start (its port taken) is logged, and alerts go on without it."""
+        from duluan.web.serve import WebError, WebServer
+
+        try:
+            self._web = await WebServer.start(self.config, self._store, self.now, self.data_dir)
+        except (WebError, OSError) as exc:
+            log.error("Trang rà soát không chạy: %s; cảnh báo vẫn tiếp tục", exc)
 
     async def _stop_delivery(self) -> None:
         if self._review is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._review.stop(), STOP_GRACE)
+
+
+def _refresher(application: Any) -> Callable[[str, Any, str], Awaitable[None]]:
+    """What the console calls after an action: edit the unit's message (for an answer) and the
+    review group's, as a button press in Telegram would."""
+    service = application.bot_data["review"]
+
+    async def refresh(story: str, job: Any, user_name: str) -> None:
+        if job is not None:
+            await service.refresh_unit(application.bot, job, user_name)
+        await service.refresh_review(application.bot, story)
+
+    return refresh
 
 
 def _decorator(store: Any, config: Config, token: str, now: Callable[[], datetime]) -> Any:
@@ -476,7 +531,14 @@ def run_daemon(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _on_signal, stop, signum)
-        daemon = Daemon(config, database_url, now=now, log_level=log_level, token=token)
+        daemon = Daemon(
+            config,
+            database_url,
+            now=now,
+            log_level=log_level,
+            token=token,
+            web=config.web.enabled,
+        )
         await daemon.run(stop)
 
     try:

@@ -102,7 +102,8 @@ def tag_pending(
     stop: Callable[[], bool] | None = None,
 ) -> TagReport:
     """Tag the stored articles not tagged yet (all with `retag`) and queue their alerts in the
-    same transaction, batch by batch; `stop` ends it between batches."""
+    same transaction, batch by batch; `stop` ends it between batches. Then index the new and
+    changed articles for search."""
     from duluan.tagging import tag_article
 
     locator = locator or locator_for(config)
@@ -122,6 +123,7 @@ def tag_pending(
         after = batch[-1].id
         if stop is not None and stop():
             break
+    store.index_articles(at=now())  # the console's full-text search sees what was just stored
     return TagReport(tagged, relevant, queued)
 
 

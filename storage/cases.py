@@ -1,7 +1,784 @@
-"""Cases of false or inaccurate reporting, the evidence kept for them, and article search."""
+"""Cases of false or inaccurate reporting, the evidence kept for them, and article search.
+
+A case follows one story (a cluster of syndicated copies) through the chain detected →
+verified → response document → sent to the outlet → corrected or not corrected; every step is
+a row with who recorded it and when. Evidence rows keep the page as fetched (gzip HTML, its
+SHA-256, the extracted text) each time the story is flagged or re-checked.
+
+Search keeps a folded copy (lowercase, no diacritics, đ → d, same length as the original) of
+each article's title, lead and text in `article_search`, indexed by FTS5 on SQLite and by a GIN
+tsvector index on PostgreSQL; queries are folded the same way, so "dak ha" finds "Đăk Hà".
+"""
 
 from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nlp.normalize import strip_text
+from storage.models import Article, Assignment, Review, Source
+from storage.models_cases import ArticleSearch, Case, CaseStep, Evidence
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STEP_LABELS = {
+    "detected": "Phát hiện",
+    "verified": "Đã xác minh",
+    "document": "Đã có văn bản phản hồi",
+    "sent": "Đã gửi tòa soạn",
+    "corrected": "Đã cải chính",
+    "not_corrected": "Không cải chính",
+}
+CLOSING = frozenset({"corrected", "not_corrected"})
+# Each step and the statuses a case may be in to record it (a step may be recorded again to
+# correct it; an outlet refusing may still correct later).
+AFTER = {
+    "verified": frozenset({"detected", "verified"}),
+    "document": frozenset({"verified", "document"}),
+    "sent": frozenset({"document", "sent"}),
+    "corrected": frozenset({"sent", "not_corrected", "corrected"}),
+    "not_corrected": frozenset({"sent", "not_corrected"}),
+}
+SEARCH_BATCH = 500
+MAX_QUERY_TERMS = 12
+SNIPPET_BEFORE = 80
+SNIPPET_AFTER = 200
+_TOKEN = re.compile(r"[^\W_]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+class CaseError(ValueError):
+    """A case step that cannot be recorded, explained in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class CaseStepRecord:
+    """One recorded step: `on_date` is the date of the event itself (document signed, letter
+    sent, correction published), `at` when it was recorded."""
+
+    id: int
+    kind: str
+    user_name: str
+    at: datetime
+    on_date: date | None
+    unit: str | None
+    number: str | None
+    signer: str | None
+    note: str | None
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case with its article and its steps (oldest first); `units` were asked to verify."""
+
+    id: int
+    story: str
+    article_id: int | None
+    status: str
+    opened_by: str
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    title: str | None
+    url: str | None
+    source: str | None
+    source_title: str | None
+    published_at: datetime | None
+    steps: tuple[CaseStepRecord, ...]
+    units: tuple[str, ...]
+
+    @property
+    def status_label(self) -> str:
+        return STEP_LABELS.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def last(self, kind: str) -> CaseStepRecord | None:
+        """The latest step of `kind`, if recorded."""
+        found = [step for step in self.steps if step.kind == kind]
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class EvidenceSnapshot:
+    """A fetch of a flagged page, to store: `content` is the gzip-compressed body, `sha256` the
+    hash of the uncompressed body; `reason` is ok, removed, redirected_home or error, and
+    `change` first, unchanged, changed, removed or error (against the previous snapshot)."""
+
+    story: str
+    article_id: int | None
+    case_id: int | None
+    url: str
+    final_url: str | None
+    status_code: int | None
+    fetched_at: datetime
+    reason: str
+    change: str
+    sha256: str | None
+    size: int
+    content: bytes | None
+    text_sha256: str | None
+    text: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A stored snapshot without its content (see `evidence_content`)."""
+
+    id: int
+    story: str
+    article_id: int | None
+    case_id: int | None
+    url: str
+    final_url: str | None
+    status_code: int | None
+    fetched_at: datetime
+    reason: str
+    change: str
+    sha256: str | None
+    size: int
+    has_content: bool
+    text_sha256: str | None
+    text: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found; `snippet` is the text around the first match as (text, matched)
+    pieces, in the original spelling."""
+
+    article_id: int
+    story: str
+    source: str
+    source_title: str
+    title: str
+    url: str
+    published_at: datetime | None
+    rank: float
+    snippet: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and the number of articles matching in all."""
+
+    query: str
+    hits: tuple[SearchHit, ...]
+    total: int
+
+
+def fold_search(value: str) -> str:
+    """Lowercase without diacritics (đ → d), the same length as `value` once NFC."""
+    composed = unicodedata.normalize("NFC", value)
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in composed)
+    return strip_text(lowered)
+
+
+def _document(title: str, lead: str, body: str) -> str:
+    return "\n".join(unicodedata.normalize("NFC", part or "") for part in (title, lead, body))
+
+
+def parse_query(query: str) -> list[tuple[str, ...]]:
+    """The folded terms of a query: a quoted part is one phrase, every other word its own
+    term; anything that is not a letter or digit (FTS syntax included) only separates."""
+    parts = query.split('"')
+    terms: list[tuple[str, ...]] = []
+    for i, part in enumerate(parts):
+        words = tuple(_TOKEN.findall(fold_search(part)))
+        if not words:
+            continue
+        if i % 2 == 1 and i < len(parts) - 1:
+            terms.append(words)
+        else:
+            terms.extend((word,) for word in words)
+    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+def _fts5_query(terms: Sequence[tuple[str, ...]]) -> str:
+    return " ".join('"' + " ".join(words) + '"' for words in terms)
+
+
+def _tsquery(terms: Sequence[tuple[str, ...]]) -> str:
+    return " & ".join("(" + " <-> ".join(words) + ")" for words in terms)
+
+
+def snippet(
+    original: str, folded: str, terms: Sequence[tuple[str, ...]], start_at: int = 0
+) -> tuple[tuple[str, bool], ...]:
+    """The original text around the first match of a term at or after `start_at` (else the
+    first anywhere), every match inside marked."""
+    patterns = [r"[\W_]+".join(re.escape(w) for w in words) for words in terms]
+    if not patterns:
+        return ((original[: SNIPPET_BEFORE + SNIPPET_AFTER], False),)
+    matcher = re.compile(r"(?<![^\W_])(?:" + "|".join(patterns) + r")(?![^\W_])")
+    first = matcher.search(folded, start_at) or matcher.search(folded)
+    centre = first.start() if first else start_at
+    floor = start_at if start_at <= centre else 0
+    begin = max(floor, centre - SNIPPET_BEFORE)
+    end = min(len(folded), centre + SNIPPET_AFTER)
+    if begin > floor:
+        space = folded.find(" ", begin)
+        begin = space + 1 if 0 <= space < centre else begin
+    if end < len(folded):
+        space = folded.rfind(" ", centre, end)
+        end = space if space > centre else end
+    pieces: list[tuple[str, bool]] = []
+    cursor = begin
+    for m in matcher.finditer(folded, begin, end):
+        gap = original[cursor : m.start()]
+        if pieces and pieces[-1][1] and m.start() > begin and gap.isspace():
+            pieces[-1] = (pieces[-1][0] + gap + original[m.start() : m.end()], True)
+        else:
+            if gap:
+                pieces.append((gap, False))
+            pieces.append((original[m.start() : m.end()], True))
+        cursor = m.end()
+    if cursor < end:
+        pieces.append((original[cursor:end], False))
+    cleaned = [(_NEWLINES.sub(" ", piece), hit) for piece, hit in pieces]
+    if cleaned and not cleaned[0][1]:
+        cleaned[0] = (cleaned[0][0].lstrip(), False)
+    if begin > floor:
+        cleaned.insert(0, ("…", False))
+    if end < len(folded):
+        cleaned.append(("…", False))
+    return tuple(cleaned)
+
+
+def _step(row: CaseStep) -> CaseStepRecord:
+    return CaseStepRecord(
+        row.id,
+        row.kind,
+        row.user_name,
+        row.at,
+        row.on_date,
+        row.unit,
+        row.number,
+        row.signer,
+        row.note,
+    )
+
+
+def _evidence(row: Evidence) -> EvidenceRecord:
+    return EvidenceRecord(
+        id=row.id,
+        story=row.story,
+        article_id=row.article_id,
+        case_id=row.case_id,
+        url=row.url,
+        final_url=row.final_url,
+        status_code=row.status_code,
+        fetched_at=row.fetched_at,
+        reason=row.reason,
+        change=row.change,
+        sha256=row.sha256,
+        size=row.size,
+        has_content=row.content is not None,
+        text_sha256=row.text_sha256,
+        text=row.text,
+        error=row.error,
+    )
+
+
+def _story_article(story: str) -> int | None:
+    """A story `cluster:N` is named after its first article, N."""
+    prefix, _, rest = story.partition(":")
+    return int(rest) if prefix == "cluster" and rest.isdigit() else None
 
 
 class CaseQueries:
     """Mixed into `Store`."""
+
+    if TYPE_CHECKING:
+        _read: sessionmaker[Session]
+
+        def _writing(self, work: Callable[[Session], T]) -> T: ...
+
+    # --- cases ---------------------------------------------------------------------------
+
+    def open_case(
+        self, story: str, user_name: str, at: datetime, article_id: int | None = None
+    ) -> CaseRecord:
+        """Open the case of `story` (step "detected"), or return the one already open for it."""
+
+        def work(session: Session) -> tuple[int, bool]:
+            found = session.scalar(select(Case.id).where(Case.story == story))
+            if found is not None:
+                return found, False
+            article = article_id or _review_article(session, story) or _story_article(story)
+            if article is not None and session.get(Article, article) is None:
+                article = None
+            try:
+                with session.begin_nested():
+                    row = Case(
+                        story=story,
+                        article_id=article,
+                        status="detected",
+                        opened_by=user_name,
+                        opened_at=at,
+                        updated_at=at,
+                    )
+                    session.add(row)
+                    session.flush()
+                    session.add(
+                        CaseStep(case_id=row.id, kind="detected", user_name=user_name, at=at)
+                    )
+                    session.flush()
+                    return row.id, True
+            except IntegrityError:
+                return session.scalars(select(Case.id).where(Case.story == story)).one(), False
+
+        case_id, created = self._writing(work)
+        if created:
+            log.info("[%s] %s mở hồ sơ sai sự thật %d", story, user_name, case_id)
+        case = self.get_case(case_id)
+        assert case is not None
+        return case
+
+    def case_step(
+        self,
+        case_id: int,
+        kind: str,
+        user_name: str,
+        at: datetime,
+        *,
+        on_date: date | None = None,
+        unit: str | None = None,
+        number: str | None = None,
+        signer: str | None = None,
+        note: str | None = None,
+    ) -> CaseRecord:
+        """Record the next link of the chain; `CaseError` (nothing stored) when it does not
+        follow the case's status or lacks what it needs (the verifying unit; the document's
+        number, date and signer; the date a letter was sent or a correction published)."""
+        allowed = AFTER.get(kind)
+        if allowed is None:
+            raise CaseError(f"Bước hồ sơ không hợp lệ: {kind!r}")
+        unit, number, signer, note = (_blank(v) for v in (unit, number, signer, note))
+        _require_fields(kind, on_date=on_date, unit=unit, number=number, signer=signer)
+
+        def work(session: Session) -> str:
+            row = session.get(Case, case_id, with_for_update=True)
+            if row is None:
+                raise CaseError(f"Không có hồ sơ số {case_id}")
+            if row.status not in allowed:
+                raise CaseError(
+                    f"Hồ sơ số {case_id} đang ở bước “{STEP_LABELS.get(row.status, row.status)}”: "
+                    f"chưa thể ghi “{STEP_LABELS[kind]}”"
+                )
+            session.add(
+                CaseStep(
+                    case_id=row.id,
+                    kind=kind,
+                    user_name=user_name,
+                    at=at,
+                    on_date=on_date,
+                    unit=unit,
+                    number=number,
+                    signer=signer,
+                    note=note,
+                )
+            )
+            row.status = kind
+            row.updated_at = at
+            row.closed_at = at if kind in CLOSING else None
+            return row.story
+
+        story = self._writing(work)
+        log.info("[%s] hồ sơ %d: %s ghi bước %s", story, case_id, user_name, kind)
+        case = self.get_case(case_id)
+        assert case is not None
+        return case
+
+    def get_case(self, case_id: int) -> CaseRecord | None:
+        """One case with its steps, or None."""
+        found = self._cases(select(Case).where(Case.id == case_id))
+        return found[0] if found else None
+
+    def case_for_story(self, story: str) -> CaseRecord | None:
+        """The case opened for `story`, or None."""
+        found = self._cases(select(Case).where(Case.story == story))
+        return found[0] if found else None
+
+    def list_cases(
+        self, open_only: bool = False, unit: str | None = None, limit: int = 200
+    ) -> list[CaseRecord]:
+        """Cases, open ones first, each group most recently changed first; `unit` keeps the
+        cases of stories assigned to that unit."""
+        stmt = select(Case).order_by(
+            Case.closed_at.is_not(None), Case.updated_at.desc(), Case.id.desc()
+        )
+        if open_only:
+            stmt = stmt.where(Case.closed_at.is_(None))
+        if unit is not None:
+            assigned = (
+                select(Review.story)
+                .join(Assignment, Assignment.review_id == Review.id)
+                .where(Assignment.unit == unit)
+            )
+            stmt = stmt.where(Case.story.in_(assigned))
+        return self._cases(stmt.limit(limit))
+
+    def _cases(self, stmt: object) -> list[CaseRecord]:
+        with self._read() as session:
+            rows = list(session.scalars(stmt))  # type: ignore[call-overload]
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            steps: dict[int, list[CaseStepRecord]] = {i: [] for i in ids}
+            for step in session.scalars(
+                select(CaseStep).where(CaseStep.case_id.in_(ids)).order_by(CaseStep.at, CaseStep.id)
+            ):
+                steps[step.case_id].append(_step(step))
+            stories = [row.story for row in rows]
+            units: dict[str, list[str]] = {s: [] for s in stories}
+            for story, unit in session.execute(
+                select(Review.story, Assignment.unit)
+                .join(Assignment, Assignment.review_id == Review.id)
+                .where(Review.story.in_(stories))
+                .order_by(Assignment.id)
+            ):
+                if unit not in units[story]:
+                    units[story].append(unit)
+            articles = [row.article_id for row in rows if row.article_id is not None]
+            info: dict[int, Any] = {}
+            if articles:
+                for found in session.execute(
+                    select(
+                        Article.id,
+                        Article.title,
+                        Article.url,
+                        Source.name,
+                        Source.title.label("source_title"),
+                        Article.published_at,
+                    )
+                    .join(Source, Source.id == Article.source_id)
+                    .where(Article.id.in_(articles))
+                ):
+                    info[found.id] = found
+        out = []
+        for row in rows:
+            known = info.get(row.article_id or 0)
+            out.append(
+                CaseRecord(
+                    id=row.id,
+                    story=row.story,
+                    article_id=row.article_id,
+                    status=row.status,
+                    opened_by=row.opened_by,
+                    opened_at=row.opened_at,
+                    updated_at=row.updated_at,
+                    closed_at=row.closed_at,
+                    title=known.title if known else None,
+                    url=known.url if known else None,
+                    source=known.name if known else None,
+                    source_title=known.source_title if known else None,
+                    published_at=known.published_at if known else None,
+                    steps=tuple(steps[row.id]),
+                    units=tuple(units[row.story]),
+                )
+            )
+        return out
+
+    # --- evidence ------------------------------------------------------------------------
+
+    def add_evidence(self, snap: EvidenceSnapshot) -> EvidenceRecord:
+        """Store one snapshot."""
+
+        def work(session: Session) -> EvidenceRecord:
+            row = Evidence(
+                story=snap.story,
+                article_id=snap.article_id,
+                case_id=snap.case_id,
+                url=snap.url,
+                final_url=snap.final_url,
+                status_code=snap.status_code,
+                fetched_at=snap.fetched_at,
+                reason=snap.reason,
+                change=snap.change,
+                sha256=snap.sha256,
+                size=snap.size,
+                content=snap.content,
+                text_sha256=snap.text_sha256,
+                text=snap.text,
+                error=snap.error,
+            )
+            session.add(row)
+            session.flush()
+            return _evidence(row)
+
+        record = self._writing(work)
+        log.info(
+            "[%s] lưu bằng chứng %d của %s (%s, %s)",
+            snap.story,
+            record.id,
+            snap.url,
+            snap.reason,
+            snap.change,
+        )
+        return record
+
+    def list_evidence(
+        self, story: str | None = None, case_id: int | None = None
+    ) -> list[EvidenceRecord]:
+        """Snapshots of a story and/or case, oldest first."""
+        stmt = select(Evidence).order_by(Evidence.fetched_at, Evidence.id)
+        if story is not None:
+            stmt = stmt.where(Evidence.story == story)
+        if case_id is not None:
+            stmt = stmt.where(Evidence.case_id == case_id)
+        with self._read() as session:
+            return [_evidence(row) for row in session.scalars(stmt)]
+
+    def latest_evidence(self, story: str, url: str | None = None) -> EvidenceRecord | None:
+        """The newest snapshot of a story (of one URL if given)."""
+        stmt = select(Evidence).where(Evidence.story == story)
+        if url is not None:
+            stmt = stmt.where(Evidence.url == url)
+        stmt = stmt.order_by(Evidence.fetched_at.desc(), Evidence.id.desc()).limit(1)
+        with self._read() as session:
+            row = session.scalar(stmt)
+            return None if row is None else _evidence(row)
+
+    def last_readable_evidence(self, story: str, url: str) -> EvidenceRecord | None:
+        """The newest snapshot of `url` whose article text could be read (the "before")."""
+        stmt = (
+            select(Evidence)
+            .where(Evidence.story == story, Evidence.url == url, Evidence.text_sha256.is_not(None))
+            .order_by(Evidence.fetched_at.desc(), Evidence.id.desc())
+            .limit(1)
+        )
+        with self._read() as session:
+            row = session.scalar(stmt)
+            return None if row is None else _evidence(row)
+
+    def flagged_without_evidence(self, limit: int = 100) -> list[tuple[str, int | None]]:
+        """Stories marked false information (review status `false_info`) with no case and no
+        page kept yet (only failed fetches, or none), with their article."""
+        stmt = (
+            select(Review.story, Review.article_id)
+            .where(
+                Review.status == "false_info",
+                ~select(Evidence.id)
+                .where(Evidence.story == Review.story, Evidence.status_code.is_not(None))
+                .exists(),
+                ~select(Case.id).where(Case.story == Review.story).exists(),
+            )
+            .order_by(Review.updated_at, Review.id)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [(story, article) for story, article in session.execute(stmt)]
+
+    def evidence_content(self, evidence_id: int) -> tuple[EvidenceRecord, bytes | None] | None:
+        """A snapshot and its gzip-compressed body, or None."""
+        with self._read() as session:
+            row = session.get(Evidence, evidence_id)
+            return None if row is None else (_evidence(row), row.content)
+
+    # --- search --------------------------------------------------------------------------
+
+    def index_articles(self, batch: int = SEARCH_BATCH, at: datetime | None = None) -> int:
+        """Index the articles not indexed yet, or changed since; returns how many."""
+        stamp = at or datetime.now(UTC)
+        done = 0
+        after = 0
+        while True:
+            with self._read() as session:
+                rows = session.execute(
+                    select(
+                        Article.id, Article.title, Article.lead, Article.text, Article.updated_at
+                    )
+                    .outerjoin(ArticleSearch, ArticleSearch.article_id == Article.id)
+                    .where(
+                        Article.id > after,
+                        or_(
+                            ArticleSearch.article_id.is_(None),
+                            ArticleSearch.source_updated_at < Article.updated_at,
+                        ),
+                    )
+                    .order_by(Article.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                break
+            after = rows[-1][0]
+            values = [
+                {
+                    "article_id": a_id,
+                    "folded": fold_search(_document(title, lead, body)),
+                    "source_updated_at": updated,
+                    "indexed_at": stamp,
+                }
+                for a_id, title, lead, body, updated in rows
+            ]
+
+            def work(session: Session, values: list[dict[str, object]] = values) -> None:
+                ids = [v["article_id"] for v in values]
+                session.execute(delete(ArticleSearch).where(ArticleSearch.article_id.in_(ids)))
+                session.execute(insert(ArticleSearch), values)
+
+            self._writing(work)
+            done += len(values)
+        if done:
+            log.info("Đã đánh chỉ mục tìm kiếm cho %d bài", done)
+        return done
+
+    def search_articles(self, query: str, limit: int = 20, offset: int = 0) -> SearchPage:
+        """Articles matching every term of `query` (accent-insensitive; "quoted phrases"),
+        best first; an empty query or one of only punctuation finds nothing."""
+        terms = parse_query(query)
+        if not terms:
+            return SearchPage(query, (), 0)
+        limit = max(1, min(limit, 200))
+        offset = max(0, offset)
+        with self._read() as session:
+            dialect = session.get_bind().dialect.name
+            if dialect == "sqlite":
+                match = _fts5_query(terms)
+                total = session.execute(
+                    text(
+                        "SELECT count(*) FROM article_search_fts WHERE article_search_fts MATCH :q"
+                    ),
+                    {"q": match},
+                ).scalar_one()
+                ranked = session.execute(
+                    text(
+                        "SELECT rowid, bm25(article_search_fts) FROM article_search_fts "
+                        "WHERE article_search_fts MATCH :q "
+                        "ORDER BY bm25(article_search_fts), rowid DESC LIMIT :n OFFSET :o"
+                    ),
+                    {"q": match, "n": limit, "o": offset},
+                ).all()
+                scores = [(a_id, -float(score)) for a_id, score in ranked]
+            else:
+                tsq = _tsquery(terms)
+                where = "to_tsvector('simple', folded) @@ to_tsquery('simple', :q)"
+                total = session.execute(
+                    text(f"SELECT count(*) FROM article_search WHERE {where}"), {"q": tsq}
+                ).scalar_one()
+                ranked = session.execute(
+                    text(
+                        "SELECT article_id, ts_rank_cd(to_tsvector('simple', folded), "
+                        f"to_tsquery('simple', :q)) AS r FROM article_search WHERE {where} "
+                        "ORDER BY r DESC, article_id DESC LIMIT :n OFFSET :o"
+                    ),
+                    {"q": tsq, "n": limit, "o": offset},
+                ).all()
+                scores = [(a_id, float(score)) for a_id, score in ranked]
+            ids = [a_id for a_id, _ in scores]
+            rows = {
+                row[0]: row
+                for row in session.execute(
+                    select(
+                        Article.id,
+                        Article.cluster_id,
+                        Source.name,
+                        Source.title,
+                        Article.title,
+                        Article.lead,
+                        Article.text,
+                        Article.url,
+                        Article.published_at,
+                        ArticleSearch.folded,
+                    )
+                    .join(Source, Source.id == Article.source_id)
+                    .join(ArticleSearch, ArticleSearch.article_id == Article.id)
+                    .where(Article.id.in_(ids))
+                )
+            }
+        hits = []
+        for a_id, score in scores:
+            row = rows.get(a_id)
+            if row is None:
+                continue
+            _, cluster, name, source_title, title, lead, body, url, published, folded = row
+            original = _document(title, lead, body)
+            if len(original) != len(folded):
+                folded = fold_search(original)
+            hits.append(
+                SearchHit(
+                    article_id=a_id,
+                    story=f"cluster:{cluster or a_id}",
+                    source=name,
+                    source_title=source_title,
+                    title=title,
+                    url=url,
+                    published_at=published,
+                    rank=score,
+                    snippet=snippet(original, folded, terms, start_at=len(title) + 1),
+                )
+            )
+        log.debug("Tìm %r: %d kết quả", query, total)
+        return SearchPage(query, tuple(hits), int(total))
+
+
+def _review_article(session: Session, story: str) -> int | None:
+    return session.scalar(select(Review.article_id).where(Review.story == story))
+
+
+def _blank(value: str | None) -> str | None:
+    stripped = (value or "").strip()
+    return stripped or None
+
+
+def _require_fields(
+    kind: str,
+    *,
+    on_date: date | None,
+    unit: str | None,
+    number: str | None,
+    signer: str | None,
+) -> None:
+    missing = []
+    if kind == "verified" and unit is None:
+        missing.append("đơn vị xác minh")
+    if kind == "document":
+        if number is None:
+            missing.append("số văn bản")
+        if on_date is None:
+            missing.append("ngày văn bản")
+        if signer is None:
+            missing.append("người ký")
+    if kind == "sent" and on_date is None:
+        missing.append("ngày gửi")
+    if kind in CLOSING and on_date is None:
+        missing.append("ngày ghi nhận")
+    if missing:
+        raise CaseError(f"Bước “{STEP_LABELS[kind]}” còn thiếu: {', '.join(missing)}")
+
+
+__all__ = [
+    "CaseError",
+    "CaseRecord",
+    "CaseStepRecord",
+    "EvidenceRecord",
+    "EvidenceSnapshot",
+    "SearchHit",
+    "SearchPage",
+    "fold_search",
+    "parse_query",
+    "snippet",
+]

@@ -129,6 +129,7 @@ def test_schedule_catches_up_missed_jobs_once(tmp_path: Path) -> None:
     assert jobs["crawl:never"] - real < timedelta(seconds=20)
     assert timedelta(minutes=8) < jobs["crawl:fresh"] - real < timedelta(minutes=11)
     assert jobs["digest"] - real < timedelta(seconds=10)
+    assert timedelta(0) < jobs["evidence"] - real < timedelta(minutes=11)  # flagged pages kept
     reminder = jobs["reminders"].astimezone(ZONE)
     assert (reminder.hour, reminder.minute, reminder.second) == (8, 0, 0)
     with Store.open(url) as store:

@@ -51,6 +51,8 @@ def test_tag_pending_queues_alerts_once_and_deliver_sends_them(
     )
     assert tag_pending(store, config, lambda: NOW, console=False) == TagReport(2, 1, 2)
     assert tag_pending(store, config, lambda: NOW, console=False) == TagReport(0, 0, 0)
+    found = store.search_articles("sat lo dak pxi")  # indexed by the tagging pass
+    assert [hit.title for hit in found.hits] == ["Sạt lở ở xã Đăk Pxi"]
 
     stream = io.StringIO()
     sender = ConsoleSender(tmp_path / "alerts.jsonl", stream)

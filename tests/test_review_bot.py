@@ -378,3 +378,23 @@ def test_webhook_mode_checks_the_secret_token(store: Store) -> None:
         assert answers(fake) == ["Đã ghi: Không liên quan"]
     detail = store.review_detail(story)
     assert (detail.state.status, len(detail.history)) == ("irrelevant", 1)
+
+
+def test_false_reporting_from_telegram_opens_the_case_file(store: Store) -> None:
+    config = make_config()
+    story = seed_alert(store)
+    with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
+
+        async def scenario() -> None:
+            await deliver(fake, store, config)
+            [alert] = fake.sent(REVIEW)
+            false_button = buttons(alert)["Thông tin sai sự thật – cần phản hồi"]
+            async with running(fake, store, config):
+                await press(fake, REVIEWER, REVIEW, alert["message_id"], false_button)
+
+        asyncio.run(scenario())
+        assert any("hồ sơ vụ việc số" in (a or "") for a in answers(fake))
+    case = store.case_for_story(story)
+    assert case is not None
+    assert store.open_case(story, "ai đó", FROZEN).id == case.id  # the console finds the same
+    assert store.review_detail(story).state.status == "false_info"

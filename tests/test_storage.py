@@ -28,6 +28,7 @@ from storage import (
 from storage.db import make_engine
 from storage.migrate import head_revision
 from storage.models import Article, Base
+from storage.models_cases import include_name
 
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=ICT)
@@ -88,7 +89,8 @@ def test_migrations_create_schema_and_second_open_is_noop(
             tables = set(inspect(conn).get_table_names())
             assert {"sources", "source_runs", "articles", "url_validators"} <= tables
             assert MigrationContext.configure(conn).get_current_revision() == head_revision()
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
 

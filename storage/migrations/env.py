@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from storage.db import database_url, make_engine
 from storage.models import Base
+from storage.models_cases import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,6 +23,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

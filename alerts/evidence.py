@@ -1,0 +1,275 @@
+"""Evidence of flagged reporting: the page as fetched, kept so an edit or a takedown can be
+shown later.
+
+When a story is flagged (a case opened, or "Thông tin sai sự thật" pressed), each of its
+articles (the story's copies on every outlet) is fetched and stored gzip-compressed with the
+SHA-256 of the body, the status code, the final URL and the time. While its case is open the
+story is fetched again daily; the article text is extracted (not the raw HTML, which changes
+with every advert) and compared with the last readable snapshot: unchanged, changed, or removed
+(404/410, a redirect to the home page, or a page that no longer holds an article). A network
+error or a 5xx is recorded as such, never as a takedown.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from crawler.extract import extract_article
+from duluan.config import Config
+from storage import Store
+from storage.cases import CaseRecord, EvidenceRecord, EvidenceSnapshot
+
+log = logging.getLogger(__name__)
+
+REFETCH_EVERY = timedelta(hours=20)
+MAX_COPIES = 10
+MAX_BYTES = 10 * 1000**2
+GONE = frozenset({404, 410})
+
+REASON_LABELS = {
+    "ok": "Đọc được bài",
+    "gone": "Bài đã bị gỡ (HTTP 404/410)",
+    "redirected_home": "Chuyển hướng về trang chủ",
+    "no_article": "Trang không còn nội dung bài",
+    "error": "Không tải được",
+}
+CHANGE_LABELS = {
+    "first": "Lần lưu đầu tiên",
+    "unchanged": "Nội dung không đổi",
+    "changed": "Nội dung đã bị sửa",
+    "removed": "Bài đã bị gỡ",
+    "error": "Lỗi khi tải",
+}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a fetch answered: `status` None and `error` set when no HTTP answer came."""
+
+    url: str
+    status: int | None
+    final_url: str | None
+    body: bytes
+    charset: str | None = None
+    error: str | None = None
+
+
+Fetch = Callable[[str], Fetched]
+
+
+def http_fetcher(user_agent: str, timeout: float = 30.0, max_bytes: int = MAX_BYTES) -> Fetch:
+    """A fetch through httpx following redirects; bodies beyond `max_bytes` are cut there."""
+
+    def fetch(url: str) -> Fetched:
+        try:
+            with (
+                httpx.Client(
+                    follow_redirects=True, timeout=timeout, headers={"User-Agent": user_agent}
+                ) as client,
+                client.stream("GET", url) as response,
+            ):
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= max_bytes:
+                        log.warning("[%s] trang lớn hơn %d byte: chỉ lưu phần đầu", url, max_bytes)
+                        break
+                return Fetched(
+                    url,
+                    response.status_code,
+                    str(response.url),
+                    b"".join(chunks)[:max_bytes],
+                    response.charset_encoding,
+                )
+        except httpx.HTTPError as exc:
+            return Fetched(url, None, None, b"", error=f"{type(exc).__name__}: {exc}")
+
+    return fetch
+
+
+def fetcher_for(config: Config) -> Fetch:
+    """The fetch the daemon uses: the crawl's User-Agent, timeout and page size limit."""
+    crawl = config.crawl
+    return http_fetcher(crawl.agent, crawl.timeout.total_seconds(), crawl.max_page_size)
+
+
+def _is_home(url: str, final_url: str | None) -> bool:
+    if not final_url:
+        return False
+    before, after = urlsplit(url), urlsplit(final_url)
+    moved = (before.netloc, before.path) != (after.netloc, after.path)
+    return moved and after.path in ("", "/") and not after.query
+
+
+def _decode(fetched: Fetched) -> str:
+    for charset in (fetched.charset, "utf-8"):
+        if charset:
+            try:
+                return fetched.body.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return fetched.body.decode("utf-8", errors="replace")
+
+
+def _digest(value: bytes) -> str:
+    return hashlib.sha256(value).hexdigest()
+
+
+def capture(
+    store: Store,
+    story: str,
+    url: str,
+    fetch: Fetch,
+    now: Callable[[], datetime],
+    *,
+    article_id: int | None = None,
+    case_id: int | None = None,
+) -> EvidenceRecord:
+    """Fetch `url` once and store the snapshot, compared with the last readable one."""
+    fetched = fetch(url)
+    at = now()
+    before = store.last_readable_evidence(story, url)
+    text: str | None = None
+    if fetched.status is None or fetched.status >= 500 or fetched.status == 429:
+        reason = "error"
+    elif fetched.status in GONE:
+        reason = "gone"
+    elif _is_home(url, fetched.final_url):
+        reason = "redirected_home"
+    elif fetched.status >= 400:
+        reason = "error"
+    else:
+        page = extract_article(_decode(fetched), fetched.final_url or url)
+        if page is None:
+            reason = "no_article"
+        else:
+            reason = "ok"
+            text = "\n".join(part for part in (page.title, page.lead, page.text) if part)
+    text_hash = _digest(text.encode()) if text is not None else None
+    if reason == "error":
+        change = "error"
+    elif before is None:
+        change = "first"
+    elif text_hash is None:
+        change = "removed"
+    else:
+        change = "unchanged" if text_hash == before.text_sha256 else "changed"
+    body = fetched.body
+    record = store.add_evidence(
+        EvidenceSnapshot(
+            story=story,
+            article_id=article_id,
+            case_id=case_id,
+            url=url,
+            final_url=fetched.final_url,
+            status_code=fetched.status,
+            fetched_at=at,
+            reason=reason,
+            change=change,
+            sha256=_digest(body) if fetched.status is not None else None,
+            size=len(body),
+            content=gzip.compress(body, mtime=0) if fetched.status is not None else None,
+            text_sha256=text_hash,
+            text=text,
+            error=fetched.error,
+        )
+    )
+    level = logging.WARNING if change in ("changed", "removed") else logging.INFO
+    log.log(
+        level,
+        "[%s] bằng chứng %s: %s, %s",
+        story,
+        url,
+        REASON_LABELS[reason],
+        CHANGE_LABELS[change].lower(),
+    )
+    return record
+
+
+def capture_story(
+    store: Store,
+    story: str,
+    article_id: int | None,
+    fetch: Fetch,
+    now: Callable[[], datetime],
+    *,
+    case_id: int | None = None,
+) -> list[EvidenceRecord]:
+    """Snapshot the article and its syndicated copies (at most `MAX_COPIES`)."""
+    if article_id is None:
+        log.warning("[%s] không có bài gốc: không lưu được bằng chứng", story)
+        return []
+    article = store.get_article(article_id)
+    if article is None:
+        log.warning("[%s] không còn bài %d: không lưu được bằng chứng", story, article_id)
+        return []
+    targets = [(article.id, article.url)]
+    for other in article.cluster_others[: MAX_COPIES - 1]:
+        copy = store.get_article(other)
+        if copy is not None:
+            targets.append((copy.id, copy.url))
+    return [
+        capture(store, story, url, fetch, now, article_id=a_id, case_id=case_id)
+        for a_id, url in targets
+    ]
+
+
+def capture_case(
+    store: Store, case: CaseRecord, fetch: Fetch, now: Callable[[], datetime]
+) -> list[EvidenceRecord]:
+    """Snapshot a case's story (called when the case is opened)."""
+    return capture_story(store, case.story, case.article_id, fetch, now, case_id=case.id)
+
+
+def refetch_open_cases(
+    store: Store,
+    now: Callable[[], datetime],
+    fetch: Fetch,
+    *,
+    every: timedelta = REFETCH_EVERY,
+) -> list[EvidenceRecord]:
+    """Snapshot what was flagged and not kept yet (a story marked false from Telegram or the
+    console, a case just opened), and fetch again the story of every open case not snapshotted
+    within `every`. Run it every few minutes: first snapshots are then prompt, and each open
+    case is still fetched only about once a day."""
+    done: list[EvidenceRecord] = []
+    for story, article_id in store.flagged_without_evidence():
+        try:
+            done.extend(capture_story(store, story, article_id, fetch, now))
+        except Exception:
+            log.exception("[%s] lỗi khi lưu bằng chứng của tin bị đánh dấu sai sự thật", story)
+    for case in store.list_cases(open_only=True, limit=10_000):
+        latest = store.latest_evidence(case.story)
+        if latest is not None and now() - latest.fetched_at < every:
+            continue
+        try:
+            done.extend(capture_case(store, case, fetch, now))
+        except Exception:
+            log.exception("[%s] hồ sơ %d: lỗi khi tải lại bằng chứng", case.story, case.id)
+    changed = sum(1 for r in done if r.change in ("changed", "removed"))
+    log.info("Tải lại bằng chứng: %d trang, %d trang đã sửa hoặc gỡ", len(done), changed)
+    return done
+
+
+def before_after(records: list[EvidenceRecord]) -> list[tuple[EvidenceRecord, EvidenceRecord]]:
+    """For each snapshot that found a change or a takedown, the readable one before it (same
+    URL), oldest first."""
+    pairs = []
+    last: dict[str, EvidenceRecord] = {}
+    for record in sorted(records, key=lambda r: (r.fetched_at, r.id)):
+        previous = last.get(record.url)
+        if previous is not None and record.change in ("changed", "removed"):
+            pairs.append((previous, record))
+        if record.text_sha256 is not None:
+            last[record.url] = record
+    return pairs

@@ -1,0 +1,1 @@
+"""The review console: a small Starlette app, server-rendered in Vietnamese."""

@@ -1,0 +1,118 @@
+"""Console accounts: who is logged in, what their role allows, and password hashing.
+
+Roles: `admin` (everything, and accounts), `staff` (the queue and every action), `unit` (only
+the items assigned to its unit) and `viewer` (read-only). An admin passes every `require`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.requests import Request
+
+ADMIN, STAFF, UNIT, VIEWER = "admin", "staff", "unit", "viewer"
+ROLES = (ADMIN, STAFF, UNIT, VIEWER)
+ROLE_LABELS = {
+    ADMIN: "Quản trị",
+    STAFF: "Cán bộ Trung tâm",
+    UNIT: "Cán bộ đơn vị",
+    VIEWER: "Chỉ xem",
+}
+SESSION_KEY = "uid"
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """A logged-in console user."""
+
+    id: int
+    name: str
+    role: str
+    unit: str | None
+
+    @property
+    def label(self) -> str:
+        """How actions by this user are named in the review history."""
+        return f"{self.name} (trang web)"
+
+    @property
+    def history_id(self) -> int:
+        """The id stored with review actions: negative, so it never collides with Telegram's."""
+        return -self.id
+
+
+class LoginRequired(Exception):
+    """Raised when a page needs a logged-in user; answered with a redirect to the login page."""
+
+    def __init__(self, next_path: str = "") -> None:
+        super().__init__("cần đăng nhập")
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    """Raised when the user's role does not allow the page; answered with a 403 page."""
+
+    def __init__(self, message: str = "Tài khoản của bạn không có quyền xem trang này.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def dummy_check(password: str) -> None:
+    """Spend the time of a real check, so an unknown name is not told apart by timing."""
+    check_password(_DUMMY, password)
+
+
+_DUMMY = _hasher.hash("duluan-dummy-password")
+
+
+def optional_user(request: Request) -> WebUser | None:
+    """The logged-in user, or None; a disabled or deleted account counts as logged out."""
+    cached = request.scope.get("duluan.user")
+    if isinstance(cached, WebUser):
+        return cached
+    if "session" not in request.scope:
+        return None
+    uid = request.session.get(SESSION_KEY)
+    if not isinstance(uid, int):
+        return None
+    record = request.app.state.store.get_web_user(uid)
+    if record is None or not record.active:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    user = WebUser(record.id, record.name, record.role, record.unit)
+    request.scope["duluan.user"] = user
+    return user
+
+
+def current_user(request: Request) -> WebUser:
+    """The logged-in user; raises `LoginRequired` (a redirect to the login page) otherwise."""
+    user = optional_user(request)
+    if user is None:
+        path = request.url.path
+        if request.url.query:
+            path += "?" + request.url.query
+        raise LoginRequired(path if request.method == "GET" else "")
+    return user
+
+
+def require(request: Request, *roles: str) -> WebUser:
+    """The logged-in user if their role is one of `roles` (an admin always is); else 403."""
+    user = current_user(request)
+    if roles and user.role != ADMIN and user.role not in roles:
+        raise Forbidden()
+    return user

@@ -1,0 +1,342 @@
+"""Case files, evidence and article search in the console.
+
+`/cases` lists cases (open ones first), `/cases/{id}` shows a case's chain as a timeline with
+the forms for its next steps, its evidence (with the text before and after each edit or
+takedown) and the draft letter; `/evidence?story=` lists an item's snapshots and
+`/evidence/{id}` downloads one, always as an attachment (a fetched page is untrusted HTML);
+`/search` searches every stored article. Staff and admins act, viewers read, unit officers see
+only the cases of stories assigned to their unit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import logging
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from alerts.cases import next_steps
+from alerts.evidence import CHANGE_LABELS, REASON_LABELS, before_after
+from alerts.letter import letter_filename, render_letter
+from duluan.web.auth import ADMIN, STAFF, UNIT, VIEWER, Forbidden, WebUser, current_user, require
+from duluan.web.render import (
+    audit,
+    config_of,
+    error_page,
+    flash,
+    form_with_csrf,
+    not_found,
+    render,
+    store_of,
+    url,
+)
+from storage import Store
+from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+MAX_PAGE = 50
+MAX_FIELD = 5000
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DIFF_LINES = 400
+STEP_FIELDS = {
+    "verified": ("unit", "note"),
+    "document": ("number", "on_date", "signer", "note"),
+    "sent": ("on_date", "note"),
+    "corrected": ("on_date", "note"),
+    "not_corrected": ("on_date", "note"),
+}
+FIELD_LABELS = {
+    "unit": "Đơn vị xác minh",
+    "note": "Ghi chú",
+    "number": "Số văn bản",
+    "on_date": "Ngày",
+    "signer": "Người ký",
+}
+DATE_LABELS = {
+    "document": "Ngày văn bản",
+    "sent": "Ngày gửi",
+    "corrected": "Ngày cải chính",
+    "not_corrected": "Ngày ghi nhận",
+}
+NOTE_LABELS = {
+    "verified": "Nội dung báo cáo xác minh (điểm sai của bài)",
+    "document": "Trích yếu / ghi chú",
+    "sent": "Gửi qua (bưu điện, thư điện tử…), người nhận",
+    "corrected": "Bài cải chính (đường dẫn, số báo)",
+    "not_corrected": "Lý do / hướng xử lý tiếp",
+}
+
+
+def _today(request: Request) -> date:
+    today: date = request.app.state.now().astimezone(config_of(request).schedule.zone).date()
+    return today
+
+
+def _can_see(store: Store, user: WebUser, story: str) -> bool:
+    if user.role != UNIT:
+        return True
+    detail = store.review_detail(story)
+    return bool(user.unit) and any(job.unit == user.unit for job in detail.assignments)
+
+
+def _load_case(request: Request) -> tuple[WebUser, CaseRecord]:
+    """The user and the case in the path: 404 for an unknown case, 403 for a unit officer
+    whose unit was not asked about its story."""
+    user = current_user(request)
+    case_id: int = request.path_params["case"]
+    case = store_of(request).get_case(case_id)
+    if case is None:
+        raise not_found(request, f"hồ sơ vụ việc số {case_id}")
+    if user.role == UNIT and (not user.unit or user.unit not in case.units):
+        log.warning("[web case:%d] %s (đơn vị %s) không được xem", case_id, user.name, user.unit)
+        raise Forbidden("Vụ việc này không thuộc tin được giao cho đơn vị của bạn.")
+    return user, case
+
+
+def _cluster(story: str) -> int | None:
+    prefix, _, rest = story.partition(":")
+    return int(rest) if prefix == "cluster" and rest.isdigit() else None
+
+
+async def case_list(request: Request) -> Response:
+    user = current_user(request)
+    open_only = request.query_params.get("open") == "1"
+    unit = user.unit or "" if user.role == UNIT else None
+    cases = store_of(request).list_cases(open_only=open_only, unit=unit, limit=500)
+    return render(
+        request,
+        "cases/list.html",
+        {"cases": cases, "open_only": open_only, "cluster": _cluster},
+    )
+
+
+def _diff(before: EvidenceRecord, after: EvidenceRecord) -> list[tuple[str, str]]:
+    """Changed lines of the extracted text: ("-", old line), ("+", new line)."""
+    old = (before.text or "").splitlines()
+    new = (after.text or "").splitlines()
+    out = []
+    for line in difflib.ndiff(old, new):
+        if line[:2] in ("- ", "+ "):
+            out.append((line[0], line[2:]))
+    return out[:DIFF_LINES]
+
+
+def _step_forms(case: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": kind,
+            "label": STEP_LABELS[kind],
+            "fields": STEP_FIELDS[kind],
+            "date_label": DATE_LABELS.get(kind, "Ngày"),
+            "note_label": NOTE_LABELS[kind],
+            "again": case.status == kind,
+        }
+        for kind in next_steps(case)
+    ]
+
+
+async def case_page(request: Request) -> Response:
+    user, case = _load_case(request)
+    store = store_of(request)
+    config = config_of(request)
+    evidence = store.list_evidence(story=case.story)
+    detail = store.review_detail(case.story)
+    reports = [job for job in detail.assignments if job.report or job.status != "open"]
+    units = list(dict.fromkeys([*case.units, *(u.name for u in config.units)]))
+    can_act = user.role in (ADMIN, STAFF)
+    answered = [job for job in detail.assignments if job.status == "false"] or reports
+    suggest = answered[-1] if answered else None
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "cluster": _cluster(case.story),
+            "forms": _step_forms(case) if can_act else [],
+            "can_act": can_act,
+            "units": units,
+            "reports": reports,
+            "suggest_unit": suggest.unit if suggest else "",
+            "suggest_note": (suggest.report or "") if suggest else "",
+            "evidence": evidence,
+            "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            "reason_labels": REASON_LABELS,
+            "change_labels": CHANGE_LABELS,
+            "field_labels": FIELD_LABELS,
+            "today": _today(request),
+            "letter_name": letter_filename(case),
+        },
+    )
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CaseError(f"Trường “{FIELD_LABELS.get(name, name)}” không hợp lệ.")
+    if len(value) > MAX_FIELD:
+        raise CaseError(
+            f"Trường “{FIELD_LABELS.get(name, name)}” quá dài (tối đa {MAX_FIELD} ký tự)."
+        )
+    return value.strip() or None
+
+
+def _date(form: FormData, today: date) -> date | None:
+    raw = _text(form, "on_date")
+    if raw is None:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise CaseError(f"Ngày “{raw}” không hợp lệ (cần dạng năm-tháng-ngày).") from None
+    if value > today:
+        raise CaseError(f"Ngày {value:%d/%m/%Y} ở tương lai: chỉ ghi việc đã xảy ra.")
+    if value.year < 2000:
+        raise CaseError(f"Ngày {value:%d/%m/%Y} không hợp lệ.")
+    return value
+
+
+async def case_step(request: Request) -> Response:
+    require(request, STAFF)
+    form = await form_with_csrf(request)
+    user, case = _load_case(request)
+    kind = str(form.get("kind") or "")
+    fields = STEP_FIELDS.get(kind)
+    if fields is None:
+        return error_page(request, "Yêu cầu không hợp lệ", f"Bước “{kind}” không có.", 400)
+    try:
+        values: dict[str, Any] = {
+            name: _text(form, name) for name in ("unit", "number", "signer", "note")
+        }
+        values["on_date"] = _date(form, _today(request))
+        extra = {name: values[name] for name in fields}
+        updated = store_of(request).case_step(
+            case.id, kind, user.label, request.app.state.now(), **extra
+        )
+    except CaseError as exc:
+        log.info("[web case:%d] %s: bước %s bị từ chối: %s", case.id, user.name, kind, exc)
+        return error_page(request, "Chưa ghi được", str(exc), 400)
+    audit(request, f"hồ sơ: {kind}", f"case:{case.id}", case.story)
+    flash(request, f"Đã ghi: {STEP_LABELS[kind]}. Trạng thái hồ sơ: {updated.status_label}.")
+    return RedirectResponse(url(request, f"/cases/{case.id}"), status_code=303)
+
+
+async def case_letter(request: Request) -> Response:
+    require(request, STAFF, VIEWER)
+    _, case = _load_case(request)
+    config = config_of(request)
+    data = render_letter(case, config.report, _today(request), config.schedule.timezone)
+    audit(request, "tải dự thảo công văn", f"case:{case.id}", case.story)
+    name = letter_filename(case)
+    return Response(
+        data,
+        media_type=DOCX,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def evidence_list(request: Request) -> Response:
+    user = current_user(request)
+    story = request.query_params.get("story", "")
+    cluster = _cluster(story)
+    if cluster is None:
+        return not_found(request, f"tin {story!r}")
+    store = store_of(request)
+    if not _can_see(store, user, story):
+        raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
+    evidence = store.list_evidence(story=story)
+    return render(
+        request,
+        "cases/evidence.html",
+        {
+            "story": story,
+            "cluster": cluster,
+            "case": store.case_for_story(story),
+            "evidence": evidence,
+            "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            "reason_labels": REASON_LABELS,
+            "change_labels": CHANGE_LABELS,
+        },
+    )
+
+
+async def evidence_download(request: Request) -> Response:
+    """A snapshot's HTML as fetched, as an attachment that no browser renders here."""
+    user = current_user(request)
+    evidence_id: int = request.path_params["evidence"]
+    store = store_of(request)
+    found = store.evidence_content(evidence_id)
+    if found is None:
+        return not_found(request, f"bằng chứng số {evidence_id}")
+    record, content = found
+    if not _can_see(store, user, record.story):
+        raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
+    if content is None:
+        return error_page(
+            request,
+            "Không có nội dung",
+            f"Lần tải số {evidence_id} không nhận được trang nào ({record.error or 'lỗi'}).",
+            404,
+        )
+    audit(request, "tải bằng chứng", f"evidence:{evidence_id}", record.story)
+    stamp = record.fetched_at.strftime("%Y%m%dT%H%M%SZ")
+    name = f"bang-chung-{evidence_id}-{stamp}.html"
+    return Response(
+        gzip.decompress(content),
+        media_type="application/octet-stream",
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "content-security-policy": "sandbox; default-src 'none'",
+            "x-content-type-options": "nosniff",
+            "x-duluan-sha256": record.sha256 or "",
+        },
+    )
+
+
+async def search(request: Request) -> Response:
+    require(request, STAFF, VIEWER)
+    query = request.query_params.get("q", "").strip()[:200]
+    try:
+        page = max(1, min(MAX_PAGE, int(request.query_params.get("page", "1"))))
+    except ValueError:
+        page = 1
+    store = store_of(request)
+    results = (
+        store.search_articles(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        if query
+        else None
+    )
+    if results is not None:
+        log.info("[web search] %r: %d kết quả", query, results.total)
+    pages = -(-results.total // PAGE_SIZE) if results else 0
+    return render(
+        request,
+        "cases/search.html",
+        {
+            "query": query,
+            "results": results,
+            "page": page,
+            "pages": min(pages, MAX_PAGE),
+            "cluster": _cluster,
+        },
+    )
+
+
+routes = [
+    Route("/cases", case_list, methods=["GET"]),
+    Route("/cases/{case:int}", case_page, methods=["GET"]),
+    Route("/cases/{case:int}/step", case_step, methods=["POST"]),
+    Route("/cases/{case:int}/letter.docx", case_letter, methods=["GET"]),
+    Route("/evidence", evidence_list, methods=["GET"]),
+    Route("/evidence/{evidence:int}", evidence_download, methods=["GET"]),
+    Route("/search", search, methods=["GET"]),
+]

@@ -1,0 +1,51 @@
+"""Jinja filters and globals of the console: local times, dates and Vietnamese labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment
+
+from alerts.review import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
+from alerts.review import STATUS_LABELS
+from duluan.config import Config
+
+# The same words as on the Telegram buttons: one review, two places to act on it.
+ASSIGNMENT_LABELS = {**_ASSIGNMENT_LABELS, "open": "Chưa trả lời"}
+TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
+OUTBOX_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Không gửi được"}
+ACTION_LABELS = {
+    "relevant": "Liên quan",
+    "irrelevant": "Không liên quan",
+    "false_info": "Thông tin sai sự thật",
+    "assign": "Giao đơn vị xác minh",
+    "answer": "Đơn vị trả lời",
+    "report": "Đơn vị báo cáo",
+}
+
+
+def install(env: Environment, config: Config) -> None:
+    zone = config.schedule.zone
+
+    def local(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+        return value.astimezone(zone).strftime(fmt) if value is not None else "—"
+
+    def day(value: date | None) -> str:
+        return value.strftime("%d/%m/%Y") if value is not None else "—"
+
+    def label(value: Any, table: str) -> str:
+        tables = {
+            "status": STATUS_LABELS,
+            "assignment": ASSIGNMENT_LABELS,
+            "tone": TONE_LABELS,
+            "outbox": OUTBOX_LABELS,
+            "action": ACTION_LABELS,
+        }
+        return tables[table].get(str(value), str(value))
+
+    env.filters["local"] = local
+    env.filters["day"] = day
+    env.filters["label"] = label
+    env.globals["STATUS_LABELS"] = STATUS_LABELS
+    env.globals["TONE_LABELS"] = TONE_LABELS

@@ -1,0 +1,97 @@
+"""Logging in and out: argon2 passwords, rate-limited attempts, a fresh session on success."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from duluan.web.auth import SESSION_KEY, check_password, current_user, dummy_check, optional_user
+from duluan.web.render import (
+    CSRF_KEY,
+    audit,
+    client_ip,
+    flash,
+    form_with_csrf,
+    render,
+    url,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=15)
+WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+LOCKED = (
+    "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút rồi thử lại, hoặc nhờ quản trị viên kiểm tra "
+    "tài khoản."
+)
+
+
+def _safe_next(value: object) -> str:
+    text = value if isinstance(value, str) else ""
+    if text.startswith("/") and not text.startswith("//") and "\\" not in text:
+        return text
+    return "/queue"
+
+
+async def login_page(request: Request) -> Response:
+    if optional_user(request) is not None:
+        return RedirectResponse(url(request, "/queue"), status_code=303)
+    return render(
+        request, "login.html", {"next": _safe_next(request.query_params.get("next")), "error": ""}
+    )
+
+
+async def login_submit(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    name = str(form.get("username") or "").strip()[:100]
+    password = str(form.get("password") or "")
+    target = _safe_next(form.get("next"))
+    store = request.app.state.store
+    now = request.app.state.now()
+    ip = client_ip(request)
+    by_name, by_ip = store.failed_logins(name, ip, now - WINDOW)
+    if by_name >= MAX_FAILURES or by_ip >= MAX_FAILURES:
+        store.record_login(name, ip, False, now)
+        log.warning("[web] chặn đăng nhập %r từ %s: sai quá nhiều lần", name, ip)
+        return render(request, "login.html", {"next": target, "error": LOCKED}, status=429)
+    record = store.web_user_by_name(name) if name else None
+    if record is None:
+        dummy_check(password)
+    ok = record is not None and record.active and check_password(record.password_hash, password)
+    store.record_login(name, ip, ok, now)
+    if not ok or record is None:
+        log.warning("[web] đăng nhập sai cho %r từ %s", name, ip)
+        return render(request, "login.html", {"next": target, "error": WRONG}, status=401)
+    request.session.clear()
+    request.session[SESSION_KEY] = record.id
+    request.scope.pop("duluan.user", None)
+    audit(request, "đăng nhập", f"user:{record.name}")
+    return RedirectResponse(url(request, target), status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await form_with_csrf(request)
+    user = current_user(request)
+    audit(request, "đăng xuất", f"user:{user.name}")
+    request.session.clear()
+    request.session[CSRF_KEY] = ""
+    flash(request, "Đã đăng xuất.")
+    return RedirectResponse(url(request, "/login"), status_code=303)
+
+
+async def home(request: Request) -> Response:
+    current_user(request)
+    return RedirectResponse(url(request, "/queue"), status_code=303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

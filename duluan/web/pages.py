@@ -1,0 +1,179 @@
+"""Units (what each was asked, what is overdue), sources' health, the digest archive, and the
+admin's pages: accounts and the audit log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from duluan.config import Config
+from duluan.web.auth import ADMIN, ROLE_LABELS, ROLES, UNIT, current_user, hash_password, require
+from duluan.web.render import (
+    audit,
+    config_of,
+    error_page,
+    flash,
+    form_with_csrf,
+    not_found,
+    render,
+    store_of,
+    url,
+)
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD = 10
+MEDIA_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".html": "text/html; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+
+
+async def units(request: Request) -> Response:
+    user = current_user(request)
+    store = store_of(request)
+    config = config_of(request)
+    today = request.app.state.now().astimezone(config.schedule.zone).date()
+    jobs = store.list_assignments(unit=user.unit if user.role == UNIT else None)
+    names = [u.name for u in config.units]
+    if user.role == UNIT:
+        names = [user.unit] if user.unit else []
+    names += sorted({j.unit for j in jobs} - set(names))
+    briefs = store.alert_briefs([j.article_id for j in jobs if j.article_id is not None])
+    rows = []
+    for name in names:
+        mine = [j for j in jobs if j.unit == name]
+        rows.append(
+            {
+                "name": name,
+                "jobs": mine,
+                "open": sum(1 for j in mine if j.status == "open"),
+                "overdue": sum(1 for j in mine if j.status == "open" and j.deadline < today),
+            }
+        )
+    return render(request, "units.html", {"rows": rows, "briefs": briefs, "today": today})
+
+
+async def sources(request: Request) -> Response:
+    current_user(request)
+    return render(request, "sources.html", {"health": store_of(request).health()})
+
+
+async def digests(request: Request) -> Response:
+    current_user(request)
+    records = store_of(request).list_digests(limit=200)
+    return render(
+        request,
+        "digests.html",
+        {"digests": [(d, [Path(f).name for f in d.files]) for d in records]},
+    )
+
+
+async def digest_file(request: Request) -> Response:
+    """One file of a recorded digest, only from the digest folder and only one it lists."""
+    current_user(request)
+    digest_id: int = request.path_params["digest"]
+    name: str = request.path_params["name"]
+    digests = store_of(request).list_digests(limit=1000)
+    record = next((d for d in digests if d.id == digest_id), None)
+    if record is None:
+        return not_found(request, f"báo cáo số {digest_id}")
+    listed = {Path(f).name for f in record.files}
+    folder = Path(config_of(request).report.out_dir).resolve()
+    path = (folder / name).resolve()
+    if name not in listed or path.parent != folder or not path.is_file():
+        log.warning("[web digest %d] từ chối tệp %r", digest_id, name)
+        return not_found(request, f"tệp {name!r} của báo cáo {record.label}")
+    audit(request, "tải báo cáo", f"digest:{digest_id}", name)
+    return FileResponse(
+        path,
+        filename=name,
+        media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+        content_disposition_type="attachment",
+    )
+
+
+async def users(request: Request) -> Response:
+    require(request, ADMIN)
+    return render(
+        request,
+        "users.html",
+        {
+            "users": store_of(request).list_web_users(),
+            "roles": ROLE_LABELS,
+            "units": [u.name for u in config_of(request).units],
+        },
+    )
+
+
+def _user_problem(name: str, role: str, unit: str, password: str, config: Config) -> str:
+    if not name or len(name) > 100:
+        return "Tên đăng nhập phải có từ 1 đến 100 ký tự."
+    if role not in ROLES:
+        return f"Vai trò {role!r} không hợp lệ."
+    if role == UNIT and unit not in {u.name for u in config.units}:
+        return "Cán bộ đơn vị phải thuộc một đơn vị có trong cấu hình."
+    if len(password) < MIN_PASSWORD:
+        return f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự."
+    return ""
+
+
+async def user_add(request: Request) -> Response:
+    require(request, ADMIN)
+    form = await form_with_csrf(request)
+    name = str(form.get("name") or "").strip()
+    role = str(form.get("role") or "")
+    unit = str(form.get("unit") or "").strip()
+    password = str(form.get("password") or "")
+    problem = _user_problem(name, role, unit, password, config_of(request))
+    if problem:
+        return error_page(request, "Không tạo được tài khoản", problem, 400)
+    try:
+        store_of(request).add_web_user(
+            name,
+            role,
+            unit if role == UNIT else None,
+            hash_password(password),
+            request.app.state.now(),
+        )
+    except ValueError:
+        return error_page(request, "Không tạo được tài khoản", f"Tài khoản {name} đã có.", 400)
+    audit(request, "tạo tài khoản", f"user:{name}", role)
+    flash(request, f"Đã tạo tài khoản {name}.")
+    return RedirectResponse(url(request, "/users"), status_code=303)
+
+
+async def user_active(request: Request) -> Response:
+    admin = require(request, ADMIN)
+    form = await form_with_csrf(request)
+    user_id: int = request.path_params["user"]
+    active = str(form.get("active") or "") == "1"
+    if user_id == admin.id and not active:
+        return error_page(request, "Không thực hiện", "Không thể tự khóa tài khoản của mình.", 400)
+    if not store_of(request).set_web_user_active(user_id, active):
+        return not_found(request, f"tài khoản số {user_id}")
+    audit(request, "mở khóa tài khoản" if active else "khóa tài khoản", f"user:{user_id}")
+    flash(request, "Đã cập nhật tài khoản.")
+    return RedirectResponse(url(request, "/users"), status_code=303)
+
+
+async def audit_log(request: Request) -> Response:
+    require(request, ADMIN)
+    return render(request, "audit.html", {"entries": store_of(request).list_audit(limit=500)})
+
+
+routes = [
+    Route("/units", units, methods=["GET"]),
+    Route("/sources", sources, methods=["GET"]),
+    Route("/digests", digests, methods=["GET"]),
+    Route("/digests/{digest:int}/{name:str}", digest_file, methods=["GET"]),
+    Route("/users", users, methods=["GET"]),
+    Route("/users", user_add, methods=["POST"]),
+    Route("/users/{user:int}/active", user_active, methods=["POST"]),
+    Route("/audit", audit_log, methods=["GET"]),
+]

@@ -1,0 +1,440 @@
+"""The queue of flagged stories and one story's page with its review actions.
+
+The actions are the same store operations as the Telegram buttons (`review_action`, `assign`,
+`answer_assignment`), with the same version check: a page drawn before someone else acted
+cannot overwrite that action. When the console runs inside the daemon with a bot, the daemon
+sets `app.state.on_review_change`, and each action then edits the review group's message (and
+the unit's, for an answer) in the background; `duluan web` alone leaves Telegram as it is until
+the next press there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from alerts.review import assignment_message
+from alerts.workdays import WorkCalendar, long_date
+from duluan.web.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, require
+from duluan.web.filters import STATUS_LABELS, TONE_LABELS
+from duluan.web.render import (
+    audit,
+    config_of,
+    error_page,
+    flash,
+    form_with_csrf,
+    not_found,
+    render,
+    store_of,
+    url,
+)
+from storage import MentionRecord, StaleReview, Store
+from storage.reviews import AssignmentRecord, ReviewDetail
+from storage.web import QueueFilters
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+MAX_REPORT = 5000
+MAX_QUERY = 200
+STALE = (
+    "Tin này vừa được người khác cập nhật trong lúc bạn xem. Chưa có gì thay đổi; hãy xem trạng "
+    "thái mới rồi thao tác lại."
+)
+ANSWERS = {"reported": "Đã báo cáo", "true": "Đúng sự thật", "false": "Sai sự thật"}
+
+
+def _today(request: Request) -> date:
+    now: datetime = request.app.state.now()
+    return now.astimezone(config_of(request).schedule.zone).date()
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, str]]:
+    params = request.query_params
+    raw = {
+        key: (params.get(key) or "").strip()[:MAX_QUERY]
+        for key in ("status", "tone", "commune", "unit", "outlet", "topic", "from", "to", "q")
+    }
+    zone = config_of(request).schedule.zone
+    start, end = _day(raw["from"]), _day(raw["to"])
+    unit = raw["unit"]
+    if user.role == UNIT:
+        unit = user.unit or "\u2205"  # an officer without a unit sees nothing
+    filters = QueueFilters(
+        status=raw["status"],
+        tone=raw["tone"],
+        commune=raw["commune"],
+        unit=unit,
+        outlet=raw["outlet"],
+        topic=raw["topic"],
+        since=datetime.combine(start, time(), zone) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(), zone) if end else None,
+        query=raw["q"],
+    )
+    return filters, raw
+
+
+async def queue(request: Request) -> Response:
+    user = current_user(request)
+    filters, raw = _filters(request, user)
+    try:
+        page = max(1, int(request.query_params.get("page") or 1))
+    except ValueError:
+        page = 1
+    store = store_of(request)
+    result = store.review_queue(filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    communes, outlets = store.queue_choices()
+    config = config_of(request)
+    from nlp.topics import DEFAULT_TOPICS
+
+    topics = sorted(config.topics or DEFAULT_TOPICS)
+    status_links = {
+        status: "?" + urlencode({**{k: v for k, v in raw.items() if v}, "status": status})
+        for status in STATUS_LABELS
+    }
+    all_link = "?" + urlencode({k: v for k, v in raw.items() if v and k != "status"})
+    more = "?" + urlencode({**{k: v for k, v in raw.items() if v}, "page": page + 1})
+    return render(
+        request,
+        "queue.html",
+        {
+            "page": result,
+            "raw": raw,
+            "page_number": page,
+            "has_more": page * PAGE_SIZE < result.total,
+            "more_link": more,
+            "status_links": status_links,
+            "all_link": all_link,
+            "statuses": STATUS_LABELS,
+            "tones": TONE_LABELS,
+            "communes": communes,
+            "outlets": outlets,
+            "units": [u.name for u in config.units],
+            "topics": topics,
+            "unit_locked": user.role == UNIT,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    mark: bool
+    title: str = ""
+
+
+def highlight(text: str, mentions: list[MentionRecord]) -> list[Segment]:
+    """`text` cut into plain and marked segments at the mentions' offsets (overlaps skipped)."""
+    segments: list[Segment] = []
+    at = 0
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if m.start < at or m.end > len(text) or m.start >= m.end:
+            continue
+        if m.start > at:
+            segments.append(Segment(text[at : m.start], False))
+        segments.append(Segment(text[m.start : m.end], True, f"{m.unit} ({m.rule})"))
+        at = m.end
+    if at < len(text):
+        segments.append(Segment(text[at:], False))
+    return segments
+
+
+def _visible(user: WebUser, detail: ReviewDetail) -> bool:
+    if user.role != UNIT:
+        return True
+    return bool(user.unit) and any(job.unit == user.unit for job in detail.assignments)
+
+
+def _load_story(request: Request, cluster: int) -> tuple[WebUser, str, int, ReviewDetail]:
+    """The user, story, shown article and review; 404 for an unknown story, 403 for a unit
+    officer whose unit was not asked about it."""
+    user = current_user(request)
+    story = f"cluster:{cluster}"
+    store = store_of(request)
+    article_id = store.story_article(cluster)
+    if article_id is None:
+        raise not_found(request, f"tin số {cluster}")
+    detail = store.review_detail(story)
+    if not _visible(user, detail):
+        log.warning("[web %s] %s (đơn vị %s) không được xem tin này", story, user.name, user.unit)
+        raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
+    return user, story, article_id, detail
+
+
+async def item(request: Request) -> Response:
+    cluster: int = request.path_params["cluster"]
+    user, story, article_id, detail = _load_story(request, cluster)
+    store = store_of(request)
+    config = config_of(request)
+    article = store.get_article(article_id)
+    if article is None:
+        return not_found(request, f"bài số {article_id}")
+    tags = store.get_tags(article_id)
+    mentions = list(tags.mentions) if tags else []
+    fields = {
+        name: highlight(getattr(article, name), [m for m in mentions if m.field == name])
+        for name in ("title", "lead", "text")
+    }
+    copies_ids = [article.id, *article.cluster_others]
+    briefs = store.alert_briefs(copies_ids)
+    copies = [briefs[i] for i in copies_ids if i in briefs and i != article.id]
+    today = _today(request)
+    calendar = WorkCalendar(config.review.holidays, config.review.workdays)
+    default_deadline = calendar.add_working_days(today, config.review.deadline_days)
+    can_review = user.role in (ADMIN, STAFF)
+    own_jobs = [
+        job
+        for job in detail.assignments
+        if can_review or (user.role == UNIT and job.unit == user.unit)
+    ]
+    return render(
+        request,
+        "item.html",
+        {
+            "story": story,
+            "cluster": cluster,
+            "article": article,
+            "outlet": briefs[article.id].outlet if article.id in briefs else article.source,
+            "tags": tags,
+            "fields": fields,
+            "copies": copies,
+            "messages": store.story_messages(story),
+            "detail": detail,
+            "units": [u.name for u in config.units],
+            "default_deadline": default_deadline.isoformat(),
+            "today": today,
+            "can_review": can_review,
+            "report_jobs": own_jobs,
+            "answers": ANSWERS,
+            "case": _case_of(store, story),
+        },
+    )
+
+
+ReviewHook = Callable[[str, AssignmentRecord | None, str], Awaitable[None]]
+
+
+def _notify(request: Request, story: str, job: AssignmentRecord | None, user: WebUser) -> None:
+    """Tell the daemon's bot that a review changed, without making the page wait for Telegram."""
+    hook: ReviewHook | None = getattr(request.app.state, "on_review_change", None)
+    if hook is None:
+        return
+    tasks: set[asyncio.Task[None]] = request.app.state.background
+    task = asyncio.ensure_future(hook(story, job, user.label))
+    tasks.add(task)
+
+    def done(finished: asyncio.Future[None]) -> None:
+        tasks.discard(task)
+        if not finished.cancelled() and finished.exception() is not None:
+            log.error(
+                "[web %s] không cập nhật được tin nhắn Telegram: %s", story, finished.exception()
+            )
+
+    task.add_done_callback(done)
+
+
+def _back(request: Request, cluster: int) -> RedirectResponse:
+    return RedirectResponse(url(request, f"/items/{cluster}"), status_code=303)
+
+
+def _version(form: FormData) -> int | None:
+    try:
+        return int(str(form.get("version") or ""))
+    except ValueError:
+        return None
+
+
+def _stale(request: Request, story: str, user: WebUser, exc: StaleReview | None) -> Response:
+    log.info("[web %s] %s thao tác trên trang cũ: %s", story, user.name, exc or "thiếu phiên bản")
+    return error_page(request, "Tin đã thay đổi", STALE, 409)
+
+
+async def verdict(request: Request) -> Response:
+    cluster: int = request.path_params["cluster"]
+    action: str = request.path_params["action"]
+    require(request, STAFF)
+    form = await form_with_csrf(request)
+    user, story, article_id, _ = _load_story(request, cluster)
+    status = {"relevant": "relevant", "irrelevant": "irrelevant", "false": "false_info"}.get(action)
+    if status is None:
+        return not_found(request, f"thao tác {action!r}")
+    version = _version(form)
+    if version is None:
+        return _stale(request, story, user, None)
+    store = store_of(request)
+    now = request.app.state.now()
+    try:
+        store.review_action(
+            story,
+            version,
+            status,
+            user.history_id,
+            user.label,
+            now,
+            article_id=article_id,
+        )
+    except StaleReview as exc:
+        return _stale(request, story, user, exc)
+    audit(request, f"rà soát: {status}", story)
+    flash(request, f"Đã ghi: {STATUS_LABELS[status]}.")
+    _notify(request, story, None, user)
+    if status == "false_info":
+        _open_case(request, story, user, now, article_id)
+    return _back(request, cluster)
+
+
+def _open_case(request: Request, story: str, user: WebUser, at: datetime, article_id: int) -> None:
+    """Open the story's case file (the cases module's own operation), where it exists."""
+    store: Any = store_of(request)
+    opener = getattr(store, "open_case", None)
+    if opener is None:
+        return
+    case = opener(story, user.label, at, article_id=article_id)
+    audit(request, "mở vụ việc", story, f"vụ việc {getattr(case, 'id', '?')}")
+    flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
+
+
+def _case_of(store: Store, story: str) -> Any:
+    finder = getattr(store, "case_for_story", None)
+    return finder(story) if finder is not None else None
+
+
+async def assign(request: Request) -> Response:
+    cluster: int = request.path_params["cluster"]
+    require(request, STAFF)
+    form = await form_with_csrf(request)
+    user, story, article_id, _ = _load_story(request, cluster)
+    config = config_of(request)
+    unit_name = str(form.get("unit") or "")
+    unit = next((u for u in config.units if u.name == unit_name), None)
+    if unit is None:
+        return error_page(
+            request,
+            "Đơn vị không hợp lệ",
+            f"Không có đơn vị {unit_name!r} trong cấu hình. Chưa có gì thay đổi.",
+            400,
+        )
+    today = _today(request)
+    raw = str(form.get("deadline") or "").strip()
+    if raw:
+        deadline = _day(raw)
+        if deadline is None:
+            return error_page(
+                request,
+                "Hạn không hợp lệ",
+                f"{raw!r} không phải ngày (năm-tháng-ngày). Chưa có gì thay đổi.",
+                400,
+            )
+    else:
+        calendar = WorkCalendar(config.review.holidays, config.review.workdays)
+        deadline = calendar.add_working_days(today, config.review.deadline_days)
+    if deadline < today:
+        return error_page(
+            request,
+            "Hạn đã qua",
+            f"Hạn xác minh {deadline:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}). Hãy chọn hạn "
+            "từ hôm nay trở đi; chưa có gì thay đổi.",
+            400,
+        )
+    if deadline > today + timedelta(days=366):
+        return error_page(
+            request,
+            "Hạn không hợp lệ",
+            "Hạn xác minh quá xa (hơn một năm). Chưa có gì thay đổi.",
+            400,
+        )
+    version = _version(form)
+    if version is None:
+        return _stale(request, story, user, None)
+    store = store_of(request)
+    brief = store.alert_briefs([article_id]).get(article_id)
+    text = assignment_message(brief, story, unit.name, deadline, user.label)
+    try:
+        _, job = store.assign(
+            story,
+            version,
+            unit.name,
+            unit.chat,
+            unit.topic,
+            deadline,
+            user.history_id,
+            user.label,
+            request.app.state.now(),
+            text,
+            article_id,
+        )
+    except StaleReview as exc:
+        return _stale(request, story, user, exc)
+    audit(request, "giao xác minh", story, f"giao việc {job.id}: {unit.name}, hạn {deadline}")
+    flash(request, f"Đã giao {unit.name} xác minh, hạn {long_date(deadline)}.")
+    _notify(request, story, None, user)
+    return _back(request, cluster)
+
+
+async def report(request: Request) -> Response:
+    cluster: int = request.path_params["cluster"]
+    require(request, STAFF, UNIT)
+    form = await form_with_csrf(request)
+    user, story, _, detail = _load_story(request, cluster)
+    try:
+        job_id = int(str(form.get("assignment") or ""))
+    except ValueError:
+        job_id = -1
+    job: AssignmentRecord | None = next((j for j in detail.assignments if j.id == job_id), None)
+    if job is None:
+        return error_page(
+            request,
+            "Giao việc không hợp lệ",
+            "Không có giao việc này trong tin. Chưa có gì thay đổi.",
+            400,
+        )
+    if user.role == UNIT and job.unit != user.unit:
+        raise Forbidden("Giao việc này thuộc đơn vị khác.")
+    answer = str(form.get("answer") or "reported")
+    if answer not in ANSWERS:
+        return error_page(request, "Trả lời không hợp lệ", "Chưa có gì thay đổi.", 400)
+    text = str(form.get("report") or "").strip()
+    if len(text) > MAX_REPORT:
+        return error_page(
+            request,
+            "Báo cáo quá dài",
+            f"Báo cáo dài quá {MAX_REPORT} ký tự. Chưa có gì thay đổi.",
+            400,
+        )
+    if answer == "reported" and not text:
+        return error_page(
+            request, "Thiếu nội dung", "Hãy nhập nội dung báo cáo. Chưa có gì thay đổi.", 400
+        )
+    _, job = store_of(request).answer_assignment(
+        job.id, answer, user.history_id, user.label, request.app.state.now(), report=text or None
+    )
+    audit(request, "báo cáo xác minh", story, f"giao việc {job.id} ({job.unit}): {answer}")
+    flash(request, f"Đã lưu trả lời của {job.unit}: {ANSWERS[answer]}.")
+    _notify(request, story, job, user)
+    return _back(request, cluster)
+
+
+routes = [
+    Route("/queue", queue, methods=["GET"]),
+    Route("/items/{cluster:int}", item, methods=["GET"]),
+    Route("/items/{cluster:int}/assign", assign, methods=["POST"]),
+    Route("/items/{cluster:int}/report", report, methods=["POST"]),
+    Route("/items/{cluster:int}/{action:str}", verdict, methods=["POST"]),
+]

@@ -1,0 +1,144 @@
+"""The console in a real headless Chromium: log in, filter the queue, open an item, assign it,
+log in as that unit, record the report, see it in the centre's view. Screenshots of each step
+are kept in `test-artifacts/` (or $DULUAN_TEST_ARTIFACTS). Needs Debian's `chromium` (`.ci/run`
+installs it) and the `playwright` package; where either is absent the tests say so and skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import Store
+from tests.webkit import CONFIG, PASSWORD, PXI_UNIT, Clock, add_users, seed
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="playwright chưa được cài: bỏ qua kiểm thử trên trình duyệt"
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium chưa được cài (apt-get install chromium): bỏ qua"
+)
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("DULUAN_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def console_url(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    import uvicorn
+
+    from duluan.config import parse_config
+    from duluan.web.app import build_app
+
+    config = parse_config(
+        CONFIG.replace("secure_cookies: true", "secure_cookies: false"), "e2e.yaml", {}
+    ).config
+    store = Store.open(f"sqlite:///{tmp_path}/console.sqlite3")
+    seeded = seed(store)
+    add_users(store)
+    app = build_app(config, store, Clock(), "e2e-secret-" * 4, data_dir=tmp_path)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "máy chủ giao diện không khởi động được"
+    try:
+        yield f"http://127.0.0.1:{port}", seeded.forest
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _login(page: Any, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_load_state()
+
+
+def test_assign_then_unit_reports_then_centre_sees_it(console_url: tuple[str, int]) -> None:
+    base, forest = console_url
+    sync_playwright = playwright.sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/queue")
+            assert "/login" in page.url  # nothing without login
+            _login(page, base, "canbo")
+            page.goto(f"{base}/queue")
+            page.select_option("#f-tone", "negative")
+            page.click("#filter-submit")
+            page.wait_for_load_state()
+            rows = page.locator("#queue tbody tr")
+            assert rows.count() == 1 and "Phá rừng" in rows.first.inner_text()
+            assert "Chợ phiên" not in page.inner_text("#queue")
+            _shot(page, "1-queue-filtered")
+            rows.first.locator("a").first.click()
+            page.wait_for_load_state()
+            assert page.url.endswith(f"/items/{forest}")
+            assert "Đăk Pxi" in page.inner_text("#body")
+            page.select_option("#unit", label=PXI_UNIT)
+            page.click("#act-assign")
+            page.wait_for_load_state()
+            assert "Đã giao đơn vị xác minh" in page.inner_text("#status")
+            assert PXI_UNIT in page.inner_text("#assignments")
+            _shot(page, "2-item-assigned")
+            page.click("#logout")
+            page.wait_for_load_state()
+
+            _login(page, base, "dakpxi")
+            page.goto(f"{base}/items/{forest}")
+            page.fill("#report", "Đã kiểm tra: có phá rừng 0,3 ha, đã lập biên bản.")
+            page.click("#act-report")
+            page.wait_for_load_state()
+            _shot(page, "3-unit-reported")
+            page.click("#logout")
+            page.wait_for_load_state()
+
+            _login(page, base, "canbo")
+            page.goto(f"{base}/items/{forest}")
+            assert "đã lập biên bản" in page.inner_text("#assignments")
+            _shot(page, "4-centre-sees-report")
+        finally:
+            browser.close()
+
+
+def test_a_unit_officer_cannot_open_another_units_item(console_url: tuple[str, int]) -> None:
+    base, forest = console_url
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            _login(page, base, "phongtn")
+            response = page.goto(f"{base}/items/{forest}")
+            assert response is not None and response.status == 403
+            assert "quyền" in page.inner_text("body")
+            _shot(page, "5-unit-forbidden")
+        finally:
+            browser.close()

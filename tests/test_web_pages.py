@@ -1,0 +1,95 @@
+"""Units, sources and digests pages over HTTP, digest downloads kept inside the digest folder."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from storage import SourceRun
+from tests.webkit import NOW, PXI_UNIT, Console, console, token
+
+__all__ = ["console"]
+
+
+def _assign(console: Console, cluster: int, deadline: str) -> None:
+    client = console.client("canbo")
+    version = console.store.review_detail(f"cluster:{cluster}").state.version
+    response = client.post(
+        f"/items/{cluster}/assign",
+        data={
+            "unit": PXI_UNIT,
+            "deadline": deadline,
+            "version": str(version),
+            "csrf_token": token(client, "/queue"),
+        },
+    )
+    assert response.status_code == 200
+
+
+def _unit_row(html: str, unit: str) -> list[str]:
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">(.*?)</tr>', html, re.S)
+    assert row, unit
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[1:]
+
+
+def test_units_page_counts_open_and_overdue(console: Console) -> None:
+    _assign(console, console.seeded.forest, "2026-11-27")
+    client = console.client("xem")
+    assert _unit_row(client.get("/units").text, PXI_UNIT) == ["1", "1", "0"]
+    console.clock.value = NOW + timedelta(days=2)
+    html = client.get("/units").text
+    assert _unit_row(html, PXI_UNIT) == ["1", "1", "1"]
+    assert "Phá rừng ở Đăk Pxi" in html and "(quá hạn)" in html
+
+
+def test_unit_officer_sees_only_its_unit_on_units_page(console: Console) -> None:
+    _assign(console, console.seeded.forest, "2026-11-27")
+    html = console.client("phongtn").get("/units").text
+    assert 'data-unit="Phòng Tài nguyên và Môi trường"' in html
+    assert PXI_UNIT not in html and "Phá rừng" not in html
+
+
+def test_sources_page_shows_health(console: Console) -> None:
+    console.store.record_run(
+        SourceRun("dantri", NOW - timedelta(minutes=5), NOW, 1, 0, 0, 0, [], False)
+    )
+    html = console.client("xem").get("/sources").text
+    row = re.search(r'<tr data-source="dantri">(.*?)</tr>', html, re.S)
+    assert row and "Dân trí" in row.group(1)
+    assert 'data-source="baoquangngai"' in html
+
+
+def _with_out_dir(console: Console, folder: Path) -> None:
+    report = console.config.report.model_copy(update={"out_dir": str(folder)})
+    console.config = console.config.model_copy(update={"report": report})
+
+
+def test_digest_files_download_only_from_the_digest_folder(console: Console) -> None:
+    folder = console.tmp / "digests"
+    folder.mkdir()
+    (folder / "2026-W48.md").write_text("# Báo cáo tuần 48", encoding="utf-8")
+    (console.tmp / "secret.txt").write_text("bí mật", encoding="utf-8")
+    _with_out_dir(console, folder)
+    record = console.store.save_digest(
+        "2026-W48",
+        NOW - timedelta(days=7),
+        NOW,
+        NOW,
+        [str(folder / "2026-W48.md"), str(console.tmp / "secret.txt")],
+    )
+    client = console.client("xem")
+    html = client.get("/digests").text
+    assert f'href="/digests/{record.id}/2026-W48.md"' in html
+    ok = client.get(f"/digests/{record.id}/2026-W48.md")
+    assert ok.status_code == 200 and ok.text == "# Báo cáo tuần 48"
+    assert "attachment" in ok.headers["content-disposition"]
+    for path in (
+        f"/digests/{record.id}/secret.txt",
+        f"/digests/{record.id}/..%2Fsecret.txt",
+        f"/digests/{record.id}/%2E%2E%2Fsecret.txt",
+        f"/digests/{record.id + 1}/2026-W48.md",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "bí mật" not in response.text

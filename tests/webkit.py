@@ -1,0 +1,190 @@
+"""Helpers of the console's HTTP tests: a seeded store, accounts, a logged-in TestClient."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from crawler.fingerprint import NUM_PERM
+from duluan.config import Config, parse_config
+from duluan.web.app import build_app
+from duluan.web.auth import hash_password
+from storage import ArticleRecord, MentionRecord, Store, TagRecord, UnitRecord
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # Thursday 10:00 in Đăk Hà
+PASSWORD = "mật khẩu đủ dài 123"
+PXI_UNIT = "UBND xã Đăk Pxi"
+LAND_UNIT = "Phòng Tài nguyên và Môi trường"
+CONFIG = f"""
+locality: {{province: Tỉnh Kon Tum, district: Huyện Đăk Hà}}
+sources:
+  - {{name: baoquangngai, title: Báo Quảng Ngãi, feeds: ['https://baoquangngai.vn/rss']}}
+  - {{name: dantri, title: Dân trí, feeds: ['https://dantri.com.vn/rss']}}
+units:
+  - {{name: {PXI_UNIT}, chat: "-1001", communes: [Xã Đăk Pxi]}}
+  - {{name: {LAND_UNIT}, chat: "-1002", topics: [đất đai]}}
+review: {{chat: "-1009", reviewers: [1], deadline_days: 2}}
+web: {{secure_cookies: true}}
+"""
+TEXT = "Người dân xã Đăk Pxi phản ánh việc phá rừng trái phép kéo dài."
+PXI = UnitRecord("commune", "Xã Đăk Pxi", "Tỉnh Kon Tum", "Huyện Đăk Hà", "Xã Đăk Pxi", None, True)
+MAR = UnitRecord("commune", "Xã Đăk Mar", "Tỉnh Kon Tum", "Huyện Đăk Hà", "Xã Đăk Mar", None, True)
+
+
+class Clock:
+    """A frozen clock the test moves by hand."""
+
+    def __init__(self, value: datetime = NOW) -> None:
+        self.value = value
+
+    def __call__(self) -> datetime:
+        return self.value
+
+
+def config() -> Config:
+    return parse_config(CONFIG, "test.yaml", {}).config
+
+
+def _record(key: str, source: str, title: str, text: str, n: int, hours: int) -> ArticleRecord:
+    seen = NOW - timedelta(hours=hours)
+    return ArticleRecord(
+        source=source,
+        url=f"https://{source}.vn/{key}.htm",
+        canonical_url=f"https://{source}.vn/{key}.htm",
+        title=title,
+        lead="",
+        text=text,
+        author=None,
+        section=None,
+        language="vi",
+        published_at=seen,
+        fetched_at=seen,
+        via="feed",
+        extraction="page",
+        content_hash=f"hash-{key}",
+        fingerprint=tuple(n * 1000 + i for i in range(NUM_PERM)),
+        backfill=False,
+    )
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Cluster ids of the seeded stories: `forest` (two copies), `market`, and `weather`
+    (not relevant, so not in the queue)."""
+
+    forest: int
+    market: int
+    weather: int
+    forest_article: int
+
+
+def seed(store: Store) -> Seeded:
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("dantri", "Dân trí")])
+    saved = store.save_articles(
+        [
+            _record("forest", "baoquangngai", "Phá rừng ở Đăk Pxi", TEXT, 1, 5),
+            _record("forest-copy", "dantri", "Phá rừng tại Đăk Pxi", TEXT, 1, 4),
+            _record(
+                "market", "dantri", "Chợ phiên Đăk Mar", "Chợ phiên xã Đăk Mar đông vui.", 2, 2
+            ),
+            _record("weather", "dantri", "Thời tiết", "Trời nắng.", 3, 1),
+        ]
+    )
+    forest, copy, market, weather = (s.article_id for s in saved)
+    start = TEXT.index("xã Đăk Pxi")
+    mention = MentionRecord(
+        "text", start, start + len("xã Đăk Pxi"), "xã Đăk Pxi", "Xã Đăk Pxi", "commune", "p", 0.97
+    )
+
+    def tag(
+        article_id: int,
+        tone: str,
+        units: tuple[UnitRecord, ...],
+        relevant: bool = True,
+        mentions: tuple[MentionRecord, ...] = (),
+        topics: tuple[str, ...] = (),
+    ) -> TagRecord:
+        return TagRecord(
+            article_id=article_id,
+            relevant=relevant,
+            relevance=0.9 if relevant else 0.1,
+            tone=tone,
+            needs_verification=tone == "negative",
+            topics=topics,
+            reasons=("'phá rừng' gần 'xã Đăk Pxi'",) if tone == "negative" else (),
+            units=units,
+            mentions=mentions,
+            tagged_at=NOW - timedelta(minutes=30),
+            tagger_version="test",
+        )
+
+    store.save_tags(
+        [
+            tag(forest, "negative", (PXI,), mentions=(mention,), topics=("rừng",)),
+            tag(copy, "negative", (PXI,), mentions=(mention,), topics=("rừng",)),
+            tag(market, "positive", (MAR,)),
+            tag(weather, "neutral", (), relevant=False),
+        ]
+    )
+    clusters = {s.article_id: s.cluster_id for s in saved}
+    assert clusters[forest] == clusters[copy]
+    return Seeded(clusters[forest], clusters[market], clusters[weather], forest)
+
+
+def add_users(store: Store) -> None:
+    hashed = hash_password(PASSWORD)
+    for name, role, unit in [
+        ("quantri", "admin", None),
+        ("canbo", "staff", None),
+        ("dakpxi", "unit", PXI_UNIT),
+        ("phongtn", "unit", LAND_UNIT),
+        ("xem", "viewer", None),
+    ]:
+        store.add_web_user(name, role, unit, hashed, NOW)
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def token(client: TestClient, path: str = "/login") -> str:
+    found = _TOKEN.search(client.get(path).text)
+    assert found, f"không thấy csrf_token trên {path}"
+    return found.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> object:
+    return client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token(client)},
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class Console:
+    store: Store
+    config: Config
+    clock: Clock
+    seeded: Seeded
+    tmp: Path
+
+    def client(self, user: str | None = None) -> TestClient:
+        app = build_app(self.config, self.store, self.clock, "s" * 40, data_dir=self.tmp)
+        client = TestClient(app, base_url="https://testserver")
+        if user is not None:
+            response = login(client, user)
+            assert getattr(response, "status_code", 0) == 303, getattr(response, "text", "")
+        return client
+
+
+@pytest.fixture
+def console(store: Store, tmp_path: Path) -> Iterator[Console]:
+    seeded = seed(store)
+    add_users(store)
+    yield Console(store, config(), Clock(), seeded, tmp_path)
