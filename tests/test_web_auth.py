@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from starlette.testclient import TestClient
+
 from tests.webkit import PASSWORD, Console, console, login, token
 
 __all__ = ["console"]
@@ -234,3 +236,12 @@ def test_base_path_prefixes_links_redirects_and_cookie(console: Console) -> None
     page = client.get("/login")
     assert 'action="/duluan/login"' in page.text
     assert "path=/duluan;" in page.headers["set-cookie"]
+
+
+def test_login_page_warns_when_http_would_drop_the_session(console: Console) -> None:
+    app = console.client().app
+    plain = TestClient(app, base_url="http://192.168.1.20:8080").get("/login")
+    assert "qua HTTP" in plain.text and 'id="cookie-warning"' in plain.text
+    assert 'id="cookie-warning"' not in console.client().get("/login").text  # HTTPS
+    local = TestClient(app, base_url="http://127.0.0.1:8080").get("/login")
+    assert 'id="cookie-warning"' not in local.text  # browsers keep secure cookies on loopback

@@ -49,6 +49,7 @@ def console_url(tmp_path: Path) -> Iterator[tuple[str, int]]:
     store = Store.open(f"sqlite:///{tmp_path}/console.sqlite3")
     seeded = seed(store)
     add_users(store)
+    store.index_articles(at=Clock()())  # what the daemon's tagging pass does
     app = build_app(config, store, Clock(), "e2e-secret-" * 4, data_dir=tmp_path)
     port = _free_port()
     server = uvicorn.Server(
@@ -140,5 +141,33 @@ def test_a_unit_officer_cannot_open_another_units_item(console_url: tuple[str, i
             assert response is not None and response.status == 403
             assert "quyền" in page.inner_text("body")
             _shot(page, "5-unit-forbidden")
+        finally:
+            browser.close()
+
+
+def test_false_reporting_opens_a_case_with_its_letter_and_search_finds_it(
+    console_url: tuple[str, int],
+) -> None:
+    base, forest = console_url
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(accept_downloads=True)
+            _login(page, base, "canbo")
+            page.goto(f"{base}/items/{forest}")
+            page.click("#act-false")
+            page.wait_for_load_state()
+            page.click("#case-link")
+            page.wait_for_load_state()
+            assert "/cases/" in page.url
+            assert page.locator("#timeline li").count() >= 1
+            with page.expect_download() as download:
+                page.click("#letter")
+            saved = download.value.path()
+            assert saved is not None and Path(saved).read_bytes()[:2] == b"PK"  # a DOCX (zip)
+            _shot(page, "6-case")
+            page.goto(f"{base}/search?q=pha+rung+dak+pxi")
+            assert "Phá rừng" in page.inner_text("#results")
+            _shot(page, "7-search-without-accents")
         finally:
             browser.close()

@@ -42,8 +42,28 @@ async def login_page(request: Request) -> Response:
     if optional_user(request) is not None:
         return RedirectResponse(url(request, "/queue"), status_code=303)
     return render(
-        request, "login.html", {"next": _safe_next(request.query_params.get("next")), "error": ""}
+        request,
+        "login.html",
+        {
+            "next": _safe_next(request.query_params.get("next")),
+            "error": "",
+            "cookie_warning": _cookie_warning(request),
+        },
     )
+
+
+def _cookie_warning(request: Request) -> str:
+    """Secure cookies over plain HTTP from another machine: the browser keeps no session, so
+    logging in would fail without saying why. Say it on the login page."""
+    secure = request.app.state.config.web.secure_cookies
+    local = request.url.hostname in ("127.0.0.1", "localhost", "::1")
+    if secure and request.url.scheme == "http" and not local:
+        return (
+            "Trang đang mở qua HTTP (không mã hóa) nên trình duyệt sẽ không giữ phiên đăng nhập. "
+            "Hãy mở trang qua HTTPS, hoặc nhờ quản trị viên đặt web.secure_cookies: false nếu "
+            "chỉ dùng trong mạng nội bộ."
+        )
+    return ""
 
 
 async def login_submit(request: Request) -> Response:
