@@ -37,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from alerts.evidence import Fetch, capture_soon
 from alerts.message import compose
 from alerts.review import (
     ANSWER_CODES,
@@ -87,9 +88,15 @@ class ReviewService:
     """What the handlers do; kept apart from PTB's plumbing so each step is plain to follow."""
 
     def __init__(
-        self, store: Store, config: Config, secret: bytes, now: Callable[[], datetime]
+        self,
+        store: Store,
+        config: Config,
+        secret: bytes,
+        now: Callable[[], datetime],
+        fetch: Fetch | None = None,
     ) -> None:
         self.store = store
+        self.fetch = fetch
         self.config = config
         self.signer = Signer(secret)
         self.calendar = calendar(config)
@@ -169,6 +176,8 @@ class ReviewService:
                     who, at = _who(user), self.now()
                     case = self.store.open_case(story, who, at, article_id=article_id)
                     answer += f"; đã mở hồ sơ vụ việc số {case.id}"
+                    if self.fetch is not None:
+                        capture_soon(self.store, case, self.fetch, self.now, f"Telegram, {who}")
             elif press.action == PICK:
                 answer = self._assign(story, press, user)
             else:
@@ -398,10 +407,16 @@ class ReviewService:
 
 
 def build_application(
-    token: str, base_url: str, store: Store, config: Config, now: Callable[[], datetime]
+    token: str,
+    base_url: str,
+    store: Store,
+    config: Config,
+    now: Callable[[], datetime],
+    fetch: Fetch | None = None,
 ) -> Application:
-    """The bot's `Application` with the review handlers (not started)."""
-    service = ReviewService(store, config, signing_key(token), now)
+    """The bot's `Application` with the review handlers (not started); with `fetch`, a story
+    marked false has its pages kept at once rather than at the daemon's next evidence pass."""
+    service = ReviewService(store, config, signing_key(token), now, fetch)
     application = Application.builder().token(token).base_url(base_url).build()
     application.bot_data["review"] = service
     application.add_handler(CallbackQueryHandler(service.on_callback))

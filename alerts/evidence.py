@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -273,3 +274,27 @@ def before_after(records: list[EvidenceRecord]) -> list[tuple[EvidenceRecord, Ev
         if record.text_sha256 is not None:
             last[record.url] = record
     return pairs
+
+
+def capture_soon(
+    store: Store, case: CaseRecord, fetch: Fetch, now: Callable[[], datetime], who: str
+) -> threading.Thread:
+    """Keep the pages of `case`'s story now, in a daemon thread, so the bot answers the press
+    without waiting for the outlet; a failure is logged with the story and never raised."""
+
+    def work() -> None:
+        try:
+            kept = capture_case(store, case, fetch, now)
+        except Exception:
+            log.exception(
+                "[%s] hồ sơ %d: lỗi khi lưu ngay trang bài (%s)", case.story, case.id, who
+            )
+            return
+        log.info(
+            "[%s] hồ sơ %d: đã lưu ngay %d trang bài (%s)", case.story, case.id, len(kept), who
+        )
+
+    thread = threading.Thread(target=work, name=f"duluan-evidence-{case.id}", daemon=True)
+    log.info("[%s] hồ sơ %d: bắt đầu lưu trang bài (%s)", case.story, case.id, who)
+    thread.start()
+    return thread

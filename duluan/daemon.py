@@ -445,9 +445,15 @@ class Daemon:
 
         from alerts.bot import ReviewBot, build_application
         from alerts.delivery import TelegramSender
+        from alerts.evidence import fetcher_for
 
         application = build_application(
-            self.token, self.base_url, self._store, self.config, self.now
+            self.token,
+            self.base_url,
+            self._store,
+            self.config,
+            self.now,
+            fetch=fetcher_for(self.config),
         )
         self._review = ReviewBot(application, self.config)
         try:

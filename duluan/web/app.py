@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from alerts.evidence import Fetch
 from duluan.config import Config
 from duluan.web import filters
 from duluan.web.auth import Forbidden, LoginRequired
@@ -218,8 +219,11 @@ def build_app(
     secret: str,
     *,
     data_dir: Path,
+    fetch: Fetch | None = None,
 ) -> Starlette:
-    """The console for `store`, with sessions signed by `secret`; `now` is the clock."""
+    """The console for `store`, with sessions signed by `secret`; `now` is the clock. With
+    `fetch`, a story marked false has its pages kept at once (in the background) instead of at
+    the daemon's next evidence pass."""
     base_path = config.web.base_path.rstrip("/")
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -263,4 +267,5 @@ def build_app(
     app.state.templates = Jinja2Templates(env=env)
     app.state.on_review_change = None
     app.state.background = set()
+    app.state.fetch = fetch
     return app

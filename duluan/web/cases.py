@@ -36,6 +36,7 @@ from duluan.web.render import (
     store_of,
     url,
 )
+from duluan.web.review import start_capture
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 
@@ -162,6 +163,7 @@ async def case_page(request: Request) -> Response:
             "cluster": _cluster(case.story),
             "forms": _step_forms(case) if can_act else [],
             "can_act": can_act,
+            "can_capture": can_act and getattr(request.app.state, "fetch", None) is not None,
             "units": units,
             "reports": reports,
             "suggest_unit": suggest.unit if suggest else "",
@@ -227,6 +229,25 @@ async def case_step(request: Request) -> Response:
         return error_page(request, "Chưa ghi được", str(exc), 400)
     audit(request, f"hồ sơ: {kind}", f"case:{case.id}", case.story)
     flash(request, f"Đã ghi: {STEP_LABELS[kind]}. Trạng thái hồ sơ: {updated.status_label}.")
+    return RedirectResponse(url(request, f"/cases/{case.id}"), status_code=303)
+
+
+async def case_capture(request: Request) -> Response:
+    """Keep the case's pages now ("Lưu lại trang bài ngay"), in the background."""
+    require(request, STAFF)
+    await form_with_csrf(request)
+    user, case = _load_case(request)
+    if start_capture(request, case, user) is None:
+        log.info("[web case:%d] %s: trang rà soát không có bộ tải trang", case.id, user.name)
+        return error_page(
+            request,
+            "Chưa lưu được",
+            "Trang rà soát này chạy không kèm bộ tải trang bài; chương trình chạy nền sẽ lưu "
+            "trang trong lần lưu bằng chứng tới. Chưa có gì thay đổi.",
+            503,
+        )
+    audit(request, "lưu lại trang bài", f"case:{case.id}", case.story)
+    flash(request, "Đã bắt đầu lưu lại trang bài; tải lại trang sau ít giây để xem bằng chứng.")
     return RedirectResponse(url(request, f"/cases/{case.id}"), status_code=303)
 
 
@@ -335,6 +356,7 @@ routes = [
     Route("/cases", case_list, methods=["GET"]),
     Route("/cases/{case:int}", case_page, methods=["GET"]),
     Route("/cases/{case:int}/step", case_step, methods=["POST"]),
+    Route("/cases/{case:int}/capture", case_capture, methods=["POST"]),
     Route("/cases/{case:int}/letter.docx", case_letter, methods=["GET"]),
     Route("/evidence", evidence_list, methods=["GET"]),
     Route("/evidence/{evidence:int}", evidence_download, methods=["GET"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from alerts.evidence import Fetch, capture_soon
 from alerts.review import assignment_message
 from alerts.workdays import WorkCalendar, long_date
 from duluan.web.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, require
@@ -39,6 +41,7 @@ from duluan.web.render import (
     url,
 )
 from storage import MentionRecord, StaleReview, Store
+from storage.cases import CaseRecord
 from storage.reviews import AssignmentRecord, ReviewDetail
 from storage.web import QueueFilters
 
@@ -296,19 +299,33 @@ async def verdict(request: Request) -> Response:
     flash(request, f"Đã ghi: {STATUS_LABELS[status]}.")
     _notify(request, story, None, user)
     if status == "false_info":
-        _open_case(request, story, user, now, article_id)
+        case = _open_case(request, story, user, now, article_id)
+        if case is not None and start_capture(request, case, user) is not None:
+            flash(request, "Đang lưu lại trang bài làm bằng chứng.")
     return _back(request, cluster)
 
 
-def _open_case(request: Request, story: str, user: WebUser, at: datetime, article_id: int) -> None:
+def _open_case(
+    request: Request, story: str, user: WebUser, at: datetime, article_id: int
+) -> CaseRecord | None:
     """Open the story's case file (the cases module's own operation), where it exists."""
     store: Any = store_of(request)
     opener = getattr(store, "open_case", None)
     if opener is None:
-        return
-    case = opener(story, user.label, at, article_id=article_id)
+        return None
+    case: CaseRecord = opener(story, user.label, at, article_id=article_id)
     audit(request, "mở vụ việc", story, f"vụ việc {getattr(case, 'id', '?')}")
     flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
+    return case
+
+
+def start_capture(request: Request, case: CaseRecord, user: WebUser) -> threading.Thread | None:
+    """Start keeping `case`'s pages when the console has a fetch (`app.state.fetch`); None
+    when it has none (the daemon's evidence job keeps them later)."""
+    fetch: Fetch | None = getattr(request.app.state, "fetch", None)
+    if fetch is None:
+        return None
+    return capture_soon(store_of(request), case, fetch, request.app.state.now, f"web, {user.name}")
 
 
 def _case_of(store: Store, story: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 import uvicorn
 
+from alerts.evidence import fetcher_for
 from duluan.config import Config
 from duluan.web.app import build_app, load_secret
 
@@ -43,8 +44,16 @@ def server_config(
     port: int | None = None,
 ) -> uvicorn.Config:
     """uvicorn's settings for the console; behind a proxy on this machine, the client address
-    comes from X-Forwarded-For (used by the login rate limit)."""
-    app = build_app(config, store, now, load_secret(config, data_dir), data_dir=data_dir)
+    comes from X-Forwarded-For (used by the login rate limit). The console fetches flagged
+    pages itself, as the daemon's evidence job does."""
+    app = build_app(
+        config,
+        store,
+        now,
+        load_secret(config, data_dir),
+        data_dir=data_dir,
+        fetch=fetcher_for(config),
+    )
     return uvicorn.Config(
         app,
         host=host or config.web.host,
