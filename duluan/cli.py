@@ -380,7 +380,10 @@ def cmd_users(args: argparse.Namespace) -> int:
             if not store.set_web_password(args.name, hash_password(password)):
                 print(f"duluan: không có tài khoản {args.name!r}", file=sys.stderr)
                 return EXIT_FAILED
-        print(f"Đã đặt lại mật khẩu của {args.name}.")
+        print(
+            f"Đã đặt lại mật khẩu của {args.name}; mọi phiên đăng nhập đang mở của tài khoản "
+            "này đã kết thúc."
+        )
         return EXIT_OK
     config = _load().config
     name = args.name.strip()

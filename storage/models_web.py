@@ -11,7 +11,10 @@ from storage.models import Base
 
 
 class WebUserRow(Base):
-    """A console account: its role, its unit (for unit officers) and its password's hash."""
+    """A console account: its role, its unit (for unit officers) and its password's hash.
+
+    `session_epoch` is copied into each session at login; raising it (logout, a new password,
+    disabling) ends every session opened before, since signed cookies cannot be revoked."""
 
     __tablename__ = "web_users"
 
@@ -23,6 +26,7 @@ class WebUserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditRow(Base):

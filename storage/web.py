@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,8 @@ QUEUE_SCAN = 3000
 
 @dataclass(frozen=True)
 class WebUserRecord:
-    """A console account; the hash is never shown, only checked."""
+    """A console account; the hash is never shown, only checked. A session is valid only while
+    it carries the account's current `session_epoch`."""
 
     id: int
     name: str
@@ -45,6 +46,7 @@ class WebUserRecord:
     created_at: datetime
     last_login_at: datetime | None
     password_hash: str = field(repr=False, default="")
+    session_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def _user(row: WebUserRow) -> WebUserRecord:
         row.created_at,
         row.last_login_at,
         row.password_hash,
+        row.session_epoch,
     )
 
 
@@ -170,24 +173,63 @@ class WebQueries:
         return record
 
     def set_web_password(self, name: str, password_hash: str) -> bool:
-        def work(session: Session) -> bool:
-            row = session.scalar(select(WebUserRow).where(WebUserRow.name == name))
-            if row is None:
-                return False
-            row.password_hash = password_hash
-            return True
+        """Set a new password and end every session opened with the old one."""
 
-        return self._writing(work)
+        def work(session: Session) -> bool:
+            result: Any = session.execute(
+                update(WebUserRow)
+                .where(WebUserRow.name == name)
+                .values(
+                    password_hash=password_hash,
+                    session_epoch=WebUserRow.session_epoch + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)
+
+        done = self._writing(work)
+        if done:
+            log.info("[web] đổi mật khẩu tài khoản %s; mọi phiên đăng nhập cũ đã kết thúc", name)
+        return done
 
     def set_web_user_active(self, user_id: int, active: bool) -> bool:
-        def work(session: Session) -> bool:
-            row = session.get(WebUserRow, user_id)
-            if row is None:
-                return False
-            row.active = active
-            return True
+        """Enable or disable an account; disabling also ends its sessions, so enabling it again
+        does not bring old cookies back to life."""
 
-        return self._writing(work)
+        def work(session: Session) -> bool:
+            values: dict[str, Any] = {"active": active}
+            if not active:
+                values["session_epoch"] = WebUserRow.session_epoch + 1
+            result: Any = session.execute(
+                update(WebUserRow)
+                .where(WebUserRow.id == user_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)
+
+        done = self._writing(work)
+        if done and not active:
+            log.info("[web] khóa tài khoản số %s; mọi phiên đăng nhập đã kết thúc", user_id)
+        return done
+
+    def end_web_sessions(self, user_id: int) -> bool:
+        """End every session of the account (all browsers and devices); False if no such
+        account."""
+
+        def work(session: Session) -> bool:
+            result: Any = session.execute(
+                update(WebUserRow)
+                .where(WebUserRow.id == user_id)
+                .values(session_epoch=WebUserRow.session_epoch + 1)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)
+
+        done = self._writing(work)
+        if done:
+            log.info("[web] kết thúc mọi phiên đăng nhập của tài khoản số %s", user_id)
+        return done
 
     def get_web_user(self, user_id: int) -> WebUserRecord | None:
         with self._read() as session:

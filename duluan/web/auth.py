@@ -2,10 +2,15 @@
 
 Roles: `admin` (everything, and accounts), `staff` (the queue and every action), `unit` (only
 the items assigned to its unit) and `viewer` (read-only). An admin passes every `require`.
+
+Sessions are signed cookies, which the server cannot revoke one by one. Each session therefore
+carries the account's session epoch from login, and a request whose epoch is no longer the
+account's (after a logout, a new password, or disabling) is treated as logged out.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -21,6 +26,13 @@ ROLE_LABELS = {
     VIEWER: "Chỉ xem",
 }
 SESSION_KEY = "uid"
+EPOCH_KEY = "epoch"
+SESSION_ENDED = (
+    "Phiên đăng nhập đã kết thúc (tài khoản vừa đăng xuất, đổi mật khẩu hoặc bị khóa). "
+    "Hãy đăng nhập lại."
+)
+
+log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
 
@@ -81,7 +93,8 @@ _DUMMY = _hasher.hash("duluan-dummy-password")
 
 
 def optional_user(request: Request) -> WebUser | None:
-    """The logged-in user, or None; a disabled or deleted account counts as logged out."""
+    """The logged-in user, or None. A disabled or deleted account, or a session opened before
+    the account's sessions were ended, counts as logged out, and the next page says why."""
     cached = request.scope.get("duluan.user")
     if isinstance(cached, WebUser):
         return cached
@@ -91,12 +104,41 @@ def optional_user(request: Request) -> WebUser | None:
     if not isinstance(uid, int):
         return None
     record = request.app.state.store.get_web_user(uid)
-    if record is None or not record.active:
-        request.session.pop(SESSION_KEY, None)
+    if record is None:
+        reason = "không còn tài khoản"
+    elif not record.active:
+        reason = "tài khoản bị khóa"
+    elif request.session.get(EPOCH_KEY) != record.session_epoch:
+        reason = "phiên đã bị kết thúc"
+    else:
+        reason = ""
+    if reason or record is None:
+        from duluan.web.render import flash
+
+        end_session(request)
+        flash(request, SESSION_ENDED)
+        log.info("[web] phiên của tài khoản số %s không còn hiệu lực: %s", uid, reason)
         return None
     user = WebUser(record.id, record.name, record.role, record.unit)
     request.scope["duluan.user"] = user
     return user
+
+
+def start_session(request: Request, user_id: int, epoch: int) -> None:
+    """Log `user_id` in on a fresh session that stays valid while the account's epoch is
+    `epoch`."""
+    request.session.clear()
+    request.session[SESSION_KEY] = user_id
+    request.session[EPOCH_KEY] = epoch
+    request.scope.pop("duluan.user", None)
+
+
+def end_session(request: Request) -> None:
+    """Forget the login in this browser (the account's other sessions are ended by raising its
+    epoch in the store)."""
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(EPOCH_KEY, None)
+    request.scope.pop("duluan.user", None)
 
 
 def current_user(request: Request) -> WebUser:

@@ -1,4 +1,7 @@
-"""Logging in and out: argon2 passwords, rate-limited attempts, a fresh session on success."""
+"""Logging in and out: argon2 passwords, rate-limited attempts, a fresh session on success.
+
+Logging out ends every session of the account, on every device: a copy of the cookie kept
+elsewhere stops working at once instead of living out its 12 hours."""
 
 from __future__ import annotations
 
@@ -9,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from duluan.web.auth import SESSION_KEY, check_password, current_user, dummy_check, optional_user
+from duluan.web.auth import (
+    check_password,
+    current_user,
+    dummy_check,
+    end_session,
+    optional_user,
+    start_session,
+)
 from duluan.web.render import (
     CSRF_KEY,
     audit,
@@ -28,6 +38,9 @@ WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOCKED = (
     "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút rồi thử lại, hoặc nhờ quản trị viên kiểm tra "
     "tài khoản."
+)
+LOGGED_OUT = (
+    "Đã đăng xuất khỏi mọi thiết bị: mọi phiên đăng nhập của tài khoản này đều đã kết thúc."
 )
 
 
@@ -87,9 +100,7 @@ async def login_submit(request: Request) -> Response:
     if not ok or record is None:
         log.warning("[web] đăng nhập sai cho %r từ %s", name, ip)
         return render(request, "login.html", {"next": target, "error": WRONG}, status=401)
-    request.session.clear()
-    request.session[SESSION_KEY] = record.id
-    request.scope.pop("duluan.user", None)
+    start_session(request, record.id, record.session_epoch)
     audit(request, "đăng nhập", f"user:{record.name}")
     return RedirectResponse(url(request, target), status_code=303)
 
@@ -97,10 +108,12 @@ async def login_submit(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     await form_with_csrf(request)
     user = current_user(request)
-    audit(request, "đăng xuất", f"user:{user.name}")
+    audit(request, "đăng xuất", f"user:{user.name}", "mọi thiết bị")
+    request.app.state.store.end_web_sessions(user.id)
+    end_session(request)
     request.session.clear()
     request.session[CSRF_KEY] = ""
-    flash(request, "Đã đăng xuất.")
+    flash(request, LOGGED_OUT)
     return RedirectResponse(url(request, "/login"), status_code=303)
 
 

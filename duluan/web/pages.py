@@ -158,7 +158,12 @@ async def user_active(request: Request) -> Response:
     if not store_of(request).set_web_user_active(user_id, active):
         return not_found(request, f"tài khoản số {user_id}")
     audit(request, "mở khóa tài khoản" if active else "khóa tài khoản", f"user:{user_id}")
-    flash(request, "Đã cập nhật tài khoản.")
+    flash(
+        request,
+        "Đã mở khóa tài khoản."
+        if active
+        else "Đã khóa tài khoản; mọi phiên đăng nhập đang mở của tài khoản đã kết thúc.",
+    )
     return RedirectResponse(url(request, "/users"), status_code=303)
 
 
