@@ -2,8 +2,10 @@
 shown later.
 
 When a story is flagged (a case opened, or "Thông tin sai sự thật" pressed), each of its
-articles (the story's copies on every outlet) is fetched and stored gzip-compressed with the
-SHA-256 of the body, the status code, the final URL and the time. While its case is open the
+articles (the story's copies on every outlet) is first kept as the crawler fetched it ("lúc thu
+thập", from the pages the crawl keeps), then fetched again; each snapshot is stored
+gzip-compressed with the SHA-256 of the body, the status code, the final URL and the time, so
+an edit made between the crawl and the flag shows as a change. While its case is open the
 story is fetched again daily; the article text is extracted (not the raw HTML, which changes
 with every advert) and compared with the last readable snapshot: unchanged, changed, or removed
 (404/410, a redirect to the home page, or a page that no longer holds an article). A network
@@ -22,6 +24,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
+from w3lib.encoding import html_to_unicode
 
 from crawler.extract import extract_article
 from duluan.config import Config
@@ -34,8 +37,10 @@ REFETCH_EVERY = timedelta(hours=20)
 MAX_COPIES = 10
 MAX_BYTES = 10 * 1000**2
 GONE = frozenset({404, 410})
+CRAWLED = "crawled"
 
 REASON_LABELS = {
+    CRAWLED: "Lúc thu thập (bản trình thu thập đã tải)",
     "ok": "Đọc được bài",
     "gone": "Bài đã bị gỡ (HTTP 404/410)",
     "redirected_home": "Chuyển hướng về trang chủ",
@@ -112,14 +117,17 @@ def _is_home(url: str, final_url: str | None) -> bool:
     return moved and after.path in ("", "/") and not after.query
 
 
-def _decode(fetched: Fetched) -> str:
-    for charset in (fetched.charset, "utf-8"):
-        if charset:
-            try:
-                return fetched.body.decode(charset)
-            except (LookupError, UnicodeDecodeError):
-                continue
-    return fetched.body.decode("utf-8", errors="replace")
+def _decode(body: bytes, charset: str | None) -> str:
+    """The page as text, decoded as the crawler decodes it (BOM, then the given charset, then
+    the page's own declaration, else UTF-8), so crawl-time and fresh texts compare equal."""
+    return html_to_unicode(f"charset={charset}" if charset else None, body)[1]
+
+
+def _article_text(html: str, url: str) -> str | None:
+    page = extract_article(html, url)
+    if page is None:
+        return None
+    return "\n".join(part for part in (page.title, page.lead, page.text) if part)
 
 
 def _digest(value: bytes) -> str:
@@ -150,12 +158,8 @@ def capture(
     elif fetched.status >= 400:
         reason = "error"
     else:
-        page = extract_article(_decode(fetched), fetched.final_url or url)
-        if page is None:
-            reason = "no_article"
-        else:
-            reason = "ok"
-            text = "\n".join(part for part in (page.title, page.lead, page.text) if part)
+        text = _article_text(_decode(fetched.body, fetched.charset), fetched.final_url or url)
+        reason = "ok" if text is not None else "no_article"
     text_hash = _digest(text.encode()) if text is not None else None
     if reason == "error":
         change = "error"
@@ -197,6 +201,63 @@ def capture(
     return record
 
 
+def keep_crawled(
+    store: Store,
+    story: str,
+    article_id: int,
+    url: str,
+    *,
+    case_id: int | None = None,
+) -> list[EvidenceRecord]:
+    """Store the pages the crawler kept of an article as snapshots "lúc thu thập" (with the
+    crawl's fetch time), those not kept for `story` yet, oldest first."""
+    pages = store.article_pages(article_id)
+    if not pages:
+        return []
+    kept = {e.sha256 for e in store.list_evidence(story) if e.reason == CRAWLED and e.url == url}
+    records = []
+    for page in pages:
+        if page.sha256 in kept:
+            continue
+        body = gzip.decompress(page.content)
+        text = _article_text(_decode(body, page.encoding), page.final_url)
+        text_hash = _digest(text.encode()) if text is not None else None
+        before = store.last_readable_evidence(story, url)
+        if before is None or text_hash is None:
+            change = "first"
+        else:
+            change = "unchanged" if text_hash == before.text_sha256 else "changed"
+        records.append(
+            store.add_evidence(
+                EvidenceSnapshot(
+                    story=story,
+                    article_id=article_id,
+                    case_id=case_id,
+                    url=url,
+                    final_url=page.final_url,
+                    status_code=page.status,
+                    fetched_at=page.fetched_at,
+                    reason=CRAWLED,
+                    change=change,
+                    sha256=_digest(body),
+                    size=len(body),
+                    content=page.content,
+                    text_sha256=text_hash,
+                    text=text,
+                )
+            )
+        )
+        kept.add(page.sha256)
+        log.info(
+            "[%s] bằng chứng %s: trang lúc thu thập (%s), %s",
+            story,
+            url,
+            page.fetched_at.isoformat(),
+            CHANGE_LABELS[change].lower(),
+        )
+    return records
+
+
 def capture_story(
     store: Store,
     story: str,
@@ -206,7 +267,8 @@ def capture_story(
     *,
     case_id: int | None = None,
 ) -> list[EvidenceRecord]:
-    """Snapshot the article and its syndicated copies (at most `MAX_COPIES`)."""
+    """Snapshot the article and its syndicated copies (at most `MAX_COPIES`): first the pages
+    as the crawler fetched them (not kept yet), then a fresh fetch, compared with them."""
     if article_id is None:
         log.warning("[%s] không có bài gốc: không lưu được bằng chứng", story)
         return []
@@ -219,10 +281,11 @@ def capture_story(
         copy = store.get_article(other)
         if copy is not None:
             targets.append((copy.id, copy.url))
-    return [
-        capture(store, story, url, fetch, now, article_id=a_id, case_id=case_id)
-        for a_id, url in targets
-    ]
+    records: list[EvidenceRecord] = []
+    for a_id, url in targets:
+        records.extend(keep_crawled(store, story, a_id, url, case_id=case_id))
+        records.append(capture(store, story, url, fetch, now, article_id=a_id, case_id=case_id))
+    return records
 
 
 def capture_case(

@@ -26,6 +26,7 @@ from crawler.tally import Tally
 from crawler.workers import Extraction, Extractor, fingerprint
 from duluan.config import CrawlSettings, Listing, Source
 from storage import ArticleRecord, FetchError, Store, Validator
+from storage.records import PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +252,9 @@ class OutletSpider(scrapy.Spider):
             section=link.section,
             published_at=link.published_at,
         )
-        result = await self.extractor.extract(text, response.url, source.extract, hints)
+        result = await self.extractor.extract(
+            text, response.url, source.extract, hints, response.body
+        )
         if result is None:
             self._fail(
                 response.meta,
@@ -260,7 +263,7 @@ class OutletSpider(scrapy.Spider):
                 "không tìm thấy bài viết trên trang / no article on the page",
             )
             return
-        yield self._record(source, link, result, response.url)
+        yield self._record(source, link, result, response)
 
     def _google_news(self, response: TextResponse, source: Source, link: Link) -> Iterator[Any]:
         """A Google News link that did not redirect: find the publisher's URL on the page."""
@@ -274,8 +277,9 @@ class OutletSpider(scrapy.Spider):
             yield record
 
     def _record(
-        self, source: Source, link: Link, result: Extraction, final_url: str
+        self, source: Source, link: Link, result: Extraction, response: TextResponse
     ) -> ArticleRecord:
+        final_url = response.url
         extracted = result.article
         canonical = extracted.canonical_url
         if _host(canonical) != _host(final_url):
@@ -296,6 +300,7 @@ class OutletSpider(scrapy.Spider):
             extraction="page",
             content_hash=result.content_hash,
             fingerprint=result.fingerprint,
+            page=_page_record(result, response),
         )
 
     def _record_from_link(self, source: Source, link: Link) -> ArticleRecord | None:
@@ -410,6 +415,21 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
             return "redirect", "chuyển hướng quá nhiều lần / too many redirects"
         return "ignored", text or type(exc).__name__
     return "error", f"{type(exc).__name__}: {text}"
+
+
+def _page_record(result: Extraction, response: TextResponse) -> PageRecord | None:
+    """The fetched page, as the extraction worker compressed it, to keep with the article."""
+    packed = result.page
+    if packed is None:
+        return None
+    return PageRecord(
+        content=packed.content,
+        sha256=packed.sha256,
+        size=packed.size,
+        final_url=response.url,
+        status=response.status,
+        encoding=response.encoding,
+    )
 
 
 def _entry_urls(source: Source) -> list[str]:

@@ -8,6 +8,8 @@ on the other cores while the crawl process keeps fetching and storing.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import hashlib
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -21,17 +23,43 @@ from duluan.config import Extract
 log = logging.getLogger(__name__)
 
 
+PAGE_GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A page body compressed for keeping: gzip `content`, and the body's SHA-256 and size."""
+
+    content: bytes
+    sha256: str
+    size: int
+
+
 @dataclass(frozen=True)
 class Extraction:
-    """An extracted article with the hashes the store needs."""
+    """An extracted article with the hashes the store needs, and its page compressed when the
+    body was given."""
 
     article: Extracted
     content_hash: str
     fingerprint: tuple[int, ...]
+    page: Packed | None = None
 
 
-def extract_job(html: str, url: str, rules: Extract, hints: Hints) -> Extraction | None:
-    """Extract and fingerprint one page; picklable, so it runs in a worker process."""
+def pack_page(body: bytes) -> Packed:
+    """Gzip (level 6, no timestamp, so equal bodies compress equally) and hash a page body."""
+    return Packed(
+        content=gzip.compress(body, compresslevel=PAGE_GZIP_LEVEL, mtime=0),
+        sha256=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+    )
+
+
+def extract_job(
+    html: str, url: str, rules: Extract, hints: Hints, body: bytes | None = None
+) -> Extraction | None:
+    """Extract and fingerprint one page, and compress its raw `body` if given (only when an
+    article was found); picklable, so it runs in a worker process."""
     article = extract_article(html, url, rules, hints)
     if article is None:
         return None
@@ -39,6 +67,7 @@ def extract_job(html: str, url: str, rules: Extract, hints: Hints) -> Extraction
         article=article,
         content_hash=content_hash(article.title, article.lead, article.text),
         fingerprint=fingerprint(article.title, article.lead, article.text),
+        page=pack_page(body) if body is not None else None,
     )
 
 
@@ -63,15 +92,17 @@ class Extractor:
                 initializer=_warm,
             )
 
-    async def extract(self, html: str, url: str, rules: Extract, hints: Hints) -> Extraction | None:
+    async def extract(
+        self, html: str, url: str, rules: Extract, hints: Hints, body: bytes | None = None
+    ) -> Extraction | None:
         if self.pool is not None:
             try:
-                future = self.pool.submit(extract_job, html, url, rules, hints)
+                future = self.pool.submit(extract_job, html, url, rules, hints, body)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 log.warning("%s: extraction worker died; extracting in the crawl process", url)
                 self.pool = None
-        return extract_job(html, url, rules, hints)
+        return extract_job(html, url, rules, hints, body)
 
     def close(self) -> None:
         if self.pool is not None:

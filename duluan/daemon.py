@@ -44,6 +44,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
 EVIDENCE_JOB = "evidence"
 EVIDENCE_EVERY = timedelta(minutes=10)
+PRUNE_JOB = "prune_pages"
+PRUNE_AT = "03:30"
 
 
 class DaemonError(RuntimeError):
@@ -283,6 +285,7 @@ class Daemon:
         for name, when, job in (
             (REMINDER_JOB, parse_daily(self.config.review.reminder_at), self._reminder_job),
             (DIGEST_JOB, parse_weekly(self.config.schedule.digest), self._digest_job),
+            (PRUNE_JOB, parse_daily(PRUNE_AT), self._prune_job),
         ):
             trigger = CronTrigger(
                 day_of_week=WEEKDAYS[when.weekday] if when.weekday is not None else None,
@@ -412,6 +415,12 @@ class Daemon:
                 "Bằng chứng: đã lưu %d bản trang, %d bản đã bị sửa hoặc gỡ", len(kept), changed
             )
         self._store.record_job_run(EVIDENCE_JOB, self.now(), f"{len(kept)} bản, {changed} thay đổi")
+
+    async def _prune_job(self) -> None:
+        """Delete the crawl-time pages no longer worth keeping (see `Store.prune_pages`)."""
+        deleted = await _in_thread(self._store.prune_pages, self.now())
+        log.info("Dọn trang bài lúc thu thập: đã xóa %d trang cũ", deleted)
+        self._store.record_job_run(PRUNE_JOB, self.now(), f"xóa {deleted} trang")
 
     async def _reminder_job(self) -> None:
         from alerts.bot import remind_overdue

@@ -304,4 +304,4 @@ class Digest(Base):
 
 
 # The review console's tables live in their own modules; importing them registers them on Base.
-from storage import models_cases, models_web  # noqa: E402, F401
+from storage import models_cases, models_pages, models_web  # noqa: E402, F401

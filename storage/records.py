@@ -10,13 +10,45 @@ SaveStatus = Literal["new", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
+class PageRecord:
+    """An article page as the crawler fetched it, kept as evidence "as fetched".
+
+    `content` is the gzip-compressed body; `sha256` and `size` are those of the body itself;
+    `final_url` is where redirects ended and `encoding` the one the crawler decoded it with.
+    """
+
+    content: bytes
+    sha256: str
+    size: int
+    final_url: str
+    status: int
+    encoding: str | None
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A crawl-time page of a stored article (see `Store.article_pages`)."""
+
+    id: int
+    article_id: int
+    fetched_at: datetime
+    final_url: str
+    status: int
+    encoding: str | None
+    sha256: str
+    size: int
+    content: bytes
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     """One extracted article as the crawler hands it over.
 
     Datetimes are timezone-aware; `fingerprint` is the MinHash signature of the text
     (unsigned 32-bit slots, see `crawler.fingerprint.minhash`; empty when there is no text);
     `via` is how the URL was found ("feed", "sitemap", "listing", "search") and `extraction`
-    where the text came from ("page" or "feed").
+    where the text came from ("page" or "feed"); `page` is the fetched page, compressed, when
+    the text came from one.
     """
 
     source: str
@@ -35,6 +67,7 @@ class ArticleRecord:
     content_hash: str
     fingerprint: tuple[int, ...]
     backfill: bool
+    page: PageRecord | None = None
 
 
 @dataclass(frozen=True)

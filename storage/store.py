@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, String, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,10 +28,13 @@ from storage.models import (
     ArticleUnit,
     Mention,
     OutboxMessage,
+    Review,
     Source,
     SourceRunRow,
     UrlValidator,
 )
+from storage.models_cases import Case, Evidence
+from storage.models_pages import ArticlePage
 from storage.records import (
     AlertBrief,
     ArticleDetail,
@@ -45,6 +48,7 @@ from storage.records import (
     SaveOutcome,
     SourceHealth,
     SourceRun,
+    StoredPage,
     StoryMessage,
     TagRecord,
     UnitRecord,
@@ -62,6 +66,8 @@ MAX_CANDIDATES = 20
 MAX_RUN_ERRORS = 50
 IN_BATCH = 400
 UPSERT_BATCH = 200
+KEEP_ALL_PAGES = timedelta(days=3)
+KEEP_RELEVANT_PAGES = timedelta(days=90)
 
 T = TypeVar("T")
 
@@ -224,7 +230,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             found = self._existing(session, [rec])
             existing = found.get(rec.canonical_url) or found.get(rec.url)
         if existing is not None:
-            return _update(session, existing, rec, packed)
+            return _keep_page(session, _update(session, existing, rec, packed), rec)
         source_id = self._source_ids.get(rec.source) or _source_id(session, rec.source, _now())
         try:
             with session.begin_nested():
@@ -234,9 +240,9 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             existing = self._existing(session, [rec]).get(rec.canonical_url)
             if existing is None:
                 raise
-            return _update(session, existing, rec, packed)
+            return _keep_page(session, _update(session, existing, rec, packed), rec)
         inserted.update((rec.canonical_url, rec.url))
-        return outcome
+        return _keep_page(session, outcome, rec)
 
     def _existing(self, session: Session, recs: Sequence[ArticleRecord]) -> dict[str, Article]:
         """Stored rows of the records, by URL: a record's row is the one with its canonical
@@ -254,6 +260,75 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             for row in rows:
                 found.setdefault(row.url, row)
         return found
+
+    def article_pages(self, article_id: int) -> list[StoredPage]:
+        """The pages kept of an article as the crawler fetched them, oldest first."""
+        stmt = (
+            select(ArticlePage)
+            .where(ArticlePage.article_id == article_id)
+            .order_by(ArticlePage.fetched_at, ArticlePage.id)
+        )
+        with self._read() as session:
+            return [
+                StoredPage(
+                    id=row.id,
+                    article_id=row.article_id,
+                    fetched_at=row.fetched_at,
+                    final_url=row.final_url,
+                    status=row.status_code,
+                    encoding=row.encoding,
+                    sha256=row.sha256,
+                    size=row.size,
+                    content=row.content,
+                )
+                for row in session.scalars(stmt)
+            ]
+
+    def prune_pages(
+        self,
+        now: datetime,
+        keep_all: timedelta = KEEP_ALL_PAGES,
+        keep_relevant: timedelta = KEEP_RELEVANT_PAGES,
+    ) -> int:
+        """Delete crawl-time pages fetched more than `keep_all` ago, except those of relevant
+        (tagged) articles fetched within `keep_relevant`, and never the pages of a story that
+        was marked false, has a case, or whose page is already kept as evidence; returns how
+        many were deleted."""
+        _require_aware(now, "now")
+        story = literal("cluster:", String) + cast(Article.cluster_id, String)
+        doomed = (
+            select(ArticlePage.id)
+            .join(Article, Article.id == ArticlePage.article_id)
+            .where(
+                ArticlePage.fetched_at < now - keep_all,
+                ~((Article.relevant.is_(True)) & (ArticlePage.fetched_at >= now - keep_relevant)),
+                ~select(Case.id).where(Case.story == story).exists(),
+                ~select(Review.id)
+                .where(Review.story == story, Review.status == "false_info")
+                .exists(),
+                ~select(Evidence.id)
+                .where(
+                    Evidence.article_id == ArticlePage.article_id,
+                    Evidence.sha256 == ArticlePage.sha256,
+                )
+                .exists(),
+            )
+        )
+
+        def work(session: Session) -> int:
+            ids = list(session.scalars(doomed))
+            for batch in _chunks(ids, IN_BATCH):
+                session.execute(delete(ArticlePage).where(ArticlePage.id.in_(batch)))
+            return len(ids)
+
+        deleted = self._writing(work)
+        log.info(
+            "Dọn trang bài đã lưu: xóa %d trang (giữ %d ngày, bài liên quan %d ngày)",
+            deleted,
+            keep_all.days,
+            keep_relevant.days,
+        )
+        return deleted
 
     def articles_to_tag(
         self, limit: int = 500, *, retag: bool = False, after_id: int = 0
@@ -748,6 +823,35 @@ def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -
     row.extraction = rec.extraction
     row.updated_at = rec.fetched_at
     return SaveOutcome(row.id, "updated", row.cluster_id)
+
+
+def _keep_page(session: Session, outcome: SaveOutcome, rec: ArticleRecord) -> SaveOutcome:
+    """Store the record's fetched page: always for a new or changed article, for an unchanged
+    one only when none of its pages is kept (adverts alone change the HTML), never twice."""
+    page = rec.page
+    if page is None:
+        return outcome
+    if outcome.status != "new":
+        kept = set(
+            session.scalars(
+                select(ArticlePage.sha256).where(ArticlePage.article_id == outcome.article_id)
+            )
+        )
+        if page.sha256 in kept or (kept and outcome.status == "unchanged"):
+            return outcome
+    session.execute(
+        insert(ArticlePage).values(
+            article_id=outcome.article_id,
+            fetched_at=rec.fetched_at,
+            final_url=page.final_url,
+            status_code=page.status,
+            encoding=page.encoding,
+            sha256=page.sha256,
+            size=page.size,
+            content=page.content,
+        )
+    )
+    return outcome
 
 
 def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
