@@ -21,14 +21,13 @@ from docx.table import Table
 
 from alerts.digest.docx import (
     BODY_PT,
-    SMALL_PT,
-    _cell_text,
     _fixed_zip,
     _link,
     _no_borders,
     _para,
     _run,
     blank_document,
+    signature_block,
     vn_date,
 )
 from duluan.config import Report
@@ -183,23 +182,4 @@ def _header(doc: object, report: Report, number: str, signed: date) -> None:
 
 
 def _signature(doc: object, report: Report, signer: str) -> None:
-    table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
-    _no_borders(table)
-    table.autofit = False
-    left, right = table.rows[0].cells
-    for column, cell, width in zip(table.columns, (left, right), (Mm(80), Mm(85)), strict=True):
-        column.width = cell.width = width
-    _cell_text(left, "Nơi nhận:", size=12, bold=True, italic=True)
-    recipients = ["Như trên", *report.recipients]
-    for i, name in enumerate(recipients):
-        end = "." if i == len(recipients) - 1 else ";"
-        paragraph = left.add_paragraph()
-        paragraph.paragraph_format.space_after = Pt(0)
-        _run(paragraph, f"- {name}{end}", size=SMALL_PT)
-    centre = WD_ALIGN_PARAGRAPH.CENTER
-    _cell_text(right, report.signer_title.upper(), size=BODY_PT, bold=True, align=centre)
-    for _ in range(4):
-        right.add_paragraph()
-    name = right.add_paragraph()
-    name.alignment = centre
-    _run(name, signer, size=BODY_PT, bold=True)
+    signature_block(doc, ["Như trên", *report.recipients], report.signer_title, signer)

@@ -460,6 +460,13 @@ def _signature(doc: object, content: DigestContent) -> None:
         indent=True,
         after=6,
     )
+    signature_block(doc, report.recipients, report.signer_title, report.signer_name)
+
+
+def signature_block(
+    doc: object, recipients: Sequence[str], signer_title: str, signer_name: str
+) -> None:
+    """ "Nơi nhận" on the left, the signer's title, room to sign and name on the right."""
     table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     _no_borders(table)
     table.autofit = False
@@ -467,19 +474,18 @@ def _signature(doc: object, content: DigestContent) -> None:
     for column, cell, width in zip(table.columns, (left, right), (Mm(80), Mm(85)), strict=True):
         column.width = cell.width = width
     _cell_text(left, "Nơi nhận:", size=12, bold=True, italic=True)
-    recipients = list(report.recipients)
     for i, name in enumerate(recipients):
         end = "." if i == len(recipients) - 1 else ";"
         paragraph = left.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(0)
         _run(paragraph, f"- {name}{end}", size=SMALL_PT)
     centre = WD_ALIGN_PARAGRAPH.CENTER
-    _cell_text(right, report.signer_title.upper(), size=BODY_PT, bold=True, align=centre)
+    _cell_text(right, signer_title.upper(), size=BODY_PT, bold=True, align=centre)
     for _ in range(4):
         right.add_paragraph()
     name = right.add_paragraph()
     name.alignment = centre
-    _run(name, report.signer_name, size=BODY_PT, bold=True)
+    _run(name, signer_name, size=BODY_PT, bold=True)
 
 
 def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
