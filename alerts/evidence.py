@@ -27,6 +27,8 @@ import httpx
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract import extract_article
+from crawler.guard import Guard, Refused
+from crawler.guard import fetch as guarded_fetch
 from duluan.config import Config
 from storage import Store
 from storage.cases import CaseRecord, EvidenceRecord, EvidenceSnapshot
@@ -71,42 +73,38 @@ class Fetched:
 Fetch = Callable[[str], Fetched]
 
 
-def http_fetcher(user_agent: str, timeout: float = 30.0, max_bytes: int = MAX_BYTES) -> Fetch:
-    """A fetch through httpx following redirects; bodies beyond `max_bytes` are cut there."""
+def http_fetcher(
+    user_agent: str, guard: Guard, timeout: float = 30.0, max_bytes: int = MAX_BYTES
+) -> Fetch:
+    """A fetch through the fetch guard (`crawler.guard.fetch`: every redirect hop checked, no
+    internal address but the sources' own); bodies beyond `max_bytes` are cut there. A URL
+    the guard refuses is recorded as an error, never fetched."""
 
     def fetch(url: str) -> Fetched:
         try:
-            with (
-                httpx.Client(
-                    follow_redirects=True, timeout=timeout, headers={"User-Agent": user_agent}
-                ) as client,
-                client.stream("GET", url) as response,
-            ):
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= max_bytes:
-                        log.warning("[%s] trang lớn hơn %d byte: chỉ lưu phần đầu", url, max_bytes)
-                        break
-                return Fetched(
-                    url,
-                    response.status_code,
-                    str(response.url),
-                    b"".join(chunks)[:max_bytes],
-                    response.charset_encoding,
-                )
+            response = guarded_fetch(
+                url, guard, user_agent=user_agent, timeout=timeout, max_bytes=max_bytes
+            )
+        except Refused as refusal:
+            log.warning("[%s] %s", refusal.url, refusal.message)
+            return Fetched(url, None, None, b"", error=f"{refusal.message}: {refusal.url}")
         except httpx.HTTPError as exc:
             return Fetched(url, None, None, b"", error=f"{type(exc).__name__}: {exc}")
+        return Fetched(url, response.status, response.final_url, response.body, response.charset)
 
     return fetch
 
 
 def fetcher_for(config: Config) -> Fetch:
-    """The fetch the daemon uses: the crawl's User-Agent, timeout and page size limit."""
+    """The fetch the daemon uses: the crawl's User-Agent, timeout and page size limit, and the
+    configured sources' guard."""
     crawl = config.crawl
-    return http_fetcher(crawl.agent, crawl.timeout.total_seconds(), crawl.max_page_size)
+    return http_fetcher(
+        crawl.agent,
+        Guard.for_sources(config.sources),
+        crawl.timeout.total_seconds(),
+        crawl.max_page_size,
+    )
 
 
 def _is_home(url: str, final_url: str | None) -> bool:

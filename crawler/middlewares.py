@@ -10,8 +10,15 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.base import ReactorBase
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
+from crawler.guard import Guard, Refused, ip_literal, is_public
 from storage import Validator
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,105 @@ JS_REDIRECT = re.compile(
 )
 CHALLENGE_MAX_BYTES = 8192
 MAX_CHALLENGES = 5
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request the fetch guard refused (its `refusal` says why); never retried."""
+
+    def __init__(self, refusal: Refused) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class GuardMiddleware:
+    """Every request, redirect hops and robots.txt included, passes `crawler.guard` first: the
+    source's scope, then the address its host resolves to (through the reactor's resolver, whose
+    cached answer is the one the connection uses)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GuardMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        guard: Guard = self.crawler.spider.guard  # type: ignore[union-attr]
+        scope = guard.scope(request.meta.get("source"))
+        try:
+            _, host, _ = scope.check(request.url)
+            if scope.own(request.url):
+                return None
+            literal = ip_literal(host)
+            if literal is not None:
+                guard.check_address(request.url, scope, [literal])
+                return None
+            address = await self._resolve(host)
+            if address is not None:
+                guard.check_address(request.url, scope, [address])
+        except Refused as refusal:
+            raise RefusedRequest(refusal) from None
+        return None
+
+    async def _resolve(self, host: str) -> Any:
+        """The IPv4 address the download will connect to; None when the name does not resolve
+        (the download then fails as a DNS error)."""
+        from twisted.internet import reactor
+
+        try:
+            deferred: Deferred[str] = reactor.resolver.getHostByName(host)
+            found = await maybe_deferred_to_future(deferred)
+        except DNSLookupError as exc:
+            if isinstance(exc, PrivateAddressError):
+                raise exc.refusal from None
+            return None
+        return ip_literal(str(found))
+
+
+class PrivateAddressError(DNSLookupError):
+    """`GuardedResolver` refused a name that resolved to an internal address."""
+
+    def __init__(self, refusal: Refused) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that never hands out an internal address for a name other than
+    the configured sources' own hosts: the last line against DNS rebinding, whatever asked."""
+
+    def __init__(
+        self, reactor: ReactorBase, cache_size: int, timeout: float, own_hosts: frozenset[str]
+    ) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.own_hosts = own_hosts
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> GuardedResolver:
+        settings = crawler.settings
+        size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
+        hosts = frozenset(str(h).lower() for h in settings.getlist("DULUAN_OWN_HOSTS"))
+        return cls(reactor, size, settings.getfloat("DNS_TIMEOUT"), hosts)
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:
+        deferred = super().getHostByName(name, timeout)
+        if name.lower().rstrip(".") in self.own_hosts:
+            return deferred
+        return deferred.addCallback(self._public, name)
+
+    @staticmethod
+    def _public(address: str, name: str) -> str:
+        found = ip_literal(address)
+        if found is None or not is_public(found):
+            raise PrivateAddressError(
+                Refused(
+                    name,
+                    "private",
+                    f"{name} trỏ tới địa chỉ nội bộ {address}: không tải / "
+                    "internal address refused",
+                )
+            )
+        return address
 
 
 class ConditionalGetMiddleware:

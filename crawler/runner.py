@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.guard import origin
 from duluan.config import Config, CrawlSettings, Source
 from storage import FetchError
 
@@ -40,6 +41,7 @@ class SourceSummary:
     seconds: float
     ok: bool
     errors: list[FetchError] = field(default_factory=list)
+    refused: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,15 @@ def scrapy_settings(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[st
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            # The fetch guard first: before robots.txt is fetched for a host, before retries.
+            "crawler.middlewares.GuardMiddleware": 50,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "crawler.middlewares.ChallengeMiddleware": 560,
             "crawler.middlewares.ConditionalGetMiddleware": 580,
         },
+        # Only http and https: no file://, ftp://, s3:// or data: from a hostile link.
+        "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
+        "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "TELNETCONSOLE_ENABLED": False,
@@ -115,6 +122,14 @@ def scrapy_settings(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[st
         "STATS_DUMP": False,
         "LOGSTATS_INTERVAL": 0,
     }
+
+
+def own_hosts(sources: list[Source]) -> list[str]:
+    """Hosts of the sources' configured URLs: the only names the resolver lets resolve to an
+    internal address (a local outlet, the tests' server); their ports are checked per source."""
+    return sorted(
+        {o[1] for s in sources for o in (origin(u) for u in s.configured_urls()) if o is not None}
+    )
 
 
 @dataclass(frozen=True)
@@ -220,7 +235,9 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
     began = time.monotonic()
     with Store.open(request.database_url) as store:
         store.sync_sources([(s.name, s.title) for s in chosen])
-        process = CrawlerProcess(scrapy_settings(config.crawl, request.log_level))
+        settings = scrapy_settings(config.crawl, request.log_level)
+        settings["DULUAN_OWN_HOSTS"] = own_hosts(chosen)
+        process = CrawlerProcess(settings)
         process.crawl(
             OutletSpider,
             sources=chosen,
@@ -252,6 +269,7 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
                 updated=t.updated,
                 unchanged=t.unchanged,
                 failed=t.failed + t.entries_failed,
+                refused=t.refused,
                 seconds=round(t.seconds, 2),
                 ok=t.ok,
                 errors=list(t.errors),

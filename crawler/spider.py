@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus, urlparse
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.extract import Hints
 from crawler.feeds import FeedError, parse_feed
 from crawler.fingerprint import content_hash
+from crawler.guard import Guard, Refused
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
@@ -33,7 +36,9 @@ log = logging.getLogger(__name__)
 NOT_MODIFIED = 304
 # Failures of a listed article that a retry would meet again (gone, not an article, refused):
 # they do not make the next poll of its feed or sitemap unconditional.
-PERMANENT = frozenset({"gone", "no-article", "robots", "too-large", "redirect", "article"})
+PERMANENT = frozenset(
+    {"gone", "no-article", "robots", "too-large", "redirect", "article", "refused"}
+)
 GOOGLE_NEWS_HOST = "news.google.com"
 
 
@@ -61,12 +66,24 @@ class OutletSpider(scrapy.Spider):
         self.now = now
         self.since = since
         self.search_queries = search_queries or {}
+        self.guard = Guard.for_sources(sources)
         self.extractor = Extractor(settings.workers)
         entry_urls = [url for source in sources for url in _entry_urls(source)]
         # A --since pass reaches back on purpose: unconditional, so unchanged indexes are re-read.
         self.validators: dict[str, Validator] = {} if since else store.get_validators(entry_urls)
         self.fresh_validators: dict[str, Validator] = {}
         self.dirty: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._received, signal=signals.bytes_received)
+        return spider
+
+    def _received(self, data: bytes, request: scrapy.Request, spider: Any = None) -> None:
+        """Bytes read so far for this request: a page cut at the size limit while streaming
+        (no Content-Length) then reads as "too large", not as a failed connection."""
+        request.meta["bytes_received"] = request.meta.get("bytes_received", 0) + len(data)
 
     @property
     def cutoff(self) -> datetime:
@@ -207,7 +224,9 @@ class OutletSpider(scrapy.Spider):
         ]
 
     def _articles(self, source: Source, links: list[Link], parent: str) -> Iterator[Any]:
-        """Requests for the links not stored yet; feed-only sources become articles directly."""
+        """Requests for the links not stored yet; feed-only sources become articles directly.
+        Links the source may not fetch (another host, another scheme) are refused here."""
+        links = self._in_scope(source, links)
         known = self.store.known_articles(link.url for link in links)
         for link in links:
             fetched = known.get(link.url)
@@ -225,6 +244,27 @@ class OutletSpider(scrapy.Spider):
                 errback=self.on_error,
                 meta=self._meta(source, link=link, parent=parent),
             )
+
+    def _in_scope(self, source: Source, links: list[Link]) -> list[Link]:
+        """The links this source may fetch. A feed-only source fetches none: its links need
+        only be http(s) (what is stored is shown as a link; evidence fetches pass the guard)."""
+        scope = self.guard.scope(source.name)
+        if not source.fetch_pages:
+            scope = replace(scope, offsite=True)
+        kept = []
+        for link in links:
+            try:
+                scope.check(link.url)
+            except Refused as refusal:
+                self._refuse(source.name, refusal)
+                continue
+            kept.append(link)
+        return kept
+
+    def _refuse(self, source: str, refusal: Refused) -> None:
+        log.warning("[%s] %s: %s", source, refusal.url, refusal.message)
+        self.tally.count(source, "refused")
+        self.tally.error(source, FetchError(refusal.url, "refused", refusal.message))
 
     # Articles ----------------------------------------------------------------------------
 
@@ -344,10 +384,15 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         kind, message = describe_failure(failure)
+        if request.meta.get("bytes_received", 0) > self.crawl_settings.max_page_size:
+            kind, message = "too-large", "trang quá lớn, đã bỏ / page too large, dropped"
         self._fail(request.meta, request.url, kind, message)
 
     def _fail(self, meta: dict[str, Any], url: str, kind: str, message: str) -> None:
         source = meta.get("source", "?")
+        if kind == "refused" and not meta.get("entry"):
+            self._refuse(source, Refused(url, kind, message))
+            return
         log.warning("[%s] %s: %s", source, url, message)
         self.tally.error(source, FetchError(url, kind, message))
         if meta.get("entry"):
@@ -386,9 +431,13 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet import error as twisted_errors
 
+    from crawler.middlewares import RefusedRequest
+
     exc = failure.value
     text = str(exc)
     lowered = text.lower()
+    if isinstance(exc, RefusedRequest):
+        return "refused", exc.refusal.message
     if isinstance(exc, HttpError):
         status = exc.response.status
         return ("gone" if status in (404, 410) else "http"), f"HTTP {status}"

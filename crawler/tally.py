@@ -10,7 +10,7 @@ from datetime import datetime
 from storage import FetchError, SourceRun
 
 MAX_ERRORS = 50
-COUNTS = ("new", "updated", "unchanged", "failed")
+COUNTS = ("new", "updated", "unchanged", "failed", "refused")
 
 
 @dataclass
@@ -22,6 +22,7 @@ class SourceTally:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    refused: int = 0  # links and redirects the fetch guard refused (offsite, internal)
     entries: int = 0
     entries_ok: int = 0
     entries_failed: int = 0
@@ -110,6 +111,7 @@ class Tally:
                 updated=t.updated,
                 unchanged=t.unchanged,
                 failed=t.failed + t.entries_failed,
+                refused=t.refused,
                 errors=list(t.errors),
                 ok=t.ok,
             )

@@ -16,6 +16,7 @@ from duluan import __version__
 from duluan.config import ConfigError, LoadedConfig, load_config, masked_dump
 
 if TYPE_CHECKING:
+    from crawler.runner import SourceSummary
     from duluan.config import Config
     from nlp.locate import Locator
     from storage import ArticleDetail, FetchError, Store
@@ -536,7 +537,7 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
             str(s.unchanged),
             str(s.failed),
             f"{s.seconds:.1f}s",
-            "" if s.ok else _first_error(s.errors),
+            _note(s),
         ]
         for s in summary.sources
     ]
@@ -559,6 +560,15 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _note(source: SourceSummary) -> str:
+    """The summary table's note: the first error, and links the fetch guard refused."""
+    note = "" if source.ok else _first_error(source.errors)
+    if source.refused:
+        refused = f"{source.refused} liên kết bị từ chối (ngoài nguồn hoặc địa chỉ nội bộ)"
+        note = f"{note}; {refused}" if note else refused
+    return note
 
 
 def _first_error(errors: Sequence[FetchError]) -> str:

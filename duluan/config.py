@@ -98,6 +98,16 @@ def _http_url(value: Any) -> str:
     return text
 
 
+def _domain(value: Any) -> str:
+    text = str(value).strip().lower().rstrip(".")
+    if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}", text):
+        raise ValueError(
+            f"{value!r} không phải tên miền như cdn.baomoi.vn (không có http:// hay /) / "
+            "is not a domain name such as cdn.example.vn"
+        )
+    return text
+
+
 Duration = Annotated[
     timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, when_used="json")
 ]
@@ -105,6 +115,7 @@ Size = Annotated[int, BeforeValidator(_size)]
 Regex = Annotated[str, BeforeValidator(_regex)]
 Css = Annotated[str, BeforeValidator(_css)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+Domain = Annotated[str, BeforeValidator(_domain)]
 
 
 class _Model(BaseModel):
@@ -195,9 +206,20 @@ class Source(_Model):
     fetch_pages: bool = True
     obey_robots: bool | None = None
     archive: bool = False
+    domains: list[Domain] = Field(default_factory=list)  # other hosts its links may lead to
+    offsite: bool = False  # an aggregator: links lead to any public host (Google News)
     interval: Duration = timedelta(minutes=10)
     enabled: bool = True
     extract: Extract = Field(default_factory=Extract)
+
+    def configured_urls(self) -> list[str]:
+        """Every URL the config names for this source: its own origins for the fetch guard."""
+        urls = [*self.feeds, *self.sitemaps, *(listing.url for listing in self.listings)]
+        if self.search is not None:
+            urls.append(self.search.url)
+        if self.homepage is not None:
+            urls.append(self.homepage)
+        return urls
 
     @model_validator(mode="after")
     def _has_entry_point(self) -> Source:

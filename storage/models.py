@@ -98,6 +98,7 @@ class SourceRunRow(Base):
     updated: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     ok: Mapped[bool] = mapped_column(Boolean)
     error_count: Mapped[int] = mapped_column(Integer)
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSON)

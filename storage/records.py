@@ -110,6 +110,7 @@ class SourceRun:
     failed: int
     errors: list[FetchError]
     ok: bool
+    refused: int = 0  # links and redirects the fetch guard refused
 
 
 @dataclass(frozen=True)

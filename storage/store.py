@@ -647,6 +647,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     updated=run.updated,
                     unchanged=run.unchanged,
                     failed=run.failed,
+                    refused=run.refused,
                     ok=run.ok,
                     error_count=len(run.errors),
                     errors=[

@@ -191,3 +191,15 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert "duluan: lỗi: không hiểu tham số: --bogus" in usage.stderr
     helped = run_cli("--help", env=base)
     assert helped.returncode == 0 and helped.stdout.startswith("cách dùng: duluan")
+
+
+def test_source_domains_and_offsite() -> None:
+    text = MINIMAL + (
+        "    domains: [Cdn.VnExpress.net., i-vnexpress.vnecdn.net]\n    offsite: true\n"
+    )
+    source = parse_config(text, "test.yaml", {}).config.source("vnexpress")
+    assert source.domains == ["cdn.vnexpress.net", "i-vnexpress.vnecdn.net"] and source.offsite
+    assert parse_config(MINIMAL, "test.yaml", {}).config.source("vnexpress").offsite is False
+    for bad in ("https://cdn.vnexpress.net", "cdn.vnexpress.net/anh", "localhost", "a b.vn"):
+        (message,) = problems(MINIMAL + f"    domains: ['{bad}']\n")
+        assert message.startswith("sources[0].domains[0]") and "không phải tên miền" in message

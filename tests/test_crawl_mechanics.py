@@ -194,7 +194,13 @@ BAD = """
     feeds: ['{{BASE}}/junk/rss/home.rss']
 """
 
-JUNK = ["/bad/huge.html", "/bad/gzip-bomb.html", "/bad/no-article.html", "/bad/reset"]
+JUNK = [
+    "/bad/huge.html",
+    "/bad/huge-stream.html",
+    "/bad/gzip-bomb.html",
+    "/bad/no-article.html",
+    "/bad/reset",
+]
 
 
 def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
@@ -229,7 +235,10 @@ def test_each_source_fails_alone(site: LocalSite, tmp_path: Path) -> None:
     junk = summary["junk"]
     assert junk.ok
     assert {"too-large", "no-article", "connection", "encoding"} <= kinds["junk"]
-    assert junk.failed == 4
+    assert junk.failed == 5
+    by_url = {e.url.rsplit("/", 1)[-1]: e.kind for e in junk.errors}
+    assert by_url["huge-stream.html"] == "too-large"  # streamed, no Content-Length
+    assert by_url["huge.html"] == "too-large" and by_url["gzip-bomb.html"] == "too-large"
     stored_junk = stored(db_url, "junk")
     assert [a.url.rsplit("/", 1)[-1] for a in stored_junk] == ["broken-encoding.html"]
     with Store.open(db_url) as store:

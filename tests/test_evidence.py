@@ -13,6 +13,7 @@ import pytest
 
 from alerts.evidence import Fetched, before_after, capture, http_fetcher, refetch_open_cases
 from crawler.fingerprint import NUM_PERM
+from crawler.guard import Guard
 from storage import ArticleRecord, Store
 from tests.site.server import DATA_DIR, LocalSite
 
@@ -72,7 +73,9 @@ def test_snapshot_keeps_gzip_html_hash_status_and_text(
 ) -> None:
     store, case_id = flagged
     clock = Clock()
-    [record] = refetch_open_cases(store, clock, http_fetcher("duluan-test"))
+    [record] = refetch_open_cases(
+        store, clock, http_fetcher("duluan-test", Guard.trusting([site.base]))
+    )
     assert record.case_id == case_id and record.status_code == 200
     assert record.reason == "ok" and record.change == "first"
     assert record.final_url == site.url(PAGE) and record.fetched_at == T0
@@ -90,7 +93,7 @@ def test_daily_refetch_records_unchanged_edit_and_takedown(
 ) -> None:
     store, case_id = flagged
     clock = Clock()
-    fetch = http_fetcher("duluan-test")
+    fetch = http_fetcher("duluan-test", Guard.trusting([site.base]))
     refetch_open_cases(store, clock, fetch)
     clock.at += timedelta(hours=3)
     assert refetch_open_cases(store, clock, fetch) == []
@@ -130,14 +133,16 @@ def test_redirect_to_home_is_a_takedown(store: Store, site: LocalSite) -> None:
     )
     first = capture(store, "cluster:9", url, fetch_first, clock)
     assert first.change == "first"
-    moved = capture(store, "cluster:9", url, http_fetcher("duluan-test"), clock)
+    moved = capture(
+        store, "cluster:9", url, http_fetcher("duluan-test", Guard.trusting([site.base])), clock
+    )
     assert moved.final_url == site.url("/") and moved.reason == "redirected_home"
     assert moved.change == "removed"
 
 
 def test_network_error_is_recorded_not_a_takedown(store: Store) -> None:
     clock = Clock()
-    fetch = http_fetcher("duluan-test", timeout=2)
+    fetch = http_fetcher("duluan-test", Guard.trusting(["http://127.0.0.1:1/"]), timeout=2)
     record = capture(store, "cluster:7", "http://127.0.0.1:1/bai.htm", fetch, clock)
     assert record.status_code is None and record.reason == "error" and record.change == "error"
     assert record.error and not record.has_content
@@ -147,13 +152,19 @@ def test_network_error_is_recorded_not_a_takedown(store: Store) -> None:
 def test_server_error_and_closed_cases(flagged: tuple[Store, int], site: LocalSite) -> None:
     store, case_id = flagged
     clock = Clock()
-    record = capture(store, "cluster:5", site.url("/bad/500"), http_fetcher("t"), clock)
+    record = capture(
+        store,
+        "cluster:5",
+        site.url("/bad/500"),
+        http_fetcher("t", Guard.trusting([site.base])),
+        clock,
+    )
     assert (record.status_code, record.change) == (500, "error")
     store.case_step(case_id, "verified", "Lan", T0, unit="X")
     store.case_step(case_id, "document", "Lan", T0, number="1", on_date=T0.date(), signer="B")
     store.case_step(case_id, "sent", "Lan", T0, on_date=T0.date())
     store.case_step(case_id, "corrected", "Lan", T0, on_date=T0.date())
-    assert refetch_open_cases(store, clock, http_fetcher("t")) == []
+    assert refetch_open_cases(store, clock, http_fetcher("t", Guard.trusting([site.base]))) == []
 
 
 def test_a_fetch_that_raises_does_not_stop_the_others(flagged: tuple[Store, int]) -> None:
@@ -177,7 +188,12 @@ def test_story_marked_false_from_telegram_is_snapshotted_once(
     clock = Clock()
     down = refetch_open_cases(store, clock, lambda url: Fetched(url, None, None, b"", error="x"))
     assert [r.change for r in down] == ["error", "error"]
-    records = refetch_open_cases(store, clock, http_fetcher("duluan-test"))
+    records = refetch_open_cases(
+        store, clock, http_fetcher("duluan-test", Guard.trusting([site.base]))
+    )
     assert {(r.article_id, r.case_id) for r in records} == {(art, None), (copy, None)}
     assert [r.reason for r in records if r.article_id == art] == ["ok"]
-    assert refetch_open_cases(store, clock, http_fetcher("duluan-test")) == []
+    assert (
+        refetch_open_cases(store, clock, http_fetcher("duluan-test", Guard.trusting([site.base])))
+        == []
+    )

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from alerts.bot import ReviewBot, build_application
 from alerts.evidence import Fetch, Fetched, http_fetcher, refetch_open_cases
+from crawler.guard import Guard
 from duluan.web.app import build_app
 from storage import Store
 from storage.cases import EvidenceRecord
@@ -53,7 +54,7 @@ def site() -> Iterator[LocalSite]:
 
 def local_fetch(site: LocalSite) -> Fetch:
     """`http_fetcher` with every outlet's URL answered by the local site's article page."""
-    fetch = http_fetcher("duluan-test", timeout=5)
+    fetch = http_fetcher("duluan-test", Guard.trusting([site.base]), timeout=5)
     return lambda url: fetch(site.url(PAGE))
 
 

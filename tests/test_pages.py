@@ -16,6 +16,7 @@ import pytest
 from alerts.evidence import CRAWLED, before_after, http_fetcher, refetch_open_cases
 from crawler.extract import Hints
 from crawler.fingerprint import NUM_PERM
+from crawler.guard import Guard
 from crawler.workers import extract_job, pack_page
 from duluan.config import Extract
 from storage import ArticleRecord, Store, TagRecord
@@ -268,7 +269,7 @@ def test_flag_after_an_edit_keeps_the_crawl_time_page_and_shows_the_change(
     original = PAGES[EDITED]
     site.override(EDITED, original.replace("3 tỷ đồng", "300 triệu đồng"))
     clock = Clock(CRAWLED_AT + timedelta(days=1))
-    fetch = http_fetcher("duluan-test")
+    fetch = http_fetcher("duluan-test", Guard.trusting([site.base]))
     with Store.open(db_url) as store:
         by_url = {a.url: a.id for a in store.list_articles(limit=10)}
         edited_id = by_url[site.url(EDITED)]

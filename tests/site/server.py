@@ -519,6 +519,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/bad/slow": lambda: self._slow(_SLOW_PAGE, _HTML),
             "/bad/slow.rss": lambda: self._slow(_SLOW_FEED, _XML_TYPES[".rss"]),
             "/bad/huge.html": self._huge,
+            "/bad/huge-stream.html": self._huge_stream,
             "/bad/gzip-bomb.html": self._gzip_bomb,
             "/bad/not-xml.rss": lambda: self._respond(200, _NOT_XML, _XML_TYPES[".rss"]),
             "/bad/broken-encoding.html": lambda: self._respond(200, _BROKEN_ENCODING, _HTML),
@@ -556,6 +557,29 @@ class _Handler(BaseHTTPRequestHandler):
             remaining -= len(chunk)
         self._log_hit(len(_HUGE_TAIL))
         self.wfile.write(_HUGE_TAIL)
+
+    def _huge_stream(self) -> None:
+        """The huge page without Content-Length: the body runs until the connection closes, so
+        the client learns it is too large only while reading."""
+        self.send_response(200)
+        self.send_header("Content-Type", _HTML)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self._head:
+            return
+        self._stream_from_here()
+        self.wfile.write(_HUGE_HEAD)
+        remaining = HUGE_SIZE - len(_HUGE_HEAD)
+        while remaining > 0:
+            if self.site._stopping.is_set():
+                return
+            try:
+                self.wfile.write(_HUGE_CHUNK)
+            except OSError:
+                return
+            remaining -= len(_HUGE_CHUNK)
+        self._log_hit(0)
 
     def _gzip_bomb(self) -> None:
         body = gzip_bomb()
