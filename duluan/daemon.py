@@ -433,7 +433,9 @@ class Daemon:
         from storage.backup import BackupError, prune_backups
 
         try:
-            done = await _in_thread(run_backup, self.config, self.database_url, None, self.data_dir)
+            done = await _in_thread(
+                run_backup, self.config, self.database_url, None, self.now(), self.data_dir
+            )
         except BackupError as exc:
             log.error("Sao lưu hằng ngày thất bại: %s", exc)
             self._store.record_job_run(BACKUP_JOB, self.now(), f"thất bại: {exc}"[:500])
