@@ -427,6 +427,8 @@ def restore_backup(archive: Path, database_url: str, roots: Mapping[str, Path]) 
         revision = database.get("schema_revision")
         _check_revision(revision)
         _check_targets(url, kind, manifest["roots"], roots)
+        if kind == "sqlite":
+            _check_collisions(files, roots, _sqlite_path(url), database["file"])
         first = next(iter(roots.values()), Path("."))
         staging_parent = first.absolute().parent
         staging_parent.mkdir(parents=True, exist_ok=True)
@@ -621,6 +623,20 @@ def _check_targets(url: URL, kind: str, archived: list[str], roots: Mapping[str,
             raise BackupUsageError(
                 f"thư mục {folder} không trống; khôi phục chỉ ghi vào thư mục trống hoặc chưa có: "
                 "hãy chuyển thư mục cũ đi chỗ khác rồi chạy lại"
+            )
+
+
+def _check_collisions(
+    files: Mapping[str, BackupFile], roots: Mapping[str, Path], database: Path, member: str
+) -> None:
+    """A data file must not land on the restored database (a stray copy under data/)."""
+    taken = {Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")}
+    for name in files:
+        root, _, relative = name.partition("/")
+        if name != member and roots[root].absolute() / relative in taken:
+            raise BackupUsageError(
+                f"tệp {name} trong bản sao lưu trùng chỗ với cơ sở dữ liệu {database}; hãy đặt "
+                "DULUAN_DATABASE_URL tới một tệp khác rồi chạy lại"
             )
 
 

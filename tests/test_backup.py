@@ -204,6 +204,18 @@ def test_restore_never_writes_over_a_database_or_a_non_empty_folder(
     assert [p.name for p in (target / "data").iterdir()] == ["ghi-chu.txt"]
 
 
+def test_a_data_file_never_lands_on_the_restored_database(tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    url = seeded(live / "db")
+    data = data_folder(live)
+    (data / "duluan.sqlite3").write_bytes(b"a stray file, not the database")
+    done = make_backup(url, {"data": data}, tmp_path / "b.tar.gz", NOW)
+    target = tmp_path / "target"
+    with pytest.raises(BackupUsageError, match="trùng chỗ với cơ sở dữ liệu"):
+        restore_backup(done.path, sqlite_url(target / "data"), {"data": target / "data"})
+    assert not (target / "data").exists()
+
+
 def rebuild(
     source: Path,
     out: Path,
