@@ -34,7 +34,13 @@ def parse_date(
     if not text:
         return None
     text = " ".join(str(text).split())
-    return _iso(text, tz) or _rfc822(text) or _numeric(text, tz, dayfirst)
+    value = _iso(text, tz) or _rfc822(text) or _numeric(text, tz, dayfirst)
+    if value is not None:
+        try:
+            value.astimezone(UTC)  # storage keeps UTC
+        except OverflowError:  # 0001-01-01 at +14:00, 9999-12-31 at -12:00
+            return None
+    return value
 
 
 def _iso(text: str, tz: ZoneInfo) -> datetime | None:
@@ -54,8 +60,15 @@ def _iso(text: str, tz: ZoneInfo) -> datetime | None:
         return value.replace(tzinfo=UTC)
     sign = -1 if offset[0] == "-" else 1
     digits = offset[1:].replace(":", "")
-    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return value.replace(tzinfo=timezone(sign * delta))
+    return _with_offset(value, sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _with_offset(value: datetime, offset: timedelta) -> datetime | None:
+    """`value` at a UTC offset; None when no place on Earth has it (+25:00, GMT+99)."""
+    try:
+        return value.replace(tzinfo=timezone(offset))
+    except ValueError:
+        return None
 
 
 def _rfc822(text: str) -> datetime | None:
@@ -98,7 +111,7 @@ def _numeric(text: str, tz: ZoneInfo, dayfirst: bool | None) -> datetime | None:
     if gmt:
         sign = -1 if gmt.group(1) == "-" else 1
         offset = timedelta(hours=int(gmt.group(2)), minutes=int(gmt.group(3) or 0))
-        return value.replace(tzinfo=timezone(sign * offset))
+        return _with_offset(value, sign * offset)
     return value.replace(tzinfo=tz)
 
 

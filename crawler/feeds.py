@@ -79,7 +79,10 @@ def _entry_date(entry: Any, key: str) -> datetime | None:
     parsed = dict.get(entry, f"{key}_parsed")
     if value is None and parsed:
         year, month, day, hour, minute, second = parsed[:6]
-        value = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        try:
+            value = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        except (ValueError, TypeError):  # feedparser's year 0 of `<updated>0000000</updated>`
+            return None
     return value
 
 

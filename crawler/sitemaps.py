@@ -42,7 +42,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
         raise SitemapError(f"không phải sitemap XML / not sitemap XML: {exc}") from None
     if root is None:
         raise SitemapError("tài liệu rỗng / empty document")
-    kind = etree.QName(root).localname
+    kind = _local(root)
     if kind == "sitemapindex":
         return Sitemap(children=[_child(node) for node in _each(root, "sitemap") if _loc(node)])
     if kind == "urlset":
@@ -52,14 +52,21 @@ def parse_sitemap(body: bytes) -> Sitemap:
     raise SitemapError(f"thẻ gốc <{kind}> không phải sitemap / root <{kind}> is not a sitemap")
 
 
+def _local(node: etree._Element) -> str:
+    """The tag without its namespace; "" for a processing instruction or an entity, and no
+    error for the names lxml's recovering parser lets through (`<:`)."""
+    tag = node.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
 def _each(root: etree._Element, name: str) -> list[etree._Element]:
-    return [node for node in root if etree.QName(node).localname == name]
+    return [node for node in root if _local(node) == name]
 
 
 def _find(node: etree._Element, *path: str) -> str | None:
     current = [node]
     for name in path:
-        current = [c for parent in current for c in parent if etree.QName(c).localname == name]
+        current = [c for parent in current for c in parent if _local(c) == name]
     for element in current:
         text = (element.text or "").strip()
         if text:
@@ -92,7 +99,7 @@ def _rss_index(root: etree._Element) -> Sitemap:
     """Some outlets (Tuổi Trẻ's /sitemaps/index.rss) list their shards in an RSS document."""
     children, links = [], []
     for item in root.iter():
-        if etree.QName(item).localname not in ("item", "sitemap"):
+        if _local(item) not in ("item", "sitemap"):
             continue
         url = _find(item, "loc") or _find(item, "link") or ""
         when = parse_date(_find(item, "lastmod") or _find(item, "pubDate"))

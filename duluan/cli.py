@@ -135,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_digest_parser(commands)
 
+    from duluan.cli_backup import add_parsers as add_backup_parsers
+
+    add_backup_parsers(commands)
+
     web = commands.add_parser(
         "web",
         help="chạy riêng trang rà soát trên web (duluan start cũng phục vụ trang này)",
@@ -213,6 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from duluan.cli_digest import cmd_digest
 
             return cmd_digest(args)
+        if args.command == "backup":
+            from duluan.cli_backup import cmd_backup
+
+            return cmd_backup(args)
+        if args.command == "restore":
+            from duluan.cli_backup import cmd_restore
+
+            return cmd_restore(args)
         if args.command == "cycle":
             return cmd_cycle(args, level)
         if args.command == "explain":

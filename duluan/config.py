@@ -108,6 +108,16 @@ def _domain(value: Any) -> str:
     return text
 
 
+def _time_of_day(value: Any) -> str:
+    """ "08:00" (local time), stripped; anything else is refused."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(
+            f"{value!r} không phải giờ như '08:00' / is not a time of day such as '08:00'"
+        )
+    return str(value).strip()
+
+
 Duration = Annotated[
     timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, when_used="json")
 ]
@@ -252,12 +262,7 @@ class Review(_Model):
     @field_validator("reminder_at")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
-        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-            raise ValueError(
-                f"{value!r} không phải giờ như '08:00' / is not a time of day such as '08:00'"
-            )
-        return value.strip()
+        return _time_of_day(value)
 
 
 class Telegram(_Model):
@@ -368,6 +373,29 @@ class Web(_Model):
         return value
 
 
+class Backup(_Model):
+    """The daemon's daily backup: when, how many archives to keep, and where."""
+
+    enabled: bool = True
+    at: str = "02:30"  # local time of the daily backup
+    keep: int = Field(default=7, ge=1, le=1000)  # newest archives kept; older ones deleted
+    dir: str = "data/backups"  # better on another disk: a copy on the same disk dies with it
+
+    @field_validator("at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return _time_of_day(value)
+
+    @field_validator("dir")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        if not str(value).strip():
+            raise ValueError(
+                "cần đường dẫn thư mục như data/backups / needs a folder path such as data/backups"
+            )
+        return str(value).strip()
+
+
 class Config(_Model):
     locality: Locality
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -379,6 +407,7 @@ class Config(_Model):
     topics: dict[str, list[str]] = Field(default_factory=dict)
     report: Report = Field(default_factory=Report)
     web: Web = Field(default_factory=Web)
+    backup: Backup = Field(default_factory=Backup)
 
     @field_validator("sources")
     @classmethod

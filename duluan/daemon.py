@@ -46,6 +46,7 @@ EVIDENCE_JOB = "evidence"
 EVIDENCE_EVERY = timedelta(minutes=10)
 PRUNE_JOB = "prune_pages"
 PRUNE_AT = "03:30"
+BACKUP_JOB = "backup"
 
 
 class DaemonError(RuntimeError):
@@ -286,7 +287,10 @@ class Daemon:
             (REMINDER_JOB, parse_daily(self.config.review.reminder_at), self._reminder_job),
             (DIGEST_JOB, parse_weekly(self.config.schedule.digest), self._digest_job),
             (PRUNE_JOB, parse_daily(PRUNE_AT), self._prune_job),
+            (BACKUP_JOB, parse_daily(self.config.backup.at), self._backup_job),
         ):
+            if name == BACKUP_JOB and not self.config.backup.enabled:
+                continue
             trigger = CronTrigger(
                 day_of_week=WEEKDAYS[when.weekday] if when.weekday is not None else None,
                 hour=when.hour,
@@ -421,6 +425,32 @@ class Daemon:
         deleted = await _in_thread(self._store.prune_pages, self.now())
         log.info("Dọn trang bài lúc thu thập: đã xóa %d trang cũ", deleted)
         self._store.record_job_run(PRUNE_JOB, self.now(), f"xóa {deleted} trang")
+
+    async def _backup_job(self) -> None:
+        """The daily archive of the database and the data folder into `backup.dir`, keeping the
+        newest `backup.keep` of the archives this job names (nothing else there is touched)."""
+        from duluan.cli_backup import run_backup
+        from storage.backup import BackupError, prune_backups
+
+        try:
+            done = await _in_thread(
+                run_backup, self.config, self.database_url, None, self.now(), self.data_dir
+            )
+        except BackupError as exc:
+            log.error("Sao lưu hằng ngày thất bại: %s", exc)
+            self._store.record_job_run(BACKUP_JOB, self.now(), f"thất bại: {exc}"[:500])
+            return
+        deleted = prune_backups(Path(self.config.backup.dir), self.config.backup.keep)
+        log.info(
+            "Sao lưu hằng ngày: %s (%d byte); xóa %d bản cũ, giữ %d bản mới nhất",
+            done.path,
+            done.size,
+            len(deleted),
+            self.config.backup.keep,
+        )
+        self._store.record_job_run(
+            BACKUP_JOB, self.now(), f"{done.path.name}, xóa {len(deleted)} bản cũ"
+        )
 
     async def _reminder_job(self) -> None:
         from alerts.bot import remind_overdue

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s|ms)")
 _DURATION_FULL = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:d|h|m|s|ms)\s*)+$")
+_MAX_SECONDS = 100 * 365 * 86400.0  # a century: longer is a typo, and timedelta has a limit
 _SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
@@ -22,17 +24,22 @@ _BYTES = {
 
 
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
-    """Read `10m`, `1h30m`, `2d`, `45s` (or a number of seconds) as a timedelta."""
+    """Read `10m`, `1h30m`, `2d`, `45s` (or a number of seconds) as a timedelta; ValueError for
+    anything else, a negative duration, or one too long for a timedelta."""
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
         raise ValueError(value)
-    if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    text = str(value).strip().lower()
-    if not _DURATION_FULL.match(text):
+    elif isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        if not _DURATION_FULL.match(text):
+            raise ValueError(value)
+        seconds = sum(float(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if not 0 <= seconds <= _MAX_SECONDS:  # also NaN
         raise ValueError(value)
-    return timedelta(seconds=sum(float(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)))
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
@@ -49,12 +56,18 @@ def format_duration(value: timedelta) -> str:
 
 
 def parse_size(value: str | int) -> int:
-    """Read `10MB`, `512KiB` or a plain number of bytes."""
+    """Read `10MB`, `512KiB` or a plain number of bytes; ValueError for anything else or a
+    negative size."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
+        if value < 0:
+            raise ValueError(value)
         return value
     match = _SIZE.match(str(value))
     if not match:
         raise ValueError(value)
-    return int(float(match.group(1)) * _BYTES[(match.group(2) or "b").lower()])
+    size = float(match.group(1)) * _BYTES[(match.group(2) or "b").lower()]
+    if not math.isfinite(size):  # 400 digits
+        raise ValueError(value)
+    return int(size)

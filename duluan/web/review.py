@@ -63,16 +63,19 @@ def _today(request: Request) -> date:
 
 
 def _day(text: str) -> date | None:
+    """A filter date, or None (no filter) for one that is not a date or not a sane one: year 1
+    or 9999 would overflow in UTC and in the day added to `to`."""
     try:
-        return date.fromisoformat(text) if text else None
+        value = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return value if value is not None and 1900 <= value.year <= 9000 else None
 
 
 def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, str]]:
     params = request.query_params
     raw = {
-        key: (params.get(key) or "").strip()[:MAX_QUERY]
+        key: (params.get(key) or "").replace("\x00", "").strip()[:MAX_QUERY]  # PostgreSQL: no NUL
         for key in ("status", "tone", "commune", "unit", "outlet", "topic", "from", "to", "q")
     }
     zone = config_of(request).schedule.zone
