@@ -109,7 +109,10 @@ def _domain(value: Any) -> str:
 
 
 def _time_of_day(value: Any) -> str:
-    """ "08:00" (local time), stripped; anything else is refused."""
+    """ "08:00" (local time), stripped; anything else is refused. YAML 1.1 reads an unquoted
+    14:00 as the base-60 number 840: such a number is read back as the time it was written as."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        value = f"{value // 60:02d}:{value % 60:02d}"
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ValueError(
@@ -259,9 +262,9 @@ class Review(_Model):
     holidays: list[date] = Field(default_factory=list)  # extra days off (announced bridges)
     workdays: list[date] = Field(default_factory=list)  # weekend days made working days
 
-    @field_validator("reminder_at")
+    @field_validator("reminder_at", mode="before")
     @classmethod
-    def _clock_time(cls, value: str) -> str:
+    def _clock_time(cls, value: Any) -> str:
         return _time_of_day(value)
 
 
@@ -381,9 +384,9 @@ class Backup(_Model):
     keep: int = Field(default=7, ge=1, le=1000)  # newest archives kept; older ones deleted
     dir: str = "data/backups"  # better on another disk: a copy on the same disk dies with it
 
-    @field_validator("at")
+    @field_validator("at", mode="before")
     @classmethod
-    def _clock_time(cls, value: str) -> str:
+    def _clock_time(cls, value: Any) -> str:
         return _time_of_day(value)
 
     @field_validator("dir")

@@ -203,3 +203,13 @@ def test_source_domains_and_offsite() -> None:
     for bad in ("https://cdn.vnexpress.net", "cdn.vnexpress.net/anh", "localhost", "a b.vn"):
         (message,) = problems(MINIMAL + f"    domains: ['{bad}']\n")
         assert message.startswith("sources[0].domains[0]") and "không phải tên miền" in message
+
+
+def test_unquoted_times_of_day_are_read_as_written() -> None:
+    """YAML 1.1 reads `14:00` unquoted as 840 (base 60); officials write times unquoted."""
+    text = MINIMAL + "review: {reminder_at: 14:00}\nbackup: {at: 23:45}\n"
+    config = parse_config(text, "test.yaml", {}).config
+    assert config.review.reminder_at == "14:00" and config.backup.at == "23:45"
+    assert parse_config(MINIMAL + "backup: {at: 02:30}\n", "t.yaml", {}).config.backup.at == "02:30"
+    (message,) = problems(MINIMAL + "review: {reminder_at: 25:00}\n")
+    assert "không phải giờ" in message
