@@ -8,11 +8,12 @@ an inline script is put back into the page first.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -25,7 +26,16 @@ from htmldate import find_date
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPathError
 
-from crawler.dates import VIETNAM, parse_date
+from crawler.dates import (
+    DAY,
+    MINUTE,
+    UNKNOWN,
+    VIETNAM,
+    has_time,
+    parse_date,
+    url_date,
+    url_month,
+)
 from duluan.config import Extract
 
 log = logging.getLogger(__name__)
@@ -93,7 +103,9 @@ BYLINE = re.compile(
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})"
     r"(?:\s*\([^)]{1,40}\))?(?:\s*[/-]\s*[\w .-]{1,40})?$"
 )
-OUTLET_WORDS = re.compile(r"\b(?:báo|online|tạp chí|đài|vov|vtv|ttxvn)\b|\.vn\b|\.com\b", re.I)
+OUTLET_WORDS = re.compile(
+    r"\b(?:báo|online|tạp chí|đài|vov|vtv|ttxvn|com|vn|net)\b|\.vn\b|\.com\b", re.I
+)
 INLINE_BODY = (
     re.compile(r"outputData\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.DOTALL),
     re.compile(r"\$\(\s*['\"]#content['\"]\s*\)\.html\(\s*`((?:[^`\\]|\\.)*)`\s*\)", re.DOTALL),
@@ -112,10 +124,17 @@ class Hints:
     author: str | None = None
     section: str | None = None
     published_at: datetime | None = None
+    published_precision: str = MINUTE
 
 
 @dataclass(frozen=True)
 class Extracted:
+    """What the crawler stores of one article page. `published_precision` is `minute`, `day`
+    (the page gives only a day: shown as a day, never as 00:00) or `unknown`; `alt_title` is the
+    JSON-LD/og:title headline where it differs from the visible one; `rules` names, per field,
+    the rule that decided it (`override`, `json-ld`, `meta`, `marker`, `h1`, `date-line`,
+    `url-id`, `feed`, `trafilatura`, `htmldate`…), as `duluan extract` shows it."""
+
     title: str
     lead: str
     text: str
@@ -124,12 +143,62 @@ class Extracted:
     section: str | None
     canonical_url: str
     language: str | None
+    alt_title: str | None = None
+    published_precision: str = UNKNOWN
+    rules: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as JSON values: the date as ISO 8601 with its offset, or `YYYY-MM-DD` when
+        only the day is known."""
+        published = None
+        if self.published_at is not None:
+            at = self.published_at.astimezone(VIETNAM)
+            published = at.date().isoformat() if self.published_precision == DAY else at.isoformat()
+        return {
+            "title": self.title,
+            "alt_title": self.alt_title,
+            "lead": self.lead,
+            "text": self.text,
+            "author": self.author,
+            "published_at": published,
+            "published_precision": self.published_precision,
+            "section": self.section,
+            "canonical_url": self.canonical_url,
+            "language": self.language,
+            "rules": dict(self.rules),
+        }
+
+
+# A character reference with its `;` (`&#7871;`, `&#xE9;`, `&amp;`): text from JSON-LD, meta tags,
+# feeds and sitemaps is often escaped once more than its format asks (`Chi&amp;#7871;n`).
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def decode_references(text: str) -> str:
+    """Character references decoded until none is left (an escaped reference is decoded twice);
+    a `&` that starts no reference is kept."""
+    for _ in range(4):
+        if "&" not in text:
+            break
+        decoded = _REFERENCE.sub(lambda m: html.unescape(m.group(0)), text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def strip_markup(text: str) -> str:
+    """A one-line field (title, lead, author) without the tags a feed or JSON-LD left in it."""
+    return _TAG.sub(" ", text) if "<" in text else text
 
 
 def clean(text: str | None) -> str:
-    """NFC, one space between words, paragraphs kept as single newlines."""
+    """NFC, character references decoded, one space between words, paragraphs kept as single
+    newlines."""
     if not text:
         return ""
+    text = decode_references(text)
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
@@ -146,37 +215,47 @@ def extract_article(
     except (ParserError, ValueError):
         return None
     _restore_inline_body(doc, rules)
-    author = _pick(_text_of(doc, rules.author))
+    author_override = _text_of(doc, rules.author)
     for selector in rules.remove:
         for element in _css(doc, selector):
             element.drop_tree()
     found = _markers(doc)
     meta = _metadata(doc)
     article_ld = _json_ld_article(doc)
-    lead = _strip_lead_prefix(
-        _pick(
-            _text_of(doc, rules.lead),
-            _marked_text(found, LEAD_MARKERS),
-            _ld_str(article_ld, "description"),
-            meta.get("og:description"),
-            meta.get("description"),
-            hints.lead,
-        ),
-        rules.lead_prefix,
-    )
-    title = _pick(_text_of(doc, rules.title), _ld_str(article_ld, "headline"), _text_of(doc, "h1"))
     site_names = {meta.get("og:site_name", ""), urlparse(url).hostname or ""}
-    author = _pick(
-        author,
-        *(_person(a, site_names) for a in (_ld_author(article_ld), _marked_author(found))),
+    decided: dict[str, str] = {}
+    lead, decided["lead"] = _choose(
+        ("override", _text_of(doc, rules.lead)),
+        ("marker", _marked_text(found, LEAD_MARKERS)),
+        ("json-ld", _ld_str(article_ld, "description")),
+        ("meta", meta.get("og:description")),
+        ("meta", meta.get("description")),
+        ("feed", hints.lead),
     )
-    section = _pick(
-        _text_of(doc, rules.section),
-        _ld_section(article_ld),
-        meta.get("article:section"),
-        _breadcrumb(found),
+    lead = strip_markup(_strip_lead_prefix(lead, rules.lead_prefix))
+    structured_title, structured_rule = _choose(
+        ("json-ld", _ld_str(article_ld, "headline")),
+        ("meta", _without_site(meta.get("og:title"), site_names)),
     )
-    published = _published(doc, rules, article_ld, meta, found)
+    title, decided["title"] = _choose(
+        ("override", _text_of(doc, rules.title)),
+        ("h1", _visible_headline(doc, site_names)),
+        (structured_rule, structured_title),
+    )
+    author, decided["author"] = _choose(
+        ("override", author_override),
+        ("json-ld", _person(_ld_author(article_ld), site_names)),
+        ("marker", _person(_marked_author(found), site_names)),
+    )
+    section, decided["section"] = _choose(
+        ("override", _text_of(doc, rules.section)),
+        ("json-ld", _ld_section(article_ld)),
+        ("meta", meta.get("article:section")),
+        ("marker", _breadcrumb(found)),
+    )
+    published, precision, decided["published"] = _published(
+        doc, rules, article_ld, meta, found, url, hints
+    )
     canonical = _canonical(doc, url, meta)
     language = _language(doc, meta)
     for box in [*found.get("related", []), *_headed_link_boxes(doc)]:
@@ -187,34 +266,90 @@ def extract_article(
     document = None
     if body_element is not None:
         text = _element_text(body_element)
+        decided["text"] = "override"
     else:
         document = _trafilatura(doc, url)  # prunes `doc` in place: read everything else first
         text = clean(document.text if document else "")
-    title = _pick(title, getattr(document, "title", None), meta.get("og:title"), hints.title)
+        decided["text"] = "trafilatura"
+    if not title:
+        title, decided["title"] = _choose(
+            ("trafilatura", getattr(document, "title", None)), ("feed", hints.title)
+        )
+    title = strip_markup(title).strip()
     text, byline = _tidy_body(text, title, lead, author)
     if len(text) < MIN_BODY_CHARS or not title:
         log.debug("%s: no article body (%d chars)", url, len(text))
         return None
     if published is None:
-        published = hints.published_at or _htmldate(html)
-    meta_author = meta.get("article:author") or meta.get("author") or ""
+        published, precision, decided["published"] = _htmldate(html, url)
+    if not author:
+        meta_author = meta.get("article:author") or meta.get("author") or ""
+        author, decided["author"] = _choose(
+            ("byline", byline),
+            ("meta", _person(meta_author, site_names)),
+            ("trafilatura", _person(getattr(document, "author", None), site_names)),
+            ("feed", _person(hints.author, site_names)),
+        )
+    if not section:
+        section, decided["section"] = _choose(("feed", hints.section))
+    alt_title = None
+    if structured_title and _key(structured_title) != _key(title):
+        alt_title = strip_markup(structured_title).strip() or None
+        decided["alt_title"] = structured_rule
+    decided["canonical_url"] = "link" if canonical != url else "url"
     return Extracted(
         title=title,
         lead=lead,
         text=text,
-        author=_pick(
-            author,
-            byline,
-            _person(meta_author, site_names),
-            _person(getattr(document, "author", None), site_names),
-            hints.author,
-        )
-        or None,
+        author=strip_markup(author).strip() or None,
         published_at=published,
-        section=_pick(section, hints.section) or None,
+        section=section or None,
         canonical_url=canonical,
         language=language or ("vi" if len(_VIETNAMESE.findall(text[:2000])) > 20 else None),
+        alt_title=alt_title,
+        published_precision=precision,
+        rules={k: v for k, v in decided.items() if v},
     )
+
+
+def _choose(*candidates: tuple[str, str | None]) -> tuple[str, str]:
+    """The first non-empty candidate, cleaned, and the name of the rule that gave it."""
+    for rule, candidate in candidates:
+        value = clean(candidate)
+        if value:
+            return value, rule
+    return "", ""
+
+
+_TITLE_CLASSES = re.compile(r"title|headline|heading", re.I)
+
+
+def _visible_headline(doc: Any, site_names: set[str]) -> str:
+    """The headline readers see: the article's `h1` (one marked as a title first), not a logo
+    `h1` naming the site."""
+    sites = [n for n in site_names if n]
+    candidates = []
+    for h1 in doc.iter("h1"):
+        text = clean(h1.text_content())
+        if len(text) < 10 or _names_site(text, sites) or "logo" in (h1.get("class") or ""):
+            continue
+        marked = _TITLE_CLASSES.search(
+            " ".join(filter(None, (h1.get("class"), h1.get("data-role"), h1.get("data-slot"))))
+        )
+        candidates.append((0 if marked else 1, text))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else ""
+
+
+def _without_site(title: str | None, site_names: set[str]) -> str:
+    """An og:title without the outlet's name appended (`… - Báo Tuổi Trẻ`, `… | VTV.VN`)."""
+    text = clean(title)
+    match = re.match(r"^(?P<head>.{10,}?)\s+[-|–—]\s+(?P<tail>[^-|–—]{2,40})$", text)
+    sites = [n for n in site_names if n]
+    if match and (
+        _names_site(match.group("tail"), sites) or OUTLET_WORDS.search(match.group("tail"))
+    ):
+        return match.group("head")
+    return text
 
 
 def _markers(doc: Any) -> dict[str, list[Any]]:
@@ -310,8 +445,13 @@ def _person(value: str | None, site_names: set[str]) -> str:
 
 
 def _names_site(text: str, sites: list[str]) -> bool:
-    key = _key(text).replace(" ", "")
-    return any(key and key in site.replace(" ", "") for site in sites)
+    """ "Baochinhphu Vn" names baochinhphu.vn: compared on letters and digits only."""
+    key = _alnum(text)
+    return any(key and key in _alnum(site) for site in sites)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _tidy_body(text: str, title: str, lead: str, author: str) -> tuple[str, str]:
@@ -513,29 +653,102 @@ def _published(
     article_ld: dict[str, Any],
     meta: dict[str, str],
     found: dict[str, list[Any]],
-) -> datetime | None:
-    marked = (_element_date(e) for m in DATE_MARKERS for e in found.get(m, [])[:3])
-    for candidate in (
-        _date_of(doc, rules.date),
-        _ld_str(article_ld, "datePublished"),
-        meta.get("article:published_time"),
-        meta.get("datepublished"),
-        meta.get("pubdate"),
-        meta.get("og:article:published_time"),
+    url: str,
+    hints: Hints,
+) -> tuple[datetime | None, str, str]:
+    """The publication time, its precision and the rule that gave it, before any guessing:
+    structured data and the CMS markers, `<time datetime>`, a visible date line near the
+    headline, the feed, the date an article id carries. A day-only date is kept only when no
+    source gives the time on that day. None when the page and its feed say nothing."""
+    marked = (("marker", _element_date(e)) for m in DATE_MARKERS for e in found.get(m, [])[:3])
+    times = (("time", t.get("datetime")) for t in doc.iter("time") if t.get("datetime"))
+    structured = (
+        ("override", _date_of(doc, rules.date)),
+        ("json-ld", _ld_str(article_ld, "datePublished")),
+        ("meta", meta.get("article:published_time")),
+        ("meta", meta.get("datepublished")),
+        ("meta", meta.get("pubdate")),
+        ("meta", meta.get("og:article:published_time")),
         *marked,
-    ):
-        value = parse_date(candidate)
-        if value:
-            return value
-    return None
+        *times,
+        ("date-line", _date_line(doc)),
+    )
+    day_only: tuple[datetime, str, str] | None = None
+    for rule, raw in structured:
+        value = parse_date(raw)
+        if value is None:
+            continue
+        if has_time(raw):
+            return value, MINUTE, rule
+        day_only = day_only or (value, DAY, rule)
+    later: list[tuple[datetime, str, str]] = []
+    if hints.published_at is not None:
+        later.append((hints.published_at, hints.published_precision, "feed"))
+    carried = url_date(url)
+    if carried is not None:
+        later.append((carried[0], carried[1], "url-id"))
+    for value, precision, rule in later:
+        if precision == MINUTE and (day_only is None or _same_day(value, day_only[0])):
+            return value, precision, rule
+    if day_only is not None:
+        return day_only
+    if later:
+        return later[0]
+    return None, UNKNOWN, ""
 
 
-def _htmldate(html: str) -> datetime | None:
+def _same_day(a: datetime, b: datetime) -> bool:
+    return a.astimezone(VIETNAM).date() == b.astimezone(VIETNAM).date()
+
+
+_DATE_IN_LINE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}/\d{4}(?!\d)")
+_LINE_CHARS = 3000
+
+
+def _date_line(doc: Any) -> str | None:
+    """The first visible date after the headline (`Nguyên Minh - 07/03/2026 08:47`,
+    `Thứ Hai, 16:54, 29/12/2025`), with the time written next to it."""
+    started = not any(True for _ in doc.iter("h1"))
+    seen: list[str] = []
+    size = 0
+    for element in doc.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "h1":
+            started = True
+            seen.append(element.tail or "")
+            continue
+        if not started or element.tag in ("script", "style", "noscript"):
+            continue
+        for piece in (element.text, element.tail):
+            if piece and piece.strip():
+                seen.append(piece)
+                size += len(piece)
+        if size > _LINE_CHARS:
+            break
+    text = " ".join(" ".join(seen).split())
+    match = _DATE_IN_LINE.search(text)
+    if match is None:
+        return None
+    return text[max(0, match.start() - 16) : match.end() + 12]
+
+
+def _htmldate(html: str, url: str) -> tuple[datetime | None, str, str]:
+    """htmldate's guess, last: a day (unless it found a time), refused when it contradicts the
+    month the URL names."""
     try:
         found = find_date(html, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception:  # htmldate raises assorted errors on odd markup
-        return None
-    return parse_date(found, tz=VIETNAM) if found else None
+        return None, UNKNOWN, ""
+    value = parse_date(found, tz=VIETNAM) if found else None
+    if value is None:
+        return None, UNKNOWN, ""
+    month = url_month(url)
+    if month is not None and month != (value.year, value.month):
+        log.debug("%s: htmldate's %s contradicts the URL, not taken", url, value.date())
+        return None, UNKNOWN, ""
+    precision = DAY if (value.hour, value.minute, value.second) == (0, 0, 0) else MINUTE
+    return value, precision, "htmldate"
 
 
 def _date_of(doc: Any, selector: str | None) -> str | None:

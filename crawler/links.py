@@ -18,6 +18,7 @@ class Link:
     author: str | None = None
     section: str | None = None
     published_at: datetime | None = None
+    published_precision: str = "minute"  # "day" when the sitemap gives only a date
     updated_at: datetime | None = None
     publisher: str | None = None
     publisher_url: str | None = None

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
-from crawler.dates import parse_date
+from crawler.dates import parse_date, precision_of
 from crawler.extract import clean
 from crawler.links import Link
 
@@ -83,14 +83,17 @@ def _child(node: etree._Element) -> ChildSitemap:
 
 
 def _link(node: etree._Element) -> Link:
-    published = parse_date(_find(node, "news", "publication_date"))
-    lastmod = parse_date(_find(node, "lastmod"))
+    raw_published = _find(node, "news", "publication_date")
+    raw_lastmod = _find(node, "lastmod")
+    published = parse_date(raw_published)
+    lastmod = parse_date(raw_lastmod)
     title = _find(node, "news", "title") or _find(node, "image", "title")
     return Link(
         url=_loc(node),
         via="sitemap",
         title=clean(title) or None,
         published_at=published or lastmod,
+        published_precision=precision_of(raw_published if published else raw_lastmod),
         updated_at=lastmod,
     )
 
@@ -107,7 +110,12 @@ def _rss_index(root: etree._Element) -> Sitemap:
             children.append(ChildSitemap(url=url, lastmod=when))
         elif url:
             links.append(
-                Link(url=url, via="sitemap", title=_find(item, "title"), published_at=when)
+                Link(
+                    url=url,
+                    via="sitemap",
+                    title=clean(_find(item, "title")) or None,
+                    published_at=when,
+                )
             )
     return Sitemap(children=children, links=links)
 

@@ -291,6 +291,7 @@ class OutletSpider(scrapy.Spider):
             author=link.author,
             section=link.section,
             published_at=link.published_at,
+            published_precision=link.published_precision,
         )
         result = await self.extractor.extract(
             text, response.url, source.extract, hints, response.body
@@ -324,7 +325,10 @@ class OutletSpider(scrapy.Spider):
         canonical = extracted.canonical_url
         if _host(canonical) != _host(final_url):
             canonical = final_url
-        published = extracted.published_at or link.published_at
+        published = extracted.published_at
+        precision = extracted.published_precision
+        if published is None and link.published_at is not None:
+            published, precision = link.published_at, link.published_precision
         return self._make_record(
             source,
             url=link.url,
@@ -341,6 +345,8 @@ class OutletSpider(scrapy.Spider):
             content_hash=result.content_hash,
             fingerprint=result.fingerprint,
             page=_page_record(result, response),
+            alt_title=extracted.alt_title,
+            published_precision=precision if published else "unknown",
         )
 
     def _record_from_link(self, source: Source, link: Link) -> ArticleRecord | None:
@@ -358,6 +364,7 @@ class OutletSpider(scrapy.Spider):
             section=link.section,
             language="vi",
             published_at=link.published_at,
+            published_precision=link.published_precision if link.published_at else "unknown",
             via=link.via,
             extraction="feed",
             content_hash=content_hash(link.title, lead, lead),

@@ -120,6 +120,11 @@ class Article(Base):
     section: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # "minute", "day" (only the day is known: never shown as 00:00) or "unknown"
+    published_precision: Mapped[str] = mapped_column(
+        String(8), default="minute", server_default="minute"
+    )
+    alt_title: Mapped[str | None] = mapped_column(Text)  # og:title/JSON-LD when not the h1
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     last_fetched_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -68,6 +68,8 @@ class ArticleRecord:
     fingerprint: tuple[int, ...]
     backfill: bool
     page: PageRecord | None = None
+    alt_title: str | None = None  # JSON-LD/og:title where it differs from the visible headline
+    published_precision: str = "minute"  # "day" when only the day is known, "unknown" if none
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ class ArticleDetail:
     cluster_id: int
     cluster_size: int
     cluster_others: tuple[int, ...]
+    alt_title: str | None = None
+    published_precision: str = "minute"
 
 
 @dataclass(frozen=True)

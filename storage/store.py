@@ -775,6 +775,8 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             cluster_id=a.cluster_id,
             cluster_size=len(others) + 1,
             cluster_others=others,
+            alt_title=a.alt_title,
+            published_precision=a.published_precision,
         )
 
 
@@ -817,6 +819,8 @@ def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -
     row.language = rec.language
     if rec.published_at is not None:
         row.published_at = rec.published_at
+        row.published_precision = rec.published_precision
+    row.alt_title = rec.alt_title
     row.content_hash = rec.content_hash
     row.fingerprint = packed
     session.execute(delete(ArticleBand).where(ArticleBand.article_id == row.id))
@@ -870,6 +874,8 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
             section=rec.section,
             language=rec.language,
             published_at=rec.published_at,
+            published_precision=rec.published_precision if rec.published_at else "unknown",
+            alt_title=rec.alt_title,
             first_seen_at=rec.fetched_at,
             last_fetched_at=rec.fetched_at,
             updated_at=rec.fetched_at,
