@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 _SENTENCE_END = re.compile(r"[.!?\n]")
 Reading = Literal["LOC", "PER", "OTHER", "NONE"]
 # NER reads at most this many characters on each side of the name: a sentence of a real article
-# is shorter (600 characters at most in the stored pages and the evaluation sets), and a text
+# is shorter (under 600 characters in the stored pages and the evaluation sets), and a text
 # without full stops is not fed to NER whole.
-SENTENCE_REACH = 1000
+SENTENCE_REACH = 600
 
 
 def sentence_around(

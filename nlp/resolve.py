@@ -49,7 +49,7 @@ NEAR_CHARS = 40
 MAX_SHARED = 4
 # NER costs about ten milliseconds a sentence: a text gets at most this many readings (real
 # articles need three at most); the bare names past it keep the rules' verdict alone.
-MAX_NER_READINGS = 20
+MAX_NER_READINGS = 10
 
 
 @dataclass(frozen=True)
