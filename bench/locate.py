@@ -111,20 +111,20 @@ def dense_text(locator: Locator, size: int, seed: int = 1) -> str:
 
 
 def dense_figures(locator: Locator, sizes: tuple[float, ...] = (0.1, 1, 10)) -> None:
-    """Seconds to tag one dense text of each size (MB), uncapped and capped, and the ratio of
-    the largest to the one before it."""
+    """CPU seconds to tag one dense text of each size (MB), uncapped and capped, and the ratio
+    of the largest to the one before it (CPU time: on a shared machine wall time drifts)."""
     free = replace(locator, max_text_chars=None, max_mentions=None, max_ner_readings=None)
     logging.getLogger("nlp.locate").setLevel(logging.ERROR)  # the caps' notes, once per text
     times: dict[str, list[float]] = {"uncapped": [], "capped": []}
     for mb in sizes:
         text = dense_text(locator, int(mb * 1024 * 1024))
         for name, tagger in (("uncapped", free), ("capped", locator)):
-            started = time.perf_counter()
+            started = time.process_time()
             result = tagger.locate(text)
-            times[name].append(time.perf_counter() - started)
+            times[name].append(time.process_time() - started)
         print(
-            f"dense {mb:>4} MB ({len(text):,} chars): uncapped {times['uncapped'][-1]:6.2f} s, "
-            f"capped {times['capped'][-1]:5.2f} s ({len(result['mentions'])} mentions kept)"
+            f"dense {mb:>4} MB ({len(text):,} chars): uncapped {times['uncapped'][-1]:6.2f} CPU s, "
+            f"capped {times['capped'][-1]:5.2f} CPU s ({len(result['mentions'])} mentions kept)"
         )
     for name, values in times.items():
         print(
