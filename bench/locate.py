@@ -4,22 +4,28 @@ Generates N articles of about 5 KB (default 5,000): about one in twenty names a 
 watched province, many name places elsewhere and streets called Quang Trung or Lê Lợi. Prints,
 side by side on one core: articles per second for the full tagger (normalise, scan, resolve,
 tone, topics), for the bare automaton scan over the same texts (the floor nothing can beat), the
-ratio, and the peak memory. Asserts nothing.
+ratio, and the peak memory. Then the time of one text of dense mentions (a sentence naming four
+places after another) of 0.1, 1 and 10 MB: the tagger with its caps lifted, whose 10 MB / 1 MB
+ratio is about 10 when every step is linear, and the tagger as the daemon runs it, capped
+(`nlp.locate.MAX_TEXT_CHARS`, `MAX_MENTIONS`). Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from nlp.gazetteer import bare_name  # noqa: E402
 from nlp.locate import Locator  # noqa: E402
 from nlp.matcher import Matcher  # noqa: E402
 
@@ -70,9 +76,67 @@ def articles(n: int, locator: Locator, seed: int = 1) -> list[str]:
     return texts
 
 
+def dense_text(locator: Locator, size: int, seed: int = 1) -> str:
+    """About `size` bytes of sentences each naming a commune of the watched province with its
+    district and province, a commune elsewhere and a bare watched name, with tone words: the
+    densest text the tagger meets, the worst case of every step that looks around a mention."""
+    rng = random.Random(seed)
+    gazetteer = locator.gazetteer
+    ours = sorted(
+        {bare_name(u.name) for u in gazetteer.units if u.level == "commune" and u.in_watch_area}
+    )
+    province = sorted(
+        {
+            bare_name(u.name)
+            for u in gazetteer.units
+            if u.level == "district" and u.province == gazetteer.province
+        }
+    )
+    elsewhere = sorted(
+        bare_name(u.name)
+        for u in gazetteer.units
+        if u.level == "commune" and u.province != gazetteer.province
+    )[:3000]
+    parts = ["Tin dày đặc địa danh"]
+    length = len(parts[0].encode())
+    while length < size:
+        sentence = (
+            f"Tại xã {rng.choice(ours)}, huyện {rng.choice(province)}, tỉnh Kon Tum và xã "
+            f"{rng.choice(elsewhere)}, người dân phản ánh tình trạng phá rừng, không có sai "
+            f"phạm; {rng.choice(ours)} đạt chuẩn nông thôn mới."
+        )
+        parts.append(sentence)
+        length += len(sentence.encode()) + 1
+    return "\n".join(parts)
+
+
+def dense_figures(locator: Locator, sizes: tuple[float, ...] = (0.1, 1, 10)) -> None:
+    """CPU seconds to tag one dense text of each size (MB), uncapped and capped, and the ratio
+    of the largest to the one before it (CPU time: on a shared machine wall time drifts)."""
+    free = replace(locator, max_text_chars=None, max_mentions=None, max_ner_readings=None)
+    logging.getLogger("nlp.locate").setLevel(logging.ERROR)  # the caps' notes, once per text
+    times: dict[str, list[float]] = {"uncapped": [], "capped": []}
+    for mb in sizes:
+        text = dense_text(locator, int(mb * 1024 * 1024))
+        for name, tagger in (("uncapped", free), ("capped", locator)):
+            started = time.process_time()
+            result = tagger.locate(text)
+            times[name].append(time.process_time() - started)
+        print(
+            f"dense {mb:>4} MB ({len(text):,} chars): uncapped {times['uncapped'][-1]:6.2f} CPU s, "
+            f"capped {times['capped'][-1]:5.2f} CPU s ({len(result['mentions'])} mentions kept)"
+        )
+    for name, values in times.items():
+        print(
+            f"ratio {sizes[-1]:g} MB / {sizes[-2]:g} MB, {name}: {values[-1] / values[-2]:.1f}"
+            f"{' (about 10 when linear)' if name == 'uncapped' else ''}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--no-dense", action="store_true", help="skip the dense 0.1-10 MB texts")
     args = parser.parse_args()
     locator = Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà")
     texts = articles(args.articles, locator)
@@ -93,6 +157,10 @@ def main() -> None:
     print(f"full tagger:         {len(texts) / full:,.0f} articles/s (aim >= 500)")
     print(f"ratio full / scan:   {scan / full:.2f}")
     print(f"peak memory:         {peak:,.0f} MB (aim < 500)")
+    if not args.no_dense:
+        dense_figures(locator)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory after the dense texts: {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -475,8 +475,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             f"- '{m.text}' ({m.field}, ký tự {m.start}–{m.end}) là {m.unit}: quy tắc {m.rule}, "
             f"độ tin cậy {m.confidence:.2f}"
         )
-    for reason in tags.reasons:
-        print(f"- sắc thái: {reason}")
+    for reason in tags.reasons:  # tone words are quoted; the tagger's caps say "Giới hạn: …"
+        print(f"- sắc thái: {reason}" if reason.startswith("'") else f"- {reason}")
     return EXIT_OK
 
 

@@ -149,8 +149,10 @@ class Daemon:
         startup_spread: timedelta = STARTUP_SPREAD,
         web: bool = False,
         data_dir: Path = Path("data"),
+        tag_budget: float = pipeline.TAG_PASS_SECONDS,
     ) -> None:
         self.config = config
+        self.tag_budget = tag_budget
         self.web = web
         self.data_dir = data_dir
         self._web: Any = None
@@ -362,25 +364,32 @@ class Daemon:
             await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
 
     async def _tag_and_deliver(self, why: str) -> None:
-        async with self._tag_lock:  # two taggers at once would race on the same articles
-            report = await _in_thread(
-                pipeline.tag_pending,
-                self._store,
-                self.config,
-                self.now,
-                locator=self._locator,
-                console=self.token is None,
-                stop=lambda: self._stopping,
-            )
-        if report.tagged:
-            log.info(
-                "[%s] gắn nhãn %d bài mới; %d bài liên quan; %d cảnh báo vào hàng đợi",
-                why,
-                report.tagged,
-                report.relevant,
-                report.queued,
-            )
-        await self._deliver()
+        """Tag pass after tag pass, each at most `pipeline.TAG_PASS_SECONDS` of work, delivering
+        after each: a long backlog or a huge article never holds back the alerts before it."""
+        while True:
+            async with self._tag_lock:  # two taggers at once would race on the same articles
+                report = await _in_thread(
+                    pipeline.tag_pending,
+                    self._store,
+                    self.config,
+                    self.now,
+                    locator=self._locator,
+                    console=self.token is None,
+                    stop=lambda: self._stopping,
+                    budget=self.tag_budget,
+                )
+            if report.tagged:
+                log.info(
+                    "[%s] gắn nhãn %d bài mới; %d bài liên quan; %d cảnh báo vào hàng đợi%s",
+                    why,
+                    report.tagged,
+                    report.relevant,
+                    report.queued,
+                    "; còn bài chờ gắn nhãn: gửi cảnh báo rồi làm tiếp" if report.more else "",
+                )
+            await self._deliver()
+            if not report.more or self._stopping:
+                return
 
     async def _deliver(self) -> None:
         if self._stopping:

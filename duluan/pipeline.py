@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,15 +22,22 @@ log = logging.getLogger(__name__)
 
 TAGGER_VERSION = "1"
 TAG_BATCH = 200
+# A daemon's tag pass stops after this many seconds of work and saves what it tagged, so that
+# the alerts it queued go out before it tags the rest (one article takes a second at worst:
+# see nlp.locate's caps).
+TAG_PASS_SECONDS = 10.0
 DEFAULT_API_BASE = "https://api.telegram.org/bot"
 ALERTS_FILE = Path("data") / "alerts.jsonl"
 
 
 @dataclass(frozen=True)
 class TagReport:
+    """What one tag pass did; `more` when it stopped at its time budget with articles left."""
+
     tagged: int
     relevant: int
     queued: int
+    more: bool = False
 
 
 def bot_token() -> str | None:
@@ -100,31 +108,40 @@ def tag_pending(
     retag: bool = False,
     console: bool | None = None,
     stop: Callable[[], bool] | None = None,
+    budget: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> TagReport:
     """Tag the stored articles not tagged yet (all with `retag`) and queue their alerts in the
-    same transaction, batch by batch; `stop` ends it between batches. Then index the new and
-    changed articles for search."""
-    from duluan.tagging import tag_article
+    same transaction, batch by batch; `stop` ends it between batches. With a `budget` (seconds
+    of `clock`), the pass also ends after the article that spends it, saving what it tagged,
+    and reports `more`: the next pass goes on. Then index the new and changed articles for
+    search."""
+    from duluan.tagging import Tagged, tag_article
 
     locator = locator or locator_for(config)
     chat = review_chat(config, bot_token() is None if console is None else console)
     tagged = relevant = queued = 0
     after = 0
+    more = False
+    started = clock()
     while batch := store.articles_to_tag(TAG_BATCH, retag=retag, after_id=after):
         moment = now()
-        results = [
-            tag_article(locator, article, moment, TAGGER_VERSION, config, chat) for article in batch
-        ]
+        results: list[Tagged] = []
+        for article in batch:
+            results.append(tag_article(locator, article, moment, TAGGER_VERSION, config, chat))
+            if budget is not None and clock() - started >= budget:
+                more = True
+                break
         queued += store.save_tags(
             [r.record for r in results], [a for r in results for a in r.alerts]
         )
         tagged += len(results)
         relevant += sum(r.record.relevant for r in results)
-        after = batch[-1].id
-        if stop is not None and stop():
+        after = results[-1].record.article_id
+        if more or (stop is not None and stop()):
             break
     store.index_articles(at=now())  # the console's full-text search sees what was just stored
-    return TagReport(tagged, relevant, queued)
+    return TagReport(tagged, relevant, queued, more)
 
 
 def console_sender(path: Path = ALERTS_FILE) -> ConsoleSender:

@@ -88,9 +88,12 @@ def _record(
     version: str,
 ) -> TagRecord:
     mentions = []
+    levels: dict[str, str] = {}  # a unit's name → the level of its first entry
+    for u in result["units"]:
+        levels.setdefault(u["name"], u["level"])
     for m in result["mentions"]:
         field, offset = next((f, o) for f, o in reversed(starts) if o <= m["start"])
-        level = next((u["level"] for u in result["units"] if u["name"] == m["unit"]), "commune")
+        level = levels.get(m["unit"], "commune")
         mentions.append(
             MentionRecord(
                 field=field,

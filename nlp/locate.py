@@ -2,31 +2,46 @@
 
 Title (first line) and lead weigh more than the body; the relevance score grows with the
 confidence and the place of the mentions of the watch area.
+
+A text is examined up to `MAX_TEXT_CHARS` characters and `MAX_MENTIONS` candidate names (and
+`nlp.resolve.MAX_NER_READINGS` NER readings): far above any real article, so that a hostile or
+broken page costs a bounded time. What a cap leaves out is said in `reasons` and logged.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
-from nlp.resolve import Resolved, of_province, resolve
+from nlp.resolve import MAX_NER_READINGS, Resolved, of_province, resolve_all
 from nlp.tone import tone
 from nlp.topics import Topics
 
+log = logging.getLogger(__name__)
+
 RELEVANT_AT = 0.6
+# Real articles are under 50 KB of text and name under a hundred places; past these a text is
+# a dump, a list or an attack, and its first part says what it is about.
+MAX_TEXT_CHARS = 100_000
+MAX_MENTIONS = 1_000
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
 class Locator:
-    """Tags texts for one watch area; build once, reuse for every text."""
+    """Tags texts for one watch area; build once, reuse for every text. The caps (None: none)
+    are the module's constants; only the benches lift them, to time the tagger itself."""
 
     gazetteer: Gazetteer
     matcher: Matcher
     topics: Topics
+    max_text_chars: int | None = MAX_TEXT_CHARS
+    max_mentions: int | None = MAX_MENTIONS
+    max_ner_readings: int | None = MAX_NER_READINGS
 
     @classmethod
     def build(
@@ -41,8 +56,25 @@ class Locator:
 
     def locate(self, text: str, ident: Any = None) -> dict[str, Any]:
         """The DESIGN.md `locate` JSON object for one text (title on its first line)."""
+        text, notes = capped(text, self.max_text_chars)
         candidates = self.matcher.find(text)
-        resolved = resolve(text, candidates, self.gazetteer)
+        if self.max_mentions is not None and len(candidates) > self.max_mentions:
+            notes.append(
+                f"Giới hạn: chỉ xét {_count(self.max_mentions)} địa danh đầu trong "
+                f"{_count(len(candidates))} địa danh tìm thấy"
+            )
+            candidates = candidates[: self.max_mentions]
+        readings = len(candidates) if self.max_ner_readings is None else self.max_ner_readings
+        resolution = resolve_all(text, candidates, self.gazetteer, readings)
+        resolved = resolution.found
+        if resolution.ner_skipped:
+            notes.append(
+                f"Giới hạn: {_count(resolution.ner_skipped)} địa danh không kèm tên tỉnh được xét "
+                f"không qua nhận dạng thực thể (NER)"
+            )
+        if notes:
+            what = "Văn bản" if ident is None else f"Bài {ident}"
+            log.warning("%s: %s", what, "; ".join(notes))
         title_end = text.find("\n") if "\n" in text else len(text)
         watched = [r for r in resolved if any(u.in_watch_area for u in r.units)]
         score = _score(watched, title_end)
@@ -79,9 +111,25 @@ class Locator:
                 if of_province(r.units[0], self.gazetteer.province)
             ],
             "topics": topics,
-            "reasons": reasons,
+            "reasons": reasons + notes,
             "needs_verification": relevant and label == "negative",
         }
+
+
+def capped(text: str, limit: int | None = MAX_TEXT_CHARS) -> tuple[str, list[str]]:
+    """The part of `text` the tagger examines: its first `limit` characters, cut at a space;
+    with a note saying what was left out, if anything."""
+    if limit is None or len(text) <= limit:
+        return text, []
+    cut = text.rfind(" ", 0, limit + 1)
+    cut = cut if cut > limit // 2 else limit
+    note = f"Giới hạn: chỉ xét {_count(cut)} ký tự đầu của bài dài {_count(len(text))} ký tự"
+    return text[:cut], [note]
+
+
+def _count(number: int) -> str:
+    """13000000 → "13.000.000", as Vietnamese writes it."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _start(r: Resolved) -> int:

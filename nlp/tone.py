@@ -96,8 +96,12 @@ _PREVENTION = re.compile(
 # `nlp.normalize` turns line breaks into spaces; tone keeps them (the title is the first line,
 # a line ends a sentence) by reading them as this mark, one character like the break.
 _LINE = "¶"
-_SENTENCE_END = re.compile(r"[.!?…;]+(?=\s|¶|$)|¶")
-_QUOTED = re.compile(r"“[^”¶]*”|\"[^\"¶]*\"|«[^»¶]*»")
+# A run of marks is tried from its first mark only (the look-behind): a run of dots not followed
+# by a space would otherwise be retried from each dot, quadratic in its length.
+_SENTENCE_END = re.compile(r"(?<![.!?…;])[.!?…;]+(?=\s|¶|$)|¶")
+# Quotes: an opening mark, then its closing mark before the line ends (see `_quoted`).
+_QUOTES = {"“": "”", '"': '"', "«": "»"}
+_OPENING = re.compile('[“"«]')
 _WINDOW = 60
 
 
@@ -174,12 +178,14 @@ def tone(
     folded = normalize(text.replace("\n", _LINE))
     low = folded.text
     ends = [m.end() for m in _SENTENCE_END.finditer(low)]
-    quotes = _Spans(_QUOTED, low)
-    denied_before = _Spans(_DENIAL_BEFORE, low)
-    denied_after = _Spans(_DENIAL_AFTER, low)
+    quotes = _Spans(_quoted(low))
+    denied_before = _Spans.of(_DENIAL_BEFORE, low)
+    denied_after = _Spans.of(_DENIAL_AFTER, low)
     title_end = low.find(_LINE)
     title_end = len(low) if title_end < 0 else title_end
     ordered_anchors = sorted(anchors)
+    anchor_starts = [a for a, _ in ordered_anchors]
+    longest = max((b - a for a, b in ordered_anchors), default=0)
     reasons: list[Reason] = []
     for hit, s, e in lex.matcher.scan(folded):
         base = lex.weights[hit.keyword]
@@ -192,7 +198,7 @@ def tone(
             or denied_after.any_within(e, sent_end)
         )
         quoted = quotes.encloses(s, e)
-        near = _nearest(ordered_anchors, hit.start, hit.end)
+        near = _nearest(ordered_anchors, anchor_starts, longest, hit.start, hit.end)
         weight = base
         if negated:
             weight = 0.0 if base < 0 else -base
@@ -218,12 +224,16 @@ def tone(
 
 
 class _Spans:
-    """Non-overlapping matches of a pattern over a text, for quick look-ups by position."""
+    """Non-overlapping spans in text order, for quick look-ups by position."""
 
-    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
-        spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
         self.starts = [a for a, _ in spans]
         self.ends = [b for _, b in spans]
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str], text: str) -> _Spans:
+        """The matches of `pattern` over `text`."""
+        return cls([(m.start(), m.end()) for m in pattern.finditer(text)])
 
     def any_within(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.starts, start)
@@ -234,10 +244,48 @@ class _Spans:
         return i >= 0 and self.ends[i] > end
 
 
-def _nearest(anchors: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """The spans of `“[^”¶]*”|"[^"¶]*"|«[^»¶]*»` in `text`, as `re.finditer` finds them, in
+    linear time: the regex retries every opening mark up to the line's end, quadratic on a long
+    line of unclosed quotes. The next closing mark and line end are remembered between tries."""
+    spans: list[tuple[int, int]] = []
+    found: dict[str, int] = {}  # a mark → its first position after the last look-up (-1: none)
+
+    def after(mark: str, position: int) -> int:
+        known = found.get(mark)
+        if known is not None and (known == -1 or known > position):
+            return known
+        found[mark] = text.find(mark, position + 1)
+        return found[mark]
+
+    position = 0
+    while (opening := _OPENING.search(text, position)) is not None:
+        start = opening.start()
+        close = after(_QUOTES[opening.group()], start)
+        line_end = after(_LINE, start)
+        if close != -1 and (line_end == -1 or close < line_end):
+            spans.append((start, close + 1))
+            position = close + 1
+        else:
+            position = start + 1
+    return spans
+
+
+def _nearest(
+    anchors: Sequence[tuple[int, int]],
+    starts: Sequence[int],
+    longest: int,
+    start: int,
+    end: int,
+) -> tuple[int, int] | None:
+    """The first of the sorted `anchors` closest to [start, end), within NEAR_CHARS. Only those
+    starting close enough are looked at (`starts` are the anchors' starts, `longest` the longest
+    anchor's length): a text of dense mentions does not compare every word with every name."""
     best: tuple[int, int] | None = None
     best_gap = NEAR_CHARS + 1
-    for a_start, a_end in anchors:
+    low = bisect.bisect_left(starts, start - NEAR_CHARS - longest)
+    high = bisect.bisect_right(starts, end + NEAR_CHARS)
+    for a_start, a_end in anchors[low:high]:
         gap = max(a_start - end, start - a_end, 0)
         if gap < best_gap:
             best, best_gap = (a_start, a_end), gap
