@@ -24,9 +24,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from w3lib.encoding import html_to_unicode
 
-from crawler.extract import extract_article
+from crawler.extract import decode_html, extract_article
 from crawler.guard import Guard, Refused
 from crawler.guard import fetch as guarded_fetch
 from duluan.config import Config
@@ -115,12 +114,6 @@ def _is_home(url: str, final_url: str | None) -> bool:
     return moved and after.path in ("", "/") and not after.query
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    """The page as text, decoded as the crawler decodes it (BOM, then the given charset, then
-    the page's own declaration, else UTF-8), so crawl-time and fresh texts compare equal."""
-    return html_to_unicode(f"charset={charset}" if charset else None, body)[1]
-
-
 def _article_text(html: str, url: str) -> str | None:
     page = extract_article(html, url)
     if page is None:
@@ -156,7 +149,7 @@ def capture(
     elif fetched.status >= 400:
         reason = "error"
     else:
-        text = _article_text(_decode(fetched.body, fetched.charset), fetched.final_url or url)
+        text = _article_text(decode_html(fetched.body, fetched.charset), fetched.final_url or url)
         reason = "ok" if text is not None else "no_article"
     text_hash = _digest(text.encode()) if text is not None else None
     if reason == "error":
@@ -218,7 +211,7 @@ def keep_crawled(
         if page.sha256 in kept:
             continue
         body = gzip.decompress(page.content)
-        text = _article_text(_decode(body, page.encoding), page.final_url)
+        text = _article_text(decode_html(body, page.encoding), page.final_url)
         text_hash = _digest(text.encode()) if text is not None else None
         before = store.last_readable_evidence(story, url)
         if before is None or text_hash is None:

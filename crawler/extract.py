@@ -25,6 +25,7 @@ from cssselect import SelectorError
 from htmldate import find_date
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPathError
+from w3lib.encoding import html_to_unicode
 
 from crawler.dates import (
     DAY,
@@ -36,6 +37,7 @@ from crawler.dates import (
     url_date,
     url_month,
 )
+from crawler.links import Link
 from duluan.config import Extract
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,18 @@ class Hints:
     published_at: datetime | None = None
     published_precision: str = MINUTE
 
+    @classmethod
+    def from_link(cls, link: Link) -> Hints:
+        """What a discovered link's feed or sitemap said."""
+        return cls(
+            title=link.title,
+            lead=link.lead,
+            author=link.author,
+            section=link.section,
+            published_at=link.published_at,
+            published_precision=link.published_precision,
+        )
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -202,6 +216,12 @@ def clean(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def decode_html(body: bytes, charset: str | None = None) -> str:
+    """A fetched page as text, decoded as the crawler decodes it (BOM, then the HTTP charset,
+    then the page's own declaration, else UTF-8), so every fetcher reads the same text."""
+    return html_to_unicode(f"charset={charset}" if charset else None, body)[1]
 
 
 def extract_article(

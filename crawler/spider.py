@@ -285,14 +285,7 @@ class OutletSpider(scrapy.Spider):
                 FetchError(response.url, "encoding", "trang lỗi mã hóa ký tự / broken encoding"),
             )
             log.warning("[%s] %s: broken character encoding", source.name, response.url)
-        hints = Hints(
-            title=link.title,
-            lead=link.lead,
-            author=link.author,
-            section=link.section,
-            published_at=link.published_at,
-            published_precision=link.published_precision,
-        )
+        hints = Hints.from_link(link)
         result = await self.extractor.extract(
             text, response.url, source.extract, hints, response.body
         )

@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_digest_parser(commands)
 
+    from duluan.cli_extract import add_parsers as add_extract_parsers
+
+    add_extract_parsers(commands)
     from duluan.cli_backup import add_parsers as add_backup_parsers
 
     add_backup_parsers(commands)
@@ -225,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from duluan.cli_backup import cmd_restore
 
             return cmd_restore(args)
+        if args.command in ("extract", "try"):
+            return _extract_or_try(args)
         if args.command == "cycle":
             return cmd_cycle(args, level)
         if args.command == "explain":
@@ -244,6 +249,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.error(f"lệnh chưa hỗ trợ: {args.command}")
     return EXIT_USAGE
+
+
+def _extract_or_try(args: argparse.Namespace) -> int:
+    from duluan import cli_extract
+
+    config = _load().config
+    try:
+        if args.command == "extract":
+            return cli_extract.cmd_extract(args, config)
+        return cli_extract.cmd_try(args, config)
+    except cli_extract.UsageError as exc:
+        raise UsageError(str(exc)) from None
+    except cli_extract.ExtractError as exc:
+        print(f"duluan: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _load() -> LoadedConfig:
