@@ -86,7 +86,7 @@ def test_outlet_page(source: Source, folder: Path) -> None:
         want = expected[key]
         if (got[key] or "").casefold() != (want or "").casefold():
             problems.append(f"{key}: got {got[key]!r}, expected {expected[key]!r}")
-    if "published_precision" in expected and "published_precision" in got:
+    if "published_precision" in expected and "published_precision" in got:  # noqa: SIM102
         if got["published_precision"] != expected["published_precision"]:
             problems.append(
                 f"published_precision: got {got['published_precision']!r}, "
