@@ -189,7 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
     setup_logging(level)
+    from duluan.clock import ClockError, check
+    from storage import DatabaseUrlError, StorageError
+
     try:
+        check()  # before anything runs, so no command stops half-way on a wrong DULUAN_NOW
         if args.command == "start":
             return cmd_start(level)
         if args.command == "crawl":
@@ -223,9 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, ClockError, DatabaseUrlError) as exc:
         print(f"duluan: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageError as exc:  # the database is unreachable or locked: a failure, not usage
+        print(f"duluan: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu.", file=sys.stderr)
         return 130
@@ -245,12 +252,10 @@ def _load() -> LoadedConfig:
 
 
 def _open_store() -> Store:
-    from storage import StorageError, Store, database_url
+    """The store; a `StorageError` reaches `main` (exit 1, or 2 for a wrong database URL)."""
+    from storage import Store, database_url
 
-    try:
-        return Store.open(database_url())
-    except StorageError as exc:
-        raise UsageError(str(exc)) from None
+    return Store.open(database_url())
 
 
 def cmd_config_check() -> int:
@@ -498,7 +503,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace, level: str) -> int:
     from crawler.runner import CrawlFailed
     from duluan.pipeline import crawl
-    from storage import StorageError, Store, database_url
+    from storage import Store, database_url
 
     loaded = _load()
     config = loaded.config
@@ -516,10 +521,7 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         if since is None:
             raise UsageError(f"--since {args.since!r} không phải ngày như 2026-11-01")
     url = database_url()
-    try:
-        Store.open(url).close()
-    except StorageError as exc:
-        raise UsageError(str(exc)) from None
+    Store.open(url).close()
     progress = _Progress(sys.stderr)
     try:
         summary = crawl(config, url, chosen, since=since, progress=progress, log_level=level)
