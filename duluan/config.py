@@ -238,23 +238,72 @@ class Review(_Model):
         return value.strip()
 
 
+MIN_SECRET_TOKEN = 32
+MIN_SECRET_DISTINCT = 8
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def secret_token_problem(token: str) -> str | None:
+    """Why `token` cannot guard the webhook, or None. Telegram allows 1-256 characters of
+    A-Z a-z 0-9 _ -; we ask for at least 32 of them, at least 8 different, and not one short
+    block repeated ("abcdabcd…"): a rule that a random token (secrets.token_urlsafe(32)) always
+    meets and that a typed word or a pattern does not."""
+    if not _SECRET_TOKEN.fullmatch(token):
+        return (
+            "chỉ được gồm 1–256 ký tự A-Z a-z 0-9 _ - (quy định của Telegram) / "
+            "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)"
+        )
+    if len(token) < MIN_SECRET_TOKEN:
+        return (
+            f"quá ngắn ({len(token)} ký tự), cần ít nhất {MIN_SECRET_TOKEN} ký tự ngẫu nhiên / "
+            f"too short ({len(token)} characters), at least {MIN_SECRET_TOKEN} random characters"
+        )
+    if len(set(token)) < MIN_SECRET_DISTINCT or token in (token + token)[1:-1]:
+        return (
+            f"không ngẫu nhiên (cần ít nhất {MIN_SECRET_DISTINCT} ký tự khác nhau, không lặp một "
+            f"đoạn) / not random (needs at least {MIN_SECRET_DISTINCT} different characters, "
+            "not a repeated block)"
+        )
+    return None
+
+
 class Telegram(_Model):
-    """How callbacks arrive: long polling (default, works behind NAT) or a webhook."""
+    """How callbacks arrive: long polling (default, works behind NAT) or a webhook, which
+    obeys only requests carrying its secret token (else anyone could post a forged press)."""
 
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: HttpUrl | None = None  # the public HTTPS address Telegram posts to
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
-    secret_token: str | None = None  # env:VARIABLE recommended; checked on every webhook call
+    secret_token: str | None = None  # env:VARIABLE; required in webhook mode, checked per call
 
     @model_validator(mode="after")
-    def _webhook_needs_url(self) -> Telegram:
-        if self.mode == "webhook" and not self.webhook_url:
+    def _webhook_needs_url_and_secret(self) -> Telegram:
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url:
             raise ValueError(
                 "chế độ webhook cần webhook_url (địa chỉ HTTPS công khai) / "
                 "webhook mode needs webhook_url (a public HTTPS address)"
             )
+        if not self.secret_token:
+            raise ValueError(
+                "chế độ webhook cần secret_token: env:TÊN_BIẾN chứa ít nhất "
+                f"{MIN_SECRET_TOKEN} ký tự ngẫu nhiên, tạo bằng python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))' / webhook mode needs secret_token "
+                f"(at least {MIN_SECRET_TOKEN} random characters)"
+            )
         return self
+
+    @field_validator("secret_token")
+    @classmethod
+    def _random_token(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = secret_token_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -437,6 +486,11 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
         config = Config.model_validate(resolved)
     except ValidationError as exc:
         raise ConfigError(where, [_describe(err, resolved) for err in exc.errors()]) from None
+    if config.telegram.secret_token and "telegram.secret_token" not in secret_paths:
+        warnings.append(
+            "telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình; nên đặt "
+            "env:TÊN_BIẾN / the secret is written in the config file; use env:NAME"
+        )
     for message in warnings:
         log.warning("%s: %s", where, message)
     return LoadedConfig(config, where, frozenset(secret_paths), tuple(warnings))
