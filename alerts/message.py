@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 LIMIT = 4096
@@ -33,6 +34,39 @@ class AlertItem:
     mention: tuple[int, int] | None = None  # the place's span in `text`
     topics: tuple[str, ...] = ()
     needs_verification: bool = False
+
+
+LINK_SCHEMES = ("http", "https")
+_IGNORED_INSIDE = re.compile(r"[\t\n\r]")  # what browsers drop anywhere in a URL
+_EDGES = "".join(map(chr, range(0x21))) + "\x7f"  # C0 controls, space and DEL at either end
+
+
+def link_url(url: str | None) -> str | None:
+    """`url`, cleaned, when it may become a link (an http or https address); else None, and
+    the caller shows its text without a link. The one allow-list every rendering uses:
+    Telegram messages, the console, the digest (HTML, DOCX, Markdown) and the letter, since a
+    crawled or reported page can carry `javascript:`, `data:` or `vbscript:` addresses."""
+    if not url:
+        return None
+    cleaned = _IGNORED_INSIDE.sub("", url).strip(_EDGES).strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned):
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        return None
+    return cleaned
+
+
+def html_link(url: str | None, text: str) -> str:
+    """Telegram HTML: `text` as a link to `url` when `link_url` allows it, else plain text
+    (both escaped)."""
+    target = link_url(url)
+    if target is None:
+        return escape(text)
+    return f'<a href="{escape(target, quote=True)}">{escape(text)}</a>'
 
 
 def when(value: datetime | None) -> str:
@@ -59,7 +93,7 @@ def article_message(item: AlertItem) -> str:
     """One alert, Telegram HTML, at most 4,096 characters."""
     lines = [
         f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at)}",
-        f'<a href="{escape(item.url, quote=True)}">{escape(item.title)}</a>',
+        html_link(item.url, item.title),
         f"📍 {escape(', '.join(item.places))}" if item.places else "",
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
         f"Lĩnh vực: {escape(', '.join(item.topics))}" if item.topics else "",
@@ -92,10 +126,7 @@ def burst_message(items: Sequence[AlertItem]) -> str:
     lines = []
     for item in items:
         flag = " ⚠️" if item.needs_verification else ""
-        lines.append(
-            f'• {escape(item.outlet)}: <a href="{escape(item.url, quote=True)}">'
-            f"{escape(item.title)}</a>{flag}"
-        )
+        lines.append(f"• {escape(item.outlet)}: {html_link(item.url, item.title)}{flag}")
     text = head
     for count, line in enumerate(lines):
         rest = len(lines) - count

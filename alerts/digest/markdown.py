@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html import escape
 
 from alerts.digest.content import DigestContent, Item
+from alerts.message import html_link, link_url
 
 TELEGRAM_LIMIT = 4096
 TOP_ITEMS = 10
@@ -95,7 +96,7 @@ def summary_telegram(
             overdue = " <b>QUÁ HẠN</b>" if item.overdue else ""
             late = " <i>(đến muộn)</i>" if item.late else ""
             items.append(
-                f'{n}. <a href="{escape(_safe(item.url))}">{escape(_cut(item.title))}</a>{late}'
+                f"{n}. {html_link(item.url, _cut(item.title))}{late}"
                 f" — {escape(_item_facts(item))}{overdue}"
             )
     tail: list[str] = []
@@ -104,15 +105,19 @@ def summary_telegram(
     return _fit(head, items, tail, limit)
 
 
-def _safe(url: str) -> str:
-    return url if url.lower().startswith(("http://", "https://")) else ""
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 
 
 def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_link(url: str, title: str) -> str:
+    """A Markdown link when `link_url` allows the address, else the title alone."""
+    target = link_url(url)
+    if target is None:
+        return _md(title)
+    return f"[{_md(title)}](<{target.replace('<', '%3C').replace('>', '%3E')}>)"
 
 
 def summary_markdown(content: DigestContent) -> str:
@@ -136,7 +141,5 @@ def summary_markdown(content: DigestContent) -> str:
         for n, item in enumerate(items, 1):
             mark = " **QUÁ HẠN**" if item.overdue else ""
             late = " _(đến muộn)_" if item.late else ""
-            lines.append(
-                f"{n}. [{_md(item.title)}](<{_safe(item.url)}>){late} — {_md(facts(item))}{mark}"
-            )
+            lines.append(f"{n}. {_md_link(item.url, item.title)}{late} — {_md(facts(item))}{mark}")
     return "\n".join(lines) + "\n"
