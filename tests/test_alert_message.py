@@ -13,6 +13,7 @@ from alerts.message import (
     AlertItem,
     article_message,
     burst_message,
+    compose,
     cut_html,
     html_link,
     link_url,
@@ -129,3 +130,36 @@ def test_web_addresses_stay_links(url: str, cleaned: str) -> None:
     assert link_url(url) == cleaned
     assert html_link(url, "T") == f'<a href="{escape(cleaned, quote=True)}">T</a>'
     assert f'<a href="{escape(cleaned, quote=True)}">' in article_message(item(url=url))
+
+
+ASTRAL = "𝐀😀"  # two characters outside the BMP: 2 UTF-16 code units each
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_limits_count_utf16_code_units() -> None:
+    text = "Người dân xã Đăk Pxi " + (ASTRAL + " & ") * 1500 + "."
+    message = article_message(item(text=text, mention=(13, 20), title="Tin " + ASTRAL * 400))
+    assert units(message) <= LIMIT
+    assert message.count("<i>") == message.count("</i>") and not re.search(r"&[a-z]*…", message)
+    message.encode("utf-8")  # no half of a surrogate pair
+    huge_title = article_message(item(title=ASTRAL * 3000))
+    assert units(huge_title) <= LIMIT and huge_title.count("<a ") == huge_title.count("</a>")
+    status = "🗂 <b>Rà soát</b> " + ASTRAL * 200
+    composed = compose(message, ("Dân trí 😀",) * 50, status)
+    assert units(composed) <= LIMIT and composed.endswith(status)
+    burst = burst_message([item(title=ASTRAL * 60, url=f"https://x.vn/{i}") for i in range(60)])
+    assert units(burst) <= LIMIT and "tin khác" in burst
+
+
+@pytest.mark.parametrize("limit", [14, 17, 18, 19, 20, 50, 51, 1024])
+def test_cut_html_never_splits_a_pair_an_entity_or_a_tag(limit: int) -> None:
+    text = "<b>" + (ASTRAL + "&amp;") * 400 + "</b>"
+    cut = cut_html(text, limit)
+    assert units(cut) <= limit
+    cut.encode("utf-8")
+    assert cut.endswith("…</b>" if limit > 16 else "…") and not re.search(r"&[a-z]*…", cut)
+    assert cut_html(ASTRAL * 5, 20) == ASTRAL * 5  # exactly at the limit: untouched
+    assert units(cut_html(ASTRAL * 5 + "x", 20)) <= 20

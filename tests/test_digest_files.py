@@ -276,6 +276,9 @@ def test_telegram_summary_stays_under_4096_and_says_what_it_left_out(store: Stor
     assert f"… và {300 - shown} tin khác trong báo cáo đầy đủ." in big
     assert "<b>Tin 0" not in big and "&lt;b&gt;Tin 0&lt;/b&gt; &amp;" in big
     assert big.endswith("📎 Báo cáo đầy đủ (Word) gửi kèm tin nhắn này.")
+    astral = tuple(replace(item, title="𝐀😀" * 80, places=("Xã 😀",) * 8) for item in many[:10])
+    emoji = summary_telegram(replace(content, attention=astral))
+    assert len(emoji.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT < len(emoji) * 2
 
 
 def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, *argv: str) -> int:

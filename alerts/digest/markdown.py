@@ -1,7 +1,8 @@
 """The short summary of a report: counts and the top negative items.
 
 `summary_telegram` is the message the outbox sends (Telegram HTML, escaped, at most 4,096
-characters, items dropped from the end with a "và N tin khác" line when it would be longer);
+UTF-16 code units as Telegram counts them, items dropped from the end with a "và N tin khác"
+line when it would be longer);
 `summary_markdown` is the same summary as a Markdown file beside the report."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from html import escape
 
 from alerts.digest.content import DigestContent, Item
-from alerts.message import html_link, link_url
+from alerts.message import html_link, link_url, utf16_len
 
 TELEGRAM_LIMIT = 4096
 TOP_ITEMS = 10
@@ -69,11 +70,11 @@ def _fit(head: list[str], items: list[str], tail: list[str], limit: int) -> str:
         rest = len(items) - shown
         more = [f"… và {rest} tin khác trong báo cáo đầy đủ."] if rest else []
         text = "\n".join([*head, *items[:shown], *more, *tail])
-        if len(text) <= limit:
+        if utf16_len(text) <= limit:
             return text
     kept: list[str] = []
     for line in head:  # whole lines only, so no tag or entity is cut
-        if len("\n".join([*kept, line])) > limit:
+        if utf16_len("\n".join([*kept, line])) > limit:
             break
         kept.append(line)
     return "\n".join(kept)
