@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -171,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Đặt lại mật khẩu (ít nhất 10 ký tự), đọc như với lệnh users add.",
     )
     passwd.add_argument("name", metavar="TÊN", help="tên đăng nhập")
+    unlock = user_commands.add_parser(
+        "unlock",
+        help="mở khóa đăng nhập: xóa các lần đăng nhập sai của một tài khoản",
+        description="Sau nhiều lần đăng nhập sai, trang rà soát bắt chờ (tăng dần, tối đa 15 "
+        "phút). Lệnh này xóa các lần sai của tài khoản (từ mọi địa chỉ) để đăng nhập được ngay; "
+        "việc mở khóa được ghi vào nhật ký.",
+    )
+    unlock.add_argument("name", metavar="TÊN", help="tên đăng nhập")
 
     config = commands.add_parser(
         "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
@@ -376,6 +384,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         ]
         print(_table(["Tên", "Vai trò", "Đơn vị", "Đang dùng"], rows))
         return EXIT_OK
+    if args.users_command == "unlock":
+        return _unlock(args.name, now)
     if args.users_command == "passwd":
         password = _read_password(sys.stdin)
         if len(password) < MIN_PASSWORD:
@@ -415,6 +425,31 @@ def cmd_users(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     unit = f", đơn vị {args.unit}" if args.unit else ""
     print(f"Đã tạo tài khoản {name} ({ROLE_LABELS[args.role]}{unit}).")
+    return EXIT_OK
+
+
+def _unlock(name: str, now: Callable[[], datetime]) -> int:
+    """`duluan users unlock NAME`: forget the account's failed logins, audited."""
+    store = _open_store()
+    with store:
+        known = store.web_user_by_name(name) is not None
+        cleared = store.clear_failed_logins(name)
+        if not known and not cleared:
+            print(f"duluan: không có tài khoản {name!r}", file=sys.stderr)
+            return EXIT_FAILED
+        store.add_audit(
+            at=now(),
+            user_id=None,
+            user_name="(dòng lệnh)",
+            action="mở khóa đăng nhập",
+            target=f"user:{name}",
+            detail=f"xóa {cleared} lần đăng nhập sai",
+        )
+    log.info("Mở khóa đăng nhập %s: xóa %d lần sai", name, cleared)
+    if cleared:
+        print(f"Đã mở khóa {name}: xóa {cleared} lần đăng nhập sai; có thể đăng nhập ngay.")
+    else:
+        print(f"Tài khoản {name} không có lần đăng nhập sai nào; không cần mở khóa.")
     return EXIT_OK
 
 

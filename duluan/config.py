@@ -6,6 +6,7 @@ the key path, the value and what is expected; nothing starts half-configured.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -98,6 +99,18 @@ def _http_url(value: Any) -> str:
     return text
 
 
+def _network(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} không phải địa chỉ IP hay dải mạng như 127.0.0.1, 10.0.0.0/8 / "
+            "is not an IP address or network such as 127.0.0.1, 10.0.0.0/8"
+        ) from None
+    return text
+
+
 Duration = Annotated[
     timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, when_used="json")
 ]
@@ -105,6 +118,7 @@ Size = Annotated[int, BeforeValidator(_size)]
 Regex = Annotated[str, BeforeValidator(_regex)]
 Css = Annotated[str, BeforeValidator(_css)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+Network = Annotated[str, BeforeValidator(_network)]
 
 
 class _Model(BaseModel):
@@ -383,6 +397,8 @@ class Web(_Model):
     secret: str | None = None  # session signing key, env:VARIABLE recommended; else data/web-secret
     secure_cookies: bool = True  # false only for local use without HTTPS
     base_path: str = ""  # e.g. /duluan behind a reverse proxy
+    trusted_proxies: list[Network] = Field(default_factory=list)  # X-Forwarded-For only from
+    unit_digests: bool = False  # unit officers may read the weekly digest (it covers all units)
 
     @field_validator("base_path")
     @classmethod

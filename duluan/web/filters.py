@@ -62,5 +62,6 @@ def install(env: Environment, config: Config) -> None:
     env.filters["day"] = day
     env.filters["label"] = label
     env.globals["link"] = link
+    env.globals["unit_digests"] = config.web.unit_digests
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["TONE_LABELS"] = TONE_LABELS
