@@ -9,14 +9,23 @@ through the outbox (the daemon's delivery worker sends them).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hmac
+import json
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import date, datetime
 from html import escape
 from urllib.parse import urlsplit
 
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from telegram import (
     Bot,
     CallbackQuery,
@@ -427,12 +436,65 @@ def build_application(
     return application
 
 
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1_000_000  # an update with a long message is a few KB
+WEBHOOK_START_TIMEOUT = 10.0
+WEBHOOK_STOP_TIMEOUT = 5.0
+
+
+def webhook_app(application: Application, path: str, secret: str) -> Starlette:
+    """The webhook endpoint: a POST to `/path` carrying Telegram's secret-token header, compared
+    in constant time, puts its update on the application's queue; anything else changes nothing.
+    Ours rather than PTB's server, whose check is a plain `!=` and logs the wrong token."""
+    expected = secret.encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            host = request.client.host if request.client else "?"
+            log.warning("Webhook: bỏ qua yêu cầu từ %s không có đúng mã bí mật", host)
+            return Response(status_code=403)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_UPDATE_BYTES:
+                return Response(status_code=413)
+        try:
+            update = Update.de_json(json.loads(body), application.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("Webhook: cập nhật không đọc được (%s), bỏ qua", type(exc).__name__)
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    return Starlette(routes=[Route("/" + path, receive, methods=["POST"])])
+
+
+class WebhookError(RuntimeError):
+    """The webhook endpoint could not start (its port is taken), explained in Vietnamese."""
+
+
+class _WebhookServer(uvicorn.Server):
+    """uvicorn on the daemon's loop, leaving signals to the daemon."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: caller reports
+        await server.serve()
+
+
 class ReviewBot:
     """Runs the application: long polling by default, a webhook when configured."""
 
     def __init__(self, application: Application, config: Config) -> None:
         self.application = application
         self.config = config
+        self._server: _WebhookServer | None = None
+        self._serving: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         app = self.application
@@ -440,26 +502,71 @@ class ReviewBot:
         await app.initialize()
         if app.updater is None:
             raise RuntimeError("ứng dụng Telegram không có updater")
-        if settings.mode == "webhook" and settings.webhook_url:
-            path = urlsplit(settings.webhook_url).path.strip("/")
-            await app.updater.start_webhook(
-                listen=settings.listen,
-                port=settings.port,
-                url_path=path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.secret_token,
-                allowed_updates=UPDATES,
-            )
-            log.info(
-                "Bot nhận nút bấm qua webhook tại %s:%d/%s", settings.listen, settings.port, path
-            )
+        if settings.mode == "webhook":
+            await self._start_webhook()
         else:
             await app.updater.start_polling(allowed_updates=UPDATES)
             log.info("Bot nhận nút bấm qua long polling (getUpdates)")
         await app.start()
 
+    async def _start_webhook(self) -> None:
+        settings = self.config.telegram
+        if not settings.webhook_url or not settings.secret_token:  # the config refuses this
+            raise WebhookError("chế độ webhook cần telegram.webhook_url và telegram.secret_token")
+        path = urlsplit(settings.webhook_url).path.strip("/")
+        app = webhook_app(self.application, path, settings.secret_token)
+        server = _WebhookServer(
+            uvicorn.Config(
+                app,
+                host=settings.listen,
+                port=settings.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                proxy_headers=False,
+                server_header=False,
+            )
+        )
+        self._server = server
+        self._serving = asyncio.create_task(_serve(server), name="duluan-webhook")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WEBHOOK_START_TIMEOUT
+        while not server.started:
+            if self._serving.done() or loop.time() > deadline:
+                await self._stop_webhook()
+                raise WebhookError(
+                    f"không mở được cổng webhook {settings.listen}:{settings.port} "
+                    "(cổng đang bận?); đổi telegram.port"
+                )
+            await asyncio.sleep(0.05)
+        try:
+            await self.application.bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=settings.secret_token,
+                allowed_updates=UPDATES,
+            )
+        except BaseException:
+            await self._stop_webhook()
+            raise
+        log.info("Bot nhận nút bấm qua webhook tại %s:%d/%s", settings.listen, settings.port, path)
+
+    async def _stop_webhook(self) -> None:
+        server, task = self._server, self._serving
+        self._server = self._serving = None
+        if server is None or task is None:
+            return
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(task, WEBHOOK_STOP_TIMEOUT)
+        except TimeoutError:
+            server.force_exit = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def stop(self) -> None:
         app = self.application
+        await self._stop_webhook()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from alerts.message import AlertItem, burst_message, compose
+from alerts.message import CAPTION_LIMIT, AlertItem, burst_message, compose, cut_html
 from storage import OutboxItem, Store, StoryMessage
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class TelegramSender:
                 chat_id=chat,
                 document=content,
                 filename=document.filename,
-                caption=document.caption,
+                caption=cut_html(document.caption, CAPTION_LIMIT),
                 parse_mode=ParseMode.HTML,
                 message_thread_id=topic,
             )

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-LIMIT = 4096
+LIMIT = 4096  # a message, in UTF-16 code units as Telegram counts
+CAPTION_LIMIT = 1024  # a document's caption
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 TONES = {"negative": "🔴 tiêu cực", "neutral": "⚪ trung tính", "positive": "🟢 tích cực"}
 
@@ -33,6 +35,39 @@ class AlertItem:
     mention: tuple[int, int] | None = None  # the place's span in `text`
     topics: tuple[str, ...] = ()
     needs_verification: bool = False
+
+
+LINK_SCHEMES = ("http", "https")
+_IGNORED_INSIDE = re.compile(r"[\t\n\r]")  # what browsers drop anywhere in a URL
+_EDGES = "".join(map(chr, range(0x21))) + "\x7f"  # C0 controls, space and DEL at either end
+
+
+def link_url(url: str | None) -> str | None:
+    """`url`, cleaned, when it may become a link (an http or https address); else None, and
+    the caller shows its text without a link. The one allow-list every rendering uses:
+    Telegram messages, the console, the digest (HTML, DOCX, Markdown) and the letter, since a
+    crawled or reported page can carry `javascript:`, `data:` or `vbscript:` addresses."""
+    if not url:
+        return None
+    cleaned = _IGNORED_INSIDE.sub("", url).strip(_EDGES).strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned):
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        return None
+    return cleaned
+
+
+def html_link(url: str | None, text: str) -> str:
+    """Telegram HTML: `text` as a link to `url` when `link_url` allows it, else plain text
+    (both escaped)."""
+    target = link_url(url)
+    if target is None:
+        return escape(text)
+    return f'<a href="{escape(target, quote=True)}">{escape(text)}</a>'
 
 
 def when(value: datetime | None) -> str:
@@ -56,10 +91,10 @@ def excerpt(text: str, span: tuple[int, int] | None, width: int = 400) -> str:
 
 
 def article_message(item: AlertItem) -> str:
-    """One alert, Telegram HTML, at most 4,096 characters."""
+    """One alert, Telegram HTML, at most 4,096 UTF-16 code units."""
     lines = [
         f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at)}",
-        f'<a href="{escape(item.url, quote=True)}">{escape(item.title)}</a>',
+        html_link(item.url, item.title),
         f"📍 {escape(', '.join(item.places))}" if item.places else "",
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
         f"Lĩnh vực: {escape(', '.join(item.topics))}" if item.topics else "",
@@ -67,8 +102,8 @@ def article_message(item: AlertItem) -> str:
     ]
     quote = excerpt(item.text, item.mention)
     head = "\n".join(line for line in lines if line)
-    if quote:
-        room = LIMIT - len(head) - len("\n\n<i></i>")
+    room = LIMIT - utf16_len(head) - len("\n\n<i></i>")
+    if quote and room > 100:  # a huge headline leaves no room for the quote
         return f"{head}\n\n<i>{cut_html(quote, room)}</i>"
     return cut_html(head, LIMIT)
 
@@ -81,9 +116,9 @@ def compose(base: str, also_in: Sequence[str] = (), status: str = "") -> str:
         tail += f"\n\n📎 Cũng đăng trên: {escape(', '.join(also_in))}"
     if status:
         tail += f"\n\n{status}"
-    if len(tail) > LIMIT // 2:
+    if utf16_len(tail) > LIMIT // 2:
         tail = cut_html(tail, LIMIT // 2)
-    return cut_html(base, LIMIT - len(tail)) + tail
+    return cut_html(base, LIMIT - utf16_len(tail)) + tail
 
 
 def burst_message(items: Sequence[AlertItem]) -> str:
@@ -92,15 +127,12 @@ def burst_message(items: Sequence[AlertItem]) -> str:
     lines = []
     for item in items:
         flag = " ⚠️" if item.needs_verification else ""
-        lines.append(
-            f'• {escape(item.outlet)}: <a href="{escape(item.url, quote=True)}">'
-            f"{escape(item.title)}</a>{flag}"
-        )
+        lines.append(f"• {escape(item.outlet)}: {html_link(item.url, item.title)}{flag}")
     text = head
     for count, line in enumerate(lines):
         rest = len(lines) - count
         tail = f"\n… và {rest} tin khác"
-        if len(text) + 1 + len(line) + len(tail) > LIMIT:
+        if utf16_len(text) + 1 + utf16_len(line) + utf16_len(tail) > LIMIT:
             return text + tail
         text += "\n" + line
     return text
@@ -109,9 +141,30 @@ def burst_message(items: Sequence[AlertItem]) -> str:
 _TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;")
 
 
+def utf16_len(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji or 𝐀 counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _within(text: str, units: int) -> str:
+    """The longest start of `text` that is at most `units` UTF-16 code units long (a character
+    outside the BMP is never cut in half: Python strings hold it whole)."""
+    if units <= 0:
+        return ""
+    if utf16_len(text) <= units:
+        return text
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > units:
+            return text[:index]
+    return text
+
+
 def cut_html(text: str, limit: int) -> str:
-    """Cut at most `limit` characters without breaking a tag or an entity, closing open tags."""
-    if len(text) <= limit:
+    """Cut to at most `limit` UTF-16 code units (Telegram's measure) without breaking a tag or
+    an entity, closing open tags."""
+    if utf16_len(text) <= limit:
         return text
     out: list[str] = []
     size = 0
@@ -120,17 +173,17 @@ def cut_html(text: str, limit: int) -> str:
     budget = limit - 1 - 12  # room for "…" and closing tags
     for match in _TAG.finditer(text):
         plain = text[position : match.start()]
-        if size + len(plain) > budget:
-            out.append(plain[: budget - size])
+        if size + utf16_len(plain) > budget:
+            out.append(_within(plain, budget - size))
             size = budget
             break
         out.append(plain)
-        size += len(plain)
+        size += utf16_len(plain)
         token = match.group(0)
-        if size + len(token) > budget:
+        if size + utf16_len(token) > budget:
             break
         out.append(token)
-        size += len(token)
+        size += utf16_len(token)
         if token.startswith("</"):
             if open_tags:
                 open_tags.pop()
@@ -138,7 +191,6 @@ def cut_html(text: str, limit: int) -> str:
             open_tags.append(token[1:].split()[0].rstrip(">"))
         position = match.end()
     else:
-        plain = text[position:]
-        out.append(plain[: max(0, budget - size)])
+        out.append(_within(text[position:], budget - size))
     closing = "".join(f"</{tag}>" for tag in reversed(open_tags))
     return "".join(out).rstrip() + "…" + closing

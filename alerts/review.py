@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from alerts.message import cut_html
+from alerts.message import cut_html, html_link
 from alerts.workdays import long_date
 from duluan.config import Config, Unit
 from storage import (
@@ -230,8 +230,7 @@ def status_block(detail: ReviewDetail, zone: ZoneInfo, today: date | None = None
 def article_line(brief: AlertBrief | None, fallback: str) -> str:
     if brief is None:
         return escape(fallback)
-    link = f'<a href="{escape(brief.url, quote=True)}">{escape(brief.title)}</a>'
-    return f"{escape(brief.outlet)}: {link}"
+    return f"{escape(brief.outlet)}: {html_link(brief.url, brief.title)}"
 
 
 def assignment_message(

@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -179,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Đặt lại mật khẩu (ít nhất 10 ký tự), đọc như với lệnh users add.",
     )
     passwd.add_argument("name", metavar="TÊN", help="tên đăng nhập")
+    unlock = user_commands.add_parser(
+        "unlock",
+        help="mở khóa đăng nhập: xóa các lần đăng nhập sai của một tài khoản",
+        description="Sau nhiều lần đăng nhập sai, trang rà soát bắt chờ (tăng dần, tối đa 15 "
+        "phút). Lệnh này xóa các lần sai của tài khoản (từ mọi địa chỉ) để đăng nhập được ngay; "
+        "việc mở khóa được ghi vào nhật ký.",
+    )
+    unlock.add_argument("name", metavar="TÊN", help="tên đăng nhập")
 
     config = commands.add_parser(
         "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
@@ -197,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
     setup_logging(level)
+    from duluan.clock import ClockError, check
+    from storage import DatabaseUrlError, StorageError
+
     try:
+        check()  # before anything runs, so no command stops half-way on a wrong DULUAN_NOW
         if args.command == "start":
             return cmd_start(level)
         if args.command == "crawl":
@@ -241,9 +253,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, ClockError, DatabaseUrlError) as exc:
         print(f"duluan: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageError as exc:  # the database is unreachable or locked: a failure, not usage
+        print(f"duluan: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu.", file=sys.stderr)
         return 130
@@ -278,12 +293,10 @@ def _load() -> LoadedConfig:
 
 
 def _open_store() -> Store:
-    from storage import StorageError, Store, database_url
+    """The store; a `StorageError` reaches `main` (exit 1, or 2 for a wrong database URL)."""
+    from storage import Store, database_url
 
-    try:
-        return Store.open(database_url())
-    except StorageError as exc:
-        raise UsageError(str(exc)) from None
+    return Store.open(database_url())
 
 
 def cmd_config_check() -> int:
@@ -404,6 +417,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         ]
         print(_table(["Tên", "Vai trò", "Đơn vị", "Đang dùng"], rows))
         return EXIT_OK
+    if args.users_command == "unlock":
+        return _unlock(args.name, now)
     if args.users_command == "passwd":
         password = _read_password(sys.stdin)
         if len(password) < MIN_PASSWORD:
@@ -443,6 +458,31 @@ def cmd_users(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     unit = f", đơn vị {args.unit}" if args.unit else ""
     print(f"Đã tạo tài khoản {name} ({ROLE_LABELS[args.role]}{unit}).")
+    return EXIT_OK
+
+
+def _unlock(name: str, now: Callable[[], datetime]) -> int:
+    """`duluan users unlock NAME`: forget the account's failed logins, audited."""
+    store = _open_store()
+    with store:
+        known = store.web_user_by_name(name) is not None
+        cleared = store.clear_failed_logins(name)
+        if not known and not cleared:
+            print(f"duluan: không có tài khoản {name!r}", file=sys.stderr)
+            return EXIT_FAILED
+        store.add_audit(
+            at=now(),
+            user_id=None,
+            user_name="(dòng lệnh)",
+            action="mở khóa đăng nhập",
+            target=f"user:{name}",
+            detail=f"xóa {cleared} lần đăng nhập sai",
+        )
+    log.info("Mở khóa đăng nhập %s: xóa %d lần sai", name, cleared)
+    if cleared:
+        print(f"Đã mở khóa {name}: xóa {cleared} lần đăng nhập sai; có thể đăng nhập ngay.")
+    else:
+        print(f"Tài khoản {name} không có lần đăng nhập sai nào; không cần mở khóa.")
     return EXIT_OK
 
 
@@ -531,7 +571,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace, level: str) -> int:
     from crawler.runner import CrawlFailed
     from duluan.pipeline import crawl
-    from storage import StorageError, Store, database_url
+    from storage import Store, database_url
 
     loaded = _load()
     config = loaded.config
@@ -549,10 +589,7 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         if since is None:
             raise UsageError(f"--since {args.since!r} không phải ngày như 2026-11-01")
     url = database_url()
-    try:
-        Store.open(url).close()
-    except StorageError as exc:
-        raise UsageError(str(exc)) from None
+    Store.open(url).close()
     progress = _Progress(sys.stderr)
     try:
         summary = crawl(config, url, chosen, since=since, progress=progress, log_level=level)

@@ -67,7 +67,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from alerts.digest.window import default_window, range_window, week_window
     from duluan.clock import now
     from duluan.config import ConfigError, load_config
-    from storage import StorageError, Store, database_url
+    from storage import Store, database_url
 
     try:
         config = load_config().config
@@ -96,11 +96,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"duluan digest: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        store = Store.open(database_url())
-    except StorageError as exc:
-        print(f"duluan digest: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    store = Store.open(database_url())  # a StorageError reaches main: exit 1 (2 for a bad URL)
     with store:
         try:
             built = build_digest(store, config, window, now, args.out, formats)

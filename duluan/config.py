@@ -6,6 +6,7 @@ the key path, the value and what is expected; nothing starts half-configured.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -121,6 +122,18 @@ def _time_of_day(value: Any) -> str:
     return str(value).strip()
 
 
+def _network(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} không phải địa chỉ IP hay dải mạng như 127.0.0.1, 10.0.0.0/8 / "
+            "is not an IP address or network such as 127.0.0.1, 10.0.0.0/8"
+        ) from None
+    return text
+
+
 Duration = Annotated[
     timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, when_used="json")
 ]
@@ -129,6 +142,7 @@ Regex = Annotated[str, BeforeValidator(_regex)]
 Css = Annotated[str, BeforeValidator(_css)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Domain = Annotated[str, BeforeValidator(_domain)]
+Network = Annotated[str, BeforeValidator(_network)]
 
 
 class _Model(BaseModel):
@@ -268,23 +282,72 @@ class Review(_Model):
         return _time_of_day(value)
 
 
+MIN_SECRET_TOKEN = 32
+MIN_SECRET_DISTINCT = 8
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def secret_token_problem(token: str) -> str | None:
+    """Why `token` cannot guard the webhook, or None. Telegram allows 1-256 characters of
+    A-Z a-z 0-9 _ -; we ask for at least 32 of them, at least 8 different, and not one short
+    block repeated ("abcdabcd…"): a rule that a random token (secrets.token_urlsafe(32)) always
+    meets and that a typed word or a pattern does not."""
+    if not _SECRET_TOKEN.fullmatch(token):
+        return (
+            "chỉ được gồm 1–256 ký tự A-Z a-z 0-9 _ - (quy định của Telegram) / "
+            "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)"
+        )
+    if len(token) < MIN_SECRET_TOKEN:
+        return (
+            f"quá ngắn ({len(token)} ký tự), cần ít nhất {MIN_SECRET_TOKEN} ký tự ngẫu nhiên / "
+            f"too short ({len(token)} characters), at least {MIN_SECRET_TOKEN} random characters"
+        )
+    if len(set(token)) < MIN_SECRET_DISTINCT or token in (token + token)[1:-1]:
+        return (
+            f"không ngẫu nhiên (cần ít nhất {MIN_SECRET_DISTINCT} ký tự khác nhau, không lặp một "
+            f"đoạn) / not random (needs at least {MIN_SECRET_DISTINCT} different characters, "
+            "not a repeated block)"
+        )
+    return None
+
+
 class Telegram(_Model):
-    """How callbacks arrive: long polling (default, works behind NAT) or a webhook."""
+    """How callbacks arrive: long polling (default, works behind NAT) or a webhook, which
+    obeys only requests carrying its secret token (else anyone could post a forged press)."""
 
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: HttpUrl | None = None  # the public HTTPS address Telegram posts to
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
-    secret_token: str | None = None  # env:VARIABLE recommended; checked on every webhook call
+    secret_token: str | None = None  # env:VARIABLE; required in webhook mode, checked per call
 
     @model_validator(mode="after")
-    def _webhook_needs_url(self) -> Telegram:
-        if self.mode == "webhook" and not self.webhook_url:
+    def _webhook_needs_url_and_secret(self) -> Telegram:
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url:
             raise ValueError(
                 "chế độ webhook cần webhook_url (địa chỉ HTTPS công khai) / "
                 "webhook mode needs webhook_url (a public HTTPS address)"
             )
+        if not self.secret_token:
+            raise ValueError(
+                "chế độ webhook cần secret_token: env:TÊN_BIẾN chứa ít nhất "
+                f"{MIN_SECRET_TOKEN} ký tự ngẫu nhiên, tạo bằng python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))' / webhook mode needs secret_token "
+                f"(at least {MIN_SECRET_TOKEN} random characters)"
+            )
         return self
+
+    @field_validator("secret_token")
+    @classmethod
+    def _random_token(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = secret_token_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -364,6 +427,8 @@ class Web(_Model):
     secret: str | None = None  # session signing key, env:VARIABLE recommended; else data/web-secret
     secure_cookies: bool = True  # false only for local use without HTTPS
     base_path: str = ""  # e.g. /duluan behind a reverse proxy
+    trusted_proxies: list[Network] = Field(default_factory=list)  # X-Forwarded-For only from
+    unit_digests: bool = False  # unit officers may read the weekly digest (it covers all units)
 
     @field_validator("base_path")
     @classmethod
@@ -491,6 +556,11 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
         config = Config.model_validate(resolved)
     except ValidationError as exc:
         raise ConfigError(where, [_describe(err, resolved) for err in exc.errors()]) from None
+    if config.telegram.secret_token and "telegram.secret_token" not in secret_paths:
+        warnings.append(
+            "telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình; nên đặt "
+            "env:TÊN_BIẾN / the secret is written in the config file; use env:NAME"
+        )
     for message in warnings:
         log.warning("%s: %s", where, message)
     return LoadedConfig(config, where, frozenset(secret_paths), tuple(warnings))

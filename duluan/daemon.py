@@ -491,7 +491,7 @@ class Daemon:
             return
         from telegram.error import TelegramError
 
-        from alerts.bot import ReviewBot, build_application
+        from alerts.bot import ReviewBot, WebhookError, build_application
         from alerts.delivery import TelegramSender
         from alerts.evidence import fetcher_for
 
@@ -506,6 +506,8 @@ class Daemon:
         self._review = ReviewBot(application, self.config)
         try:
             await self._review.start()
+        except WebhookError as exc:
+            raise DaemonError(str(exc)) from exc
         except TelegramError as exc:
             raise DaemonError(
                 f"không kết nối được Telegram qua {self.base_url} ({exc}); hãy kiểm tra mạng, "

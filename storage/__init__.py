@@ -1,6 +1,6 @@
 """duluan storage: every SQL statement of the project lives behind `Store`."""
 
-from storage.db import StorageError, database_url
+from storage.db import DatabaseUrlError, StorageError, database_url
 from storage.records import (
     AlertBrief,
     ArticleDetail,
@@ -36,6 +36,7 @@ __all__ = [
     "ArticleSummary",
     "ArticleText",
     "AssignmentRecord",
+    "DatabaseUrlError",
     "FetchError",
     "MentionRecord",
     "OutboxCount",

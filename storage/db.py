@@ -21,7 +21,26 @@ PG_CONNECT_TIMEOUT_S = 10
 
 
 class StorageError(Exception):
-    """A storage failure explained in Vietnamese for the user."""
+    """A storage failure explained in Vietnamese for the user (the command failed: exit 1)."""
+
+
+class DatabaseUrlError(StorageError):
+    """`DULUAN_DATABASE_URL` is wrong (bad usage: exit 2)."""
+
+
+def is_locked(reason: str) -> bool:
+    """Whether a driver's error says another process held the database past the busy timeout."""
+    return "database is locked" in reason.lower() or "database table is locked" in reason.lower()
+
+
+def locked_message(url: str) -> str:
+    """What the user reads when SQLite stayed locked past the busy timeout."""
+    return (
+        f"Cơ sở dữ liệu {url} đang bị một tiến trình khác giữ khóa quá "
+        f"{SQLITE_BUSY_TIMEOUT_MS // 1000} giây (database is locked). Không có gì được ghi dở; "
+        "hãy chờ tiến trình kia (một lệnh duluan khác, bản sao lưu, công cụ mở tệp cơ sở dữ "
+        "liệu) xong rồi chạy lại."
+    )
 
 
 def database_url(environ: Mapping[str, str] = os.environ) -> str:
@@ -52,7 +71,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(normalize_url(url))
     except ArgumentError as exc:
-        raise StorageError(
+        raise DatabaseUrlError(
             f"Địa chỉ cơ sở dữ liệu không hợp lệ: {url!r}. Hãy sửa biến môi trường {ENV_VAR} "
             "(ví dụ sqlite:///./data/duluan.sqlite3 hoặc postgresql://user:pass@host/db)."
         ) from exc
@@ -64,7 +83,7 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     except Exception as exc:  # unknown dialect or missing driver
-        raise StorageError(
+        raise DatabaseUrlError(
             f"Không tạo được kết nối tới cơ sở dữ liệu {mask_url(parsed)}: {exc}. "
             f"Hãy kiểm tra biến môi trường {ENV_VAR} và các gói trình điều khiển đã cài."
         ) from exc

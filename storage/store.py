@@ -17,7 +17,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.cases import CaseQueries
-from storage.db import ENV_VAR, StorageError, database_url, make_engine, mask_url
+from storage.db import (
+    ENV_VAR,
+    StorageError,
+    database_url,
+    is_locked,
+    locked_message,
+    make_engine,
+    mask_url,
+)
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
 from storage.migrate import upgrade_to_head
@@ -107,6 +115,8 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
             reason = str(exc.orig) if exc.orig is not None else str(exc)
+            if is_locked(reason):
+                raise StorageError(locked_message(mask_url(engine.url))) from exc
             raise StorageError(
                 f"Không truy cập được cơ sở dữ liệu {mask_url(engine.url)}: {reason.strip()}. "
                 f"Hãy kiểm tra máy chủ cơ sở dữ liệu đang chạy, quyền truy cập, và biến môi "
@@ -149,6 +159,8 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                 return work(session)
         except (OperationalError, InterfaceError) as exc:
             reason = str(exc.orig) if exc.orig is not None else str(exc)
+            if is_locked(reason):
+                raise StorageError(locked_message(self.url)) from exc
             raise StorageError(
                 f"Không ghi được vào cơ sở dữ liệu {self.url}: {reason.strip()}. Không có gì "
                 "được ghi dở; hãy kiểm tra máy chủ cơ sở dữ liệu rồi chạy lại."

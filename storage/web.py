@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
+from sqlalchemy import String, cast, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,27 @@ class WebUserRecord:
     last_login_at: datetime | None
     password_hash: str = field(repr=False, default="")
     session_epoch: int = 0
+
+
+MAX_COUNTED = 200  # failed attempts counted per key: the delay is capped long before
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failed login attempts of one key (name, address, or both) and the latest one's time."""
+
+    count: int = 0
+    last: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoginFailures:
+    """What the login throttle weighs for one attempt (see `duluan.web.login`)."""
+
+    pair: Failures
+    name: Failures
+    address: Failures
+    known_address: bool
 
 
 @dataclass(frozen=True)
@@ -259,14 +280,58 @@ class WebQueries:
 
         self._writing(work)
 
-    def failed_logins(self, name: str, ip: str, since: datetime) -> tuple[int, int]:
-        """Failed attempts since `since`: for this account name, and from this address."""
+    def login_failures(
+        self, name: str, ip: str, since: datetime, known_since: datetime
+    ) -> LoginFailures:
+        """The failed attempts since `since` that the login throttle weighs: for this name from
+        this address and for this name from anywhere (each counted after its last success), from
+        this address for any name; and whether this address logged in to this account since
+        `known_since`."""
+        row = LoginAttemptRow
+        name, ip = name[:100], ip[:64]
+        pair, account, address = (
+            (row.name == name, row.ip == ip),
+            (row.name == name,),
+            (row.ip == ip,),
+        )
         with self._read() as session:
-            base = select(func.count()).select_from(LoginAttemptRow)
-            recent = and_(LoginAttemptRow.at >= since, LoginAttemptRow.ok.is_(False))
-            by_name = session.scalar(base.where(recent, LoginAttemptRow.name == name[:100]))
-            by_ip = session.scalar(base.where(recent, LoginAttemptRow.ip == ip[:64]))
-        return int(by_name or 0), int(by_ip or 0)
+
+            def last_success(*where: Any) -> datetime | None:
+                stmt = select(row.at).where(row.ok.is_(True), row.at >= since, *where)
+                found: datetime | None = session.scalar(stmt.order_by(row.at.desc()).limit(1))
+                return found
+
+            def failures(after: datetime | None, *where: Any) -> Failures:
+                stmt = select(row.at).where(row.ok.is_(False), row.at >= since, *where)
+                if after is not None:
+                    stmt = stmt.where(row.at > after)
+                times = session.scalars(stmt.order_by(row.at.desc()).limit(MAX_COUNTED)).all()
+                return Failures(len(times), times[0] if times else None)
+
+            known = session.scalar(
+                select(row.id).where(row.ok.is_(True), row.at >= known_since, *pair).limit(1)
+            )
+            return LoginFailures(
+                pair=failures(last_success(*pair), *pair),
+                name=failures(last_success(*account), *account),
+                address=failures(None, *address),
+                known_address=known is not None,
+            )
+
+    def clear_failed_logins(self, name: str) -> int:
+        """Forget the failed attempts on one account name (`duluan users unlock`); how many."""
+
+        def work(session: Session) -> int:
+            rows = session.scalars(
+                select(LoginAttemptRow).where(
+                    LoginAttemptRow.name == name[:100], LoginAttemptRow.ok.is_(False)
+                )
+            ).all()
+            for found in rows:
+                session.delete(found)
+            return len(rows)
+
+        return self._writing(work)
 
     # Audit
 

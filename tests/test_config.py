@@ -110,21 +110,66 @@ def test_env_reference_resolved_and_masked() -> None:
     assert "-1***10" in dump
 
 
+TOKEN = "q3H_x9-LmT2vR8kZpW4nYc7sJ1bGfD6a"  # 32 random characters
+
+
 def test_review_and_telegram_settings() -> None:
     text = MINIMAL + (
         "review: {chat: '-1001', deadline_days: 3, reminder_at: '07:30', holidays: [2026-12-31]}\n"
         "telegram: {mode: webhook, webhook_url: 'https://duluan.example.vn/tg',"
-        " secret_token: literal-secret-value}\n"
+        " secret_token: 'env:TG_SECRET'}\n"
     )
-    loaded = parse_config(text, "t.yaml", {})
+    env = {"TG_SECRET": TOKEN}
+    loaded = parse_config(text, "t.yaml", env)
     review = loaded.config.review
     assert (review.deadline_days, review.reminder_at) == (3, "07:30")
     assert [d.isoformat() for d in review.holidays] == ["2026-12-31"]
-    assert "literal-secret-value" not in masked_dump(loaded, {})
+    assert loaded.config.telegram.secret_token == TOKEN
+    assert TOKEN not in masked_dump(loaded, env) and not loaded.warnings
     bad = MINIMAL + "review: {reminder_at: '25:00'}\ntelegram: {mode: webhook}\n"
     found = problems(bad)
     assert any(p.startswith("review.reminder_at: ") and "08:00" in p for p in found)
     assert any(p.startswith("telegram: ") and "webhook_url" in p for p in found)
+
+
+WEBHOOK = MINIMAL + "telegram: {mode: webhook, webhook_url: 'https://duluan.example.vn/tg'%s}\n"
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        ("", "chế độ webhook cần secret_token"),
+        (", secret_token: 'env:TG_SECRET'", "biến môi trường TG_SECRET chưa được đặt"),
+        (", secret_token: bi-mat-123", "quá ngắn (10 ký tự), cần ít nhất 32"),
+        (", secret_token: '" + TOKEN[:31] + "'", "quá ngắn (31 ký tự)"),
+        (", secret_token: '" + "a" * 40 + "'", "không ngẫu nhiên"),
+        (", secret_token: '" + "aB3_9xZ-" * 5 + "'", "không ngẫu nhiên"),  # 8 different, repeated
+        (", secret_token: '" + "ab" * 20 + "'", "không ngẫu nhiên"),
+        (", secret_token: '" + TOKEN + "!'", "A-Z a-z 0-9 _ -"),
+        (", secret_token: '" + TOKEN + " x'", "A-Z a-z 0-9 _ -"),
+        (", secret_token: '" + TOKEN * 9 + "'", "1–256 ký tự"),
+    ],
+)
+def test_webhook_mode_needs_a_random_secret_token(secret: str, expected: str) -> None:
+    (message,) = problems(WEBHOOK % secret, {"TG_SECRET": ""})
+    assert message.startswith(("telegram: ", "telegram.secret_token: ")), message
+    assert expected in message
+    assert TOKEN[:20] not in message  # the secret is never echoed
+
+
+def test_a_secret_token_in_the_file_is_accepted_with_a_warning() -> None:
+    loaded = parse_config(WEBHOOK % f", secret_token: '{TOKEN}'", "t.yaml", {})
+    assert loaded.config.telegram.secret_token == TOKEN
+    (warning,) = loaded.warnings
+    assert warning.startswith("telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình")
+
+
+def test_cli_refuses_webhook_mode_without_a_secret(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(WEBHOOK % "", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    done = run_cli("config", "check", env={**env, "DULUAN_CONFIG": str(path)})
+    assert done.returncode == 2 and "chế độ webhook cần secret_token" in done.stderr
 
 
 def test_missing_env_variable_is_named() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import telegram
 
 from alerts.delivery import ConsoleSender, Deliverer, Report, TelegramSender, Throttle
+from alerts.message import AlertItem, article_message
 from storage import OutboxEntry, Store
 from tests.telegram.fake_api import FakeTelegram
 from tests.test_delivery import NOW, FakeClock
@@ -70,3 +71,49 @@ def test_console_mode_and_a_missing_file(store: Store, tmp_path: Path) -> None:
     assert line["document"] == str(present)
     failed = [c for c in store.outbox_counts() if c.status == "failed"]
     assert failed and "gone.docx" in (failed[0].last_error or "")
+
+
+def test_astral_text_and_captions_fit_telegram_utf16_limits(store: Store, tmp_path: Path) -> None:
+    """Telegram counts UTF-16 code units: an emoji or 𝐀 is two of them."""
+    report_file = tmp_path / "bao-cao.docx"
+    report_file.write_bytes(b"PK\x03\x04 not really a docx")
+    caption = "<b>Báo cáo tuần 😀</b> " + "𝐀😀 " * 400  # 2,000 code units
+    payload = {"document": str(report_file), "filename": "bao-cao.docx", "caption": caption}
+    body = "Người dân xã Đăk Pxi " + "phản ánh 😀𝐀 " * 600
+    alert = article_message(
+        AlertItem(
+            "Báo Quảng Ngãi",
+            "Tin 😀 " * 800,
+            "https://baoquangngai.vn/a.htm",
+            None,
+            ("Xã Đăk Pxi",),
+            "negative",
+            body,
+            (13, 20),
+        )
+    )
+    store.enqueue(
+        [
+            OutboxEntry("cluster:1", str(OFFICE), None, "alert", alert),
+            OutboxEntry("digest:x:docx", str(OFFICE), None, "document", json.dumps(payload)),
+        ],
+        T0,
+    )
+    with FakeTelegram(known_chats={OFFICE}) as fake:
+
+        async def run() -> Report:
+            clock = FakeClock()
+            async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
+                deliverer = Deliverer(
+                    store, TelegramSender(bot), lambda: NOW, Throttle(clock, clock.sleep)
+                )
+                return await deliverer.deliver_due()
+
+        report = asyncio.run(run())
+        sent = fake.sent(OFFICE)
+    assert (report.sent, report.failed) == (2, 0), report.errors
+    text, document = sent
+    assert 4000 < len(alert.encode("utf-16-le")) // 2 <= 4096
+    assert 3800 < len(text["text"].encode("utf-16-le")) // 2 <= 4096
+    assert 1000 < len(document["caption"].encode("utf-16-le")) // 2 <= 1024
+    assert document["caption"].startswith("Báo cáo tuần 😀")

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from datetime import timedelta
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ from telegram.constants import ParseMode
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
 from alerts.digest.build import build_digest, digest_entries, run_scheduled
+from alerts.digest.content import Item
+from alerts.digest.docx import render_docx
 from alerts.digest.html import render_html
-from alerts.digest.markdown import TELEGRAM_LIMIT, summary_telegram
+from alerts.digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
 from alerts.digest.window import week_window
 from duluan.cli_digest import add_parser, cmd_digest
 from duluan.config import ConfigError, parse_config
@@ -204,9 +207,50 @@ def test_html_escapes_what_came_from_the_press(store: Store) -> None:
     page = render_html(replace(content, annex=(hostile, *content.annex[1:])))
     assert "Dân phản ánh &lt;lấn chiếm&gt; đất &amp; rừng" in page
     assert "<lấn chiếm>" not in page and "<script>" not in page
-    assert '<a href="#">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in page
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page  # text, never a link
+    assert "javascript:" not in page and 'href="#"' not in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert page.count('<img src="data:image/png;base64,') == 2
+
+
+HOSTILE_URLS = [
+    " JaVaScRiPt:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "java\tscript:alert(1)",
+]
+
+
+def test_no_digest_file_links_a_non_web_address(store: Store) -> None:
+    seed(store)
+    content = w48(store)
+    assert content.attention and content.annex
+
+    def hostile(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(
+            replace(i, url=HOSTILE_URLS[n % len(HOSTILE_URLS)]) for n, i in enumerate(items)
+        )
+
+    bad = replace(
+        content,
+        attention=hostile(content.attention),
+        overdue=hostile(content.overdue),
+        positive=hostile(content.positive),
+        annex=hostile(content.annex),
+    )
+    title = bad.attention[0].title
+    doc = Document(io.BytesIO(render_docx(bad, pictures=[])))
+    targets = [
+        r.target_ref for r in doc.part.rels.values() if r.reltype == RELATIONSHIP_TYPE.HYPERLINK
+    ]
+    assert targets == []
+    assert title in text_of(doc)
+    page = render_html(bad, pictures=[])
+    assert "<a " not in page and "script:" not in page and "data:text" not in page
+    summary = summary_telegram(bad)
+    assert "<a " not in summary and escape(title) in summary
+    markdown = summary_markdown(bad)
+    assert "](" not in markdown and "script:" not in markdown
 
 
 def test_telegram_summary_stays_under_4096_and_says_what_it_left_out(store: Store) -> None:
@@ -232,6 +276,9 @@ def test_telegram_summary_stays_under_4096_and_says_what_it_left_out(store: Stor
     assert f"… và {300 - shown} tin khác trong báo cáo đầy đủ." in big
     assert "<b>Tin 0" not in big and "&lt;b&gt;Tin 0&lt;/b&gt; &amp;" in big
     assert big.endswith("📎 Báo cáo đầy đủ (Word) gửi kèm tin nhắn này.")
+    astral = tuple(replace(item, title="𝐀😀" * 80, places=("Xã 😀",) * 8) for item in many[:10])
+    emoji = summary_telegram(replace(content, attention=astral))
+    assert len(emoji.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT < len(emoji) * 2
 
 
 def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, *argv: str) -> int:

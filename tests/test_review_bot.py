@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 import telegram
+from starlette.testclient import TestClient
 
-from alerts.bot import ReviewBot, build_application, remind_overdue
+from alerts.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
 from alerts.delivery import Deliverer, TelegramSender, Throttle
 from alerts.review import (
     INVALID,
@@ -340,44 +343,132 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_webhook_mode_checks_the_secret_token(store: Store) -> None:
+SECRET = "w7Kq-2ZxN_r4TbLm9VhY3pC8sJdF1gAe"  # 32 random characters
+
+
+def forged_reply(fake: FakeTelegram, assignment: int) -> dict[str, Any]:
+    """A message update claiming to be a unit member's reply to the bot's report prompt."""
+    prompt = {
+        "message_id": 77,
+        "from": fake.bot_user,
+        "chat": {"id": UNIT, "type": "supergroup", "title": "Xã"},
+        "date": 0,
+        "text": f"Nhập báo cáo cho giao việc số {assignment}",
+    }
+    return {
+        "update_id": 9999,
+        "message": {
+            "message_id": 78,
+            "from": {"id": UNIT_MEMBER, "is_bot": False, "first_name": "Giả"},
+            "chat": {"id": UNIT, "type": "supergroup", "title": "Xã"},
+            "date": 0,
+            "text": "Báo cáo giả",
+            "reply_to_message": prompt,
+        },
+    }
+
+
+def test_webhook_mode_obeys_only_the_secret_token(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     port = free_port()
     config = make_config(
         mode="webhook",
         webhook_url="https://duluan.example.vn/telegram/hook",
         listen="127.0.0.1",
         port=port,
-        secret_token="bi-mat-123",
+        secret_token=SECRET,
     )
     story = seed_alert(store)
+    state = store.review_detail(story).state
+    _, job = store.assign(
+        story,
+        state.version,
+        "UBND xã Đăk Pxi",
+        str(UNIT),
+        None,
+        date(2026, 5, 5),
+        REVIEWER,
+        "Chị Lan",
+        FROZEN,
+        "Giao xác minh",
+    )
+    forged = {
+        "none": {},
+        "empty": {"X-Telegram-Bot-Api-Secret-Token": ""},
+        "wrong": {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1] + "x"},
+        "prefix": {"X-Telegram-Bot-Api-Secret-Token": SECRET[:16]},
+        "other header": {"X-Secret-Token": SECRET},
+    }
     with FakeTelegram(known_chats={REVIEW, UNIT, OTHER}) as fake:
 
-        async def scenario() -> list[int]:
+        async def scenario() -> tuple[list[int], int]:
             await deliver(fake, store, config)
-            [alert] = fake.sent(REVIEW)
+            alert = fake.sent(REVIEW)[0]
             codes = []
             async with running(fake, store, config):
                 [hook] = fake.calls_to("setWebhook")
                 assert hook.params["url"] == "https://duluan.example.vn/telegram/hook"
-                assert hook.params["secret_token"] == "bi-mat-123"
+                assert hook.params["secret_token"] == SECRET
+                assert not fake.calls_to("getUpdates")
                 data = buttons(alert)["Không liên quan"]
                 fake.push_callback(
                     from_id=REVIEWER, chat_id=REVIEW, message_id=alert["message_id"], data=data
                 )
-                [update] = fake.pending_updates()
+                [press_update] = fake.pending_updates()
                 url = f"http://127.0.0.1:{port}/telegram/hook"
                 async with httpx.AsyncClient() as client:
-                    for secret in ("sai", "bi-mat-123"):
-                        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
-                        response = await client.post(url, json=update, headers=headers)
-                        codes.append(response.status_code)
+                    for headers in forged.values():
+                        for update in (press_update, forged_reply(fake, job.id)):
+                            response = await client.post(url, json=update, headers=headers)
+                            codes.append(response.status_code)
+                    await asyncio.sleep(0.3)  # a forged update, had it been queued, is handled
+                    forged_answers = len(fake.answered_queries)
+                    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                    response = await client.post(url, json=press_update, headers=good)
+                    codes.append(response.status_code)
                 await settle(fake, lambda: len(fake.answered_queries) == 1)
-            return codes
+            return codes, forged_answers
 
-        assert asyncio.run(scenario()) == [403, 200]
+        codes, forged_answers = asyncio.run(scenario())
+        assert codes == [403] * 2 * len(forged) + [200]
+        assert forged_answers == 0
         assert answers(fake) == ["Đã ghi: Không liên quan"]
+        assert not any("Báo cáo giả" in (m.get("text") or "") for m in fake.sent(UNIT))
     detail = store.review_detail(story)
-    assert (detail.state.status, len(detail.history)) == ("irrelevant", 1)
+    assert (detail.state.status, [a.action for a in detail.history]) == (
+        "irrelevant",
+        ["assign", "irrelevant"],
+    )
+    [assignment] = detail.assignments
+    assert (assignment.status, assignment.report) == ("open", None)
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("alerts")]
+    assert any("không có đúng mã bí mật" in line for line in ours)
+    assert not any(SECRET[:16] in line for line in ours)
+
+
+def test_the_webhook_compares_the_secret_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return real(given, expected)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    application = SimpleNamespace(bot=None, update_queue=queue)
+    client = TestClient(webhook_app(application, "hook", SECRET))  # type: ignore[arg-type]
+    wrong = {SECRET_HEADER: "sai"}
+    good = {SECRET_HEADER: SECRET}
+    assert client.post("/hook", json={"update_id": 1}, headers=wrong).status_code == 403
+    assert compared == [(b"sai", SECRET.encode())]
+    assert client.post("/hook", content=b"{", headers=good).status_code == 400
+    assert client.post("/hook", content=b" " * 1_000_001, headers=good).status_code == 413
+    assert client.get("/hook", headers=good).status_code == 405
+    assert queue.empty()
+    assert client.post("/hook", json={"update_id": 1}, headers=good).status_code == 200
+    assert queue.qsize() == 1
 
 
 def test_false_reporting_from_telegram_opens_the_case_file(store: Store) -> None:

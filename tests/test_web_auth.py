@@ -4,9 +4,12 @@ body size, and nothing served without login."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from duluan.web.app import build_app
+from duluan.web.serve import server_config
 from tests.webkit import PASSWORD, Console, console, login, token
 
 __all__ = ["console"]
@@ -93,23 +96,93 @@ def test_wrong_password_and_unknown_user_get_one_message(console: Console) -> No
     assert client.get("/queue", follow_redirects=False).status_code == 303
 
 
-def test_failed_logins_are_rate_limited_per_user_then_released(console: Console) -> None:
-    client = console.client()
+def client_at(console: Console, ip: str, **web: object) -> TestClient:
+    """A browser at address `ip` (the TCP peer), with `web` config keys changed."""
+    config = console.config
+    if web:
+        config = config.model_copy(update={"web": config.web.model_copy(update=web)})
+    app = build_app(config, console.store, console.clock, "s" * 40, data_dir=console.tmp)
+    return TestClient(app, base_url="https://testserver", client=(ip, 50000))
+
+
+def test_failed_logins_delay_the_next_try_more_and_more(console: Console) -> None:
+    client = client_at(console, "192.0.2.7")
     for _ in range(5):
         assert login(client, "canbo", "sai").status_code == 401
-    locked = login(client, "canbo")
-    assert locked.status_code == 429
-    assert "sai quá nhiều lần" in locked.text
-    assert client.get("/queue", follow_redirects=False).status_code == 303
-    console.clock.value += timedelta(minutes=16)
+    waits = []
+    for _ in range(4):
+        refused = login(client, "canbo")  # even the right password waits
+        assert refused.status_code == 429
+        assert "Đăng nhập sai nhiều lần nên tạm dừng: hãy thử lại sau" in refused.text
+        assert "duluan users unlock" in refused.text
+        for _ in range(3):  # tries during the delay are refused and do not lengthen it
+            assert (
+                login(client, "canbo", "sai").headers["retry-after"]
+                == (refused.headers["retry-after"])
+            )
+        waits.append(int(refused.headers["retry-after"]))
+        console.clock.value += timedelta(seconds=waits[-1])
+        assert login(client, "canbo", "sai").status_code == 401
+    assert waits == [60, 120, 240, 480]
+    assert "thử lại sau 10:" in login(client, "canbo").text  # local time of Đăk Hà
+    for _ in range(3):
+        console.clock.value += timedelta(minutes=15)
+        assert login(client, "canbo", "sai").status_code == 401
+        assert login(client, "canbo").headers["retry-after"] == "900"  # capped at 15 minutes
+    console.clock.value += timedelta(minutes=15)
     assert login(client, "canbo").status_code == 303
+    assert client.get("/queue").status_code == 200
 
 
-def test_failed_logins_are_rate_limited_per_address(console: Console) -> None:
-    client = console.client()
-    for name in ["a1", "a2", "a3", "a4", "a5"]:
-        assert login(client, name, "sai").status_code == 401
+def test_a_stranger_cannot_lock_the_owner_out(console: Console) -> None:
+    owner = client_at(console, "192.0.2.10")
+    assert login(owner, "canbo").status_code == 303
+    console.clock.value += timedelta(hours=2)
+    for n in range(60):  # a spray from many machines, a failure a minute
+        console.store.record_login(
+            "canbo", f"198.51.100.{n}", False, console.clock.value - timedelta(minutes=60 - n)
+        )
+    stranger = client_at(console, "203.0.113.5")
+    assert login(stranger, "canbo").status_code == 429  # 50 free per name, then delays
+    for _ in range(5):
+        assert login(stranger, "xem", "sai").status_code == 401  # other names: not slowed
+    owner = client_at(console, "192.0.2.10")
+    assert login(owner, "canbo").status_code == 303  # the owner's usual address is not
+
+
+def test_one_address_trying_many_names_is_slowed(console: Console) -> None:
+    client = client_at(console, "192.0.2.20")
+    for n in range(20):
+        assert login(client, f"ten{n}", "sai").status_code == 401
     assert login(client, "xem").status_code == 429
+    assert login(client_at(console, "192.0.2.21"), "xem").status_code == 303
+
+
+def test_forwarded_for_is_trusted_only_from_configured_proxies(console: Console) -> None:
+    forged = {"X-Forwarded-For": "192.0.2.99"}
+    direct = client_at(console, "10.1.2.3")
+    for _ in range(5):
+        direct.post(
+            "/login",
+            data={"username": "xem", "password": "sai", "csrf_token": token(direct)},
+            headers=forged,
+        )
+    assert login(direct, "xem").status_code == 429  # counted by the real peer, not the header
+    proxied = client_at(console, "10.1.2.3", trusted_proxies=["10.0.0.0/8"])
+    response = proxied.post(
+        "/login",
+        data={"username": "xem", "password": PASSWORD, "csrf_token": token(proxied)},
+        headers={"X-Forwarded-For": "192.0.2.50"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # behind the proxy: the browser's own address
+    [entry] = [a for a in console.store.list_audit() if a.action == "đăng nhập"]
+    assert entry.ip == "192.0.2.50"
+
+
+def test_uvicorn_trusts_no_forwarding_header(console: Console, tmp_path: Path) -> None:
+    settings = server_config(console.config, console.store, console.clock, tmp_path)
+    assert settings.proxy_headers is False
 
 
 def test_disabled_account_cannot_log_in_and_is_logged_out(console: Console) -> None:

@@ -10,9 +10,12 @@ import re
 from datetime import date, timedelta
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from crawler.fingerprint import NUM_PERM
+from storage import ArticleRecord, TagRecord
 from storage.cases import EvidenceSnapshot
-from tests.webkit import LAND_UNIT, NOW, PXI_UNIT, Console, console, token
+from tests.webkit import LAND_UNIT, NOW, PXI, PXI_UNIT, Console, console, token
 
 __all__ = ["console"]
 
@@ -207,3 +210,91 @@ def test_verified_form_suggests_the_unit_report(console: Console) -> None:
     page = console.client("canbo").get(f"/cases/{case_id}").text
     assert f"<option selected>{LAND_UNIT}</option>" in page
     assert "Không có &amp; &lt;rừng&gt;</textarea>" in page
+
+
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    " JaVaScRiPt:alert(document.cookie)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+]
+
+
+def _hostile_story(console: Console, n: int, url: str) -> int:
+    """A relevant article whose stored address is not a web address; returns its cluster."""
+    seen = NOW - timedelta(hours=1)
+    [saved] = console.store.save_articles(
+        [
+            ArticleRecord(
+                source="dantri",
+                url=url,
+                canonical_url=url,
+                title=f"Tin lạ số {n} ở Đăk Pxi",
+                lead="",
+                text="Người dân xã Đăk Pxi phản ánh việc lấn chiếm đất.",
+                author=None,
+                section=None,
+                language="vi",
+                published_at=seen,
+                fetched_at=seen,
+                via="feed",
+                extraction="page",
+                content_hash=f"hostile-{n}",
+                fingerprint=tuple((50 + n) * 1000 + i for i in range(NUM_PERM)),
+                backfill=False,
+            )
+        ]
+    )
+    console.store.save_tags(
+        [
+            TagRecord(
+                article_id=saved.article_id,
+                relevant=True,
+                relevance=0.9,
+                tone="negative",
+                needs_verification=True,
+                topics=(),
+                reasons=(),
+                units=(PXI,),
+                mentions=(),
+                tagged_at=NOW,
+                tagger_version="test",
+            )
+        ]
+    )
+    return saved.cluster_id
+
+
+def test_no_console_page_links_a_non_web_address(console: Console) -> None:
+    client = console.client("canbo")
+    clusters = [_hostile_story(console, n, url) for n, url in enumerate(HOSTILE_URLS)]
+    console.store.index_articles(at=NOW)
+    pages = [client.get("/search", params={"q": "tin la"}).text]
+    for n, cluster in enumerate(clusters):
+        item = client.get(f"/items/{cluster}")
+        assert item.status_code == 200 and f"Tin lạ số {n}" in item.text
+        pages.append(item.text)
+        story = f"cluster:{cluster}"
+        form = {
+            "version": str(console.store.review_detail(story).state.version),
+            "csrf_token": token(client, "/queue"),
+        }
+        assert client.post(f"/items/{cluster}/false", data=form).status_code == 200
+        case = console.store.case_for_story(story)
+        assert case is not None
+        pages.append(client.get(f"/cases/{case.id}").text)
+        letter = Document(io.BytesIO(client.get(f"/cases/{case.id}/letter.docx").content))
+        assert not [r for r in letter.part.rels.values() if r.reltype == RT.HYPERLINK]
+    assert pages[0].count('class="no-link"') == len(HOSTILE_URLS)
+    for page in pages:
+        assert not re.search(r"href=\"\s*(java|data|vb)", page, re.IGNORECASE), page
+        assert 'class="no-link"' in page
+
+
+def test_web_addresses_still_open_the_outlet_page(console: Console) -> None:
+    page = console.client("canbo").get(f"/items/{console.seeded.forest}").text
+    assert (
+        '<a href="https://baoquangngai.vn/forest.htm" rel="noopener noreferrer" '
+        'target="_blank">bài gốc</a>'
+    ) in page

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from duluan.config import ConfigError, masked_dump, parse_config
 from duluan.daemon import Daemon
 from duluan.web.app import load_secret
 from duluan.web.auth import check_password
+from duluan.web.login import retry_at
 from storage import Store
 from tests.webkit import CONFIG, PXI_UNIT, config
 
@@ -126,6 +128,19 @@ def test_web_config_defaults_validation_and_masking() -> None:
     with pytest.raises(ConfigError) as exc:
         parse_config(CONFIG.replace("secure_cookies: true", "base_path: duluan"), "t.yaml", {})
     assert "web.base_path" in str(exc.value) and "phải bắt đầu bằng /" in str(exc.value)
+    assert (web.trusted_proxies, web.unit_digests) == ([], False)
+    proxied = CONFIG.replace(
+        "web: {secure_cookies: true}",
+        "web: {trusted_proxies: [127.0.0.1, '10.0.0.0/8', '::1'], unit_digests: true}",
+    )
+    web = parse_config(proxied, "t.yaml", {}).config.web
+    assert (web.trusted_proxies, web.unit_digests) == (["127.0.0.1", "10.0.0.0/8", "::1"], True)
+    for wrong in ("'*'", "proxy.local", "10.0.0.0/33"):
+        with pytest.raises(ConfigError) as exc:
+            parse_config(
+                CONFIG.replace("secure_cookies: true", f"trusted_proxies: [{wrong}]"), "t", {}
+            )
+        assert "web.trusted_proxies[0]" in str(exc.value) and "dải mạng" in str(exc.value)
 
 
 def test_secret_is_generated_once_with_mode_600(tmp_path: Path) -> None:
@@ -249,3 +264,30 @@ def time_now():  # type: ignore[no-untyped-def]
     from tests.webkit import NOW
 
     return NOW
+
+
+def test_users_unlock_forgets_failed_logins_and_is_audited(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DULUAN_NOW", "2026-11-26T10:00:00+07:00")
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    assert _users_add(monkeypatch, "mật khẩu rất dài\n", "canbo", "--role", "staff") == 0
+    with Store.open(cli_env) as store:
+        for n in range(8):
+            store.record_login("canbo", "192.0.2.1", False, now - timedelta(minutes=n))
+        store.record_login("khac", "192.0.2.1", False, now)
+        since = now - timedelta(days=1)
+        assert retry_at(store.login_failures("canbo", "192.0.2.1", since, since)) is not None
+    capsys.readouterr()
+    assert main(["users", "unlock", "canbo"]) == 0
+    assert "Đã mở khóa canbo: xóa 8 lần đăng nhập sai" in capsys.readouterr().out
+    with Store.open(cli_env) as store:
+        failures = store.login_failures("canbo", "192.0.2.1", since, since)
+        assert (failures.pair.count, failures.name.count, failures.address.count) == (0, 0, 1)
+        assert retry_at(failures) is None
+        [entry] = [a for a in store.list_audit() if a.action == "mở khóa đăng nhập"]
+    assert (entry.target, entry.detail, entry.at) == ("user:canbo", "xóa 8 lần đăng nhập sai", now)
+    assert main(["users", "unlock", "canbo"]) == 0
+    assert "không có lần đăng nhập sai nào" in capsys.readouterr().out
+    assert main(["users", "unlock", "khongco"]) == 1
+    assert "không có tài khoản 'khongco'" in capsys.readouterr().err

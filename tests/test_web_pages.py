@@ -93,3 +93,29 @@ def test_digest_files_download_only_from_the_digest_folder(console: Console) -> 
         response = client.get(path)
         assert response.status_code == 404, path
         assert "bí mật" not in response.text
+
+
+def test_unit_officers_read_digests_only_when_allowed(console: Console) -> None:
+    folder = console.tmp / "digests"
+    folder.mkdir()
+    (folder / "2026-W48.md").write_text("# Báo cáo tuần 48: nội dung", encoding="utf-8")
+    _with_out_dir(console, folder)
+    record = console.store.save_digest(
+        "2026-W48", NOW - timedelta(days=7), NOW, NOW, [str(folder / "2026-W48.md")]
+    )
+    pages = ["/digests", f"/digests/{record.id}/2026-W48.md"]
+    unit = console.client("dakpxi")
+    assert 'href="/digests"' not in unit.get("/queue").text
+    for path in pages:
+        refused = unit.get(path)
+        assert refused.status_code == 403, path
+        assert "web.unit_digests: true" in refused.text and "nội dung" not in refused.text
+    for name in ("canbo", "xem", "quantri"):
+        client = console.client(name)
+        assert 'href="/digests"' in client.get("/queue").text
+        assert [client.get(path).status_code for path in pages] == [200, 200]
+    web = console.config.web.model_copy(update={"unit_digests": True})
+    console.config = console.config.model_copy(update={"web": web})
+    unit = console.client("dakpxi")
+    assert 'href="/digests"' in unit.get("/queue").text
+    assert [unit.get(path).status_code for path in pages] == [200, 200]

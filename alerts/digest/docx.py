@@ -28,6 +28,7 @@ from docx.text.paragraph import Paragraph
 
 from alerts.digest.charts import Chart, charts
 from alerts.digest.content import DigestContent, Item
+from alerts.message import link_url
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -141,14 +142,19 @@ def _run(
 
 def _link(paragraph: Paragraph, url: str, text: str, links: dict[str, str]) -> None:
     """An external hyperlink (blue, underlined) that Word and LibreOffice follow; `links` keeps
-    the relationship id of each URL already linked."""
-    rid = links.get(url)
+    the relationship id of each URL already linked. An address `link_url` refuses (not http or
+    https) is written as plain text."""
+    target = link_url(url)
+    if target is None:
+        paragraph._p.append(_run_xml(text, None))
+        return
+    rid = links.get(target)
     if rid is None:
         rid = f"rIdLink{len(links) + 1}"
         paragraph.part.rels.add_relationship(
-            RELATIONSHIP_TYPE.HYPERLINK, url, rid, is_external=True
+            RELATIONSHIP_TYPE.HYPERLINK, target, rid, is_external=True
         )
-        links[url] = rid
+        links[target] = rid
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), rid)
     link.append(_run_xml(text, None, link=True))

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from jinja2 import DictLoader, Environment, select_autoescape
+from markupsafe import Markup
 
 from alerts.digest.charts import Chart, charts
 from alerts.digest.content import DigestContent
 from alerts.digest.docx import overview, vn_date
+from alerts.message import link_url
 
 TEMPLATE = """<!doctype html>
 <html lang="vi">
@@ -93,7 +95,7 @@ alt="{{ caption }}"><figcaption>{{ caption }}</figcaption></figure>
 <tr><th>STT</th><th>Cơ quan báo chí</th><th>Tiêu đề</th><th>Ngày đăng</th><th>Địa bàn</th>
 <th>Sắc thái</th><th>Rà soát</th></tr>
 {% for i in c.annex %}<tr><td class="n">{{ loop.index }}</td><td>{{ i.outlet }}</td>
-<td><a href="{{ link(i.url) }}">{{ i.title }}</a></td>
+<td>{{ link(i.url, i.title) }}</td>
 <td class="n">{{ day(i.published_at) }}
 {%- if i.late %} <span class="late">(đến muộn)</span>{% endif %}</td>
 <td>{{ i.places|join("; ") or "—" }}</td>
@@ -125,7 +127,7 @@ MACROS = """{% macro counts(title, rows) -%}
 {% for i in rows %}<tr><td class="n">{{ loop.index }}</td>
 <td>{{ i.outlet }}{% if i.also_in %}
 <span class="flag">(cũng đăng: {{ i.also_in|join(", ") }})</span>{% endif %}</td>
-<td><a href="{{ link(i.url) }}">{{ i.title }}</a>
+<td>{{ link(i.url, i.title) }}
 {%- if i.needs_verification %} <span class="flag">[cần xác minh]</span>{% endif %}</td>
 <td class="n">{{ day(i.published_at) }}
 {%- if i.late %} <span class="late">(đến muộn)</span>{% endif %}</td>
@@ -148,9 +150,12 @@ def _signed(value: int) -> str:
     return f"{value:+d}" if value else "0"
 
 
-def _link(url: str) -> str:
-    """Only web addresses become links (no javascript: or data: from a crawled page)."""
-    return url if url.lower().startswith(("http://", "https://")) else "#"
+def _link(url: str, text: str) -> Markup:
+    """`text` as a link when `link_url` allows the address, else as plain text."""
+    target = link_url(url)
+    if target is None:
+        return Markup("{}").format(text)
+    return Markup('<a href="{}">{}</a>').format(target, text)
 
 
 def _tone_class(tone: str) -> str:

@@ -1,7 +1,8 @@
 """The short summary of a report: counts and the top negative items.
 
 `summary_telegram` is the message the outbox sends (Telegram HTML, escaped, at most 4,096
-characters, items dropped from the end with a "và N tin khác" line when it would be longer);
+UTF-16 code units as Telegram counts them, items dropped from the end with a "và N tin khác"
+line when it would be longer);
 `summary_markdown` is the same summary as a Markdown file beside the report."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from html import escape
 
 from alerts.digest.content import DigestContent, Item
+from alerts.message import html_link, link_url, utf16_len
 
 TELEGRAM_LIMIT = 4096
 TOP_ITEMS = 10
@@ -68,11 +70,11 @@ def _fit(head: list[str], items: list[str], tail: list[str], limit: int) -> str:
         rest = len(items) - shown
         more = [f"… và {rest} tin khác trong báo cáo đầy đủ."] if rest else []
         text = "\n".join([*head, *items[:shown], *more, *tail])
-        if len(text) <= limit:
+        if utf16_len(text) <= limit:
             return text
     kept: list[str] = []
     for line in head:  # whole lines only, so no tag or entity is cut
-        if len("\n".join([*kept, line])) > limit:
+        if utf16_len("\n".join([*kept, line])) > limit:
             break
         kept.append(line)
     return "\n".join(kept)
@@ -95,7 +97,7 @@ def summary_telegram(
             overdue = " <b>QUÁ HẠN</b>" if item.overdue else ""
             late = " <i>(đến muộn)</i>" if item.late else ""
             items.append(
-                f'{n}. <a href="{escape(_safe(item.url))}">{escape(_cut(item.title))}</a>{late}'
+                f"{n}. {html_link(item.url, _cut(item.title))}{late}"
                 f" — {escape(_item_facts(item))}{overdue}"
             )
     tail: list[str] = []
@@ -104,15 +106,19 @@ def summary_telegram(
     return _fit(head, items, tail, limit)
 
 
-def _safe(url: str) -> str:
-    return url if url.lower().startswith(("http://", "https://")) else ""
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 
 
 def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_link(url: str, title: str) -> str:
+    """A Markdown link when `link_url` allows the address, else the title alone."""
+    target = link_url(url)
+    if target is None:
+        return _md(title)
+    return f"[{_md(title)}](<{target.replace('<', '%3C').replace('>', '%3E')}>)"
 
 
 def summary_markdown(content: DigestContent) -> str:
@@ -136,7 +142,5 @@ def summary_markdown(content: DigestContent) -> str:
         for n, item in enumerate(items, 1):
             mark = " **QUÁ HẠN**" if item.overdue else ""
             late = " _(đến muộn)_" if item.late else ""
-            lines.append(
-                f"{n}. [{_md(item.title)}](<{_safe(item.url)}>){late} — {_md(facts(item))}{mark}"
-            )
+            lines.append(f"{n}. {_md_link(item.url, item.title)}{late} — {_md(facts(item))}{mark}")
     return "\n".join(lines) + "\n"

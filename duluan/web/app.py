@@ -234,7 +234,14 @@ def build_app(
     filters.install(env, config)
     from starlette.templating import Jinja2Templates
 
-    middleware = [
+    middleware = []
+    if config.web.trusted_proxies:  # never by default: anyone could claim any address
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        middleware.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.web.trusted_proxies))
+        )
+    middleware += [
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=MAX_BODY),
         Middleware(

@@ -6,13 +6,16 @@ from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
+from alerts.message import link_url
 from alerts.review import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
 from alerts.review import STATUS_LABELS
 from duluan.config import Config
 
 # The same words as on the Telegram buttons: one review, two places to act on it.
 ASSIGNMENT_LABELS = {**_ASSIGNMENT_LABELS, "open": "Chưa trả lời"}
+NOT_A_LINK = "Địa chỉ không phải http/https nên không mở được"
 TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
 OUTBOX_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Không gửi được"}
 ACTION_LABELS = {
@@ -44,8 +47,21 @@ def install(env: Environment, config: Config) -> None:
         }
         return tables[table].get(str(value), str(value))
 
+    def link(url: str | None, text: str) -> Markup:
+        """`text` as a link opening the outlet's page in a new tab when `link_url` allows its
+        address (http or https only), else as plain text: a crawled `javascript:` address
+        never becomes a link."""
+        target = link_url(url)
+        if target is None:
+            return Markup('<span class="no-link" title="{}">{}</span>').format(NOT_A_LINK, text)
+        return Markup('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>').format(
+            target, text
+        )
+
     env.filters["local"] = local
     env.filters["day"] = day
     env.filters["label"] = label
+    env.globals["link"] = link
+    env.globals["unit_digests"] = config.web.unit_digests
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["TONE_LABELS"] = TONE_LABELS

@@ -1,4 +1,4 @@
-"""Logging in and out: argon2 passwords, rate-limited attempts, a fresh session on success.
+"""Logging in and out: argon2 passwords, growing delays after failures, a fresh session.
 
 Logging out ends every session of the account, on every device: a copy of the cookie kept
 elsewhere stops working at once instead of living out its 12 hours."""
@@ -6,7 +6,9 @@ elsewhere stops working at once instead of living out its 12 hours."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,19 +31,60 @@ from duluan.web.render import (
     render,
     url,
 )
+from storage.web import LoginFailures
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-WINDOW = timedelta(minutes=15)
+# Growing delays instead of a hard lock, so that a stranger cannot lock an owner out:
+# - per name and address: 5 free failures, then 1 min, 2, 4, 8, at most 15 min between tries;
+# - per address, any name: the same after 20 failures (one machine trying many names);
+# - per name, any address: the same after 50 failures (many machines on one name), except for
+#   an address that has logged in to this account in the last 90 days, so the owner's office
+#   keeps its door while a spray from elsewhere slows down.
+# Failures are counted over the last 24 hours, per name after its last success; a refused try
+# is not counted, so waiting out the delay is all it takes. `duluan users unlock NAME` forgets
+# the name's failures.
+FREE_PER_PAIR = 5
+FREE_PER_ADDRESS = 20
+FREE_PER_NAME = 50
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(minutes=15)
+HORIZON = timedelta(hours=24)
+KNOWN_FOR = timedelta(days=90)
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
-LOCKED = (
-    "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút rồi thử lại, hoặc nhờ quản trị viên kiểm tra "
-    "tài khoản."
-)
 LOGGED_OUT = (
     "Đã đăng xuất khỏi mọi thiết bị: mọi phiên đăng nhập của tài khoản này đều đã kết thúc."
 )
+
+
+def delay_after(failures: int, free: int) -> timedelta:
+    """How long to wait after the latest of `failures` when `free` of them cost nothing."""
+    if failures < free:
+        return timedelta(0)
+    return min(MAX_DELAY, FIRST_DELAY * 2 ** min(failures - free, 16))
+
+
+def retry_at(failures: LoginFailures) -> datetime | None:
+    """When the next attempt may be made, or None when it may be made now."""
+    weighed = [(failures.pair, FREE_PER_PAIR), (failures.address, FREE_PER_ADDRESS)]
+    if not failures.known_address:
+        weighed.append((failures.name, FREE_PER_NAME))
+    ends = [
+        kind.last + delay_after(kind.count, free)
+        for kind, free in weighed
+        if kind.last is not None and kind.count >= free
+    ]
+    return max(ends) if ends else None
+
+
+def locked_message(until: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """The login page's answer during a delay: when to try again, and who can help."""
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return (
+        f"Đăng nhập sai nhiều lần nên tạm dừng: hãy thử lại sau {until.astimezone(zone):%H:%M} "
+        f"(khoảng {minutes} phút nữa). Quên mật khẩu thì nhờ quản trị viên đặt lại; quản trị viên "
+        "cũng có thể mở ngay bằng lệnh duluan users unlock TÊN."
+    )
 
 
 def _safe_next(value: object) -> str:
@@ -87,11 +130,14 @@ async def login_submit(request: Request) -> Response:
     store = request.app.state.store
     now = request.app.state.now()
     ip = client_ip(request)
-    by_name, by_ip = store.failed_logins(name, ip, now - WINDOW)
-    if by_name >= MAX_FAILURES or by_ip >= MAX_FAILURES:
-        store.record_login(name, ip, False, now)
-        log.warning("[web] chặn đăng nhập %r từ %s: sai quá nhiều lần", name, ip)
-        return render(request, "login.html", {"next": target, "error": LOCKED}, status=429)
+    wait_until = retry_at(store.login_failures(name, ip, now - HORIZON, now - KNOWN_FOR))
+    if wait_until is not None and wait_until > now:
+        log.warning("[web] tạm chặn đăng nhập %r từ %s đến %s", name, ip, wait_until.isoformat())
+        zone = request.app.state.config.schedule.zone
+        error = locked_message(wait_until, now, zone)
+        response = render(request, "login.html", {"next": target, "error": error}, status=429)
+        response.headers["Retry-After"] = str(math.ceil((wait_until - now).total_seconds()))
+        return response
     record = store.web_user_by_name(name) if name else None
     if record is None:
         dummy_check(password)

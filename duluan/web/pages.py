@@ -11,7 +11,16 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from duluan.config import Config
-from duluan.web.auth import ADMIN, ROLE_LABELS, ROLES, UNIT, current_user, hash_password, require
+from duluan.web.auth import (
+    ADMIN,
+    ROLE_LABELS,
+    ROLES,
+    UNIT,
+    Forbidden,
+    current_user,
+    hash_password,
+    require,
+)
 from duluan.web.render import (
     audit,
     config_of,
@@ -64,8 +73,22 @@ async def sources(request: Request) -> Response:
     return render(request, "sources.html", {"health": store_of(request).health()})
 
 
+NO_UNIT_DIGESTS = (
+    "Báo cáo tuần tổng hợp tin của mọi đơn vị nên cán bộ đơn vị không xem được. Nếu Trung tâm "
+    "đồng ý cho đơn vị xem, quản trị viên đặt web.unit_digests: true trong cấu hình."
+)
+
+
+def digest_reader(request: Request) -> None:
+    """The weekly digest lists every unit's items: a unit officer reads it only when the
+    centre allows it (`web.unit_digests`); everyone else who is logged in does."""
+    user = current_user(request)
+    if user.role == UNIT and not config_of(request).web.unit_digests:
+        raise Forbidden(NO_UNIT_DIGESTS)
+
+
 async def digests(request: Request) -> Response:
-    current_user(request)
+    digest_reader(request)
     records = store_of(request).list_digests(limit=200)
     return render(
         request,
@@ -76,7 +99,7 @@ async def digests(request: Request) -> Response:
 
 async def digest_file(request: Request) -> Response:
     """One file of a recorded digest, only from the digest folder and only one it lists."""
-    current_user(request)
+    digest_reader(request)
     digest_id: int = request.path_params["digest"]
     name: str = request.path_params["name"]
     digests = store_of(request).list_digests(limit=1000)

@@ -43,8 +43,9 @@ def server_config(
     host: str | None = None,
     port: int | None = None,
 ) -> uvicorn.Config:
-    """uvicorn's settings for the console; behind a proxy on this machine, the client address
-    comes from X-Forwarded-For (used by the login rate limit). The console fetches flagged
+    """uvicorn's settings for the console. uvicorn trusts no forwarding header: the console
+    itself takes the client address from X-Forwarded-For only when the peer is one of
+    `web.trusted_proxies` (the login throttle counts by address). The console fetches flagged
     pages itself, as the daemon's evidence job does."""
     app = build_app(
         config,
@@ -61,8 +62,7 @@ def server_config(
         log_config=None,
         access_log=False,
         lifespan="off",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,
         server_header=False,
     )
 

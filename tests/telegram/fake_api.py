@@ -672,7 +672,7 @@ class FakeTelegram:
             text, entities = self._format(params, "text")
             if not text.strip():
                 raise ApiError(400, "Bad Request: message text is empty")
-            if len(text) > MAX_TEXT:
+            if _utf16_len(text) > MAX_TEXT:  # Telegram counts UTF-16 code units
                 raise ApiError(400, "Bad Request: message is too long")
             markup = self._check_markup(params)
             message = self._base_message(chat, params)
@@ -694,7 +694,7 @@ class FakeTelegram:
         with self._lock:
             chat = self._check_chat(params)
             caption, entities = self._format(params, "caption")
-            if len(caption) > MAX_CAPTION:
+            if _utf16_len(caption) > MAX_CAPTION:
                 raise ApiError(400, "Bad Request: message caption is too long")
             markup = self._check_markup(params)
             self._file_counter += 1
@@ -729,6 +729,8 @@ class FakeTelegram:
             text, entities = self._format(params, "text")
             if not text.strip():
                 raise ApiError(400, "Bad Request: message text is empty")
+            if _utf16_len(text) > MAX_TEXT:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
             markup = self._check_markup(params)
             if (
                 text == message["text"]
