@@ -15,6 +15,8 @@ from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from crawler.dates import MINUTE, shown
+
 LIMIT = 4096  # a message, in UTF-16 code units as Telegram counts
 CAPTION_LIMIT = 1024  # a document's caption
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,6 +37,7 @@ class AlertItem:
     mention: tuple[int, int] | None = None  # the place's span in `text`
     topics: tuple[str, ...] = ()
     needs_verification: bool = False
+    published_precision: str = "minute"  # "day": the page gave only the day
 
 
 LINK_SCHEMES = ("http", "https")
@@ -70,10 +73,9 @@ def html_link(url: str | None, text: str) -> str:
     return f'<a href="{escape(target, quote=True)}">{escape(text)}</a>'
 
 
-def when(value: datetime | None) -> str:
-    if value is None:
-        return "không rõ giờ đăng"
-    return value.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+def when(value: datetime | None, precision: str = MINUTE) -> str:
+    """When an article was published, as the alert says it (a day-only date as a day)."""
+    return shown(value, precision, VIETNAM, none="không rõ giờ đăng")
 
 
 def excerpt(text: str, span: tuple[int, int] | None, width: int = 400) -> str:
@@ -93,7 +95,7 @@ def excerpt(text: str, span: tuple[int, int] | None, width: int = 400) -> str:
 def article_message(item: AlertItem) -> str:
     """One alert, Telegram HTML, at most 4,096 UTF-16 code units."""
     lines = [
-        f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at)}",
+        f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at, item.published_precision)}",
         html_link(item.url, item.title),
         f"📍 {escape(', '.join(item.places))}" if item.places else "",
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",

@@ -181,3 +181,18 @@ def url_month(url: str) -> tuple[int, int] | None:
     if match and 1 <= int(match.group(2)) <= 12:
         return int(match.group(1)), int(match.group(2))
     return None
+
+
+def shown(
+    value: datetime | None,
+    precision: str = MINUTE,
+    tz: ZoneInfo = VIETNAM,
+    time_format: str = "%H:%M %d/%m/%Y",
+    none: str = "—",
+) -> str:
+    """A publication time as people read it: with its time of day, or only the day when that is
+    all the page gave (never a made-up 00:00)."""
+    if value is None:
+        return none
+    at = local(value, tz)
+    return at.strftime("%d/%m/%Y") if precision == DAY else at.strftime(time_format)

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from crawler.dates import VIETNAM, local, parse_date
+from crawler.dates import VIETNAM, local, parse_date, shown
 from duluan import __version__
 from duluan.config import ConfigError, LoadedConfig, load_config, masked_dump
 
@@ -707,7 +707,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
         [
             str(a.id),
             a.source,
-            _when(a.published_at),
+            _published(a.published_at, a.published_precision),
             ("[cũ] " if a.backfill else "") + _cut(a.title, 70),
         ]
         for a in items
@@ -732,7 +732,7 @@ def _show_article(article_id: int) -> int:
         ("Tác giả", article.author or ""),
         ("Chuyên mục", article.section or ""),
         ("Ngôn ngữ", article.language or ""),
-        ("Đăng lúc", _when(article.published_at)),
+        ("Đăng lúc", _published(article.published_at, article.published_precision)),
         ("Thấy lần đầu", _when(article.first_seen_at)),
         ("Bài cũ (backfill)", "có" if article.backfill else "không"),
         ("Tìm thấy qua", article.via),
@@ -755,6 +755,11 @@ def _cluster(article: ArticleDetail) -> str:
     if not others:
         return f"{cluster} (chỉ bài này)"
     return f"{cluster} (cùng với bài {', '.join(str(i) for i in others)})"
+
+
+def _published(value: datetime | None, precision: str) -> str:
+    """A publication time; only its day when the page gave only the day."""
+    return shown(value, precision, VIETNAM, "%d/%m/%Y %H:%M", none="")
 
 
 def _when(value: datetime | None) -> str:

@@ -70,6 +70,7 @@ def tag_article(
             mention=(first["start"], first["end"]) if first else None,
             topics=record.topics,
             needs_verification=record.needs_verification,
+            published_precision=article.published_precision,
         )
     )
     story = f"cluster:{article.cluster_id or article.id}"

@@ -104,6 +104,7 @@ class CaseRecord:
     published_at: datetime | None
     steps: tuple[CaseStepRecord, ...]
     units: tuple[str, ...]
+    published_precision: str = "minute"
 
     @property
     def status_label(self) -> str:
@@ -178,6 +179,7 @@ class SearchHit:
     published_at: datetime | None
     rank: float
     snippet: tuple[tuple[str, bool], ...]
+    published_precision: str = "minute"
 
 
 @dataclass(frozen=True)
@@ -473,6 +475,7 @@ class CaseQueries:
                         Source.name,
                         Source.title.label("source_title"),
                         Article.published_at,
+                        Article.published_precision,
                     )
                     .join(Source, Source.id == Article.source_id)
                     .where(Article.id.in_(articles))
@@ -498,6 +501,7 @@ class CaseQueries:
                     published_at=known.published_at if known else None,
                     steps=tuple(steps[row.id]),
                     units=tuple(units[row.story]),
+                    published_precision=known.published_precision if known else "minute",
                 )
             )
         return out
@@ -702,6 +706,7 @@ class CaseQueries:
                         Article.text,
                         Article.url,
                         Article.published_at,
+                        Article.published_precision,
                         ArticleSearch.folded,
                     )
                     .join(Source, Source.id == Article.source_id)
@@ -714,7 +719,9 @@ class CaseQueries:
             row = rows.get(a_id)
             if row is None:
                 continue
-            _, cluster, name, source_title, title, lead, body, url, published, folded = row
+            _, cluster, name, source_title, title, lead, body, url, published, precision, folded = (
+                row
+            )
             original = _document(title, lead, body)
             if len(original) != len(folded):
                 folded = fold_search(original)
@@ -729,6 +736,7 @@ class CaseQueries:
                     published_at=published,
                     rank=score,
                     snippet=snippet(original, folded, terms, start_at=len(title) + 1),
+                    published_precision=precision,
                 )
             )
         log.debug("Tìm %r: %d kết quả", query, total)

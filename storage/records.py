@@ -144,6 +144,7 @@ class ArticleSummary:
     first_seen_at: datetime
     backfill: bool
     cluster_id: int
+    published_precision: str = "minute"
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ class ArticleText:
     first_seen_at: datetime | None = None
     backfill: bool = False
     cluster_id: int = 0
+    published_precision: str = "minute"
 
 
 @dataclass(frozen=True)

@@ -356,6 +356,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                 Article.first_seen_at,
                 Article.backfill,
                 Article.cluster_id,
+                Article.published_precision,
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id > after_id)
@@ -741,6 +742,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     first_seen_at=a.first_seen_at,
                     backfill=a.backfill,
                     cluster_id=a.cluster_id,
+                    published_precision=a.published_precision,
                 )
                 for a, name in session.execute(stmt)
             ]

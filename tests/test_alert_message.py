@@ -163,3 +163,12 @@ def test_cut_html_never_splits_a_pair_an_entity_or_a_tag(limit: int) -> None:
     assert cut.endswith("…</b>" if limit > 16 else "…") and not re.search(r"&[a-z]*…", cut)
     assert cut_html(ASTRAL * 5, 20) == ASTRAL * 5  # exactly at the limit: untouched
     assert units(cut_html(ASTRAL * 5 + "x", 20)) <= 20
+
+
+def test_a_day_only_date_is_shown_as_a_day() -> None:
+    """A page that gave only the day is never announced at a made-up 00:00."""
+    day = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)  # 07/03/2026 00:00 in Vietnam
+    message = article_message(item(published_at=day, published_precision="day"))
+    assert "07/03/2026" in message and "00:00" not in message
+    exact = article_message(item(published_at=datetime(2026, 3, 6, 17, 5, tzinfo=UTC)))
+    assert "00:05 07/03/2026" in exact  # a real five past midnight keeps its time

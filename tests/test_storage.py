@@ -595,3 +595,21 @@ def test_lost_database_is_a_storage_error_and_writes_nothing(_pg_database: str) 
         admin.dispose()
     with Store.open(_pg_database) as again:
         assert again.health() == []
+
+
+def test_date_precision_and_alternative_title_are_kept(sources: Store) -> None:
+    store = sources
+    day = store.save_article(
+        record(1, published_precision="day", alt_title="Tiêu đề trên mạng xã hội")
+    )
+    none = store.save_article(record(2, published_at=None, published_precision="minute"))
+    got = store.get_article(day.article_id)
+    assert got is not None
+    assert (got.published_precision, got.alt_title) == ("day", "Tiêu đề trên mạng xã hội")
+    missing = store.get_article(none.article_id)
+    assert missing is not None and missing.published_precision == "unknown"
+    listed = {a.id: a.published_precision for a in store.list_articles()}
+    assert listed[day.article_id] == "day"
+    assert [a.published_precision for a in store.articles_to_tag() if a.id == day.article_id] == [
+        "day"
+    ]

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from alerts.message import link_url
 from alerts.review import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
 from alerts.review import STATUS_LABELS
+from crawler.dates import MINUTE, shown
 from duluan.config import Config
 
 # The same words as on the Telegram buttons: one review, two places to act on it.
@@ -33,6 +34,10 @@ def install(env: Environment, config: Config) -> None:
 
     def local(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
         return value.astimezone(zone).strftime(fmt) if value is not None else "—"
+
+    def published(value: datetime | None, precision: str = MINUTE) -> str:
+        """A publication time, or only its day when the page gave only the day."""
+        return shown(value, precision, zone)
 
     def day(value: date | None) -> str:
         return value.strftime("%d/%m/%Y") if value is not None else "—"
@@ -60,6 +65,7 @@ def install(env: Environment, config: Config) -> None:
 
     env.filters["local"] = local
     env.filters["day"] = day
+    env.filters["published"] = published
     env.filters["label"] = label
     env.globals["link"] = link
     env.globals["unit_digests"] = config.web.unit_digests
