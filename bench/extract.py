@@ -33,9 +33,10 @@ from crawler.dates import VIETNAM, parse_date  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from duluan.config import Extract, load_config  # noqa: E402
 
-FIELDS = ("title", "date", "first", "last", "clean")
+FIELDS = ("title", "day", "date", "first", "last", "clean")
 LABELS = {
     "title": "title",
+    "day": "date (day)",
     "date": "date (minute, or day)",
     "first": "first paragraph",
     "last": "last paragraph",
@@ -99,6 +100,7 @@ def judge(page: Page, got: dict[str, Any], score: Score, name: str) -> None:
     text = " ".join((got.get("text") or "").split())
     checks: dict[str, bool | None] = {
         "title": _same(got.get("title"), expected.get("title")),
+        "day": _same_day(got.get("date"), expected.get("published_at")),
         "date": _same_time(got.get("date"), expected.get("published_at")),
         "first": _has(text, expected.get("body_starts")),
         "last": _has(text, expected.get("body_ends")),
@@ -134,6 +136,15 @@ def _same_time(got: datetime | None, want: str | None) -> bool | None:
     return got.astimezone(VIETNAM).replace(second=0) == expected.astimezone(VIETNAM).replace(
         second=0
     )
+
+
+def _same_day(got: datetime | None, want: str | None) -> bool | None:
+    if not want:
+        return None
+    expected = parse_date(want)
+    if got is None or expected is None:
+        return False
+    return got.astimezone(VIETNAM).date() == expected.astimezone(VIETNAM).date()
 
 
 def _has(text: str, part: str | None) -> bool | None:

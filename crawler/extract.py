@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # "role:x" is a data-role attribute, "tag.class" a class on that tag only, else a class token.
 LEAD_MARKERS = (
     "role:sapo",
+    "slot:sapo",
     "detail-sapo",
     "singular-sapo",
     "article__sapo",
@@ -78,6 +79,8 @@ AUTHOR_MARKERS = (
     "byline",
 )
 SECTION_MARKERS = (
+    "slot:breadcrumb",
+    "detail-cate",
     "breadcrumb",
     "breadcrumbs",
     "bread-crumb",
@@ -272,6 +275,7 @@ def extract_article(
         ("json-ld", _ld_section(article_ld)),
         ("meta", meta.get("article:section")),
         ("marker", _breadcrumb(found)),
+        ("json-ld", _ld_breadcrumb(doc)),
     )
     published, precision, decided["published"] = _published(
         doc, rules, article_ld, meta, found, url, hints
@@ -281,6 +285,8 @@ def extract_article(
     for box in [*found.get("related", []), *_headed_link_boxes(doc)]:
         if box.getparent() is not None:
             box.drop_tree()
+    for box in found.get("content-box", []):
+        _flatten_box(box)
 
     body_element = _first(doc, rules.body) if rules.body else None
     document = None
@@ -383,9 +389,14 @@ def _markers(doc: Any) -> dict[str, list[Any]]:
         role = element.get("data-role")
         if role:
             found.setdefault(f"role:{role}", []).append(element)
+        slot = element.get("data-slot")  # Dân trí's 2025 Tailwind pages
+        if slot:
+            found.setdefault(f"slot:{slot}", []).append(element)
         kind = element.get("type")
         if kind and kind.startswith("Related"):
             found.setdefault("related", []).append(element)
+        elif kind == "content" and classes and "VCSortableInPreviewMode" in classes:
+            found.setdefault("content-box", []).append(element)
         if not classes:
             continue
         for token in classes.split():
@@ -397,6 +408,38 @@ def _markers(doc: Any) -> dict[str, list[Any]]:
         if RELATED.search(classes) and element.tag not in ("body", "html", "article"):
             found.setdefault("related", []).append(element)
     return found
+
+
+def _flatten_box(box: Any) -> None:
+    """An in-body box of article text (the CMS family of Tuổi Trẻ, Thanh Niên, NLĐ, VTV, Báo
+    Chính phủ: `div.VCSortableInPreviewMode[type=content]`, lines as divs or in a layout table)
+    becomes plain paragraphs in its place, so the body extractor neither drops it nor stops
+    there."""
+    parent = box.getparent()
+    if parent is None:
+        return
+    lines = [clean(b.text_content()) for b in _leaf_blocks(box)] or [clean(box.text_content())]
+    index = parent.index(box)
+    tail = box.tail
+    parent.remove(box)
+    for offset, line in enumerate(x for x in lines if x):
+        paragraph = lxml.html.Element("p")
+        paragraph.text = line
+        parent.insert(index + offset, paragraph)
+    if tail and tail.strip():
+        previous = parent[index - 1] if index > 0 else None
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def _leaf_blocks(element: Any) -> list[Any]:
+    return [
+        block
+        for block in element.iter(*_BLOCKS)
+        if block is not element and not any(c.tag in _BLOCKS for c in block.iterdescendants())
+    ]
 
 
 _RELATED_HEADINGS = (
@@ -482,6 +525,9 @@ def _tidy_body(text: str, title: str, lead: str, author: str) -> tuple[str, str]
     while paragraphs:
         first = _key(_strip_lead_prefix(paragraphs[0], None))
         if first in heads or (len(first) > 30 and any(h.startswith(first) for h in heads if h)):
+            paragraphs.pop(0)
+            continue
+        if len(first) <= 80 and _DATE_IN_LINE.search(first):  # "Hà Linh - 07/03/2026 08:47"
             paragraphs.pop(0)
             continue
         break
@@ -597,6 +643,9 @@ def _unescape_js(value: str) -> str:
 
 
 def _trafilatura(doc: Any, url: str) -> Any:
+    """trafilatura's body, balanced rather than `favor_precision`: precision comes from our own
+    removal of related-news boxes; trafilatura's precision mode dropped in-body boxes and, on
+    real pages of the Tuổi Trẻ family, every paragraph after them."""
     try:
         return trafilatura.bare_extraction(
             doc,
@@ -604,7 +653,7 @@ def _trafilatura(doc: Any, url: str) -> Any:
             with_metadata=True,
             include_comments=False,
             include_tables=False,
-            favor_precision=True,
+            favor_precision=False,
         )
     except Exception:  # trafilatura raises assorted errors on odd markup
         log.warning("%s: trafilatura failed", url, exc_info=True)
@@ -653,6 +702,31 @@ def _ld_section(item: dict[str, Any]) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return value if isinstance(value, str) else None
+
+
+def _ld_breadcrumb(doc: Any) -> str | None:
+    """The first section of a JSON-LD BreadcrumbList after the home page."""
+    for script in doc.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        for item in _ld_items(data):
+            if item.get("@type") != "BreadcrumbList":
+                continue
+            entries = [e for e in item.get("itemListElement") or [] if isinstance(e, dict)]
+            entries.sort(
+                key=lambda e: e.get("position") if isinstance(e.get("position"), int) else 0
+            )
+            for entry in entries:
+                inner = entry.get("item")
+                name = entry.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+                if isinstance(name, str) and clean(name).casefold() not in _HOME:
+                    return name
+    return None
+
+
+_HOME = frozenset({"trang chủ", "home", "trang chu", "trang nhất"})
 
 
 def _ld_author(item: dict[str, Any]) -> str | None:
