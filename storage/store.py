@@ -69,6 +69,9 @@ IN_BATCH = 400
 UPSERT_BATCH = 200
 KEEP_ALL_PAGES = timedelta(days=3)
 KEEP_RELEVANT_PAGES = timedelta(days=90)
+STALE_CLAIM = (
+    "lần gửi trước bị ngắt (chương trình dừng hoặc mất cơ sở dữ liệu) trước khi ghi kết quả"
+)
 
 T = TypeVar("T")
 
@@ -440,20 +443,23 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         _require_aware(now, "now")
         _require_aware(hold, "hold")
 
+        stale = OutboxMessage.status == "sending"  # its process died during the call
+        waiting = OutboxMessage.status.in_(("pending", "uncertain"))
+
         def work(session: Session) -> list[int]:
             claimed = []
             for item_id in item_ids:
-                done = session.connection().execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == item_id,
-                        OutboxMessage.status.in_(OUTBOX_WAITING),
-                        OutboxMessage.next_attempt_at <= now,
+                for which, why in ((stale, {"last_error": STALE_CLAIM}), (waiting, {})):
+                    done = session.connection().execute(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.id == item_id, which, OutboxMessage.next_attempt_at <= now
+                        )
+                        .values(status="sending", next_attempt_at=hold, **why)
                     )
-                    .values(status="sending", next_attempt_at=hold)
-                )
-                if done.rowcount == 1:
-                    claimed.append(item_id)
+                    if done.rowcount == 1:
+                        claimed.append(item_id)
+                        break
             return claimed
 
         return self._writing(work)

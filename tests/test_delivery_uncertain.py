@@ -21,6 +21,7 @@ from alerts.delivery import (
     maybe_delivered,
 )
 from storage import OutboxEntry, Store
+from storage.store import STALE_CLAIM
 from tests.telegram.fake_api import FakeTelegram
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -65,11 +66,15 @@ def test_a_claimed_row_is_held_then_comes_back_as_a_resend(store: Store) -> None
     assert store.due_outbox(hold - timedelta(seconds=1)) == []
     (again,) = store.due_outbox(hold)  # the process died during the call
     assert again.resend and statuses(store) == {"-1": "sending"}
-    store.mark_uncertain(item.id, "TimedOut: Timed out", hold + UNCERTAIN_WAIT)
-    assert store.due_outbox(hold) == []
-    (later,) = store.due_outbox(hold + UNCERTAIN_WAIT)
-    assert later.resend and later.attempts == 1
-    assert store.claim_outbox([item.id], hold + UNCERTAIN_WAIT, T0 + timedelta(hours=1))
+    assert store.claim_outbox([item.id], hold, hold + UNCERTAIN_WAIT) == [item.id]
+    (count,) = store.outbox_counts()
+    assert (count.status, count.last_error) == ("sending", STALE_CLAIM)  # why it goes again
+    later = hold + UNCERTAIN_WAIT
+    store.mark_uncertain(item.id, "TimedOut: Timed out", later + UNCERTAIN_WAIT)
+    assert store.due_outbox(later) == []
+    (uncertain,) = store.due_outbox(later + UNCERTAIN_WAIT)
+    assert uncertain.resend and uncertain.attempts == 1
+    assert store.claim_outbox([item.id], later + UNCERTAIN_WAIT, T0 + timedelta(hours=1))
     store.mark_retry(item.id, "NetworkError: Bad Gateway", T0 + timedelta(hours=2))
     (retry,) = store.due_outbox(T0 + timedelta(hours=2))
     assert statuses(store) == {"-1": "pending"}

@@ -484,6 +484,13 @@ class FakeTelegram:
         with self._lock:
             self._late.setdefault(method, deque()).append(seconds)
 
+    def clear_faults(self) -> None:
+        """Forget the failures, delays and late answers still queued."""
+        with self._lock:
+            self._failures.clear()
+            self._delays.clear()
+            self._late.clear()
+
     def push_callback(self, *, from_id: int, chat_id: int, message_id: int, data: str) -> int:
         """Queue a callback_query update (a button press); returns its update_id."""
         with self._lock:
