@@ -456,7 +456,7 @@ class Deliverer:
     def _retry(self, items: list[OutboxItem], report: Report, error: str, wait: timedelta) -> None:
         log.warning("[%s] tin %s sẽ gửi lại sau %s: %s", items[0].chat, _ids(items), wait, error)
         for item in items:
-            self.store.mark_retry(item.id, error, self.now() + wait)
+            self.store.mark_retry(item.id, error, self.now() + wait, uncertain=item.resend)
         report.retried += len(items)
 
     def _uncertain(self, items: list[OutboxItem], report: Report, error: str) -> None:

@@ -383,7 +383,8 @@ def report(
     )
     for title in doubled:
         why = by_url.get(urls[title], {}).get("last_error") or "killed during the call"
-        print(f"  twice: {title[:48]!r}: later copy marked resend; cause: {why[:70]}")
+        marked = "UNEXPLAINED" if title in unexplained else "later copy marked resend"
+        print(f"  twice: {title[:48]!r}: {marked}; last error: {why[:70]}")
     for title in lost:
         found = by_url.get(urls[title])
         state = f"outbox {found['status']} ({found['last_error']})" if found else "no outbox row"

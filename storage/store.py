@@ -528,11 +528,14 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     )
         return out
 
-    def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
-        """A transient failure that delivered nothing: try again at `next_attempt_at`."""
+    def mark_retry(
+        self, item_id: int, error: str, next_attempt_at: datetime, uncertain: bool = False
+    ) -> None:
+        """A transient failure that delivered nothing: try again at `next_attempt_at`. An
+        `uncertain` row (an earlier copy may have arrived) stays so: it goes out with the note."""
         self._outbox_update(
             item_id,
-            status="pending",
+            status="uncertain" if uncertain else "pending",
             last_error=error,
             next_attempt_at=next_attempt_at,
             attempts=OutboxMessage.attempts + 1,

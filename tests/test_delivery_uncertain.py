@@ -232,3 +232,34 @@ def test_a_refused_connection_is_retried_not_uncertain(store: Store) -> None:
     report = asyncio.run(deliver())
     assert (report.retried, report.uncertain) == (1, 0)  # type: ignore[attr-defined]
     assert statuses(store) == {str(GROUP): "pending"}
+
+
+class Answers:
+    """A sender that raises or answers from a list, and keeps the texts it was given."""
+
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+        self.texts: list[str] = []
+
+    async def send(self, chat: str, topic: int | None, text: str, markup: object) -> int:
+        self.texts.append(text)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return int(answer)  # type: ignore[call-overload]
+
+
+def test_a_resend_that_meets_a_5xx_still_carries_the_note(store: Store) -> None:
+    """The first copy may be in the group: a 500 or 429 on the resend does not make the next
+    try a plain send (the soak found this: a second copy without the note)."""
+    store.enqueue([OutboxEntry("s1", "-1", None, "alert", "Tin 1")], T0)
+    (item,) = store.due_outbox(T0)
+    store.claim_outbox([item.id], T0, T0 + UNCERTAIN_WAIT)  # then the process died
+    later = T0 + UNCERTAIN_WAIT
+    sender = Answers(NetworkError("Internal Server Error (500)"), RetryAfter(3), 42)
+    assert asyncio.run(deliverer(store, sender, later).deliver_due()).retried == 1  # type: ignore[attr-defined]
+    assert statuses(store) == {"-1": "uncertain"}
+    asyncio.run(deliverer(store, sender, later + timedelta(minutes=5)).deliver_due())
+    asyncio.run(deliverer(store, sender, later + timedelta(minutes=10)).deliver_due())
+    assert all(text.startswith(RESEND_NOTE) for text in sender.texts)
+    assert len(sender.texts) == 3 and statuses(store) == {"-1": "sent"}
