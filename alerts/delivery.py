@@ -1,11 +1,16 @@
 """The outbox worker: delivers due messages through python-telegram-bot, within Telegram's limits.
 
-Each message is marked sent with Telegram's message id right after Telegram accepts it, so a
-restart never sends it twice, except if the process dies between Telegram's answer and that
-commit (a window of one database write, a few milliseconds). `RetryAfter` waits as told; network
-errors and 5xx retry with backoff; permanent errors (chat not found, bot removed, forbidden) stop
-retrying and stay visible in `outbox_counts`. Without a bot token, messages go to the console and
-to a JSONL file instead, so everything runs on a fresh machine.
+At-least-once, and every duplicate says so. Just before its Telegram call a message is claimed
+("sending", held for `UNCERTAIN_WAIT`); Telegram's answer marks it sent with its message id. A
+call that may have reached Telegram without its answer coming back (no answer within
+`SEND_TIMEOUT`, the connection dropped after the request went out, the process stopped or died
+during the call) leaves the message "uncertain" (or "sending"): it is sent again once
+`UNCERTAIN_WAIT` has passed, headed by `RESEND_NOTE` so that a group that already has it knows
+the second copy is one. `RetryAfter` waits as told; errors that delivered nothing (connection
+refused, 5xx) retry with backoff; permanent errors (chat not found, bot removed, forbidden) stop
+retrying and stay visible in `outbox_counts`. Edits are not claimed: doing one twice is harmless.
+`stopping` ends a pass before its next call, never during one. Without a bot token, messages go
+to the console and to a JSONL file instead, so everything runs on a fresh machine.
 
 Each alert is rendered when it goes out: its stored text, the outlets that ran copies since
 ("cũng đăng trên"), and the review status with its buttons (the `decorate` hook). Many alerts
@@ -28,8 +33,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from alerts.message import CAPTION_LIMIT, AlertItem, burst_message, compose, cut_html
+from alerts.message import CAPTION_LIMIT, LIMIT, AlertItem, burst_message, compose, cut_html
 from storage import OutboxItem, Store, StoryMessage
+from storage.records import OUTBOX_WAITING
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,12 @@ GLOBAL_PER_SECOND = 25
 BACKOFF_SECONDS = 5.0
 MAX_BACKOFF = timedelta(minutes=30)
 BURST_MIN = 5  # alerts due at once for one chat that go out as one summary
+SEND_TIMEOUT = 20.0  # seconds to wait for Telegram's answer to a send (the library's default: 5)
+UNCERTAIN_WAIT = timedelta(minutes=2)  # a send without an answer goes again after this
+RESEND_NOTE = (
+    "🔁 <i>Gửi lại: lần gửi trước không nhận được xác nhận của Telegram. Nếu nhóm đã có tin "
+    "này, xin bỏ qua bản này.</i>\n\n"
+)
 PERMANENT = ("chat not found", "bot was kicked", "bot was blocked", "not enough rights",
              "have no rights", "user is deactivated", "group chat was upgraded",
              "message to edit not found", "message can't be edited")  # fmt: skip
@@ -48,6 +60,7 @@ PERMANENT = ("chat not found", "bot was kicked", "bot was blocked", "not enough 
 class Report:
     sent: int = 0
     retried: int = 0
+    uncertain: int = 0  # may have arrived; sent again with `RESEND_NOTE` after UNCERTAIN_WAIT
     failed: int = 0
     edited: int = 0
     bursts: int = 0
@@ -156,10 +169,12 @@ class ConsoleSender:
 
 
 class TelegramSender:
-    """Sends through python-telegram-bot's `Bot` (HTML parse mode, forum topics)."""
+    """Sends through python-telegram-bot's `Bot` (HTML parse mode, forum topics), waiting up
+    to `timeout` seconds for each answer."""
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: Any, timeout: float = SEND_TIMEOUT) -> None:
         self.bot = bot
+        self.timeout = timeout
 
     async def send(self, chat: str, topic: int | None, text: str, markup: Any | None) -> int:
         from telegram import LinkPreviewOptions
@@ -172,6 +187,7 @@ class TelegramSender:
             message_thread_id=topic,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            read_timeout=self.timeout,
         )
         return int(message.message_id)
 
@@ -206,6 +222,7 @@ class TelegramSender:
                 caption=cut_html(document.caption, CAPTION_LIMIT),
                 parse_mode=ParseMode.HTML,
                 message_thread_id=topic,
+                read_timeout=self.timeout,
             )
         return int(message.message_id)
 
@@ -214,7 +231,8 @@ Sender = ConsoleSender | TelegramSender
 
 
 class Deliverer:
-    """Delivers what the outbox holds; one call delivers everything due now."""
+    """Delivers what the outbox holds; one call delivers everything due now, or stops before
+    its next Telegram call once `stopping()` is true (a call in flight is let finish)."""
 
     def __init__(
         self,
@@ -223,12 +241,14 @@ class Deliverer:
         now: Callable[[], datetime],
         throttle: Throttle | None = None,
         decorate: Decorate | None = None,
+        stopping: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
         self.now = now
         self.throttle = throttle or Throttle()
         self.decorate = decorate or plain
+        self.stopping = stopping or (lambda: False)
 
     async def deliver_due(self, limit: int = 200) -> Report:
         report = Report()
@@ -248,14 +268,20 @@ class Deliverer:
             else:
                 singles.append((item, decoration))
         for (chat, topic), items in bursts.items():
+            if self.stopping():
+                return report
             if len(items) >= BURST_MIN:
                 await self._burst(chat, topic, items, report)
             else:
                 singles.extend((item, ("", None)) for item in items)
         originals = {key: self.store.story_message(*key) for key in edits}
         for item, decoration in sorted(singles, key=lambda pair: pair[0].id):
+            if self.stopping():
+                return report
             await self._single(item, decoration, report)
         for key, items in edits.items():
+            if self.stopping():
+                return report
             await self._edit(originals[key], items, report)
         return report
 
@@ -268,10 +294,11 @@ class Deliverer:
         if item.kind == "alert":
             found = self.store.story_message(item.story, item.chat, item.topic)
             also_in = found.also_in if found else ()
-        text = compose(item.text, also_in, status)
-        await self.throttle.acquire(item.chat)
+        text = compose(RESEND_NOTE + item.text if item.resend else item.text, also_in, status)
+        if not await self._claim(item.chat, [item]):
+            return
         message_id = await self._attempt(
-            [item], report, self.sender.send(item.chat, item.topic, text, markup)
+            [item], report, lambda: self.sender.send(item.chat, item.topic, text, markup)
         )
         if message_id is not None:
             self.store.mark_sent(item.id, message_id, self.now())
@@ -287,9 +314,13 @@ class Deliverer:
             report.failed += 1
             report.errors.append(f"{item.chat}: {error}")
             return
-        await self.throttle.acquire(item.chat)
+        if item.resend:
+            caption = cut_html(RESEND_NOTE + document.caption, CAPTION_LIMIT)
+            document = Document(document.path, document.filename, caption)
+        if not await self._claim(item.chat, [item]):
+            return
         message_id = await self._attempt(
-            [item], report, self.sender.send_document(item.chat, item.topic, document)
+            [item], report, lambda: self.sender.send_document(item.chat, item.topic, document)
         )
         if message_id is not None:
             self.store.mark_sent(item.id, message_id, self.now())
@@ -299,6 +330,9 @@ class Deliverer:
     async def _burst(
         self, chat: str, topic: int | None, items: list[OutboxItem], report: Report
     ) -> None:
+        items = await self._claim(chat, items)
+        if not items:
+            return
         briefs = self.store.alert_briefs(i.article_id for i in items if i.article_id is not None)
         listed = [
             AlertItem(
@@ -307,9 +341,11 @@ class Deliverer:
             for b in (briefs.get(i.article_id or -1) for i in items)
             if b is not None
         ]
-        await self.throttle.acquire(chat)
+        text = burst_message(listed)
+        if any(item.resend for item in items):
+            text = cut_html(RESEND_NOTE + text, LIMIT)
         message_id = await self._attempt(
-            items, report, self.sender.send(chat, topic, burst_message(listed), None)
+            items, report, lambda: self.sender.send(chat, topic, text, None)
         )
         if message_id is not None:
             self.store.mark_sent_together([i.id for i in items], message_id, self.now())
@@ -322,13 +358,13 @@ class Deliverer:
     ) -> None:
         """Add the copies' outlets to the story's first message, once for all copies due.
         `original` is as it was before this pass sent anything: if it was still waiting, it
-        has just gone out with the copies listed."""
+        has just gone out (or will go out again) with the copies listed."""
         now = self.now()
         if original is None or original.status == "failed":
             for item in items:
                 self.store.mark_failed(item.id, "tin gốc không gửi được nên không sửa được")
             return
-        if original.status == "pending":  # it will go out with the copies listed
+        if original.status in OUTBOX_WAITING:  # it goes out with the copies listed
             for item in items:
                 self.store.mark_sent(item.id, 0, now)
             return
@@ -343,15 +379,21 @@ class Deliverer:
         status, markup = self.decorate(base)
         text = compose(original.text, original.also_in, status)
         await self.throttle.acquire(chat)
+        if self.stopping():
+            return
+        message_id = original.message_id
         done = await self._attempt(
-            items, report, self._edited(chat, topic, original.message_id, text, markup)
+            items,
+            report,
+            lambda: self._edited(chat, topic, message_id, text, markup),
+            claimed=False,
         )
         if done is not None:
             for item in items:
-                self.store.mark_sent(item.id, original.message_id, self.now())
+                self.store.mark_sent(item.id, message_id, self.now())
             report.edited += 1
-            log.info("[%s] đã sửa tin %d (%s): cũng đăng trên %s", chat, original.message_id,
-                     story, ", ".join(original.also_in))  # fmt: skip
+            log.info("[%s] đã sửa tin %d (%s): cũng đăng trên %s", chat, message_id, story,
+                     ", ".join(original.also_in))  # fmt: skip
 
     async def _edited(
         self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
@@ -359,15 +401,34 @@ class Deliverer:
         await self.sender.edit(chat, topic, message_id, text, markup)
         return message_id
 
+    async def _claim(self, chat: str, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Wait for `chat`'s turn, then claim `items` for one Telegram call: those still due
+        (another worker may have taken some), none once stopping."""
+        await self.throttle.acquire(chat)
+        if self.stopping():
+            return []
+        now = self.now()
+        claimed = set(self.store.claim_outbox([i.id for i in items], now, now + UNCERTAIN_WAIT))
+        return [item for item in items if item.id in claimed]
+
     async def _attempt(
-        self, items: list[OutboxItem], report: Report, call: Awaitable[int]
+        self,
+        items: list[OutboxItem],
+        report: Report,
+        call: Callable[[], Awaitable[int]],
+        claimed: bool = True,
     ) -> int | None:
-        """Await one Telegram call for `items`; on failure record a retry or a permanent error."""
+        """Make one Telegram call for `items`; on failure record a retry, a permanent error,
+        or (for a claimed send that may have reached Telegram) an uncertain outcome."""
         from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
         chat = items[0].chat
         try:
-            return await call
+            return await call()
+        except asyncio.CancelledError:
+            if claimed:
+                self._uncertain(items, report, "chương trình dừng giữa lúc gửi, chưa có trả lời")
+            raise
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 announces a timedelta here; accept both
                 warnings.simplefilter("ignore")
@@ -384,16 +445,62 @@ class Deliverer:
             report.failed += len(items)
             report.errors.append(f"{chat}: {text}")
         except TelegramError as exc:  # network errors, timeouts, 5xx
-            attempts = max(item.attempts for item in items)
-            backoff = min(MAX_BACKOFF, timedelta(seconds=BACKOFF_SECONDS * 2**attempts))
-            self._retry(items, report, f"{type(exc).__name__}: {exc}", backoff)
+            error = f"{type(exc).__name__}: {exc}"
+            if claimed and maybe_delivered(exc):
+                self._uncertain(items, report, error)
+            else:
+                self._retry(items, report, error, _backoff(items))
         return None
 
     def _retry(self, items: list[OutboxItem], report: Report, error: str, wait: timedelta) -> None:
         log.warning("[%s] tin %s sẽ gửi lại sau %s: %s", items[0].chat, _ids(items), wait, error)
         for item in items:
-            self.store.mark_retry(item.id, error, self.now() + wait)
+            self.store.mark_retry(item.id, error, self.now() + wait, uncertain=item.resend)
         report.retried += len(items)
+
+    def _uncertain(self, items: list[OutboxItem], report: Report, error: str) -> None:
+        wait = max(UNCERTAIN_WAIT, _backoff(items))
+        log.warning(
+            "[%s] tin %s có thể đã đến nhưng không nhận được trả lời của Telegram (%s); sẽ gửi "
+            "lại kèm ghi chú 'gửi lại' sau %s",
+            items[0].chat,
+            _ids(items),
+            error,
+            wait,
+        )
+        for item in items:
+            self.store.mark_uncertain(item.id, error, self.now() + wait)
+        report.uncertain += len(items)
+
+
+def maybe_delivered(exc: BaseException) -> bool:
+    """Whether a failed Telegram call may still have delivered its message: the request went
+    out but no answer came back (read timeout, connection dropped while waiting). A refused or
+    timed-out connection, a request not fully written, or any answer from Telegram (429, 5xx)
+    means nothing was delivered."""
+    import httpx
+    from telegram.error import BadRequest, NetworkError
+
+    not_sent = (
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        httpx.WriteTimeout,
+        httpx.WriteError,
+        httpx.UnsupportedProtocol,
+    )
+    cause = exc.__cause__
+    return (
+        isinstance(exc, NetworkError)
+        and not isinstance(exc, BadRequest)
+        and isinstance(cause, httpx.HTTPError)
+        and not isinstance(cause, not_sent)
+    )
+
+
+def _backoff(items: list[OutboxItem]) -> timedelta:
+    attempts = max(item.attempts for item in items)
+    return min(MAX_BACKOFF, timedelta(seconds=BACKOFF_SECONDS * 2**attempts))
 
 
 def _edited_story(story: str) -> str:

@@ -345,9 +345,10 @@ def cmd_alert() -> int:
             report = asyncio.run(deliver(store, console_sender(), now))
         else:
             report = asyncio.run(deliver_with_token(store, token, now, _load().config))
+    uncertain = f"; {report.uncertain} chưa rõ đã đến" if report.uncertain else ""
     print(
-        f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại; {report.failed} không gửi "
-        "được."
+        f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại{uncertain}; "
+        f"{report.failed} không gửi được."
     )
     for error in report.errors:
         print(f"- {error}", file=sys.stderr)
@@ -493,13 +494,28 @@ def cmd_alerts_status() -> int:
     if not counts:
         print("Hàng đợi cảnh báo trống.")
         return EXIT_OK
-    labels = {"pending": "đang chờ", "sent": "đã gửi", "failed": "không gửi được"}
+    labels = {
+        "pending": "đang chờ",
+        "sending": "đang gửi",
+        "uncertain": "chưa rõ đã đến",
+        "sent": "đã gửi",
+        "failed": "không gửi được",
+    }
     rows = [
         [c.chat, labels.get(c.status, c.status), str(c.count), _cut(c.last_error or "", 70)]
         for c in counts
     ]
     print(_table(["Nhóm", "Tình trạng", "Số tin", "Lỗi gần nhất"], rows))
+    if any(c.status in ("sending", "uncertain") for c in counts):
+        print(UNCERTAIN_HELP)
     return EXIT_OK
+
+
+UNCERTAIN_HELP = (
+    "\n«Chưa rõ đã đến»: đã gửi nhưng Telegram không trả lời kịp, nên không biết nhóm đã nhận "
+    "chưa. Tin sẽ tự gửi lại sau vài phút, mở đầu bằng «Gửi lại», để không mất tin; nếu nhóm đã "
+    "có tin đó thì bỏ qua bản gửi lại. «Đang gửi» quá vài phút cũng được xử lý như vậy."
+)
 
 
 def cmd_cycle(args: argparse.Namespace, level: str) -> int:

@@ -6,6 +6,10 @@ worker batches the sources due together into one pass in a child process (Scrapy
 cannot restart in one process), one pass at a time. Tagging and delivery follow a pass that
 stored new articles; an outbox job retries the rest every half minute. When each job last ran is
 kept in `job_runs`, so that a job missed while the daemon was down runs once on start.
+
+A stop (SIGTERM, Ctrl-C) starts no new Telegram call; a call in flight gets `SEND_GRACE` seconds
+to be answered and recorded, so that a restart does not send it again. One still unanswered then
+is cut and recorded "uncertain" (see `alerts.delivery`): sent again later, saying so.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ HEALTH_EVERY = timedelta(minutes=15)
 HEALTH_FIRST = timedelta(minutes=1)
 MAX_JITTER = timedelta(seconds=60)
 STOP_GRACE = 3.0
+SEND_GRACE = 5.0  # seconds a Telegram call in flight at a stop gets to finish and be recorded
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
 EVIDENCE_JOB = "evidence"
@@ -169,6 +174,7 @@ class Daemon:
         self._due: set[str] = set()
         self._due_event = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._tag_lock = asyncio.Lock()
         self._stopping = False
         self._store: Any = None
@@ -197,23 +203,22 @@ class Daemon:
             if starting.done():
                 starting.result()  # a failed start stops the daemon
                 await stopping
-            else:
-                starting.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await starting
         finally:
             log.info("Đang dừng chương trình chạy nền…")
-            self._stopping = True
+            self._stopping = True  # before any cancel: no Telegram call starts from here on
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             stopping.cancel()
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
             if self._worker is not None:
                 self._worker.cancel()
+            await asyncio.gather(self._finish_sends(), _stop_crawl_children())
+            if self._worker is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(self._worker, STOP_GRACE + 3)
-            await _stop_crawl_children()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._deliver_lock.acquire(), STOP_GRACE)
             await self._stop_delivery()
             if self._web is not None:
                 with contextlib.suppress(Exception):
@@ -392,17 +397,55 @@ class Daemon:
                 return
 
     async def _deliver(self) -> None:
+        """Deliver what is due, in a task of its own: a caller cancelled by a stop (a job, the
+        crawl loop, the start) does not cut a Telegram call short; `run` lets it finish."""
         if self._stopping:
             return
-        async with self._deliver_lock:
-            report = await pipeline.deliver(self._store, self._sender, self.now, self._decorate)
-        if report.sent or report.retried or report.failed:
+        task = asyncio.create_task(self._delivery(), name="duluan-deliver")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+        await asyncio.shield(task)
+
+    async def _delivery(self) -> None:
+        async with self._deliver_lock:  # one pass at a time
+            if self._stopping:
+                return
+            try:
+                report = await pipeline.deliver(
+                    self._store,
+                    self._sender,
+                    self.now,
+                    self._decorate,
+                    stopping=lambda: self._stopping,
+                )
+            except Exception as exc:
+                log.error("Lượt gửi cảnh báo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
+                log.debug("Chi tiết lỗi", exc_info=True)
+                return
+        if report.sent or report.retried or report.failed or report.uncertain:
             log.info(
-                "Gửi cảnh báo: %d đã gửi, %d sẽ gửi lại, %d không gửi được",
+                "Gửi cảnh báo: %d đã gửi, %d sẽ gửi lại, %d chưa rõ đã đến, %d không gửi được",
                 report.sent,
                 report.retried,
+                report.uncertain,
                 report.failed,
             )
+
+    async def _finish_sends(self) -> None:
+        """At a stop: give the Telegram call in flight `SEND_GRACE` seconds to finish and be
+        recorded; cut one still unanswered (it is recorded as uncertain)."""
+        running = {task for task in self._deliveries if not task.done()}
+        if not running:
+            return
+        log.info("Chờ tối đa %.0f giây cho tin đang gửi dở", SEND_GRACE)
+        _, late = await asyncio.wait(running, timeout=SEND_GRACE)
+        for task in late:
+            log.warning(
+                "Tin đang gửi chưa có trả lời của Telegram sau %.0f giây: ngừng chờ", SEND_GRACE
+            )
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=STOP_GRACE)
 
     async def _outbox_job(self) -> None:
         await self._deliver()

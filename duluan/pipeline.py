@@ -156,11 +156,14 @@ async def deliver(
     sender: ConsoleSender | TelegramSender,
     now: Callable[[], datetime],
     decorate: Decorate | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> Report:
-    """Deliver everything the outbox holds that is due now."""
+    """Deliver everything the outbox holds that is due now (or until `stopping()`: no new
+    Telegram call starts, the one in flight finishes)."""
     from alerts.delivery import Deliverer
 
-    return await Deliverer(store, sender, now, decorate=decorate).deliver_due()
+    deliverer = Deliverer(store, sender, now, decorate=decorate, stopping=stopping)
+    return await deliverer.deliver_due()
 
 
 async def deliver_with_token(

@@ -252,9 +252,15 @@ class OutboxEntry:
     article_id: int | None = None
 
 
+OUTBOX_WAITING = ("pending", "sending", "uncertain")
+"""Outbox statuses still to be sent: waiting their turn; claimed by a send in flight (stale when
+the process died during the call); sent but Telegram's answer never came."""
+
+
 @dataclass(frozen=True)
 class OutboxItem:
-    """A queued message that is due."""
+    """A queued message that is due. `resend`: an earlier send may have reached Telegram (its
+    answer never came, or the process stopped during the call), so this one says so."""
 
     id: int
     story: str
@@ -264,11 +270,13 @@ class OutboxItem:
     text: str
     article_id: int | None
     attempts: int
+    resend: bool = False
 
 
 @dataclass(frozen=True)
 class OutboxCount:
-    """How many messages a chat has in a status (pending, sent, failed)."""
+    """How many messages a chat has in a status (pending, sending, uncertain, sent, failed);
+    `last_error` only of rows still waiting or failed (a row sent since has nothing to fix)."""
 
     chat: str
     status: str

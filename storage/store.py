@@ -44,6 +44,7 @@ from storage.models import (
 from storage.models_cases import Case, Evidence
 from storage.models_pages import ArticlePage
 from storage.records import (
+    OUTBOX_WAITING,
     AlertBrief,
     ArticleDetail,
     ArticleRecord,
@@ -76,6 +77,9 @@ IN_BATCH = 400
 UPSERT_BATCH = 200
 KEEP_ALL_PAGES = timedelta(days=3)
 KEEP_RELEVANT_PAGES = timedelta(days=90)
+STALE_CLAIM = (
+    "lần gửi trước bị ngắt (chương trình dừng hoặc mất cơ sở dữ liệu) trước khi ghi kết quả"
+)
 
 T = TypeVar("T")
 
@@ -419,11 +423,12 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         return self._writing(lambda session: _enqueue(session, entries, at))
 
     def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Pending messages whose time has come, oldest first."""
+        """Messages still to send whose time has come, oldest first; a row claimed by a send
+        that never finished (`claim_outbox`) comes back as a resend once its hold is over."""
         _require_aware(now, "now")
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .where(OutboxMessage.status.in_(OUTBOX_WAITING), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
@@ -438,9 +443,39 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     row.text,
                     row.article_id,
                     row.attempts,
+                    resend=row.status != "pending",
                 )
                 for row in session.scalars(stmt)
             ]
+
+    def claim_outbox(self, item_ids: Sequence[int], now: datetime, hold: datetime) -> list[int]:
+        """Mark due messages "sending" just before their Telegram call, held until `hold`;
+        returns the ids claimed (a row another worker claimed first, or already sent, is left
+        out). A process that dies during the call leaves the row "sending": once `hold` passes
+        it is sent again, as a resend that says so."""
+        _require_aware(now, "now")
+        _require_aware(hold, "hold")
+
+        stale = OutboxMessage.status == "sending"  # its process died during the call
+        waiting = OutboxMessage.status.in_(("pending", "uncertain"))
+
+        def work(session: Session) -> list[int]:
+            claimed = []
+            for item_id in item_ids:
+                for which, why in ((stale, {"last_error": STALE_CLAIM}), (waiting, {})):
+                    done = session.connection().execute(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.id == item_id, which, OutboxMessage.next_attempt_at <= now
+                        )
+                        .values(status="sending", next_attempt_at=hold, **why)
+                    )
+                    if done.rowcount == 1:
+                        claimed.append(item_id)
+                        break
+            return claimed
+
+        return self._writing(work)
 
     def mark_sent(self, item_id: int, message_id: int, at: datetime) -> None:
         """Telegram accepted the message: never send it again."""
@@ -506,10 +541,25 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     )
         return out
 
-    def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
-        """A transient failure: try again at `next_attempt_at`."""
+    def mark_retry(
+        self, item_id: int, error: str, next_attempt_at: datetime, uncertain: bool = False
+    ) -> None:
+        """A transient failure that delivered nothing: try again at `next_attempt_at`. An
+        `uncertain` row (an earlier copy may have arrived) stays so: it goes out with the note."""
         self._outbox_update(
             item_id,
+            status="uncertain" if uncertain else "pending",
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            attempts=OutboxMessage.attempts + 1,
+        )
+
+    def mark_uncertain(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Telegram may have delivered it but its answer never came: send it again at
+        `next_attempt_at`, as a resend that says so."""
+        self._outbox_update(
+            item_id,
+            status="uncertain",
             last_error=error,
             next_attempt_at=next_attempt_at,
             attempts=OutboxMessage.attempts + 1,
@@ -532,7 +582,9 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         self._writing(work)
 
     def outbox_counts(self) -> list[OutboxCount]:
-        """Messages per chat and status, with the latest error: for `duluan alerts status`."""
+        """Messages per chat and status, with an error of the rows not sent (a row retried
+        and sent since keeps its old error, which is history, not a problem): for `duluan
+        alerts status`."""
         stmt = (
             select(
                 OutboxMessage.chat,
@@ -544,7 +596,10 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             .order_by(OutboxMessage.chat, OutboxMessage.status)
         )
         with self._read() as session:
-            return [OutboxCount(*row) for row in session.execute(stmt)]
+            return [
+                OutboxCount(chat, status, count, None if status == "sent" else error)
+                for chat, status, count, error in session.execute(stmt)
+            ]
 
     def get_tags(self, article_id: int) -> TagRecord | None:
         """The stored tagging result of an article, or None if it was never tagged."""

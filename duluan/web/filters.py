@@ -18,7 +18,13 @@ from duluan.config import Config
 ASSIGNMENT_LABELS = {**_ASSIGNMENT_LABELS, "open": "Chưa trả lời"}
 NOT_A_LINK = "Địa chỉ không phải http/https nên không mở được"
 TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
-OUTBOX_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Không gửi được"}
+OUTBOX_LABELS = {
+    "pending": "Đang chờ gửi",
+    "sending": "Đang gửi",
+    "uncertain": "Chưa rõ đã đến",
+    "sent": "Đã gửi",
+    "failed": "Không gửi được",
+}
 ACTION_LABELS = {
     "relevant": "Liên quan",
     "irrelevant": "Không liên quan",

@@ -359,6 +359,7 @@ class FakeTelegram:
         self._stop = threading.Event()
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._late: dict[str, deque[float]] = {}
         self._messages: dict[tuple[int | str, int], dict[str, Any]] = {}
         self._sent_order: list[tuple[int | str, int]] = []
         self._next_message_id: dict[int | str, int] = {}
@@ -477,6 +478,19 @@ class FakeTelegram:
         with self._lock:
             self._delays.setdefault(method, deque()).append(seconds)
 
+    def answer_late_next(self, method: str, seconds: float) -> None:
+        """Carry out the next call of ``method`` at once (a message is delivered) but answer it
+        only after ``seconds``: a client that times out first never learns it was delivered."""
+        with self._lock:
+            self._late.setdefault(method, deque()).append(seconds)
+
+    def clear_faults(self) -> None:
+        """Forget the failures, delays and late answers still queued."""
+        with self._lock:
+            self._failures.clear()
+            self._delays.clear()
+            self._late.clear()
+
     def push_callback(self, *, from_id: int, chat_id: int, message_id: int, data: str) -> int:
         """Queue a callback_query update (a button press); returns its update_id."""
         with self._lock:
@@ -566,6 +580,8 @@ class FakeTelegram:
             failure = self._take_failure(method)
             delays = self._delays.get(method)
             delay = delays.popleft() if delays else 0.0
+            lates = self._late.get(method)
+            late = lates.popleft() if lates and failure is None else 0.0
         if failure is not None:
             raise failure
         if delay and self._stop.wait(delay):
@@ -574,6 +590,8 @@ class FakeTelegram:
         if handler is None:
             raise ApiError(404, "Not Found")
         result = handler(params, files, filenames)
+        if late:
+            self._stop.wait(late)
         return 200, {"ok": True, "result": result}
 
     def _take_failure(self, method: str) -> ApiError | None:
