@@ -715,9 +715,7 @@ def _ld_breadcrumb(doc: Any) -> str | None:
             if item.get("@type") != "BreadcrumbList":
                 continue
             entries = [e for e in item.get("itemListElement") or [] if isinstance(e, dict)]
-            entries.sort(
-                key=lambda e: e.get("position") if isinstance(e.get("position"), int) else 0
-            )
+            entries.sort(key=_position)
             for entry in entries:
                 inner = entry.get("item")
                 name = entry.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
@@ -727,6 +725,11 @@ def _ld_breadcrumb(doc: Any) -> str | None:
 
 
 _HOME = frozenset({"trang chủ", "home", "trang chu", "trang nhất"})
+
+
+def _position(entry: dict[str, Any]) -> int:
+    position = entry.get("position")
+    return position if isinstance(position, int) else 0
 
 
 def _ld_author(item: dict[str, Any]) -> str | None:
