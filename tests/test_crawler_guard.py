@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,11 @@ SOURCES = """
 def test_crawl_never_reaches_an_internal_address(
     outlet: LocalSite, internal: LocalSite, tmp_path: Path
 ) -> None:
+    # Generous time limits: a slow answer under load must not change the counts below.
     config = write_config(tmp_path, outlet.base, SOURCES)
+    config = config.model_copy(
+        update={"crawl": config.crawl.model_copy(update={"timeout": timedelta(seconds=20)})}
+    )
     db_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     summary = by_source(crawl(config, db_url))
     assert internal.requests == []
