@@ -134,7 +134,7 @@ def test_phrases_that_only_look_negated(text: str) -> None:
 
 
 def test_quoted_word_weighs_half() -> None:
-    plain = tone("Tiếp xúc cử tri\nÔng A cho rằng dự án này rất lãng phí.")
+    plain = tone("Tiếp xúc cử tri\nÔng A nói dự án này rất lãng phí.")
     quoted = tone("Tiếp xúc cử tri\nÔng A nói: “dự án này rất lãng phí”.")
     assert plain.reasons[0].quoted is False
     assert quoted.reasons[0].quoted is True
@@ -143,7 +143,7 @@ def test_quoted_word_weighs_half() -> None:
 
 
 def test_straight_quotes_count_too() -> None:
-    result = tone('Tiếp xúc cử tri\nCó ý kiến cho rằng "dự án chậm trễ" là do thiếu vốn.')
+    result = tone('Tiếp xúc cử tri\nCó ý kiến nói "dự án chậm trễ" là do thiếu vốn.')
     assert result.reasons[0].word == "chậm trễ"
     assert result.reasons[0].quoted is True
 
@@ -185,13 +185,13 @@ def test_title_weighs_more_than_body() -> None:
 
 
 def test_longest_term_wins() -> None:
-    result = tone("Tin bạn đọc\nNgười dân phản ánh nhiều lần nhưng chưa được giải quyết.")
+    result = tone("Tin bạn đọc\nNgười dân phản ánh nhiều lần nhưng chưa có hồi âm.")
     assert words(result.reasons) == ["người dân phản ánh"]
 
 
 def test_whole_words_only() -> None:
     assert tone("#cháyrừng #phảnánh").reasons == []
-    assert words(tone("Xe chạy ngang qua; nhà bốc cháy.").reasons) == ["cháy"]
+    assert words(tone("Xe chạy ngang qua; nhà cháy.").reasons) == ["cháy"]
 
 
 def test_nfd_text_reports_original_offsets() -> None:
@@ -203,7 +203,7 @@ def test_nfd_text_reports_original_offsets() -> None:
     assert unicodedata.normalize("NFC", text[reason.start : reason.end]) == "cháy rừng"
 
 
-@pytest.mark.parametrize("text", ["Hỏa hoạn thiêu rụi kho hàng", "Hoả hoạn thiêu rụi kho hàng"])
+@pytest.mark.parametrize("text", ["Hỏa hoạn ở kho hàng", "Hoả hoạn ở kho hàng"])
 def test_old_and_new_tone_placement(text: str) -> None:
     result = tone(text)
     assert result.label == "negative"
