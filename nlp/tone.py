@@ -432,9 +432,11 @@ def _nearest(
 def lexicon_from_config(
     negative: Mapping[str, float] | Iterable[str] | None,
     positive: Mapping[str, float] | Iterable[str] | None,
+    verify: Mapping[str, float] | Iterable[str] | None = None,
 ) -> Lexicon:
-    """The default lexicon plus config words; a bare list gives each word weight 1.5."""
-    return default_lexicon().extended(_weights(negative), _weights(positive))
+    """The default lexicon plus config words (`tone:` in the config); a bare list gives each
+    word weight 1.5."""
+    return default_lexicon().extended(_weights(negative), _weights(positive), _weights(verify))
 
 
 def _weights(words: Mapping[str, float] | Iterable[str] | None) -> dict[str, float]:
