@@ -2,24 +2,137 @@
 districts, a new commune counting for the old districts it covers) and at commune level (old and
 new communes). `tuned` is tests/data/locate_eval.jsonl, the set the tagger was tuned on;
 `heldout` is tests/data/locate_heldout.jsonl, written later and never used for tuning, so its
-figures are the honest ones. Prints figures; asserts nothing."""
+figures are the honest ones. Prints figures; asserts nothing.
+
+Tone and needs-verification are measured on the development set of real published text,
+`../shared/eval/dev.jsonl` (outside the repository; see `dev_path`), in two fixed parts chosen
+once, before any tuning, by id: a record whose `sha1(id)` starts with the hex digit 0, 1 or 2
+(about 3/16 of the set) is in the held-out part, never looked at while tuning; the rest is the
+tuning part. Records marked `uncertain` count in neither."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.locate import Locator  # noqa: E402
+from nlp.tone import tone  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "locate_eval.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "locate_heldout.jsonl"
 SETS = {"tuned": DATA, "heldout": HELDOUT}
 LEVELS = ("district", "commune")
+TONES = ("negative", "neutral", "positive")
+HELD_OUT_DIGITS = "012"
+
+
+def dev_path() -> Path | None:
+    """The real-text development set: `$DULUAN_EVAL_DEV`, else `shared/eval/dev.jsonl` next to
+    the checkout (`../shared`) or next to its parent (a worktree under `wt/`); None if absent."""
+    if os.environ.get("DULUAN_EVAL_DEV"):
+        path = Path(os.environ["DULUAN_EVAL_DEV"])
+        return path if path.is_file() else None
+    for base in (ROOT.parent, ROOT.parent.parent):
+        path = base / "shared" / "eval" / "dev.jsonl"
+        if path.is_file():
+            return path
+    return None
+
+
+def held_out(item_id: str) -> bool:
+    """The fixed held-out part: ids whose sha1 starts with 0, 1 or 2 (chosen before tuning)."""
+    return hashlib.sha1(item_id.encode("utf-8")).hexdigest()[0] in HELD_OUT_DIGITS
+
+
+def dev_parts(path: Path | None = None) -> dict[str, list[dict]] | None:
+    """The development set's `tuning` and `held-out` parts, `uncertain` records left out."""
+    path = path or dev_path()
+    if path is None:
+        return None
+    items = [item for item in load(path) if not item.get("uncertain")]
+    return {
+        "tuning": [item for item in items if not held_out(item["id"])],
+        "held-out": [item for item in items if held_out(item["id"])],
+    }
+
+
+@dataclass
+class ToneFigures:
+    """Tone confusion (labelled → predicted counts) and needs-verification counts."""
+
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)
+    verify: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
+    errors: list[tuple[str, str, str, bool, bool]] = field(default_factory=list)
+
+    def precision_recall(self, tone: str) -> tuple[float, float]:
+        tp = self.confusion.get((tone, tone), 0)
+        got = sum(n for (_, p), n in self.confusion.items() if p == tone)
+        want = sum(n for (w, _), n in self.confusion.items() if w == tone)
+        return (tp / got if got else 1.0, tp / want if want else 1.0)
+
+    def verify_precision_recall(self) -> tuple[float, float]:
+        tp, fp, fn = self.verify
+        return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
+
+    def accuracy(self) -> float:
+        total = sum(self.confusion.values())
+        return sum(n for (w, p), n in self.confusion.items() if w == p) / total if total else 1.0
+
+
+def judge(locator: Locator, text: str) -> tuple[str, bool]:
+    """The tagger's tone and needs-verification for one text, read for every text (the labels
+    are): tone is anchored on the mentions of the watch area, as `Locator.locate` does."""
+    result = locator.locate(text)
+    watched = {u["name"] for u in result["units"] if u["in_watch_area"]}
+    anchors = [(m["start"], m["end"]) for m in result["mentions"] if m["unit"] in watched]
+    verdict = tone(text, anchors, lexicon=locator.lexicon)
+    return verdict.label, verdict.verify
+
+
+def tone_figures(
+    locator: Locator,
+    items: list[dict],
+    judged: Callable[[Locator, str], tuple[str, bool]] = judge,
+) -> ToneFigures:
+    figures = ToneFigures()
+    for item in items:
+        label, verify = judged(locator, item["text"])
+        key = (item["tone"], label)
+        figures.confusion[key] = figures.confusion.get(key, 0) + 1
+        want = bool(item["needs_verification"])
+        figures.verify[0] += verify and want
+        figures.verify[1] += verify and not want
+        figures.verify[2] += want and not verify
+        if label != item["tone"] or verify != want:
+            figures.errors.append((item["id"], item["tone"], label, want, verify))
+    return figures
+
+
+def print_tone(parts: dict[str, list[dict]], figures: dict[str, ToneFigures]) -> None:
+    for name, fig in figures.items():
+        neg_p, neg_r = fig.precision_recall("negative")
+        pos_p, pos_r = fig.precision_recall("positive")
+        ver_p, ver_p_r = fig.verify_precision_recall()
+        print(
+            f"{name} ({len(parts[name])}): tone accuracy {fig.accuracy():.3f}; "
+            f"negative P {neg_p:.3f} R {neg_r:.3f}; positive P {pos_p:.3f} R {pos_r:.3f}; "
+            f"needs verification P {ver_p:.3f} R {ver_p_r:.3f}"
+        )
+        print("  labelled \\ tagger " + " ".join(f"{t:>8s}" for t in TONES))
+        for want in TONES:
+            row = " ".join(f"{fig.confusion.get((want, got), 0):8d}" for got in TONES)
+            print(f"  {want:18s} {row}")
+        tp, fp, fn = fig.verify
+        print(f"  needs verification: tp {tp} fp {fp} fn {fn}")
 
 
 def got_and_wanted(locator: Locator, item: dict) -> dict[str, tuple[set[str], set[str]]]:
@@ -76,6 +189,12 @@ def main(argv: list[str] | None = None) -> None:
         help="tập nào: heldout (chưa dùng để tinh chỉnh), tuned, hay cả hai (mặc định)",
     )
     parser.add_argument("--errors", action="store_true", help="liệt kê các đoạn bị gắn sai")
+    parser.add_argument(
+        "--part",
+        choices=("tuning", "held-out", "both"),
+        default="both",
+        help="phần nào của tập văn bản thật ../shared/eval/dev.jsonl (mặc định: cả hai)",
+    )
     args = parser.parse_args(argv)
     names = list(SETS) if args.set == "both" else [args.set]
     locator = Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà")
@@ -91,6 +210,19 @@ def main(argv: list[str] | None = None) -> None:
         for name in names:
             for item_id, level, missed, extra in errors(locator, loaded[name]):
                 print(f"{name} {item_id} {level}: thiếu {sorted(missed)}, thừa {sorted(extra)}")
+    parts = dev_parts()
+    if parts is None:
+        print("Không có tập văn bản thật ../shared/eval/dev.jsonl: bỏ qua sắc thái, cần xác minh.")
+        return
+    if args.part != "both":
+        parts = {args.part: parts[args.part]}
+    print("\nSắc thái và cần xác minh trên văn bản thật (dev.jsonl, bỏ các bản ghi uncertain):")
+    tones = {name: tone_figures(locator, items) for name, items in parts.items()}
+    print_tone(parts, tones)
+    if args.errors:
+        for name, fig in tones.items():
+            for item_id, want, got, want_v, got_v in fig.errors:
+                print(f"{name} {item_id}: sắc thái {want} → {got}; xác minh {want_v} → {got_v}")
 
 
 if __name__ == "__main__":

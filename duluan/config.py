@@ -464,6 +464,38 @@ class Backup(_Model):
         return str(value).strip()
 
 
+ToneWords = list[str] | dict[str, float]
+
+
+class ToneConfig(_Model):
+    """Extra words for the tagger's tone and needs-verification, per deployment: a list (each
+    word weighs 1.5) or a mapping word → weight (0 < weight ≤ 5), added to the built-in lexicon
+    (a word listed again takes the new weight)."""
+
+    negative: ToneWords = Field(default_factory=list)
+    positive: ToneWords = Field(default_factory=list)
+    verify: ToneWords = Field(default_factory=list)
+
+    @field_validator("negative", "positive", "verify")
+    @classmethod
+    def _words(cls, value: ToneWords) -> ToneWords:
+        words = value if isinstance(value, list) else list(value)
+        for word in words:
+            if not str(word).strip():
+                raise ValueError(
+                    "có một từ rỗng; mỗi từ phải có chữ, ví dụ 'nước đục' / "
+                    "an empty word; each word needs letters, e.g. 'nước đục'"
+                )
+        if isinstance(value, dict):
+            for word, weight in value.items():
+                if not 0 < weight <= 5:
+                    raise ValueError(
+                        f"trọng số của {word!r} là {weight}, phải lớn hơn 0 và không quá 5 / "
+                        f"weight of {word!r} is {weight}; it must be above 0 and at most 5"
+                    )
+        return value
+
+
 class Config(_Model):
     locality: Locality
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -473,6 +505,7 @@ class Config(_Model):
     schedule: Schedule = Field(default_factory=Schedule)
     telegram: Telegram = Field(default_factory=Telegram)
     topics: dict[str, list[str]] = Field(default_factory=dict)
+    tone: ToneConfig = Field(default_factory=ToneConfig)
     report: Report = Field(default_factory=Report)
     web: Web = Field(default_factory=Web)
     backup: Backup = Field(default_factory=Backup)

@@ -53,10 +53,17 @@ def api_base_url() -> str:
 def locator_for(config: Config) -> Locator:
     """The tagger for the configured locality (a few seconds to build: build it once)."""
     from nlp.locate import Locator
+    from nlp.tone import lexicon_from_config
 
     locality = config.locality
+    words = config.tone
+    lexicon = lexicon_from_config(words.negative, words.positive, words.verify)
     return Locator.build(
-        locality.province, locality.district, dict(locality.aliases), dict(config.topics) or None
+        locality.province,
+        locality.district,
+        dict(locality.aliases),
+        dict(config.topics) or None,
+        lexicon,
     )
 
 

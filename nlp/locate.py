@@ -11,13 +11,13 @@ broken page costs a bounded time. What a cap leaves out is said in `reasons` and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
 from nlp.resolve import MAX_NER_READINGS, Resolved, of_province, resolve_all
-from nlp.tone import tone
+from nlp.tone import Lexicon, default_lexicon, tone
 from nlp.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class Locator:
     gazetteer: Gazetteer
     matcher: Matcher
     topics: Topics
+    lexicon: Lexicon = field(default_factory=default_lexicon)
     max_text_chars: int | None = MAX_TEXT_CHARS
     max_mentions: int | None = MAX_MENTIONS
     max_ner_readings: int | None = MAX_NER_READINGS
@@ -50,9 +51,12 @@ class Locator:
         district: str,
         aliases: dict[str, list[str]] | None = None,
         topics: dict[str, list[str]] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> Locator:
         gazetteer = Gazetteer.build(province, district, aliases or {})
-        return cls(gazetteer, Matcher(gazetteer), Topics.from_config(topics))
+        return cls(
+            gazetteer, Matcher(gazetteer), Topics.from_config(topics), lexicon or default_lexicon()
+        )
 
     def locate(self, text: str, ident: Any = None) -> dict[str, Any]:
         """The DESIGN.md `locate` JSON object for one text (title on its first line)."""
@@ -80,18 +84,16 @@ class Locator:
         score = _score(watched, title_end)
         units = _units(resolved, self.gazetteer)
         relevant = score >= RELEVANT_AT
-        # Tone and topics matter for texts about the watched province; the other nineteen in
-        # twenty articles skip them (they are half of the tagger's time).
-        if units:
+        mentions = [r for r in resolved if of_province(r.units[0], self.gazetteer.province)]
+        # Tone, needs-verification and topics are read for every text naming a place of the
+        # watched province (the province itself too); the other nineteen in twenty articles
+        # skip them (they are half of the tagger's time).
+        label, reasons, topics, verify = "neutral", [], [], False
+        if mentions:
             anchors = [(r.candidate.start, r.candidate.end) for r in watched]
-            verdict = tone(text, anchors)
-            label, reasons, topics = (
-                verdict.label,
-                verdict.explain(text)[:5],
-                self.topics.labels(text),
-            )
-        else:
-            label, reasons, topics = "neutral", [], []
+            verdict = tone(text, anchors, self.lexicon)
+            label, reasons, verify = verdict.label, verdict.explain(text)[:5], verdict.verify
+            topics = self.topics.labels(text)
         return {
             "id": ident,
             "relevant": relevant,
@@ -107,12 +109,11 @@ class Locator:
                     "rule": r.rule,
                     "confidence": r.confidence,
                 }
-                for r in resolved
-                if of_province(r.units[0], self.gazetteer.province)
+                for r in mentions
             ],
             "topics": topics,
             "reasons": reasons + notes,
-            "needs_verification": relevant and label == "negative",
+            "needs_verification": verify,
         }
 
 

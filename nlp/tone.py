@@ -1,8 +1,16 @@
-"""Tone of an article (negative, neutral, positive) from a Vietnamese press lexicon, with reasons.
+"""Tone of an article (negative, neutral, positive) and whether it needs verifying, from a
+Vietnamese press lexicon, with reasons.
 
 No model: underthesea's `sentiment` downloads weights at run time. A word counts less inside
 quotes, is cancelled when denied ("không có sai phạm", "bác bỏ thông tin ..."), and counts more
 near a mention of the watched place or in the title (the first line).
+
+Misses on real text were events more than judgement words (an epidemic breaking out, storms,
+floods, fires, drownings, arrests, land violations, illegal logging, complaints), so the lexicon
+lists events. Needs-verification reads its own cues (`VERIFY`: complaints, allegations,
+wrongdoing, unresolved problems; negative cues for what is already being handled, a court case or
+a fire put out) in a text whose tone is negative. The words and thresholds were tuned on the
+tuning part of the real-text development set (see `bench/eval_locate.py`).
 """
 
 from __future__ import annotations
@@ -31,11 +39,26 @@ NEGATIVE: dict[str, float] = {
     "tố cáo": 2.0, "đơn thư": 1.0, "bất cập": 1.0, "yếu kém": 1.0, "nợ lương": 1.5,
     "nợ đọng": 1.5, "tranh chấp": 1.0, "kỷ luật": 1.5, "cách chức": 2.0, "khai trừ": 2.0,
     "xử phạt": 1.0, "khởi tố": 2.0, "bắt tạm giam": 2.0, "truy tố": 2.0,
+    "báo chí phản ánh": 2.0, "dư luận bức xúc": 2.5, "kêu trời": 2.0, "bị tố": 2.0,
+    "bảo kê": 2.0, "bao che": 2.0, "tiếp tay": 2.0, "làm ngơ": 2.0, "buông lỏng": 2.0,
+    "buông lỏng quản lý": 2.0, "thiếu trách nhiệm": 2.0, "lợi dụng chức vụ": 2.5,
+    "đình chỉ công tác": 2.0, "tạm đình chỉ": 1.5, "cảnh cáo": 1.5, "khiển trách": 1.0,
+    "sai mục đích": 2.0, "sai quy định": 1.5, "trái quy định": 1.5, "không đúng quy định": 1.5,
+    "chưa được giải quyết": 2.0, "chưa được xử lý": 2.0, "chậm xử lý": 2.0,
+    "chưa được sửa chữa": 2.0, "dự án treo": 2.0, "đắp chiếu": 2.0, "mỏi mòn": 2.0,
+    "khốn khổ": 2.0, "khổ sở": 2.0, "sống khổ": 2.0, "chịu khổ": 2.0, "đau khổ": 2.0,
+    "lộng hành": 2.0, "nhức nhối": 2.0, "thả nổi": 2.0, "hoang mang": 1.5, "lo lắng": 1.0,
+    "bất an": 1.5, "phẫn nộ": 2.0, "xô xát": 2.0, "chống người thi hành công vụ": 2.5,
+    "vắng tanh": 1.5, "không thèm": 1.5, "chưa rõ nguyên nhân": 1.5,
     # land, forest, environment
     "lấn chiếm": 2.0, "chiếm dụng": 1.5, "phá rừng": 2.5, "khai thác trái phép": 2.0,
     "xây dựng trái phép": 2.0, "xây dựng không phép": 2.0, "lâm tặc": 2.0, "gỗ lậu": 2.0,
     "ô nhiễm": 1.5, "ô nhiễm môi trường": 2.0, "mùi hôi": 1.0, "xả thải": 1.0,
-    # accidents, disasters, hardship
+    "trái phép": 2.0, "không phép": 1.5, "xâm lấn": 2.0, "xâm hại rừng": 2.5, "chặt phá": 2.0,
+    "chặt hạ": 1.5, "cưa hạ": 2.0, "đốt rừng": 2.5, "rừng bị phá": 2.5, "cạo trọc": 2.5,
+    "tan hoang": 2.0, "cát tặc": 2.5, "vàng tặc": 2.5, "đào đãi vàng": 2.0, "hôi thối": 2.0,
+    "bốc mùi": 1.5, "cá chết": 2.0, "di dân tự do": 1.5,
+    # accidents, disasters, epidemics, hardship
     "cháy": 1.5, "cháy rừng": 2.5, "cháy nhà": 2.0, "cháy nổ": 2.0, "hỏa hoạn": 2.0,
     "sạt lở": 2.0, "sạt lở đất": 2.0, "lũ quét": 2.0, "lũ ống": 2.0, "ngập lụt": 1.5,
     "lũ lụt": 1.5, "hạn hán": 1.5, "thiếu nước": 1.5, "thiếu nước sinh hoạt": 2.0,
@@ -43,10 +66,35 @@ NEGATIVE: dict[str, float] = {
     "tử vong": 2.0, "thiệt mạng": 2.0, "bị thương": 1.5, "thiệt hại": 1.5, "đuối nước": 2.0,
     "ngộ độc": 2.0, "dịch bệnh": 1.0, "xuống cấp": 1.5, "hư hỏng": 1.0, "ùn tắc": 1.0,
     "mất an toàn": 1.5, "nguy hiểm": 1.0, "khó khăn": 0.5, "bỏ học": 1.5,
+    "bốc cháy": 2.0, "thiêu rụi": 2.0, "vụ cháy": 2.0, "đám cháy": 2.0, "cháy rẫy": 2.0,
+    "chết": 1.5, "người chết": 2.5, "chết đuối": 2.5, "thi thể": 2.0, "nạn nhân": 1.5,
+    "mất tích": 2.0, "thương vong": 2.0, "thương tâm": 2.0, "tai nạn thương tâm": 2.5,
+    "va chạm": 1.5, "lật xe": 2.0, "bị lật": 2.0, "cuốn trôi": 2.0, "nước cuốn": 2.0,
+    "vùi lấp": 2.0, "sập": 1.5, "đổ sập": 2.0, "tốc mái": 2.0, "gãy đổ": 1.5, "ngập": 1.0,
+    "ngập sâu": 1.5, "ngập úng": 1.5, "nhấn chìm": 2.0, "chia cắt": 1.5, "cô lập": 1.5,
+    "bão": 1.0, "mưa lũ": 1.5, "lũ": 1.0, "nước lũ": 1.5, "đỉnh lũ": 1.5, "giông lốc": 1.5,
+    "lốc xoáy": 1.5, "mưa đá": 1.5, "sét đánh": 2.0, "hư hại": 1.5, "thiệt hại nặng": 2.0,
+    "cạn nước": 1.5, "khô hạn": 1.5, "nắng nóng": 1.0, "héo": 1.5, "chết khô": 2.0,
+    "mất trắng": 2.0, "trắng tay": 2.0, "bùng phát": 2.0, "ổ dịch": 2.0, "dịch": 1.0,
+    "dịch tả lợn châu phi": 2.5, "dịch tả heo châu phi": 2.5, "dịch tả lợn": 2.0,
+    "sốt xuất huyết": 1.5, "bạch hầu": 2.0, "sốt rét": 1.5, "tay chân miệng": 1.5,
+    "lở mồm long móng": 2.0, "cúm gia cầm": 2.0, "ca mắc": 1.5, "mắc bệnh": 1.5,
+    "ca bệnh": 1.5, "dương tính": 1.5, "nhập viện": 1.5, "tiêu hủy": 1.5, "lây lan": 1.5,
+    "bệnh dại": 2.0, "ổ gà": 1.5, "ổ voi": 2.0, "lầy lội": 1.5, "hư hỏng nặng": 2.0,
+    "xuống cấp nghiêm trọng": 2.5, "xuống cấp trầm trọng": 2.5, "bẫy": 1.0,
     # crime
     "trộm cắp": 1.5, "cướp giật": 2.0, "đánh bạc": 1.5, "ma túy": 1.5, "giết người": 2.5,
     "án mạng": 2.5, "cố ý gây thương tích": 2.0, "hỗn chiến": 2.0, "buôn lậu": 1.5,
-    "tín dụng đen": 1.5,
+    "tín dụng đen": 1.5, "trộm": 1.5, "nhổ trộm": 2.0, "kẻ gian": 2.0, "cướp": 2.0,
+    "chém": 2.0, "chém chết": 2.5, "sát hại": 2.5, "côn đồ": 2.0, "hành hung": 2.0,
+    "đánh nhau": 2.0, "gây rối": 1.5, "bắt cóc": 2.5, "con tin": 2.0, "hiếp dâm": 2.5,
+    "xâm hại": 2.0, "dâm ô": 2.5, "mua bán người": 2.5, "cần sa": 2.0, "heroin": 2.0,
+    "tàng trữ": 1.5, "vận chuyển trái phép": 2.0, "mua bán trái phép": 2.0, "bắt giữ": 1.5,
+    "bắt quả tang": 2.0, "tạm giữ": 1.5, "tạm giữ hình sự": 2.0, "tạm giam": 2.0,
+    "truy bắt": 2.0, "truy nã": 2.0, "nghi phạm": 2.0, "nghi can": 2.0, "bị can": 2.0,
+    "đối tượng": 1.0, "hung thủ": 2.0, "thủ phạm": 2.0, "vụ án": 1.5, "tấn công": 2.0,
+    "phá hoại": 2.0, "cưỡng đoạt": 2.0, "làm giả": 2.0, "giả mạo": 2.0, "trốn thuế": 2.0,
+    "nổ súng": 2.0, "phạt tù": 2.0, "tuyên phạt": 1.5, "tử hình": 2.0, "chung thân": 2.0,
 }  # fmt: skip
 
 POSITIVE: dict[str, float] = {
@@ -62,6 +110,50 @@ POSITIVE: dict[str, float] = {
     "đổi thay": 1.0, "ấm no": 1.0, "hiệu quả": 0.5, "thành công": 1.0, "sáng kiến": 1.0,
     "cứu sống": 1.5, "kịp thời": 0.5, "khắc phục": 0.5, "hiến đất": 1.5, "hiến máu": 1.5,
     "tri ân": 1.0, "trả lại tài sản": 1.5, "trả lại cho người đánh mất": 2.0,
+    "đạt giải": 1.5, "giải nhất": 1.5, "huy chương": 1.5, "xuất sắc": 1.5, "tiêu biểu": 1.0,
+    "tăng trưởng": 1.0, "làm giàu": 1.5, "vươn lên": 1.5, "bội thu": 1.5, "được mùa": 1.5,
+    "thu nhập cao": 1.5, "mô hình hiệu quả": 1.5, "đẹp": 1.0, "tuyệt đẹp": 2.0,
+    "thơ mộng": 1.5, "hùng vĩ": 1.5, "hấp dẫn": 1.0, "điểm đến": 1.0, "nét đẹp": 1.5,
+    "độc đáo": 1.0, "tự hào": 1.5, "niềm vui": 1.5, "phấn khởi": 1.5, "vui mừng": 1.5,
+    "hân hoan": 1.5, "khang trang": 1.5, "sạch đẹp": 1.5, "bình yên": 1.0, "trù phú": 1.5,
+    "sung túc": 1.5, "đột phá": 1.0, "nghĩa cử": 2.0, "cao đẹp": 1.5, "sẻ chia": 1.0,
+    "nghĩa tình": 1.5, "khen ngợi": 1.5, "đánh giá cao": 1.5, "gương sáng": 2.0,
+    "dẫn đầu": 1.5, "công nhận": 1.0, "bằng công nhận": 1.5, "giải cứu thành công": 2.0,
+    "an toàn": 0.5, "ổn định": 0.5, "tích cực": 1.0, "nâng cao": 0.5, "phát triển": 0.5,
+}  # fmt: skip
+
+# Needs verification: what reports wrongdoing, a complaint, an allegation or an unresolved
+# problem (> 0), and what says the matter is already being handled (< 0: a court case, a fire
+# put out). Read only in a text whose tone is negative.
+VERIFY: dict[str, float] = {
+    "phản ánh": 1.5, "người dân phản ánh": 2.0, "bạn đọc phản ánh": 2.0,
+    "báo chí phản ánh": 2.0, "tố cáo": 2.0, "đơn tố cáo": 2.0, "tố giác": 1.0, "bị tố": 2.0,
+    "khiếu nại": 2.0, "khiếu kiện": 2.0, "kiến nghị": 1.0, "đơn thư": 1.5, "bức xúc": 2.0,
+    "người dân bức xúc": 2.0, "dư luận bức xúc": 2.0, "kêu cứu": 2.0, "kêu trời": 2.0,
+    "người dân cho rằng": 2.0, "cho rằng": 0.5, "có dấu hiệu": 1.5, "dấu hiệu sai phạm": 2.0,
+    "nghi vấn": 1.5, "chưa rõ nguyên nhân": 2.0, "sai phạm": 2.0, "vi phạm": 1.0,
+    "trái phép": 1.5, "không phép": 1.5, "khai thác trái phép": 2.0, "phá rừng": 2.0,
+    "rừng bị phá": 2.0, "chặt phá": 1.5, "cưa hạ": 1.5, "chặt hạ": 1.0, "đốt rừng": 1.5,
+    "lâm tặc": 1.5, "cát tặc": 2.0, "vàng tặc": 2.0, "gỗ lậu": 1.5, "lấn chiếm": 2.0,
+    "chiếm dụng": 1.5, "xâm lấn": 2.0, "cạo trọc": 2.0, "tan hoang": 2.0, "di dân tự do": 2.0,
+    "tham nhũng": 2.0, "tham ô": 2.0, "hối lộ": 2.0, "chiếm đoạt": 1.0, "trục lợi": 2.0,
+    "lợi dụng chức vụ": 2.0, "nhũng nhiễu": 2.0, "gây khó khăn": 1.5, "khuất tất": 2.0,
+    "bất thường": 1.0, "bảo kê": 2.0, "bao che": 2.0, "tiếp tay": 2.0, "làm ngơ": 2.0,
+    "thả nổi": 2.0, "buông lỏng": 2.0, "thiếu trách nhiệm": 2.0, "lãng phí": 2.0,
+    "thất thoát": 2.0, "bỏ hoang": 2.0, "dự án treo": 2.0, "đắp chiếu": 2.0,
+    "chậm tiến độ": 2.0, "chậm trễ": 1.5, "chưa được giải quyết": 2.0,
+    "chưa được xử lý": 2.0, "chậm xử lý": 2.0, "chưa được sửa chữa": 2.0, "mỏi mòn": 2.0,
+    "khốn khổ": 2.0, "khổ sở": 2.0, "sống khổ": 2.0, "chịu khổ": 2.0, "đau khổ": 1.5,
+    "ô nhiễm": 1.5, "ô nhiễm môi trường": 2.0, "mùi hôi": 1.5, "hôi thối": 2.0,
+    "xả thải": 1.5, "xuống cấp": 1.5, "xuống cấp trầm trọng": 2.0, "hư hỏng nặng": 1.5,
+    "ổ gà": 1.5, "ổ voi": 1.5, "lầy lội": 1.0, "bẫy": 1.0, "lộng hành": 2.0, "nhức nhối": 2.0,
+    "tranh chấp": 1.5, "xô xát": 1.0, "nợ lương": 2.0, "nợ đọng": 1.5, "không thèm": 2.0,
+    "vắng tanh": 1.5, "hoang mang": 1.0, "thiếu hóa chất": 1.5, "thiếu nước": 1.0,
+    "xác minh": 1.0, "kiểm điểm": 1.0, "đình chỉ công tác": 1.0,
+    # already handled
+    "xét xử": -2.0, "tuyên phạt": -2.0, "phạt tù": -2.0, "tuyên án": -2.0, "tòa án": -1.0,
+    "dập tắt": -2.0, "khống chế": -1.5, "tai nạn giao thông": -1.5, "đuối nước": -1.0,
+    "bắt quả tang": -1.0, "tạm giữ hình sự": -1.0, "giải cứu": -1.5,
 }  # fmt: skip
 
 QUOTE_FACTOR = 0.5
@@ -72,6 +164,8 @@ PREVENTION_FACTOR = 0.1
 NEAR_CHARS = 100
 SCALE = 4.0
 THRESHOLD = 0.2
+# Needs verification: a negative text whose verification cues add up to this much.
+VERIFY_AT = 3.0
 
 _NEGATOR = re.compile(
     r"(?<!\w)(?:không hề|chưa hề|chưa từng|không|chưa|chẳng|chả)"
@@ -108,7 +202,8 @@ _WINDOW = 60
 @dataclass(frozen=True)
 class Reason:
     """One lexicon word behind the tone: its span in the text, the mention it is near (if any),
-    its signed weight after every adjustment, and whether it was negated or quoted."""
+    its signed weight after every adjustment, whether it was negated or quoted, and its weight
+    towards needs-verification (0 for a word that is no verification cue)."""
 
     word: str
     start: int
@@ -117,56 +212,82 @@ class Reason:
     weight: float
     negated: bool
     quoted: bool
+    verify: float = 0.0
 
 
 @dataclass(frozen=True)
 class Tone:
-    """`score` in [-1, 1]; `label` from the score; `reasons` in text order."""
+    """`score` in [-1, 1]; `label` from the score; `reasons` in text order; `verify`: the text
+    reports something the local authorities would have to verify or answer."""
 
     label: Label
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    verify: bool = False
 
     def explain(self, text: str) -> list[str]:
-        """Reasons as short strings, e.g. `'phá rừng' near 'xã Đăk Pxi'` (the JSON contract)."""
+        """Reasons as short strings, e.g. `'phá rừng' near 'xã Đăk Pxi'` (the JSON contract),
+        the words that weigh most first (text order among equals); a word counted only towards
+        needs-verification is marked "(cần xác minh)"."""
+        counted = [r for r in self.reasons if r.weight != 0 or (self.verify and r.verify > 0)]
+        counted.sort(key=lambda r: -(abs(r.weight) + (r.verify if self.verify else 0.0)))
         lines = []
-        for r in self.reasons:
-            if r.weight == 0:
-                continue
+        for r in counted:
             line = f"'{text[r.start : r.end]}'"
             if r.near is not None:
                 line += f" near '{text[r.near[0] : r.near[1]]}'"
+            if r.weight == 0:
+                line += " (cần xác minh)"
             lines.append(line)
         return lines
 
 
 class Lexicon:
-    """Signed word weights (negative < 0) and the matcher over them."""
+    """Signed tone weights (negative < 0), needs-verification weights, and one matcher over
+    both (a word may be in either or both)."""
 
-    def __init__(self, negative: Mapping[str, float], positive: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        negative: Mapping[str, float],
+        positive: Mapping[str, float],
+        verify: Mapping[str, float] | None = None,
+    ) -> None:
         weights: dict[str, float] = {}
         for word, weight in negative.items():
-            weights[" ".join(fold(word).split())] = -abs(weight)
+            weights[_key(word)] = -abs(weight)
         for word, weight in positive.items():
-            weights[" ".join(fold(word).split())] = abs(weight)
+            weights[_key(word)] = abs(weight)
         self.weights = weights
-        self.matcher = KeywordMatcher(weights)
+        self.verify = {_key(word): float(weight) for word, weight in (verify or {}).items()}
+        self.matcher = KeywordMatcher(weights.keys() | self.verify.keys())
 
     def extended(
         self,
         negative: Mapping[str, float] | None = None,
         positive: Mapping[str, float] | None = None,
+        verify: Mapping[str, float] | None = None,
     ) -> Lexicon:
         """This lexicon with words added or reweighted (config extras)."""
-        neg = {w: -v for w, v in self.weights.items() if v < 0} | dict(negative or {})
-        pos = {w: v for w, v in self.weights.items() if v > 0} | dict(positive or {})
-        return Lexicon(neg, pos)
+        neg = {w: -v for w, v in self.weights.items() if v < 0}
+        pos = {w: v for w, v in self.weights.items() if v > 0}
+        for word, weight in (negative or {}).items():
+            pos.pop(_key(word), None)
+            neg[_key(word)] = weight
+        for word, weight in (positive or {}).items():
+            neg.pop(_key(word), None)
+            pos[_key(word)] = weight
+        extra = {_key(w): v for w, v in (verify or {}).items()}
+        return Lexicon(neg, pos, self.verify | extra)
+
+
+def _key(word: str) -> str:
+    return " ".join(fold(word).split())
 
 
 @cache
 def default_lexicon() -> Lexicon:
     """The built-in press lexicon."""
-    return Lexicon(NEGATIVE, POSITIVE)
+    return Lexicon(NEGATIVE, POSITIVE, VERIFY)
 
 
 def tone(
@@ -188,7 +309,8 @@ def tone(
     longest = max((b - a for a, b in ordered_anchors), default=0)
     reasons: list[Reason] = []
     for hit, s, e in lex.matcher.scan(folded):
-        base = lex.weights[hit.keyword]
+        base = lex.weights.get(hit.keyword, 0.0)
+        cue = lex.verify.get(hit.keyword, 0.0)
         sent_start = ends[i - 1] if (i := bisect.bisect_right(ends, s)) else 0
         sent_end = ends[i] if i < len(ends) else len(low)
         before = low[max(sent_start, s - _WINDOW) : s]
@@ -202,16 +324,30 @@ def tone(
         weight = base
         if negated:
             weight = 0.0 if base < 0 else -base
-        elif base < 0 and _PREVENTION.search(before):
-            weight = base * PREVENTION_FACTOR
+            cue = min(cue, 0.0)
+        elif _PREVENTION.search(before):
+            if base < 0:
+                weight = base * PREVENTION_FACTOR
+            cue *= PREVENTION_FACTOR
         if quoted:
-            weight *= QUOTE_FACTOR
+            weight *= QUOTE_FACTOR  # an allegation is often quoted: its cue keeps its weight
         if near is not None:
             weight *= NEAR_FACTOR
+            cue *= NEAR_FACTOR
         if s < title_end:
             weight *= TITLE_FACTOR
+            cue *= TITLE_FACTOR
         reasons.append(
-            Reason(hit.keyword, hit.start, hit.end, near, round(weight, 4), negated, quoted)
+            Reason(
+                hit.keyword,
+                hit.start,
+                hit.end,
+                near,
+                round(weight, 4),
+                negated,
+                quoted,
+                round(cue, 4),
+            )
         )
     total = sum(r.weight for r in reasons)
     score = math.tanh(total / SCALE)
@@ -220,7 +356,8 @@ def tone(
         label = "negative"
     elif score >= THRESHOLD:
         label = "positive"
-    return Tone(label, round(score, 4), reasons)
+    verify = label == "negative" and sum(r.verify for r in reasons) >= VERIFY_AT
+    return Tone(label, round(score, 4), reasons, verify)
 
 
 class _Spans:
@@ -295,9 +432,11 @@ def _nearest(
 def lexicon_from_config(
     negative: Mapping[str, float] | Iterable[str] | None,
     positive: Mapping[str, float] | Iterable[str] | None,
+    verify: Mapping[str, float] | Iterable[str] | None = None,
 ) -> Lexicon:
-    """The default lexicon plus config words; a bare list gives each word weight 1.5."""
-    return default_lexicon().extended(_weights(negative), _weights(positive))
+    """The default lexicon plus config words (`tone:` in the config); a bare list gives each
+    word weight 1.5."""
+    return default_lexicon().extended(_weights(negative), _weights(positive), _weights(verify))
 
 
 def _weights(words: Mapping[str, float] | Iterable[str] | None) -> dict[str, float]:

@@ -258,3 +258,29 @@ def test_unquoted_times_of_day_are_read_as_written() -> None:
     assert parse_config(MINIMAL + "backup: {at: 02:30}\n", "t.yaml", {}).config.backup.at == "02:30"
     (message,) = problems(MINIMAL + "review: {reminder_at: 25:00}\n")
     assert "không phải giờ" in message
+
+
+def test_tone_words_per_deployment_reach_the_tagger() -> None:
+    from duluan.pipeline import locator_for
+
+    text = MINIMAL + "tone:\n  negative: [nước đục]\n  verify: {nước đục: 3.5}\n"
+    config = parse_config(text, "test.yaml", {}).config
+    assert config.tone.negative == ["nước đục"]
+    article = "Nước đục ở xã Đăk Pxi\nNước đục kéo dài ở xã Đăk Pxi, huyện Đăk Hà."
+    result = locator_for(config).locate(article)
+    assert result["tone"] == "negative" and result["needs_verification"] is True
+    plain = locator_for(parse_config(MINIMAL, "test.yaml", {}).config).locate(article)
+    assert plain["tone"] == "neutral" and plain["needs_verification"] is False
+
+
+@pytest.mark.parametrize(
+    ("tone", "expected"),
+    [
+        ("{negative: ['  ']}", "tone.negative: có một từ rỗng"),
+        ("{verify: {tố cáo: 9}}", "trọng số của 'tố cáo' là 9.0, phải lớn hơn 0 và không quá 5"),
+        ("{negatve: [x]}", "tone.negatve"),
+    ],
+)
+def test_tone_words_are_checked(tone: str, expected: str) -> None:
+    found = problems(MINIMAL + f"tone: {tone}\n")
+    assert any(expected in p for p in found), found

@@ -73,8 +73,8 @@ def seed(url: str) -> int:
             replace(
                 record(3, published_at=datetime.now(UTC) - timedelta(hours=1)),
                 title="Sạt lở ở xã Đăk Pxi",
-                lead="Mưa lớn gây sạt lở ở xã Đăk Pxi, huyện Đăk Hà, tỉnh Kon Tum.",
-                text="Nhiều hộ dân phải di dời khẩn cấp.",
+                lead="Người dân phản ánh sạt lở ở xã Đăk Pxi, huyện Đăk Hà, tỉnh Kon Tum.",
+                text="Nhiều hộ dân bức xúc vì sạt lở chưa được xử lý.",
                 fetched_at=datetime.now(UTC),
             )
         ).article_id
