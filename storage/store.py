@@ -413,6 +413,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                     connection.execute(insert(ArticleUnit), units)
                 if mentions:
                     connection.execute(insert(Mention), mentions)
+            _align_story_tones(session, ids)
             return _enqueue(session, outbox, queued_at)
 
         return self._writing(work)
@@ -847,6 +848,45 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             alt_title=a.alt_title,
             published_precision=a.published_precision,
         )
+
+
+TONE_RANK = {"negative": 2, "positive": 1, "neutral": 0}
+
+
+def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
+    """Every tagged copy of a story gets the story's tone and needs-verification: negative when
+    any copy reads negative (bad news is never lost to a milder copy), else positive when any
+    reads positive; needs verification when any copy does. The digest and the leadership chat
+    then count a story once, the same way whichever copy they read."""
+    clusters: set[int] = set()
+    for batch in _chunks(list(article_ids), IN_BATCH):
+        clusters.update(
+            session.scalars(select(Article.cluster_id).where(Article.id.in_(batch))).all()
+        )
+    for batch in _chunks(sorted(clusters), IN_BATCH):
+        rows = session.execute(
+            select(Article.id, Article.cluster_id, Article.tone, Article.needs_verification).where(
+                Article.cluster_id.in_(batch), Article.tagged_at.is_not(None)
+            )
+        ).all()
+        by_story: dict[int, list[Any]] = {}
+        for row in rows:
+            by_story.setdefault(row.cluster_id, []).append(row)
+        for copies in by_story.values():
+            if len(copies) < 2:
+                continue
+            tones = [c.tone for c in copies if c.tone in TONE_RANK]
+            if not tones:
+                continue
+            tone = max(tones, key=lambda t: TONE_RANK[t])
+            verify = any(bool(c.needs_verification) for c in copies)
+            stale = [c.id for c in copies if c.tone != tone or bool(c.needs_verification) != verify]
+            if stale:
+                session.execute(
+                    update(Article)
+                    .where(Article.id.in_(stale))
+                    .values(tone=tone, needs_verification=verify)
+                )
 
 
 def _new_source(name: str, title: str, now: datetime) -> Source:

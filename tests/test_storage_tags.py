@@ -70,3 +70,26 @@ def test_tagging_an_unknown_article_changes_nothing(store: Store, articles: list
     with pytest.raises(KeyError, match="99999"):
         store.save_tags([tag(articles[0]), tag(99999)])
     assert store.get_tags(articles[0]) is None
+
+
+def test_copies_of_one_story_share_its_tone(store: Store, articles: list[int]) -> None:
+    """A syndicated copy that reads milder does not hide the story's bad news: every tagged
+    copy takes the story's tone (negative first) and needs-verification (any copy)."""
+    copy = store.save_article(
+        record(
+            1,
+            url="https://vnexpress.net/ban-sao-1.html",
+            canonical_url="https://vnexpress.net/ban-sao-1.html",
+            content_hash="other",
+        )
+    )
+    first = store.get_article(articles[0])
+    assert first is not None and copy.cluster_id == first.cluster_id
+    store.save_tags([tag(articles[0], tone="neutral", needs_verification=False)])
+    assert store.get_tags(articles[0]).tone == "neutral"  # type: ignore[union-attr]
+    store.save_tags([tag(copy.article_id, tone="negative", needs_verification=True)])
+    for article_id in (articles[0], copy.article_id):
+        got = store.get_tags(article_id)
+        assert got is not None and (got.tone, got.needs_verification) == ("negative", True)
+    other = store.get_tags(articles[1])
+    assert other is None  # another story is untouched
