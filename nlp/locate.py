@@ -58,8 +58,10 @@ class Locator:
             gazetteer, Matcher(gazetteer), Topics.from_config(topics), lexicon or default_lexicon()
         )
 
-    def locate(self, text: str, ident: Any = None) -> dict[str, Any]:
-        """The DESIGN.md `locate` JSON object for one text (title on its first line)."""
+    def locate(self, text: str, ident: Any = None, published: Any = None) -> dict[str, Any]:
+        """The DESIGN.md `locate` JSON object for one text (title on its first line).
+        `published` (a date, or an ISO date string) is the article's publication date, if
+        known: it says whether a name both an old and a new unit carry means the old one."""
         text, notes = capped(text, self.max_text_chars)
         candidates = self.matcher.find(text)
         if self.max_mentions is not None and len(candidates) > self.max_mentions:
