@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from nlp.gazetteer import Gazetteer, Unit
@@ -71,7 +72,9 @@ class Locator:
             )
             candidates = candidates[: self.max_mentions]
         readings = len(candidates) if self.max_ner_readings is None else self.max_ner_readings
-        resolution = resolve_all(text, candidates, self.gazetteer, readings)
+        resolution = resolve_all(
+            text, candidates, self.gazetteer, readings, published=publication_date(published)
+        )
         resolved = resolution.found
         if resolution.ner_skipped:
             notes.append(
@@ -117,6 +120,24 @@ class Locator:
             "reasons": reasons + notes,
             "needs_verification": verify,
         }
+
+
+def publication_date(value: Any) -> date | None:
+    """A publication date from a date, a datetime or an ISO string ("2025-08-01T07:00:00+07:00");
+    None when absent. A string that is not a date is the caller's error (ValueError, in
+    Vietnamese)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(
+            f"Ngày đăng '{value}' không đúng dạng: hãy ghi năm-tháng-ngày, ví dụ 2025-07-01"
+        ) from None
 
 
 def capped(text: str, limit: int | None = MAX_TEXT_CHARS) -> tuple[str, list[str]]:
