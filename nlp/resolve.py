@@ -58,7 +58,7 @@ _LIST_GAP = re.compile(r"^\s*(?:,|;|và|,\s*và|hoặc)\s*$")
 # a name ("Dak Ha commune", "Tu Mo Rong district", "Bezirk Dak Ha").
 _HEAD_COLON = re.compile(r"(xã|phường|thị trấn|huyện)\s*:\s*$", re.IGNORECASE)
 _FOREIGN_AFTER = re.compile(
-    r"^\s+(commune|ward|township|town|district|province|city|river|stream|waterfall|lake|"
+    r"\s+(commune|ward|township|town|district|province|city|river|stream|waterfall|lake|"
     r"mountain|pass|bridge|hydropower|primary|secondary|high school|school)\b",
     re.IGNORECASE,
 )
