@@ -31,6 +31,8 @@ DATA = ROOT / "tests" / "data" / "locate_eval.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "locate_heldout.jsonl"
 SETS = {"tuned": DATA, "heldout": HELDOUT}
 LEVELS = ("district", "commune")
+DEV_LEVELS = ("district", "commune", "watched")
+WATCHED = "Huyện Đăk Hà"
 TONES = ("negative", "neutral", "positive")
 HELD_OUT_DIGITS = "012"
 
@@ -174,6 +176,52 @@ def errors(locator: Locator, items: list[dict]) -> list[tuple[str, str, set[str]
     return found
 
 
+def dev_got_and_wanted(locator: Locator, item: dict) -> dict[str, tuple[set[str], set[str]]]:
+    """Per level, what the tagger reports for one real-text record and what is labelled, in
+    the labels' terms: old districts (a new commune counting for the old districts it covers,
+    as in `got_and_wanted`), communes as "<old district>/<old commune>" or a new unit's name,
+    and the watched district alone. The record's `published` date, if any, goes to the tagger."""
+    result = locator.locate(item["text"], item["id"], published=item.get("published"))
+    got_d = {u["name"] for u in result["units"] if u["level"] == "district"}
+    got_c = set()
+    for u in result["units"]:
+        if u["level"] == "new_commune":
+            got_d |= set(u["districts"])
+            got_c.add(u["name"])
+        elif u["level"] == "commune":
+            got_c.add(f"{u['district']}/{u['name']}")
+    want_d = set(item["districts"])
+    want_c = set(item["communes"]) | set(item["new_units"])
+    return {
+        "district": (got_d, want_d),
+        "commune": (got_c, want_c),
+        "watched": (got_d & {WATCHED}, want_d & {WATCHED}),
+    }
+
+
+def dev_places(
+    locator: Locator, items: list[dict]
+) -> tuple[dict[str, tuple[float, float, float]], list[tuple[str, str, set[str], set[str]]]]:
+    """Place P, R, F1 per level (district, commune, watched district) on a part of the
+    real-text set, and (id, level, missed, extra) for every record the tagger gets wrong."""
+    counts = {level: [0, 0, 0] for level in DEV_LEVELS}
+    wrong = []
+    for item in items:
+        for level, (got, want) in dev_got_and_wanted(locator, item).items():
+            counts[level][0] += len(got & want)
+            counts[level][1] += len(got - want)
+            counts[level][2] += len(want - got)
+            if got != want and level != "watched":
+                wrong.append((item["id"], level, want - got, got - want))
+    return {level: _prf(*c) for level, c in counts.items()}, wrong
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
 def load(path: Path = DATA) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -216,6 +264,18 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.part != "both":
         parts = {args.part: parts[args.part]}
+    print("\nĐịa danh trên văn bản thật (dev.jsonl, bỏ các bản ghi uncertain):")
+    places = {name: dev_places(locator, items) for name, items in parts.items()}
+    print(f"{'':9s}" + "".join(f" | {f'{n} ({len(parts[n])})':^26s}" for n in parts))
+    for level in DEV_LEVELS:
+        cells = "".join(
+            " | P {:.3f} R {:.3f} F1 {:.3f}".format(*places[name][0][level]) for name in parts
+        )
+        print(f"{level:9s}{cells}")
+    if args.errors:
+        for name, (_, wrong) in places.items():
+            for item_id, level, missed, extra in wrong:
+                print(f"{name} {item_id} {level}: thiếu {sorted(missed)}, thừa {sorted(extra)}")
     print("\nSắc thái và cần xác minh trên văn bản thật (dev.jsonl, bỏ các bản ghi uncertain):")
     tones = {name: tone_figures(locator, items) for name, items in parts.items()}
     print_tone(parts, tones)

@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         "locate",
         help="nhận diện địa danh trong một văn bản (không cần cơ sở dữ liệu)",
         description="Đọc một văn bản UTF-8 (dòng đầu là tiêu đề) hoặc, với --jsonl, mỗi dòng một "
-        'đối tượng {"id": ..., "text": ...}; in một đối tượng JSON cho mỗi văn bản.',
+        'đối tượng {"id": ..., "text": ..., "published": "2025-08-01"} (ngày đăng không bắt buộc: '
+        "nó cho biết một tên vừa của xã cũ vừa của xã mới chỉ xã nào); in một đối tượng JSON "
+        "cho mỗi văn bản.",
     )
     locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
     locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
@@ -559,6 +561,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_locate(args: argparse.Namespace) -> int:
     import json
 
+    from nlp.locate import publication_date
+
     locator = _locator(_load().config)
     try:
         raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -580,7 +584,12 @@ def cmd_locate(args: argparse.Namespace) -> int:
                 f'dòng {number}: cần một đối tượng JSON có khóa "text", như '
                 '{"id": "a1", "text": "..."}'
             ) from None
-        print(json.dumps(locator.locate(text, item.get("id")), ensure_ascii=False))
+        try:
+            published = publication_date(item.get("published"))
+        except ValueError as exc:
+            raise UsageError(f'dòng {number}: khóa "published": {exc}') from None
+        result = locator.locate(text, item.get("id"), published=published)
+        print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
 

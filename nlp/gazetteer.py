@@ -140,6 +140,9 @@ def _build(
             if unit.level in ("province", "new_province"):
                 exact[key][unit] = None
                 scan.add(key)
+    for key, spelled in _variants(units, exact, province).items():
+        exact[key].update(dict.fromkeys(spelled))
+        scan.add(key)
     for name, spellings in aliases:
         targets = [u for u in by_name.get(name, ()) if _in_province(u, province)]
         if not targets:
@@ -163,6 +166,69 @@ def _build(
         plain={k: tuple(v) for k, v in plain.items()},
         scan_keys=frozenset(scan),
     )
+
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_HATS = "\u0302\u0306\u031b"  # â ê ô, ă, ơ ư
+_CLUSTER = re.compile(r"^([bpktdđhmr])([bcdfghklmnpqrstvxz]\w*)$")
+
+
+def _variants(
+    units: Iterable[Unit], exact: Mapping[str, Mapping[Unit, None]], province: str
+) -> dict[str, tuple[Unit, ...]]:
+    """Spellings of the watched province's names of two syllables or more, as real text writes
+    minority-language names: P and B initials swapped (Pờ Y ~ Bờ Y, Đăk Blô ~ Đăk Plô), a tone
+    mark or a hat dropped (Tờ Re ~ Tơ Re, Sa Thầy ~ Sa Thày), syllables joined or split (Kon
+    Tum ~ KonTum, Pne ~ Pơ Ne). (Đắc/Đác for Đăk is `nlp.normalize`'s fold.) A spelling counts
+    only where it is unambiguous nationwide: no other name of the country reads so, except the
+    post-2025 unit the same place became, and no two of our names give it."""
+    found: dict[str, dict[Unit, None]] = defaultdict(dict)
+    clash: set[str] = set()
+    by_key: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        if _in_province(unit, province) and unit.level != "new_province":
+            by_key[fold(bare_name(unit.name))].append(unit)
+    for key, owners in by_key.items():
+        if " " not in key or not _scannable(key):
+            continue
+        for variant in _spellings(key):
+            if variant == key or not _scannable(variant):
+                continue
+            if variant in exact and not _same_place(exact[variant], owners):
+                continue
+            if variant in found and not _same_place(found[variant], owners):
+                clash.add(variant)
+            found[variant].update(dict.fromkeys(owners))
+    return {k: tuple(v) for k, v in found.items() if k not in clash}
+
+
+def _same_place(these: Iterable[Unit], owners: Iterable[Unit]) -> bool:
+    """Whether every unit of `these` is one of `owners` or the post-2025 unit one became."""
+    names = {n for o in owners for n in (o.name, *o.new_names)}
+    return all(u.name in names for u in these)
+
+
+def _spellings(key: str) -> set[str]:
+    words = key.split(" ")
+    out = {"".join(words)} if len(words) == 2 else set()
+    for i, word in enumerate(words):
+        changed: list[str | list[str]] = []
+        if word[:1] in "pb" and not word.startswith("ph"):
+            changed.append(("b" if word[0] == "p" else "p") + word[1:])
+        decomposed = unicodedata.normalize("NFD", word)
+        for marks in (_TONES, _HATS):
+            stripped = "".join(c for c in decomposed if c not in marks)
+            if stripped != decomposed:
+                changed.append(unicodedata.normalize("NFC", stripped))
+        cluster = _CLUSTER.match(word)
+        if cluster:
+            changed.append([f"{cluster.group(1)}ơ", cluster.group(2)])
+        if word.endswith("ơ") and len(word) == 2 and i + 1 < len(words):
+            out.add(" ".join([*words[:i], word[0] + words[i + 1], *words[i + 2 :]]))
+        for new in changed:
+            parts = new if isinstance(new, list) else [new]
+            out.add(" ".join([*words[:i], *parts, *words[i + 1 :]]))
+    return {fold(v) for v in out}
 
 
 def _scannable(key: str) -> bool:

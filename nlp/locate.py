@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from nlp.gazetteer import Gazetteer, Unit
@@ -58,8 +59,10 @@ class Locator:
             gazetteer, Matcher(gazetteer), Topics.from_config(topics), lexicon or default_lexicon()
         )
 
-    def locate(self, text: str, ident: Any = None) -> dict[str, Any]:
-        """The DESIGN.md `locate` JSON object for one text (title on its first line)."""
+    def locate(self, text: str, ident: Any = None, published: Any = None) -> dict[str, Any]:
+        """The DESIGN.md `locate` JSON object for one text (title on its first line).
+        `published` (a date, or an ISO date string) is the article's publication date, if
+        known: it says whether a name both an old and a new unit carry means the old one."""
         text, notes = capped(text, self.max_text_chars)
         candidates = self.matcher.find(text)
         if self.max_mentions is not None and len(candidates) > self.max_mentions:
@@ -69,7 +72,9 @@ class Locator:
             )
             candidates = candidates[: self.max_mentions]
         readings = len(candidates) if self.max_ner_readings is None else self.max_ner_readings
-        resolution = resolve_all(text, candidates, self.gazetteer, readings)
+        resolution = resolve_all(
+            text, candidates, self.gazetteer, readings, published=publication_date(published)
+        )
         resolved = resolution.found
         if resolution.ner_skipped:
             notes.append(
@@ -115,6 +120,24 @@ class Locator:
             "reasons": reasons + notes,
             "needs_verification": verify,
         }
+
+
+def publication_date(value: Any) -> date | None:
+    """A publication date from a date, a datetime or an ISO string ("2025-08-01T07:00:00+07:00");
+    None when absent. A string that is not a date is the caller's error (ValueError, in
+    Vietnamese)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(
+            f"Ngày đăng '{value}' không đúng dạng: hãy ghi năm-tháng-ngày, ví dụ 2025-07-01"
+        ) from None
 
 
 def capped(text: str, limit: int | None = MAX_TEXT_CHARS) -> tuple[str, list[str]]:

@@ -37,10 +37,15 @@ _TONE_FOLD |= {f"o{e}": f"{o}e" for e, o in zip(_TONED_E, _TONED_O, strict=True)
 _TONE_FOLD |= {f"u{y}": f"{u}y" for y, u in zip(_TONED_Y, _TONED_U, strict=True)}
 _TONE = re.compile(rf"(?:o[{_TONED_A}{_TONED_E}]|u[{_TONED_Y}])(?!\w)")
 
-# Regional spellings of the same syllable (Đắk/Đak → đăk, Ngọk → ngọc), same length. "Dak" stays:
-# it is the diacritic-free form, which strip_diacritics and the matcher handle as such.
-_REGIONAL_FOLD = {"đắk": "đăk", "đak": "đăk", "dăk": "đăk", "ngọk": "ngọc", "ngok": "ngoc"}
-_REGIONAL = re.compile(r"(?:đ[ắa]k|dăk|ng[ọo]k)(?!\w)")
+# Regional spellings of the same syllable (Đắk/Đak/Đắc/Đác → đăk, Ngọk → ngọc), same length, for
+# every name of the country alike. "Dak" stays: it is the diacritic-free form, which
+# strip_diacritics and the matcher handle as such. ("đắc cử" folds too, harmlessly: no name
+# reads "Đăk Cử".)
+_REGIONAL_FOLD = {
+    "đắk": "đăk", "đak": "đăk", "dăk": "đăk", "đắc": "đăk", "đác": "đăk", "đăc": "đăk",
+    "ngọk": "ngọc", "ngok": "ngoc",
+}  # fmt: skip
+_REGIONAL = re.compile(r"(?:đ[ắa]k|dăk|đ[ắáă]c|ng[ọo]k)(?!\w)")
 
 
 def _strip_char(c: str) -> str:

@@ -13,7 +13,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from nlp.gazetteer import Gazetteer, Unit, bare_name
 from nlp.matcher import Candidate
@@ -44,6 +45,44 @@ _NOT_A_PLACE_BEFORE = re.compile(
     r"thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện)\s*$",
     re.IGNORECASE,
 )
+# Inside the name of a company, a border gate, a power station or a battle, a place name is
+# part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô").
+_INSIDE_A_NAME = re.compile(
+    r"(?:công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|trạm biến áp|"
+    r"chiến thắng|chiến dịch)\b[^\n.,;:!?()\"“”]{0,30}$",
+    re.IGNORECASE,
+)
+# A list after one prefix ("các xã A, B, C và D", "phường X và Y"): the members take it.
+_LIST_GAP = re.compile(r"^\s*(?:,|;|và|,\s*và|hoặc)\s*$")
+# A prefix before a colon ("6 xã: A, B, …"), and the words other languages put after or before
+# a name ("Dak Ha commune", "Tu Mo Rong district", "Bezirk Dak Ha").
+_HEAD_COLON = re.compile(r"(xã|phường|thị trấn|huyện)\s*:\s*$", re.IGNORECASE)
+_FOREIGN_AFTER = re.compile(
+    r"\s+(commune|ward|township|town|district|province|city|river|stream|waterfall|lake|"
+    r"mountain|pass|bridge|hydropower|primary|secondary|high school|school)\b",
+    re.IGNORECASE,
+)
+_FOREIGN_BEFORE = re.compile(
+    r"(?<!\w)(bezirk|gemeinde|provinz|district of|commune of|province of)\s+$", re.IGNORECASE
+)
+_FOREIGN_PREFIX = {
+    "commune": "xã",
+    "gemeinde": "xã",
+    "commune of": "xã",
+    "ward": "phường",
+    "township": "thị trấn",
+    "town": "thị trấn",
+    "district": "huyện",
+    "bezirk": "huyện",
+    "district of": "huyện",
+    "province": "tỉnh",
+    "provinz": "tỉnh",
+    "province of": "tỉnh",
+    "city": "thành phố",
+}
+COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
+# The day the 2025 reorganisation took effect: districts were abolished, new communes began.
+REORGANISED = date(2025, 7, 1)
 _TAIL_GAP = re.compile(r"^[\s,;(–-]*(?:thuộc|của|nay là|nay thuộc|trước đây thuộc)?[\s,(]*$")
 NEAR_CHARS = 40
 MAX_SHARED = 4
@@ -71,9 +110,14 @@ class Resolution:
     ner_skipped: int = 0
 
 
-def resolve(text: str, candidates: Sequence[Candidate], gazetteer: Gazetteer) -> list[Resolved]:
+def resolve(
+    text: str,
+    candidates: Sequence[Candidate],
+    gazetteer: Gazetteer,
+    published: date | None = None,
+) -> list[Resolved]:
     """The candidates that are places, each with its units and the rule that decided."""
-    return resolve_all(text, candidates, gazetteer).found
+    return resolve_all(text, candidates, gazetteer, published=published).found
 
 
 def resolve_all(
@@ -81,39 +125,76 @@ def resolve_all(
     candidates: Sequence[Candidate],
     gazetteer: Gazetteer,
     ner_readings: int = MAX_NER_READINGS,
+    published: date | None = None,
 ) -> Resolution:
     """`resolve`, with at most `ner_readings` NER readings, saying how many it went without.
+    `published` (the article's date, if known) says whether a name both an old and a new unit
+    carry means the old unit (before 1 July 2025) or the new one.
 
     Every step is linear in the candidates (or n log n): a long text of dense names costs in
     proportion to its length."""
+    candidates, dropped = _read_around(text, candidates)
     named = _provinces_named(candidates)
     ours = {gazetteer.province, *gazetteer.new_provinces}
-    context_ours = bool(named & ours)
-    context_other = bool(named - ours)
     province = gazetteer.province
     districts = _districts_named(text, candidates)
+    district_units = _district_units(candidates)
+    ours_districts = {u.name for u in district_units if u.province == province}
+    others_named = (named - ours) | {
+        u.province
+        for u in district_units
+        if u.province != province and u.name not in ours_districts
+    }
+    context_ours = bool(named & ours) or bool(ours_districts)
+    context_other = bool(others_named)
+    era = _era(published, districts, named, ours)
     starts = [c.start for c in candidates]
     readings = skipped = 0
     found: list[Resolved] = []
     for index, candidate in enumerate(candidates):
+        if index in dropped:
+            continue
         units = _by_prefix(candidate)
         if not units:
             continue
         rule, confidence = ("prefixed", 0.9) if candidate.prefix else ("bare", 0.7)
+        if candidate.prefix in COMMUNE_PREFIXES and candidate.prefix_start is None:
+            rule = "listed"  # the prefix of the list it is in
         before = text[max(0, candidate.start - 25) : candidate.start]
         if not candidate.prefix:
             if bare_name(candidate.units[0].name).casefold() in COMMON_NAMES:
                 continue
             if _NOT_A_PLACE_BEFORE.search(before):
                 continue
+            if _INSIDE_A_NAME.search(text, max(0, candidate.start - 50), candidate.start):
+                continue
+            # "Tỉnh đoàn Đắk Nông", "5 tỉnh Kon Tum, Gia Lai, Đắk Lắk, Đắk Nông": a province's
+            # name is the province, not a commune that shares it.
+            if any(u.level in ("province", "new_province") for u in units):
+                units = tuple(u for u in units if u.level in ("province", "new_province"))
         narrowed = _by_following(text, candidates, index, units)
-        if narrowed is not units:
+        qualified = narrowed is not units
+        if qualified:
             units, rule, confidence = narrowed, "qualified", 0.97
         if not units:
             continue
         units = _by_districts(units, districts)
         watched = tuple(u for u in units if of_province(u, province))
         others = tuple(u for u in units if not of_province(u, province))
+        low = [u for u in watched if u.level in ("commune", "new_commune")]
+        if low and not qualified and context_other and not context_ours:
+            # Another province's story: a unit of ours needs its district or province by it.
+            watched, units = (), others
+            if not units:
+                continue
+        if (
+            len({u.district for u in watched if u.level == "commune"}) > 1
+            and ours_districts
+            and not any(u.district in ours_districts for u in watched)
+        ):
+            # Same-named communes of two other districts than the ones the text is about: an
+            # abolished unit of a named district ("xã Đăk Long" of Kon Plông, gone in 2019).
+            continue
         if watched and others:
             if context_ours or not context_other:
                 units = watched
@@ -148,11 +229,60 @@ def resolve_all(
                 )
         if _in_long_list(starts, index):
             confidence -= 0.1
-        units = _old_or_new(units, candidate, named, ours)
+        units = _old_or_new(units, candidate, named, ours, era, qualified)
         if not candidate.exact:
             confidence -= 0.1
         found.append(Resolved(candidate, units, rule, round(max(confidence, 0.0), 2)))
     return Resolution(_by_company(found), skipped)
+
+
+def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candidate], set[int]]:
+    """Evidence around a bare name that the matcher does not read: the prefix of the list it
+    is in ("các xã A, B và C" gives B and C their "xã"), a prefix before a colon ("6 xã: A"),
+    and the words of other languages ("Dak Ha commune" is a prefix; "Dak Pxi River" is not a
+    place). Returns the candidates, some with a prefix taken from around them, and the indexes
+    of those that are not places."""
+    out: list[Candidate] = []
+    dropped: set[int] = set()
+    for index, candidate in enumerate(candidates):
+        if candidate.prefix is None:
+            prefix = None
+            after = _FOREIGN_AFTER.match(text, candidate.end)
+            before = _FOREIGN_BEFORE.search(text, max(0, candidate.start - 15), candidate.start)
+            head = _HEAD_COLON.search(text, max(0, candidate.start - 15), candidate.start)
+            if after is not None:
+                prefix = _FOREIGN_PREFIX.get(after.group(1).casefold())
+                if prefix is None:
+                    dropped.add(index)
+            elif before is not None:
+                prefix = _FOREIGN_PREFIX[before.group(1).casefold()]
+            elif head is not None:
+                prefix = head.group(1).casefold()
+            elif out and out[-1].prefix in COMMUNE_PREFIXES:
+                gap = text[out[-1].end : candidate.start]
+                if _LIST_GAP.match(gap):
+                    prefix = out[-1].prefix
+            if prefix is not None:
+                candidate = replace(candidate, prefix=prefix, prefix_start=None)
+        out.append(candidate)
+    return out, dropped
+
+
+def _era(
+    published: date | None, districts: set[str], named: set[str], ours: set[str]
+) -> str | None:
+    """ "old" or "new": which side of the 2025 reorganisation the text is on, if it says. The
+    publication date first; else a district named (they were abolished in 2025) or the old
+    province alone mean "old", the new province alone "new"."""
+    if published is not None:
+        return "old" if published < REORGANISED else "new"
+    old_named = any(p for p in named if p in ours and p.startswith("Tỉnh Kon"))
+    new_named = any(p for p in named if p in ours and not p.startswith("Tỉnh Kon"))
+    if districts or (old_named and not new_named):
+        return "old"
+    if new_named and not old_named:
+        return "new"
+    return None
 
 
 def _by_company(found: list[Resolved]) -> list[Resolved]:
@@ -206,8 +336,12 @@ def _by_prefix(candidate: Candidate) -> tuple[Unit, ...]:
 
 def _districts_named(text: str, candidates: Sequence[Candidate]) -> set[str]:
     """Old districts the text names with their prefix ("huyện Đăk Glei")."""
+    return {u.name for u in _district_units(candidates)}
+
+
+def _district_units(candidates: Sequence[Candidate]) -> set[Unit]:
     return {
-        u.name
+        u
         for c in candidates
         if c.prefix in ("huyện", "thành phố", "thị xã")
         for u in c.units
@@ -283,17 +417,23 @@ def _highest_level(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
 
 
 def _old_or_new(
-    units: tuple[Unit, ...], candidate: Candidate, named: set[str], ours: set[str]
+    units: tuple[Unit, ...],
+    candidate: Candidate,
+    named: set[str],
+    ours: set[str],
+    era: str | None = None,
+    qualified: bool = False,
 ) -> tuple[Unit, ...]:
-    """An old commune and a new one of the same name: the old one when marked "(cũ)" or when
-    the article names the old province only, the new one when it names the new province."""
+    """An old commune and a new one of the same name: the old one when marked "(cũ)", when
+    followed by its district ("xã Bờ Y, huyện Ngọc Hồi"), or when the text is of before the
+    2025 reorganisation (`_era`: published before 1 July 2025, or naming a district or the old
+    province only); the new one when it is of after (published since, or naming the new
+    province only)."""
     levels = Counter(u.level for u in units)
     if not (levels["commune"] and levels["new_commune"]):
         return units
-    old_named = any(p for p in named if p in ours and p.startswith("Tỉnh Kon"))
-    new_named = any(p for p in named if p in ours and not p.startswith("Tỉnh Kon"))
-    if candidate.old_marker or (old_named and not new_named):
+    if candidate.old_marker or era == "old" or (qualified and era is None):
         return tuple(u for u in units if u.level == "commune")
-    if new_named and not old_named:
+    if era == "new":
         return tuple(u for u in units if u.level == "new_commune")
     return units
