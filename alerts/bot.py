@@ -75,7 +75,7 @@ from alerts.review import (
 )
 from alerts.workdays import WorkCalendar, long_date
 from duluan.config import Config
-from duluan.logs import TOKEN
+from duluan.logs import TOKEN, redact
 from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
 
 log = logging.getLogger(__name__)
@@ -514,6 +514,7 @@ class ReviewBot:
         if not settings.webhook_url or not settings.secret_token:  # the config refuses this
             raise WebhookError("chế độ webhook cần telegram.webhook_url và telegram.secret_token")
         path = urlsplit(settings.webhook_url).path.strip("/")
+        redact(settings.secret_token)
         app = webhook_app(self.application, path, settings.secret_token)
         server = _WebhookServer(
             uvicorn.Config(

@@ -27,13 +27,28 @@ REPORTED_ELSEWHERE = frozenset({"scrapy.downloadermiddlewares.robotstxt"})
 TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
+_SECRETS: set[str] = set()
+
+
+def redact(secret: str | None) -> None:
+    """Never let `secret` (the webhook's secret token…) reach a log line, even at -vv, where
+    python-telegram-bot logs its request parameters."""
+    if secret and len(secret) >= 8:
+        _SECRETS.add(secret)
+
+
 class _RedactTokens(logging.Filter):
-    """The bot token never reaches a log line (httpx logs request URLs, which contain it)."""
+    """The bot token and registered secrets never reach a log line (httpx logs request URLs,
+    which contain the token; python-telegram-bot logs setWebhook's parameters at DEBUG)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if TOKEN.search(message):
-            record.msg = TOKEN.sub("<token>", message)
+        cleaned = TOKEN.sub("<token>", message)
+        for secret in _SECRETS:
+            if secret in cleaned:
+                cleaned = cleaned.replace(secret, "<secret>")
+        if cleaned != message:
+            record.msg = cleaned
             record.args = None
         return True
 

@@ -40,3 +40,17 @@ def test_robots_errors_are_left_to_the_spider(capsys: pytest.CaptureFixture[str]
     setup_logging("DEBUG")
     robots.error("Error downloading <GET https://x.vn/robots.txt>")
     assert "robots.txt" in capsys.readouterr().err
+
+
+def test_a_registered_secret_is_redacted_even_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
+    """python-telegram-bot logs setWebhook's parameters at DEBUG: the secret token with them."""
+    from duluan.logs import redact
+
+    secret = "Zq8-wP3_kLm9Tn2Vx7Yb4Rc6Hd1Jf5Gs0Ae"
+    setup_logging("DEBUG")
+    redact(secret)
+    logging.getLogger("telegram.ext.ExtBot").debug(
+        "Calling Bot API endpoint `setWebhook` with parameters `%s`", {"secret_token": secret}
+    )
+    err = capsys.readouterr().err
+    assert secret not in err and "<secret>" in err and "setWebhook" in err
