@@ -50,6 +50,7 @@ DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
 EVIDENCE_JOB = "evidence"
 EVIDENCE_EVERY = timedelta(minutes=10)
 PRUNE_JOB = "prune_pages"
+LOGIN_ATTEMPTS_KEPT = timedelta(days=100)  # the console's throttle looks back 90 days at most
 PRUNE_AT = "03:30"
 BACKUP_JOB = "backup"
 
@@ -476,6 +477,8 @@ class Daemon:
         """Delete the crawl-time pages no longer worth keeping (see `Store.prune_pages`)."""
         deleted = await _in_thread(self._store.prune_pages, self.now())
         log.info("Dọn trang bài lúc thu thập: đã xóa %d trang cũ", deleted)
+        attempts = self._store.prune_login_attempts(self.now() - LOGIN_ATTEMPTS_KEPT)
+        log.info("Dọn lượt đăng nhập cũ: đã xóa %d lượt", attempts)
         self._store.record_job_run(PRUNE_JOB, self.now(), f"xóa {deleted} trang")
 
     async def _backup_job(self) -> None:

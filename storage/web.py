@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import String, cast, exists, func, literal, or_, select, update
+from sqlalchemy import String, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -317,6 +317,18 @@ class WebQueries:
                 address=failures(None, *address),
                 known_address=known is not None,
             )
+
+    def prune_login_attempts(self, before: datetime) -> int:
+        """Delete login attempts older than `before` (the throttle weighs a day of failures and
+        90 days of successes); how many went. Run daily by the daemon, so the table stays small."""
+        if before.tzinfo is None:
+            raise ValueError("before: cần thời điểm có múi giờ / must be timezone-aware")
+
+        def work(session: Session) -> int:
+            result = session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < before))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        return self._writing(work)
 
     def clear_failed_logins(self, name: str) -> int:
         """Forget the failed attempts on one account name (`duluan users unlock`); how many."""

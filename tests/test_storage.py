@@ -613,3 +613,21 @@ def test_date_precision_and_alternative_title_are_kept(sources: Store) -> None:
     assert [a.published_precision for a in store.articles_to_tag() if a.id == day.article_id] == [
         "day"
     ]
+
+
+def test_old_login_attempts_are_pruned(store: Store) -> None:
+    """The daemon's daily prune keeps the console's login log small: attempts older than the
+    throttle ever looks at go; recent failures and the known addresses stay."""
+    for age, ok in (
+        (timedelta(days=200), True),
+        (timedelta(days=50), True),
+        (timedelta(hours=1), False),
+    ):
+        store.record_login("lan", "10.0.0.5", ok, T0 - age)
+    assert store.prune_login_attempts(T0 - timedelta(days=100)) == 1
+    failures = store.login_failures(
+        "lan", "10.0.0.5", T0 - timedelta(days=1), T0 - timedelta(days=90)
+    )
+    assert failures.pair.count == 1 and failures.known_address
+    with pytest.raises(ValueError):
+        store.prune_login_attempts(datetime(2026, 1, 1))
