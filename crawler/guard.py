@@ -240,10 +240,7 @@ class Response:
     headers: httpx.Headers
     body: bytes
     truncated: bool = False
-
-    @property
-    def charset(self) -> str | None:
-        return httpx.Response(200, headers=self.headers).charset_encoding
+    charset: str | None = None  # from Content-Type
 
 
 def fetch(
@@ -285,7 +282,15 @@ def fetch(
                 response.close()
             if truncated:
                 log.warning("[%s] trang lớn hơn %d byte: chỉ lấy phần đầu", current, max_bytes)
-            return Response(url, current, response.status_code, response.headers, body, truncated)
+            return Response(
+                url,
+                current,
+                response.status_code,
+                response.headers,
+                body,
+                truncated,
+                response.charset_encoding,
+            )
     raise httpx.TooManyRedirects(f"chuyển hướng quá {MAX_REDIRECTS} lần / too many redirects")
 
 

@@ -275,3 +275,11 @@ def test_the_crawl_resolver_never_hands_out_an_internal_address() -> None:
     with pytest.raises(PrivateAddressError):
         GuardedResolver._public("169.254.169.254", "metadata.example")
     assert GuardedResolver._public("93.184.216.34", "ok.example") == "93.184.216.34"
+
+
+def test_fetch_cuts_a_huge_page_at_the_limit(outlet: LocalSite) -> None:
+    """A 30 MB page (streamed, and announced) is read only up to the limit and said so."""
+    guard = Guard.trusting([outlet.base])
+    for path in ("/bad/huge.html", "/bad/huge-stream.html"):
+        got = fetch(outlet.url(path), guard, max_bytes=100_000)
+        assert got.truncated and len(got.body) == 100_000, path
