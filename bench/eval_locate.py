@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.locate import Locator  # noqa: E402
-from nlp.tone import tone  # noqa: E402
+from nlp.tone import lexicon_tone, tone  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "locate_eval.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "locate_heldout.jsonl"
@@ -90,13 +90,23 @@ class ToneFigures:
         return sum(n for (w, p), n in self.confusion.items() if w == p) / total if total else 1.0
 
 
-def judge(locator: Locator, text: str) -> tuple[str, bool]:
-    """The tagger's tone and needs-verification for one text, read for every text (the labels
-    are): tone is anchored on the mentions of the watch area, as `Locator.locate` does."""
+def watched_anchors(locator: Locator, text: str) -> list[tuple[int, int]]:
+    """Spans of the watch area's mentions, as `Locator.locate` gives them to the tone."""
     result = locator.locate(text)
     watched = {u["name"] for u in result["units"] if u["in_watch_area"]}
-    anchors = [(m["start"], m["end"]) for m in result["mentions"] if m["unit"] in watched]
-    verdict = tone(text, anchors, lexicon=locator.lexicon)
+    return [(m["start"], m["end"]) for m in result["mentions"] if m["unit"] in watched]
+
+
+def judge(locator: Locator, text: str) -> tuple[str, bool]:
+    """The tagger's tone and needs-verification for one text, read for every text (the labels
+    are): the tone model, anchored on the mentions of the watch area as `Locator.locate` does."""
+    verdict = tone(text, watched_anchors(locator, text), locator.lexicon, locator.tone_model)
+    return verdict.label, verdict.verify
+
+
+def judge_by_lexicon(locator: Locator, text: str) -> tuple[str, bool]:
+    """The same with the lexicon alone (what the model is measured against)."""
+    verdict = lexicon_tone(text, watched_anchors(locator, text), locator.lexicon)
     return verdict.label, verdict.verify
 
 
@@ -278,7 +288,10 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{name} {item_id} {level}: thiếu {sorted(missed)}, thừa {sorted(extra)}")
     print("\nSắc thái và cần xác minh trên văn bản thật (dev.jsonl, bỏ các bản ghi uncertain):")
     tones = {name: tone_figures(locator, items) for name, items in parts.items()}
+    print("Mô hình sắc thái (nlp/data/tone_model.json, học trên phần tuning):")
     print_tone(parts, tones)
+    print("Chỉ bộ từ điển (lexicon_tone), để so sánh:")
+    print_tone(parts, {n: tone_figures(locator, i, judge_by_lexicon) for n, i in parts.items()})
     if args.errors:
         for name, fig in tones.items():
             for item_id, want, got, want_v, got_v in fig.errors:

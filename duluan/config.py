@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -265,6 +266,12 @@ class Unit(_Model):
     communes: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
 
+    @field_validator("topics")
+    @classmethod
+    def _topic_names(cls, topics: list[str]) -> list[str]:
+        """In the tagger's form (NFC, one space), so that routing compares like with like."""
+        return [" ".join(unicodedata.normalize("NFC", t).split()) for t in topics]
+
 
 class Review(_Model):
     chat: str | None = None
@@ -505,6 +512,7 @@ class Config(_Model):
     schedule: Schedule = Field(default_factory=Schedule)
     telegram: Telegram = Field(default_factory=Telegram)
     topics: dict[str, list[str]] = Field(default_factory=dict)
+    extra_topics: dict[str, list[str]] = Field(default_factory=dict)
     tone: ToneConfig = Field(default_factory=ToneConfig)
     report: Report = Field(default_factory=Report)
     web: Web = Field(default_factory=Web)
@@ -521,6 +529,34 @@ class Config(_Model):
                 )
             seen.add(source.name)
         return sources
+
+    @model_validator(mode="after")
+    def _unit_topics_exist(self) -> Config:
+        def name(topic: str) -> str:
+            return " ".join(unicodedata.normalize("NFC", topic).split())
+
+        known = {name(t) for t in self.topic_keywords()}
+        for unit in self.units:
+            unknown = [t for t in unit.topics if name(t) not in known]
+            if unknown:
+                raise ValueError(
+                    f"đơn vị {unit.name!r} nhận lĩnh vực chưa khai báo: {', '.join(unknown)}; "
+                    f"các lĩnh vực có: {', '.join(sorted(self.topic_keywords()))} (thêm lĩnh vực "
+                    f"mới ở extra_topics) / unit {unit.name!r} lists unknown topics {unknown}"
+                )
+        return self
+
+    def topic_keywords(self) -> dict[str, list[str]]:
+        """The topics in use and their keywords: `topics`, or the built-in lists when it is
+        empty, plus `extra_topics` (keywords added to the topic of the same name, or a new
+        topic)."""
+        from nlp.topics import DEFAULT_TOPICS
+
+        merged = {t: list(words) for t, words in (self.topics or DEFAULT_TOPICS).items()}
+        for topic, words in self.extra_topics.items():
+            kept = merged.setdefault(topic, [])
+            kept.extend(w for w in words if w not in kept)
+        return merged
 
     def source(self, name: str) -> Source:
         for source in self.sources:

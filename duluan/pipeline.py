@@ -62,7 +62,7 @@ def locator_for(config: Config) -> Locator:
         locality.province,
         locality.district,
         dict(locality.aliases),
-        dict(config.topics) or None,
+        config.topic_keywords(),
         lexicon,
     )
 

@@ -19,6 +19,7 @@ from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
 from nlp.resolve import MAX_NER_READINGS, Resolved, of_province, resolve_all
 from nlp.tone import Lexicon, default_lexicon, tone
+from nlp.tone_model import ToneModel
 from nlp.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Locator:
     max_text_chars: int | None = MAX_TEXT_CHARS
     max_mentions: int | None = MAX_MENTIONS
     max_ner_readings: int | None = MAX_NER_READINGS
+    tone_model: ToneModel | None = None  # None: the shipped one
 
     @classmethod
     def build(
@@ -96,7 +98,7 @@ class Locator:
         label, reasons, topics, verify = "neutral", [], [], False
         if mentions:
             anchors = [(r.candidate.start, r.candidate.end) for r in watched]
-            verdict = tone(text, anchors, self.lexicon)
+            verdict = tone(text, anchors, self.lexicon, self.tone_model)
             label, reasons, verify = verdict.label, verdict.explain(text)[:5], verdict.verify
             topics = self.topics.labels(text)
         return {

@@ -1,16 +1,19 @@
-"""Tone of an article (negative, neutral, positive) and whether it needs verifying, from a
-Vietnamese press lexicon, with reasons.
+"""Tone of an article (negative, neutral, positive) and whether it needs verifying, with reasons:
+a press lexicon read with its context, and a linear model trained on real text that weighs it.
 
-No model: underthesea's `sentiment` downloads weights at run time. A word counts less inside
-quotes, is cancelled when denied ("không có sai phạm", "bác bỏ thông tin ..."), and counts more
-near a mention of the watched place or in the title (the first line).
+underthesea's `sentiment` downloads weights at run time, so it is not used. The lexicon (`read`)
+finds event and judgement words: a word counts less inside quotes, is cancelled when denied
+("không có sai phạm", "bác bỏ thông tin ..."), counts little after "phòng, chống", and counts
+more near a mention of the watched place or in the title (the first line). Misses on real text
+were events more than judgement words (an epidemic breaking out, storms, floods, fires,
+drownings, arrests, land violations, illegal logging, complaints), so the lexicon lists events;
+needs-verification has its own cues (`VERIFY`: complaints, allegations, wrongdoing, unresolved
+problems; negative cues for what is already being handled, a court case or a fire put out).
 
-Misses on real text were events more than judgement words (an epidemic breaking out, storms,
-floods, fires, drownings, arrests, land violations, illegal logging, complaints), so the lexicon
-lists events. Needs-verification reads its own cues (`VERIFY`: complaints, allegations,
-wrongdoing, unresolved problems; negative cues for what is already being handled, a court case or
-a fire put out) in a text whose tone is negative. The words and thresholds were tuned on the
-tuning part of the real-text development set (see `bench/eval_locate.py`).
+The decision is the tone model's (`nlp.tone_model`): it reads the lexicon's sums and the text's
+words, with weights learnt from the tuning part of the real-text development set. On its
+held-out part it beat the lexicon alone (`lexicon_tone`, kept to measure against; figures in the
+README, `bench/eval_locate.py`).
 """
 
 from __future__ import annotations
@@ -20,13 +23,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Literal
+from functools import cache, cached_property
 
-from nlp.normalize import normalize
+from nlp.normalize import Normalized, normalize
+from nlp.tone_model import Label, ToneModel, default_model, lexicon_features, word_features
 from nlp.topics import KeywordMatcher, fold
-
-Label = Literal["negative", "neutral", "positive"]
 
 NEGATIVE: dict[str, float] = {
     # wrongdoing, complaints
@@ -166,6 +167,10 @@ SCALE = 4.0
 THRESHOLD = 0.2
 # Needs verification: a negative text whose verification cues add up to this much.
 VERIFY_AT = 3.0
+# The model's words given as reasons: those pushing towards the label at least this much (a pair
+# with its two words), at most this many.
+WORD_REASON_AT = 0.3
+WORD_REASONS = 5
 
 _NEGATOR = re.compile(
     r"(?<!\w)(?:không hề|chưa hề|chưa từng|không|chưa|chẳng|chả)"
@@ -213,24 +218,43 @@ class Reason:
     negated: bool
     quoted: bool
     verify: float = 0.0
+    extra: bool = False
 
 
 @dataclass(frozen=True)
 class Tone:
-    """`score` in [-1, 1]; `label` from the score; `reasons` in text order; `verify`: the text
-    reports something the local authorities would have to verify or answer."""
+    """`score` in [-1, 1]; `label`; `reasons`: the lexicon's words, in text order; `verify`: the
+    text reports something the local authorities would have to verify or answer; `words`: the
+    words that pushed the tone model most towards `label`, strongest first (their `weight` is that
+    push, always > 0)."""
 
     label: Label
     score: float
     reasons: list[Reason] = field(default_factory=list)
     verify: bool = False
+    words: list[Reason] = field(default_factory=list)
+
+    def supports(self, reason: Reason) -> bool:
+        """Whether a lexicon word speaks for the label (any word does for a neutral text)."""
+        if self.label == "negative":
+            return reason.weight < 0 or (self.verify and reason.verify > 0)
+        if self.label == "positive":
+            return reason.weight > 0
+        return True
 
     def explain(self, text: str) -> list[str]:
-        """Reasons as short strings, e.g. `'phá rừng' near 'xã Đăk Pxi'` (the JSON contract),
-        the words that weigh most first (text order among equals); a word counted only towards
-        needs-verification is marked "(cần xác minh)"."""
+        """Reasons as short strings, e.g. `'phá rừng' near 'xã Đăk Pxi'` (the JSON contract):
+        the lexicon words that speak for the label, those that weigh most first (text order
+        among equals), then the other lexicon words; when no lexicon word speaks for the label,
+        the model's words that did. A word counted only towards needs-verification is marked
+        "(cần xác minh)"."""
         counted = [r for r in self.reasons if r.weight != 0 or (self.verify and r.verify > 0)]
-        counted.sort(key=lambda r: -(abs(r.weight) + (r.verify if self.verify else 0.0)))
+        counted.sort(
+            key=lambda r: (
+                not self.supports(r),
+                -(abs(r.weight) + (r.verify if self.verify else 0.0)),
+            )
+        )
         lines = []
         for r in counted:
             line = f"'{text[r.start : r.end]}'"
@@ -239,19 +263,29 @@ class Tone:
             if r.weight == 0:
                 line += " (cần xác minh)"
             lines.append(line)
+        if any(self.supports(r) for r in counted):
+            return lines
+        covered = [(r.start, r.end) for r in self.reasons]
+        for w in self.words:
+            if not any(a <= w.start and w.end <= b for a, b in covered):
+                lines.append(f"'{text[w.start : w.end]}'")
+                covered.append((w.start, w.end))
         return lines
 
 
 class Lexicon:
     """Signed tone weights (negative < 0), needs-verification weights, and one matcher over
-    both (a word may be in either or both)."""
+    both (a word may be in either or both). `extra`: the words a deployment added or reweighted
+    (config `tone:`), which the model never saw: their weights go straight to its log-odds."""
 
     def __init__(
         self,
         negative: Mapping[str, float],
         positive: Mapping[str, float],
         verify: Mapping[str, float] | None = None,
+        extra: Iterable[str] = (),
     ) -> None:
+        self.extra = frozenset(_key(word) for word in extra)
         weights: dict[str, float] = {}
         for word, weight in negative.items():
             weights[_key(word)] = -abs(weight)
@@ -277,7 +311,8 @@ class Lexicon:
             neg.pop(_key(word), None)
             pos[_key(word)] = weight
         extra = {_key(w): v for w, v in (verify or {}).items()}
-        return Lexicon(neg, pos, self.verify | extra)
+        added = [*(negative or {}), *(positive or {}), *extra]
+        return Lexicon(neg, pos, self.verify | extra, self.extra | {_key(w) for w in added})
 
 
 def _key(word: str) -> str:
@@ -290,11 +325,52 @@ def default_lexicon() -> Lexicon:
     return Lexicon(NEGATIVE, POSITIVE, VERIFY)
 
 
-def tone(
+@dataclass(frozen=True)
+class Reading:
+    """What the lexicon finds in a text: its reasons, the sum of their signed weights, and the
+    spans (folded positions) of the words it does not count as the event (denied or about
+    prevention), which the model does not read either."""
+
+    text: str
+    folded: Normalized
+    reasons: list[Reason]
+    total: float
+    masked: list[tuple[int, int]]
+
+    @cached_property
+    def words(self) -> dict[str, tuple[int, int]]:
+        """The model's word features and their first spans (see `word_features`)."""
+        return word_features(self.folded, self.masked, self.text)
+
+    @property
+    def score(self) -> float:
+        """The lexicon's score in [-1, 1]."""
+        return math.tanh(self.total / SCALE)
+
+    def features(self) -> dict[str, float]:
+        """The tone model's features of this text (see `nlp.tone_model`)."""
+        values: dict[str, float] = dict.fromkeys(self.words, 1.0)
+        values |= lexicon_features(
+            sum(r.weight for r in self.reasons if r.weight < 0),
+            sum(r.weight for r in self.reasons if r.weight > 0),
+            sum(r.verify for r in self.reasons),
+            self.score,
+        )
+        return values
+
+    def extra(self) -> tuple[float, float]:
+        """The deployment's own words (counted in `features` like the built-in ones, and pushed
+        once more by the model, which never saw them): the sum of their signed tone weights and
+        of their verification weights."""
+        extra = [r for r in self.reasons if r.extra]
+        return sum(r.weight for r in extra), sum(r.verify for r in extra)
+
+
+def read(
     text: str, anchors: Sequence[tuple[int, int]] = (), lexicon: Lexicon | None = None
-) -> Tone:
-    """Tone of `text` (title on the first line). `anchors` are spans of `text` that mention the
-    watched place; reasons report spans of `text` too."""
+) -> Reading:
+    """The lexicon's reading of `text` (title on the first line). `anchors` are spans of `text`
+    that mention the watched place; reasons report spans of `text` too."""
     lex = lexicon or default_lexicon()
     folded = normalize(text.replace("\n", _LINE))
     low = folded.text
@@ -308,6 +384,7 @@ def tone(
     anchor_starts = [a for a, _ in ordered_anchors]
     longest = max((b - a for a, b in ordered_anchors), default=0)
     reasons: list[Reason] = []
+    masked: list[tuple[int, int]] = []
     for hit, s, e in lex.matcher.scan(folded):
         base = lex.weights.get(hit.keyword, 0.0)
         cue = lex.verify.get(hit.keyword, 0.0)
@@ -325,10 +402,12 @@ def tone(
         if negated:
             weight = 0.0 if base < 0 else -base
             cue = min(cue, 0.0)
+            masked.append((s, e))
         elif _PREVENTION.search(before):
             if base < 0:
                 weight = base * PREVENTION_FACTOR
             cue *= PREVENTION_FACTOR
+            masked.append((s, e))
         if quoted:
             weight *= QUOTE_FACTOR  # an allegation is often quoted: its cue keeps its weight
         if near is not None:
@@ -347,17 +426,73 @@ def tone(
                 negated,
                 quoted,
                 round(cue, 4),
+                hit.keyword in lex.extra,
             )
         )
-    total = sum(r.weight for r in reasons)
-    score = math.tanh(total / SCALE)
+    return Reading(text, folded, reasons, sum(r.weight for r in reasons), masked)
+
+
+def lexicon_tone(
+    text: str, anchors: Sequence[tuple[int, int]] = (), lexicon: Lexicon | None = None
+) -> Tone:
+    """Tone of `text` from the lexicon alone: its score against `THRESHOLD`, needs-verification
+    when a negative text's cues reach `VERIFY_AT`. Kept to measure the model against."""
+    reading = read(text, anchors, lexicon)
+    score = reading.score
     label: Label = "neutral"
     if score <= -THRESHOLD:
         label = "negative"
     elif score >= THRESHOLD:
         label = "positive"
-    verify = label == "negative" and sum(r.verify for r in reasons) >= VERIFY_AT
-    return Tone(label, round(score, 4), reasons, verify)
+    verify = label == "negative" and sum(r.verify for r in reading.reasons) >= VERIFY_AT
+    return Tone(label, round(score, 4), reading.reasons, verify)
+
+
+def tone(
+    text: str,
+    anchors: Sequence[tuple[int, int]] = (),
+    lexicon: Lexicon | None = None,
+    model: ToneModel | None = None,
+) -> Tone:
+    """Tone of `text` (title on the first line) and whether it needs verifying: the tone model
+    (`nlp.tone_model`, the shipped one unless `model` is given) reading the text's words and the
+    lexicon's reading. `anchors` are spans of `text` that mention the watched place; reasons are
+    the lexicon's words, and the words that pushed the model most towards its label."""
+    reading = read(text, anchors, lexicon)
+    model = model or default_model()
+    judgement = model.judge(reading.features(), *reading.extra())
+    words = _model_words(reading, model, judgement.label)
+    return Tone(
+        judgement.label,
+        round(judgement.score, 4),
+        reading.reasons,
+        judgement.verify,
+        words,
+    )
+
+
+def _model_words(reading: Reading, model: ToneModel, label: Label) -> list[Reason]:
+    """The words that pushed the model most towards `label`, strongest first, at most
+    `WORD_REASONS`, none overlapping another: a pair of words counts with its two words ("du
+    khách" rather than "du"), since a reviewer reads phrases."""
+    present = reading.words
+    scored: list[tuple[float, str, tuple[int, int]]] = []
+    for feature, span in present.items():
+        support = model.support(feature, label)
+        if " " in feature:
+            support += sum(model.support(part, label) for part in feature.split(" "))
+        if support >= WORD_REASON_AT:
+            scored.append((support, feature, span))
+    scored.sort(key=lambda item: (-item[0], item[2][0]))
+    chosen: list[Reason] = []
+    for support, feature, (s, e) in scored:
+        if len(chosen) == WORD_REASONS:
+            break
+        start, end = reading.folded.span(s, e)
+        if any(r.start < end and start < r.end for r in chosen):
+            continue
+        chosen.append(Reason(feature, start, end, None, round(support, 4), False, False))
+    return chosen
 
 
 class _Spans:

@@ -284,3 +284,31 @@ def test_tone_words_per_deployment_reach_the_tagger() -> None:
 def test_tone_words_are_checked(tone: str, expected: str) -> None:
     found = problems(MINIMAL + f"tone: {tone}\n")
     assert any(expected in p for p in found), found
+
+
+def test_extra_topics_add_to_the_topics_in_use() -> None:
+    from duluan.pipeline import locator_for
+
+    text = MINIMAL + "extra_topics:\n  rừng: [cà phê lấn rừng]\n  du lịch: [homestay]\n"
+    config = parse_config(text, "test.yaml", {}).config
+    topics = config.topic_keywords()
+    assert "phá rừng" in topics["rừng"] and "cà phê lấn rừng" in topics["rừng"]
+    assert topics["du lịch"] == ["homestay"] and "giáo dục" in topics
+    article = "Homestay mới ở xã Đăk Pxi\nKhách đến homestay ở xã Đăk Pxi, huyện Đăk Hà."
+    assert "du lịch" in locator_for(config).locate(article)["topics"]
+    plain = parse_config(MINIMAL, "test.yaml", {}).config
+    assert "du lịch" not in locator_for(plain).locate(article)["topics"]
+    replaced = parse_config(
+        MINIMAL + "topics: {rừng: [phá rừng]}\nextra_topics: {rừng: [đốt rừng]}\n", "t.yaml", {}
+    ).config
+    assert replaced.topic_keywords() == {"rừng": ["phá rừng", "đốt rừng"]}
+
+
+def test_a_unit_names_only_topics_in_use() -> None:
+    unit = "units:\n  - {name: Phòng Văn hóa, topics: [du lịch]}\n"
+    (message,) = problems(MINIMAL + unit)
+    assert "nhận lĩnh vực chưa khai báo: du lịch" in message and "extra_topics" in message
+    fixed = parse_config(MINIMAL + unit + "extra_topics: {du lịch: [homestay]}\n", "t.yaml", {})
+    assert fixed.config.units[0].topics == ["du lịch"]
+    spelled = parse_config(MINIMAL + "units:\n  - {name: P, topics: ['đất  đai']}\n", "t.yaml", {})
+    assert spelled.config.units[0].topics == ["đất đai"]

@@ -30,12 +30,16 @@ def locator() -> Locator:
 
 
 # Tone and needs-verification on real published text: ../shared/eval/dev.jsonl, outside the
-# repository (bench/eval_locate.py says where it is looked for). Figures of 2026-12-02, part
-# held out by sha1(id) (51 records): negative P 1.000 R 0.889, needs verification P 1.000
-# R 0.600; tuning part (249): negative P 0.937 R 0.957, needs verification P 0.900 R 0.679.
+# repository (bench/eval_locate.py says where it is looked for). The tone model
+# (nlp/data/tone_model.json) was trained on the tuning part, so its figures there only say the
+# shipped file is the trained one; the held-out part (51 records, by sha1(id)) is the honest one.
+# Figures of 2026-12-02, held-out: negative P 1.000 R 0.861, positive P 0.857 R 1.000, needs
+# verification P 0.923 R 0.800 (lexicon alone: 1.000 / 0.889, 1.000 / 0.333, 1.000 / 0.600);
+# tuning: 1.000 / 0.993, 0.986 / 0.986, 1.000 / 0.981 (5-fold cross-validation in
+# bench/train_tone.py: 0.970 / 0.936, 0.828 / 0.696, 0.824 / 0.792).
 TONE_FLOORS = {
-    "held-out": {"negative": (0.95, 0.85), "verify": (0.90, 0.55)},
-    "tuning": {"negative": (0.92, 0.93), "verify": (0.85, 0.65)},
+    "held-out": {"negative": (0.95, 0.83), "positive": (0.80, 0.95), "verify": (0.88, 0.75)},
+    "tuning": {"negative": (0.97, 0.97), "positive": (0.95, 0.95), "verify": (0.95, 0.95)},
 }
 
 
@@ -47,11 +51,12 @@ def test_tone_floors_on_real_text(locator: Locator, part: str) -> None:
             "../shared/eval/dev.jsonl không có ở đây: bỏ qua ngưỡng sắc thái trên văn bản thật"
         )
     figures = tone_figures(locator, parts[part])
-    (neg_p, neg_r), (ver_p, ver_r) = TONE_FLOORS[part]["negative"], TONE_FLOORS[part]["verify"]
-    got_p, got_r = figures.precision_recall("negative")
+    floors = TONE_FLOORS[part]
+    for label in ("negative", "positive"):
+        got_p, got_r = figures.precision_recall(label)
+        assert got_p >= floors[label][0] and got_r >= floors[label][1], (label, figures.confusion)
     got_vp, got_vr = figures.verify_precision_recall()
-    assert got_p >= neg_p and got_r >= neg_r, figures.confusion
-    assert got_vp >= ver_p and got_vr >= ver_r, figures.verify
+    assert got_vp >= floors["verify"][0] and got_vr >= floors["verify"][1], figures.verify
 
 
 # Places on the same real text (bench/eval_locate.py), figures of 2026-12-02 after the issue-12

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from nlp.tone import Reason, lexicon_from_config, tone
+from nlp.tone import Reason, lexicon_from_config, lexicon_tone, tone
 
 FILLER = (
     " Theo kế hoạch, các đơn vị tiếp tục rà soát danh sách và báo cáo kết quả về huyện trước "
@@ -67,9 +67,8 @@ def test_clear_positives(text: str) -> None:
     ],
 )
 def test_neutral_reports(text: str) -> None:
-    result = tone(text)
-    assert result.label == "neutral"
-    assert -0.2 < result.score < 0.2
+    assert tone(text).label == "neutral"
+    assert -0.2 < lexicon_tone(text).score < 0.2
 
 
 def test_prevention_weighs_less_than_the_event() -> None:
@@ -104,8 +103,9 @@ def test_denial_stays_in_its_sentence() -> None:
     assert [r.negated for r in result.reasons] == [False, False]
 
 
-def test_negated_praise_turns_negative() -> None:
-    result = tone("Công trình trường học chưa hoàn thành sau 5 năm\nPhụ huynh lo lắng.")
+def test_negated_praise_turns_negative_in_the_lexicon() -> None:
+    # The lexicon reads it so; the model, which weighs the words too, calls this text neutral.
+    result = lexicon_tone("Công trình trường học chưa hoàn thành sau 5 năm\nPhụ huynh lo lắng.")
     assert result.label == "negative"
     assert result.reasons[0].word == "hoàn thành"
     assert result.reasons[0].negated is True
@@ -134,8 +134,8 @@ def test_phrases_that_only_look_negated(text: str) -> None:
 
 
 def test_quoted_word_weighs_half() -> None:
-    plain = tone("Tiếp xúc cử tri\nÔng A nói dự án này rất lãng phí.")
-    quoted = tone("Tiếp xúc cử tri\nÔng A nói: “dự án này rất lãng phí”.")
+    plain = lexicon_tone("Tiếp xúc cử tri\nÔng A nói dự án này rất lãng phí.")
+    quoted = lexicon_tone("Tiếp xúc cử tri\nÔng A nói: “dự án này rất lãng phí”.")
     assert plain.reasons[0].quoted is False
     assert quoted.reasons[0].quoted is True
     assert quoted.reasons[0].weight == pytest.approx(plain.reasons[0].weight / 2)

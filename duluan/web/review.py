@@ -108,9 +108,7 @@ async def queue(request: Request) -> Response:
     result = store.review_queue(filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     communes, outlets = store.queue_choices()
     config = config_of(request)
-    from nlp.topics import DEFAULT_TOPICS
-
-    topics = sorted(config.topics or DEFAULT_TOPICS)
+    topics = sorted(config.topic_keywords())
     status_links = {
         status: "?" + urlencode({**{k: v for k, v in raw.items() if v}, "status": status})
         for status in STATUS_LABELS
