@@ -13,6 +13,9 @@ COPY duluan ./duluan
 COPY crawler ./crawler
 COPY nlp ./nlp
 COPY alerts ./alerts
+COPY review ./review
+COPY cases ./cases
+COPY digest ./digest
 COPY storage ./storage
 RUN pip install '.[postgres]'
 COPY config.yaml ./config.yaml

@@ -1,1 +1,3 @@
-"""Routing, delivery through Telegram, review actions and the weekly digest (later issues)."""
+"""Alerts: who gets an article (`alerts.routing`), the message in Vietnamese (`alerts.message`),
+its delivery through the outbox to Telegram or the console (`alerts.delivery`), and the health
+of the sources (`alerts.health`)."""

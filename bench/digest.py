@@ -211,12 +211,12 @@ def main() -> None:
         generate(args.generate, args.articles, args.week)
         return
 
-    from alerts.digest.build import build_digest
-    from alerts.digest.content import build_content
-    from alerts.digest.docx import render_docx
-    from alerts.digest.html import render_html
-    from alerts.digest.markdown import summary_telegram
-    from alerts.digest.window import week_window
+    from digest.build import build_digest
+    from digest.content import build_content
+    from digest.docx import render_docx
+    from digest.html import render_html
+    from digest.markdown import summary_telegram
+    from digest.window import week_window
     from duluan.config import parse_config
     from storage import Store
 

@@ -1,3 +1,19 @@
-"""duluan: press monitoring and alerting for a Vietnamese locality (the application shell)."""
+"""duluan: press monitoring and alerting for a Vietnamese locality (the application shell).
+
+Where each part lives, in the order an article flows through them:
+
+- crawl: `crawler/` (feeds, pages, extraction; `crawler.guard` keeps every fetch off internal
+  addresses)
+- tag: `nlp/` (places, tone, topics: `nlp.locate`), applied to stored articles by
+  `duluan.tagging`
+- store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
+- alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
+- review: `review/` (Telegram buttons and bot, working-day deadlines)
+- case: `cases/` (the chain of a false report, evidence, the response letter)
+- digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
+- console: `duluan.console` (the review web pages)
+- daemon: `duluan.daemon` (schedules the cycle, `duluan.pipeline`); the shell also holds the
+  config (`duluan.config`) and the CLI (`duluan.cli`).
+"""
 
 __version__ = "0.1.0"

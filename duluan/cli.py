@@ -374,8 +374,8 @@ def cmd_start(level: str) -> int:
 
 def cmd_web(args: argparse.Namespace, level: str) -> int:
     from duluan.clock import now
+    from duluan.console.serve import run_web
     from duluan.logs import setup_logging
-    from duluan.web.serve import run_web
 
     config = _load().config
     if args.port is not None and not 0 < args.port < 65536:
@@ -405,7 +405,7 @@ def _read_password(stdin: TextIO) -> str:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from duluan.clock import now
-    from duluan.web.auth import ROLE_LABELS, hash_password
+    from duluan.console.auth import ROLE_LABELS, hash_password
 
     if args.users_command == "list":
         store = _open_store()

@@ -63,8 +63,8 @@ def _day(text: str, option: str) -> date:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     """Run `duluan digest`; 0 on success, 2 on bad usage or config."""
-    from alerts.digest.build import build_digest, queue_digest
-    from alerts.digest.window import default_window, range_window, week_window
+    from digest.build import build_digest, queue_digest
+    from digest.window import default_window, range_window, week_window
     from duluan.clock import now
     from duluan.config import ConfigError, load_config
     from storage import Store, database_url

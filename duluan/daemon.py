@@ -463,7 +463,7 @@ class Daemon:
 
     async def _evidence_job(self) -> None:
         """Keep the pages of flagged stories, and fetch open cases' pages again once a day."""
-        from alerts.evidence import fetcher_for, refetch_open_cases
+        from cases.evidence import fetcher_for, refetch_open_cases
 
         kept = await _in_thread(refetch_open_cases, self._store, self.now, fetcher_for(self.config))
         changed = sum(1 for record in kept if record.change in ("changed", "removed"))
@@ -508,7 +508,7 @@ class Daemon:
         )
 
     async def _reminder_job(self) -> None:
-        from alerts.bot import remind_overdue
+        from review.bot import remind_overdue
 
         today = self.now().astimezone(self.zone).date()
         count = await remind_overdue(self._store, self.config, today, self.now)
@@ -518,7 +518,7 @@ class Daemon:
         await self._deliver()
 
     async def _digest_job(self) -> None:
-        from alerts.digest.build import run_scheduled
+        from digest.build import run_scheduled
 
         built = await _in_thread(run_scheduled, self._store, self.config, self.now)
         labels = ", ".join(str(b.window.label) for b in built) or "không có tuần nào đến hạn"
@@ -537,9 +537,9 @@ class Daemon:
             return
         from telegram.error import TelegramError
 
-        from alerts.bot import ReviewBot, WebhookError, build_application
         from alerts.delivery import TelegramSender
-        from alerts.evidence import fetcher_for
+        from cases.evidence import fetcher_for
+        from review.bot import ReviewBot, WebhookError, build_application
 
         application = build_application(
             self.token,
@@ -568,7 +568,7 @@ class Daemon:
     async def _start_web(self) -> None:
         """Serve the review console on this loop (`web.enabled`), sharing the daemon's store.
         A console that cannot start (its port taken) is logged, and alerts go on without it."""
-        from duluan.web.serve import WebError, WebServer
+        from duluan.console.serve import WebError, WebServer
 
         try:
             self._web = await WebServer.start(self.config, self._store, self.now, self.data_dir)
@@ -596,7 +596,7 @@ def _refresher(application: Any) -> Callable[[str, Any, str], Awaitable[None]]:
 
 def _decorator(store: Any, config: Config, token: str, now: Callable[[], datetime]) -> Any:
     """The review buttons added to review-group alerts, signed with the bot's key."""
-    from alerts.review import Decorator, signing_key
+    from review.buttons import Decorator, signing_key
 
     return Decorator(store, config, signing_key(token), now)
 

@@ -181,7 +181,7 @@ async def deliver_with_token(
     import telegram
 
     from alerts.delivery import TelegramSender
-    from alerts.review import Decorator, signing_key
+    from review.buttons import Decorator, signing_key
 
     decorate = Decorator(store, config, signing_key(token), now) if config else None
     async with telegram.Bot(token, base_url=api_base_url()) as bot:

@@ -62,7 +62,7 @@ class Failures:
 
 @dataclass(frozen=True)
 class LoginFailures:
-    """What the login throttle weighs for one attempt (see `duluan.web.login`)."""
+    """What the login throttle weighs for one attempt (see `duluan.console.login`)."""
 
     pair: Failures
     name: Failures

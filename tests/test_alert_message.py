@@ -18,7 +18,7 @@ from alerts.message import (
     html_link,
     link_url,
 )
-from alerts.review import article_line
+from review.buttons import article_line
 from storage import AlertBrief
 
 TEXT = "Mở đầu bài. Người dân xã Đăk Pxi <phản ánh> rừng bị phá & đất bị lấn. Câu sau."

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from alerts.cases import describe, next_steps, open_case
-from alerts.evidence import Fetched
-from alerts.letter import render_letter
+from cases.chain import describe, next_steps, open_case
+from cases.evidence import Fetched
+from cases.letter import render_letter
 from crawler.fingerprint import NUM_PERM
 from duluan.config import Report
 from storage import ArticleRecord, Store

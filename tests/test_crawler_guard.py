@@ -130,7 +130,7 @@ def test_crawl_never_reaches_an_internal_address(
 def test_evidence_fetch_refuses_internal_addresses_and_redirect_hops(
     outlet: LocalSite, internal: LocalSite
 ) -> None:
-    from alerts.evidence import http_fetcher
+    from cases.evidence import http_fetcher
 
     fetch_page = http_fetcher("duluan-test", Guard.trusting([outlet.base]))
     port = internal.base.rsplit(":", 1)[1]

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import NamedTuple
 
-from alerts.digest.content import DISTRICT_ONLY, DigestContent, build_content
-from alerts.digest.window import week_window
 from crawler.fingerprint import NUM_PERM
+from digest.content import DISTRICT_ONLY, DigestContent, build_content
+from digest.window import week_window
 from duluan.config import Config, parse_config
 from storage import ArticleRecord, FetchError, SourceRun, Store, TagRecord, UnitRecord
 

@@ -25,12 +25,12 @@ from PIL import Image
 from telegram.constants import ParseMode
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
-from alerts.digest.build import build_digest, digest_entries, run_scheduled
-from alerts.digest.content import Item
-from alerts.digest.docx import render_docx
-from alerts.digest.html import render_html
-from alerts.digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
-from alerts.digest.window import week_window
+from digest.build import build_digest, digest_entries, run_scheduled
+from digest.content import Item
+from digest.docx import render_docx
+from digest.html import render_html
+from digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
+from digest.window import week_window
 from duluan.cli_digest import add_parser, cmd_digest
 from duluan.config import ConfigError, parse_config
 from storage import Store

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from alerts.digest.window import (
+from digest.window import (
     MAX_CATCH_UP,
     default_window,
     due_windows,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.evidence import Fetched, before_after, capture, http_fetcher, refetch_open_cases
+from cases.evidence import Fetched, before_after, capture, http_fetcher, refetch_open_cases
 from crawler.fingerprint import NUM_PERM
 from crawler.guard import Guard
 from storage import ArticleRecord, Store

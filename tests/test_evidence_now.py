@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager
 import pytest
 from starlette.testclient import TestClient
 
-from alerts.bot import ReviewBot, build_application
-from alerts.evidence import Fetch, Fetched, http_fetcher, refetch_open_cases
+from cases.evidence import Fetch, Fetched, http_fetcher, refetch_open_cases
 from crawler.guard import Guard
-from duluan.web.app import build_app
+from duluan.console.app import build_app
+from review.bot import ReviewBot, build_application
 from storage import Store
 from storage.cases import EvidenceRecord
 from tests.site.server import LocalSite

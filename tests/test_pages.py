@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.evidence import CRAWLED, before_after, http_fetcher, refetch_open_cases
+from cases.evidence import CRAWLED, before_after, http_fetcher, refetch_open_cases
 from crawler.extract import Hints
 from crawler.fingerprint import NUM_PERM
 from crawler.guard import Guard

@@ -17,9 +17,10 @@ import pytest
 import telegram
 from starlette.testclient import TestClient
 
-from alerts.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
 from alerts.delivery import Deliverer, TelegramSender, Throttle
-from alerts.review import (
+from duluan.config import Config
+from review.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
+from review.buttons import (
     INVALID,
     NOT_REVIEWER,
     NOT_UNIT,
@@ -29,7 +30,6 @@ from alerts.review import (
     Signer,
     signing_key,
 )
-from duluan.config import Config
 from storage import OutboxEntry, OutboxItem, Store
 from tests.telegram.fake_api import FakeTelegram
 from tests.test_delivery import FakeClock
@@ -178,13 +178,13 @@ def test_strangers_forged_and_stale_buttons_change_nothing(
                 await press(fake, REVIEWER, REVIEW, mid, data["Liên quan"])
                 await press(fake, REVIEWER, REVIEW, mid, data["Không liên quan"])  # v0: stale
 
-        with caplog.at_level(logging.INFO, logger="alerts"):
+        with caplog.at_level(logging.INFO, logger="review"):
             asyncio.run(scenario())
         assert answers(fake) == [NOT_REVIEWER, INVALID, INVALID, "Đã ghi: Liên quan", STALE]
         assert "Rà soát: Liên quan" in fake.sent(REVIEW)[0]["text"]
     assert [a.to_status for a in store.review_detail(story).history] == ["relevant"]
     assert "nút không hợp lệ" in caplog.text and "không phải người rà soát" in caplog.text
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("alerts")]
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("review")]
     assert ours and not any(fake.token in line for line in ours)  # httpx's: tests/test_logs.py
 
 
@@ -442,7 +442,7 @@ def test_webhook_mode_obeys_only_the_secret_token(
     )
     [assignment] = detail.assignments
     assert (assignment.status, assignment.report) == ("open", None)
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("alerts")]
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("review")]
     assert any("không có đúng mã bí mật" in line for line in ours)
     assert not any(SECRET[:16] in line for line in ours)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from duluan.web.app import build_app
-from duluan.web.serve import server_config
+from duluan.console.app import build_app
+from duluan.console.serve import server_config
 from tests.webkit import PASSWORD, Console, console, login, token
 
 __all__ = ["console"]

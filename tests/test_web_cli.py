@@ -21,10 +21,10 @@ import pytest
 
 from duluan.cli import main
 from duluan.config import ConfigError, masked_dump, parse_config
+from duluan.console.app import load_secret
+from duluan.console.auth import check_password
+from duluan.console.login import retry_at
 from duluan.daemon import Daemon
-from duluan.web.app import load_secret
-from duluan.web.auth import check_password
-from duluan.web.login import retry_at
 from storage import Store
 from tests.webkit import CONFIG, PXI_UNIT, config
 

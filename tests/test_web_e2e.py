@@ -41,7 +41,7 @@ def console_url(tmp_path: Path) -> Iterator[tuple[str, int]]:
     import uvicorn
 
     from duluan.config import parse_config
-    from duluan.web.app import build_app
+    from duluan.console.app import build_app
 
     config = parse_config(
         CONFIG.replace("secure_cookies: true", "secure_cookies: false"), "e2e.yaml", {}

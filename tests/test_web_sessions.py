@@ -15,9 +15,9 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from duluan.cli import main
-from duluan.web.app import SESSION_COOKIE
-from duluan.web.auth import SESSION_ENDED
-from duluan.web.login import LOGGED_OUT
+from duluan.console.app import SESSION_COOKIE
+from duluan.console.auth import SESSION_ENDED
+from duluan.console.login import LOGGED_OUT
 from storage.db import make_engine
 from tests.webkit import PASSWORD, Console, console, login, token
 

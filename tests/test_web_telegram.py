@@ -9,11 +9,11 @@ import re
 import httpx
 import telegram
 
-from alerts.bot import build_application
 from alerts.delivery import Deliverer, TelegramSender, Throttle
-from alerts.review import Decorator, signing_key
+from duluan.console.app import build_app
 from duluan.daemon import _refresher
-from duluan.web.app import build_app
+from review.bot import build_application
+from review.buttons import Decorator, signing_key
 from storage import OutboxEntry
 from tests.telegram.fake_api import FakeTelegram
 from tests.test_delivery import FakeClock

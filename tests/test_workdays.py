@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from alerts.workdays import WorkCalendar, long_date
+from review.workdays import WorkCalendar, long_date
 
 
 def test_weekend_is_skipped() -> None:

@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from crawler.fingerprint import NUM_PERM
 from duluan.config import Config, parse_config
-from duluan.web.app import build_app
-from duluan.web.auth import hash_password
+from duluan.console.app import build_app
+from duluan.console.auth import hash_password
 from storage import ArticleRecord, MentionRecord, Store, TagRecord, UnitRecord
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # Thursday 10:00 in Đăk Hà

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from alerts.digest.content import DISTRICT_ONLY, TONES, DigestContent
+from digest.content import DISTRICT_ONLY, TONES, DigestContent
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.4, 150
 TONE_COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}

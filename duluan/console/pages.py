@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from duluan.config import Config
-from duluan.web.auth import (
+from duluan.console.auth import (
     ADMIN,
     ROLE_LABELS,
     ROLES,
@@ -21,7 +21,7 @@ from duluan.web.auth import (
     hash_password,
     require,
 )
-from duluan.web.render import (
+from duluan.console.render import (
     audit,
     config_of,
     error_page,

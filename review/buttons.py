@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from alerts.message import cut_html, html_link
-from alerts.workdays import long_date
 from duluan.config import Config, Unit
+from review.workdays import long_date
 from storage import (
     AlertBrief,
     AssignmentRecord,

@@ -46,9 +46,11 @@ from telegram.ext import (
     filters,
 )
 
-from alerts.evidence import Fetch, capture_soon
 from alerts.message import compose
-from alerts.review import (
+from cases.evidence import Fetch, capture_soon
+from duluan.config import Config
+from duluan.logs import TOKEN, redact
+from review.buttons import (
     ANSWER_CODES,
     CHOOSE,
     GO_BACK,
@@ -73,9 +75,7 @@ from alerts.review import (
     unit_keyboard,
     units_keyboard,
 )
-from alerts.workdays import WorkCalendar, long_date
-from duluan.config import Config
-from duluan.logs import TOKEN, redact
+from review.workdays import WorkCalendar, long_date
 from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alerts.evidence import Fetch
+from cases.evidence import Fetch
 from duluan.config import Config
-from duluan.web import filters
-from duluan.web.auth import Forbidden, LoginRequired
-from duluan.web.render import BadForm, NotFoundPage, error_page, url
+from duluan.console import filters
+from duluan.console.auth import Forbidden, LoginRequired
+from duluan.console.render import BadForm, NotFoundPage, error_page, url
 
 log = logging.getLogger(__name__)
 
@@ -197,15 +197,15 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def _routes() -> list[BaseRoute]:
-    from duluan.web.login import routes as login_routes
-    from duluan.web.pages import routes as page_routes
-    from duluan.web.review import routes as review_routes
+    from duluan.console.login import routes as login_routes
+    from duluan.console.pages import routes as page_routes
+    from duluan.console.review import routes as review_routes
 
     routes: list[BaseRoute] = [*login_routes, *review_routes, *page_routes]
     try:
-        from duluan.web.cases import routes as case_routes
+        from duluan.console.cases import routes as case_routes
     except ImportError as exc:
-        log.info("Chưa có trang vụ việc (duluan.web.cases): %s", exc)
+        log.info("Chưa có trang vụ việc (duluan.console.cases): %s", exc)
     else:
         routes.extend(case_routes)
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"))

@@ -21,11 +21,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from alerts.cases import next_steps
-from alerts.evidence import CHANGE_LABELS, REASON_LABELS, before_after
-from alerts.letter import letter_filename, render_letter
-from duluan.web.auth import ADMIN, STAFF, UNIT, VIEWER, Forbidden, WebUser, current_user, require
-from duluan.web.render import (
+from cases.chain import next_steps
+from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after
+from cases.letter import letter_filename, render_letter
+from duluan.console.auth import (
+    ADMIN,
+    STAFF,
+    UNIT,
+    VIEWER,
+    Forbidden,
+    WebUser,
+    current_user,
+    require,
+)
+from duluan.console.render import (
     audit,
     config_of,
     error_page,
@@ -36,7 +45,7 @@ from duluan.web.render import (
     store_of,
     url,
 )
-from duluan.web.review import start_capture
+from duluan.console.review import start_capture
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from alerts.evidence import Fetch, capture_case
+from cases.evidence import Fetch, capture_case
 from storage import Store
 from storage.cases import AFTER, CLOSING, STEP_LABELS, CaseRecord
 

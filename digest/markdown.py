@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from html import escape
 
-from alerts.digest.content import DigestContent, Item
 from alerts.message import html_link, link_url, utf16_len
+from digest.content import DigestContent, Item
 
 TELEGRAM_LIMIT = 4096
 TOP_ITEMS = 10

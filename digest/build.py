@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from alerts.digest.charts import charts
-from alerts.digest.content import DigestContent, build_content
-from alerts.digest.docx import render_docx
-from alerts.digest.html import render_html
-from alerts.digest.markdown import summary_markdown, summary_telegram
-from alerts.digest.window import Window, due_windows
+from digest.charts import charts
+from digest.content import DigestContent, build_content
+from digest.docx import render_docx
+from digest.html import render_html
+from digest.markdown import summary_markdown, summary_telegram
+from digest.window import Window, due_windows
 from duluan.config import Config
 from storage.digests import DigestRecord
 from storage.records import OutboxEntry

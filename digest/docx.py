@@ -26,9 +26,9 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from alerts.digest.charts import Chart, charts
-from alerts.digest.content import DigestContent, Item
 from alerts.message import link_url
+from digest.charts import Chart, charts
+from digest.content import DigestContent, Item
 
 FONT = "Times New Roman"
 BODY_PT = 13

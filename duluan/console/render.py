@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from duluan.config import Config
-from duluan.web.auth import optional_user
+from duluan.console.auth import optional_user
 from storage import Store
 
 log = logging.getLogger(__name__)

@@ -113,7 +113,7 @@ def optional_user(request: Request) -> WebUser | None:
     else:
         reason = ""
     if reason or record is None:
-        from duluan.web.render import flash
+        from duluan.console.render import flash
 
         end_session(request)
         flash(request, SESSION_ENDED)

@@ -9,10 +9,10 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from alerts.message import link_url
-from alerts.review import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
-from alerts.review import STATUS_LABELS
 from crawler.dates import MINUTE, shown
 from duluan.config import Config
+from review.buttons import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
+from review.buttons import STATUS_LABELS
 
 # The same words as on the Telegram buttons: one review, two places to act on it.
 ASSIGNMENT_LABELS = {**_ASSIGNMENT_LABELS, "open": "Chưa trả lời"}

@@ -24,12 +24,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from alerts.evidence import Fetch, capture_soon
-from alerts.review import assignment_message
-from alerts.workdays import WorkCalendar, long_date
-from duluan.web.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, require
-from duluan.web.filters import STATUS_LABELS, TONE_LABELS
-from duluan.web.render import (
+from cases.evidence import Fetch, capture_soon
+from duluan.console.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, require
+from duluan.console.filters import STATUS_LABELS, TONE_LABELS
+from duluan.console.render import (
     audit,
     config_of,
     error_page,
@@ -40,6 +38,8 @@ from duluan.web.render import (
     store_of,
     url,
 )
+from review.buttons import assignment_message
+from review.workdays import WorkCalendar, long_date
 from storage import MentionRecord, StaleReview, Store
 from storage.cases import CaseRecord
 from storage.reviews import AssignmentRecord, ReviewDetail

@@ -13,9 +13,9 @@ from typing import Any
 
 import uvicorn
 
-from alerts.evidence import fetcher_for
+from cases.evidence import fetcher_for
 from duluan.config import Config
-from duluan.web.app import build_app, load_secret
+from duluan.console.app import build_app, load_secret
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.shared import Mm, Pt
 from docx.table import Table
 
-from alerts.digest.docx import (
+from digest.docx import (
     BODY_PT,
     _fixed_zip,
     _link,

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from duluan.web.auth import (
+from duluan.console.auth import (
     check_password,
     current_user,
     dummy_check,
@@ -22,7 +22,7 @@ from duluan.web.auth import (
     optional_user,
     start_session,
 )
-from duluan.web.render import (
+from duluan.console.render import (
     CSRF_KEY,
     audit,
     client_ip,

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup
 
-from alerts.digest.charts import Chart, charts
-from alerts.digest.content import DigestContent
-from alerts.digest.docx import overview, vn_date
 from alerts.message import link_url
+from digest.charts import Chart, charts
+from digest.content import DigestContent
+from digest.docx import overview, vn_date
 
 TEMPLATE = """<!doctype html>
 <html lang="vi">

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from alerts.digest.window import Window
+from digest.window import Window
 from duluan.config import Config, Report
 from storage.digests import DigestArticle, SourceCoverage
 from storage.store import Store
