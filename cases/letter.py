@@ -19,18 +19,18 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.shared import Mm, Pt
 from docx.table import Table
 
-from digest.docx import (
+from duluan.config import Report
+from duluan.office_document import (
     BODY_PT,
-    _fixed_zip,
-    _link,
-    _no_borders,
-    _para,
-    _run,
+    add_link,
+    add_paragraph,
+    add_run,
     blank_document,
+    fixed_zip,
+    no_borders,
     signature_block,
     vn_date,
 )
-from duluan.config import Report
 from storage.cases import CaseRecord
 
 SUBJECT = "V/v đề nghị cải chính thông tin"
@@ -101,22 +101,22 @@ def render_letter(case: CaseRecord, report: Report, as_of: date, timezone: str) 
     doc = blank_document()
 
     _header(doc, report, number, signed)
-    _para(doc, "", after=6)
-    kinh_gui = _para(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
-    _run(kinh_gui, "Kính gửi: ", size=14)
-    _run(kinh_gui, addressee(case.source_title), size=14)
+    add_paragraph(doc, "", after=6)
+    kinh_gui = add_paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
+    add_run(kinh_gui, "Kính gửi: ", size=14)
+    add_run(kinh_gui, addressee(case.source_title), size=14)
 
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraphs = body_paragraphs(case, report, zone)
-    first = _para(doc, paragraphs[0] + " ", indent=True, align=justify)
+    first = add_paragraph(doc, paragraphs[0] + " ", indent=True, align=justify)
     links: dict[str, str] = {}
     if case.url:
-        _link(first, case.url, case.url, links)
-        _run(first, ".")
+        add_link(first, case.url, case.url, links)
+        add_run(first, ".")
     else:
-        _run(first, PLACEHOLDER + ".")
+        add_run(first, PLACEHOLDER + ".")
     for text in paragraphs[1:]:
-        _para(doc, text, indent=True, align=justify, after=6)
+        add_paragraph(doc, text, indent=True, align=justify, after=6)
     _signature(doc, report, signer)
 
     stamp = datetime.combine(signed, time(8, 0))
@@ -136,12 +136,12 @@ def render_letter(case: CaseRecord, report: Report, as_of: date, timezone: str) 
         del package.rels[rid]
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _fixed_zip(buffer.getvalue(), stamp.timetuple()[:6])
+    return fixed_zip(buffer.getvalue(), stamp.timetuple()[:6])
 
 
 def _header(doc: object, report: Report, number: str, signed: date) -> None:
     table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
-    _no_borders(table)
+    no_borders(table)
     table.autofit = False
     left, right = table.rows[0].cells
     for column, cell, width in zip(table.columns, (left, right), (Mm(68), Mm(97)), strict=True):
@@ -152,18 +152,18 @@ def _header(doc: object, report: Report, number: str, signed: date) -> None:
         paragraph = left.paragraphs[0] if i == 0 else left.add_paragraph()
         paragraph.alignment = centre
         paragraph.paragraph_format.space_after = Pt(0)
-        _run(paragraph, line.upper(), size=BODY_PT, bold=i == len(lines) - 1)
+        add_run(paragraph, line.upper(), size=BODY_PT, bold=i == len(lines) - 1)
     rule = left.add_paragraph()
     rule.alignment = centre
     rule.paragraph_format.space_after = Pt(6)
-    _run(rule, "────────", size=BODY_PT)
+    add_run(rule, "────────", size=BODY_PT)
     numbered = left.add_paragraph()
     numbered.alignment = centre
     numbered.paragraph_format.space_after = Pt(0)
-    _run(numbered, f"Số: {number or '        '}/{letter_symbol(report)}", size=BODY_PT)
+    add_run(numbered, f"Số: {number or '        '}/{letter_symbol(report)}", size=BODY_PT)
     subject = left.add_paragraph()
     subject.alignment = centre
-    _run(subject, SUBJECT, size=12)
+    add_run(subject, SUBJECT, size=12)
 
     for i, (text, size, bold) in enumerate(
         (
@@ -175,10 +175,10 @@ def _header(doc: object, report: Report, number: str, signed: date) -> None:
         paragraph = right.paragraphs[0] if i == 0 else right.add_paragraph()
         paragraph.alignment = centre
         paragraph.paragraph_format.space_after = Pt(6 if i == 2 else 0)
-        _run(paragraph, text, size=size, bold=bold)
+        add_run(paragraph, text, size=size, bold=bold)
     place = right.add_paragraph()
     place.alignment = centre
-    _run(place, f"{report.place}, {vn_date(signed)}", size=BODY_PT, italic=True)
+    add_run(place, f"{report.place}, {vn_date(signed)}", size=BODY_PT, italic=True)
 
 
 def _signature(doc: object, report: Report, signer: str) -> None:

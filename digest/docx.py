@@ -9,184 +9,44 @@ from __future__ import annotations
 
 import copy
 import io
-import zipfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
-from docx.table import Table, _Cell
+from docx.shared import Mm, Pt
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from alerts.message import link_url
 from digest.charts import Chart, charts
 from digest.content import DigestContent, Item
+from duluan.office_document import (
+    BODY_PT,
+    SMALL_PT,
+    TABLE_PT,
+    add_link,
+    add_paragraph,
+    add_run,
+    blank_document,
+    cell_text,
+    fixed_zip,
+    no_borders,
+    signature_block,
+    vn_date,
+)
 
-FONT = "Times New Roman"
-BODY_PT = 13
 TITLE_PT = 14
-TABLE_PT = 12
-SMALL_PT = 11
 TABLE_STYLE = "Duluan Table"
 ANNEX_STYLE = "Duluan Annex"
-PAGE = (Mm(210), Mm(297))
-MARGINS = {"top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
-LINK_COLOUR = "1F4E99"
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
-
-
-def vn_date(day: date) -> str:
-    """ "ngày 05 tháng 02 năm 2026": days below 10 and months 1-2 take a leading zero (NĐ 30)."""
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def _fmt_date(value: datetime | date | None) -> str:
     return "—" if value is None else f"{value:%d/%m/%Y}"
-
-
-def _set_font(run_or_style: object, size: int | None = None) -> None:
-    font = run_or_style.font  # type: ignore[attr-defined]
-    font.name = FONT
-    if size is not None:
-        font.size = Pt(size)
-    element = run_or_style.element  # type: ignore[attr-defined]
-    rpr = element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(key), FONT)
-
-
-def _para(
-    container: object,
-    text: str = "",
-    *,
-    size: int = BODY_PT,
-    bold: bool = False,
-    italic: bool = False,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    indent: bool = False,
-    after: int = 3,
-) -> Paragraph:
-    paragraph: Paragraph = container.add_paragraph()  # type: ignore[attr-defined]
-    if align is not None:
-        paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.space_after = Pt(after)
-    fmt.space_before = Pt(0)
-    if indent:
-        fmt.first_line_indent = Mm(10)
-    if text:
-        _run(paragraph, text, size=size, bold=bold, italic=italic)
-    return paragraph
-
-
-def _run_xml(
-    text: str,
-    size: int | None,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    link: bool = False,
-) -> Any:
-    """A `w:r` built directly (python-docx's setters cost too much over thousands of cells).
-    The font comes from the paragraph's style; `size` None keeps the style's size too."""
-    run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")
-    flags = [("w:b", bold), ("w:i", italic)]
-    for tag in [tag for tag, on in flags if on]:
-        props.append(OxmlElement(tag))
-    if link:
-        colour = OxmlElement("w:color")
-        colour.set(qn("w:val"), LINK_COLOUR)
-        props.append(colour)
-    if size is not None:
-        for tag in ("w:sz", "w:szCs"):
-            element = OxmlElement(tag)
-            element.set(qn("w:val"), str(size * 2))
-            props.append(element)
-    if link:
-        underline = OxmlElement("w:u")
-        underline.set(qn("w:val"), "single")
-        props.append(underline)
-    if len(props):
-        run.append(props)
-    body = OxmlElement("w:t")
-    body.text = text
-    body.set(qn("xml:space"), "preserve")
-    run.append(body)
-    return run
-
-
-def _run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    size: int | None = None,
-    bold: bool = False,
-    italic: bool = False,
-) -> None:
-    paragraph._p.append(_run_xml(text, size, bold=bold, italic=italic))
-
-
-def _link(paragraph: Paragraph, url: str, text: str, links: dict[str, str]) -> None:
-    """An external hyperlink (blue, underlined) that Word and LibreOffice follow; `links` keeps
-    the relationship id of each URL already linked. An address `link_url` refuses (not http or
-    https) is written as plain text."""
-    target = link_url(url)
-    if target is None:
-        paragraph._p.append(_run_xml(text, None))
-        return
-    rid = links.get(target)
-    if rid is None:
-        rid = f"rIdLink{len(links) + 1}"
-        paragraph.part.rels.add_relationship(
-            RELATIONSHIP_TYPE.HYPERLINK, target, rid, is_external=True
-        )
-        links[target] = rid
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), rid)
-    link.append(_run_xml(text, None, link=True))
-    paragraph._p.append(link)
-
-
-def _no_borders(table: Table) -> None:
-    props = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    props.append(borders)
-
-
-def _cell_text(
-    cell: _Cell,
-    text: str,
-    *,
-    size: int = TABLE_PT,
-    bold: bool = False,
-    italic: bool = False,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-) -> Paragraph:
-    paragraph = cell.paragraphs[0]
-    if align is not None:
-        paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(0)
-    if text:
-        _run(paragraph, text, size=size, bold=bold, italic=italic)
-    return paragraph
 
 
 class _Grid:
@@ -211,7 +71,7 @@ class _Grid:
         for i, (text, width) in enumerate(zip(headers, widths, strict=True)):
             cell = header.cells[i]
             cell.width = Mm(width)
-            _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+            cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         template = copy.deepcopy(header._tr)
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
@@ -245,7 +105,7 @@ def _number(value: int) -> str:
 def _header(doc: object, content: DigestContent) -> None:
     report = content.report
     table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
-    _no_borders(table)
+    no_borders(table)
     table.autofit = False
     left, right = table.rows[0].cells
     for column, cell, width in zip(table.columns, (left, right), (Mm(68), Mm(97)), strict=True):
@@ -257,37 +117,37 @@ def _header(doc: object, content: DigestContent) -> None:
         paragraph = left.paragraphs[0] if i == 0 else left.add_paragraph()
         paragraph.alignment = centre
         paragraph.paragraph_format.space_after = Pt(0)
-        _run(paragraph, line.upper(), size=BODY_PT, bold=last)
+        add_run(paragraph, line.upper(), size=BODY_PT, bold=last)
     rule = left.add_paragraph()
     rule.alignment = centre
     rule.paragraph_format.space_after = Pt(6)
-    _run(rule, "────────", size=BODY_PT)
+    add_run(rule, "────────", size=BODY_PT)
     number = left.add_paragraph()
     number.alignment = centre
-    _run(number, f"Số:        /{report.symbol}", size=BODY_PT)
+    add_run(number, f"Số:        /{report.symbol}", size=BODY_PT)
 
     motto = right.paragraphs[0]
     motto.alignment = centre
     motto.paragraph_format.space_after = Pt(0)
-    _run(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    add_run(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     motto2 = right.add_paragraph()
     motto2.alignment = centre
     motto2.paragraph_format.space_after = Pt(0)
-    _run(motto2, "Độc lập - Tự do - Hạnh phúc", size=BODY_PT, bold=True)
+    add_run(motto2, "Độc lập - Tự do - Hạnh phúc", size=BODY_PT, bold=True)
     rule2 = right.add_paragraph()
     rule2.alignment = centre
     rule2.paragraph_format.space_after = Pt(6)
-    _run(rule2, "────────────────", size=BODY_PT)
+    add_run(rule2, "────────────────", size=BODY_PT)
     place = right.add_paragraph()
     place.alignment = centre
-    _run(place, f"{report.place}, {vn_date(content.as_of)}", size=BODY_PT, italic=True)
+    add_run(place, f"{report.place}, {vn_date(content.as_of)}", size=BODY_PT, italic=True)
 
 
 def _title(doc: object, content: DigestContent) -> None:
     centre = WD_ALIGN_PARAGRAPH.CENTER
-    _para(doc, "", after=6)
-    _para(doc, "BÁO CÁO", size=TITLE_PT, bold=True, align=centre, after=0)
-    _para(
+    add_paragraph(doc, "", after=6)
+    add_paragraph(doc, "BÁO CÁO", size=TITLE_PT, bold=True, align=centre, after=0)
+    add_paragraph(
         doc,
         "Tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến "
         f"{content.area} ({content.window.describe()})",
@@ -296,7 +156,7 @@ def _title(doc: object, content: DigestContent) -> None:
         align=centre,
         after=0,
     )
-    _para(doc, "──────────", align=centre, after=6)
+    add_paragraph(doc, "──────────", align=centre, after=6)
 
 
 def _issuer_name(content: DigestContent) -> str:
@@ -353,12 +213,12 @@ def overview(content: DigestContent) -> list[str]:
 
 
 def _section(doc: object, number: int, title: str) -> None:
-    _para(doc, f"{ROMAN[number - 1]}. {title}", bold=True, after=3)
+    add_paragraph(doc, f"{ROMAN[number - 1]}. {title}", bold=True, after=3)
 
 
 def _item_table(doc: object, items: Sequence[Item], links: dict[str, str], *, follow: bool) -> None:
     if not items:
-        _para(doc, "Không có.", indent=True, italic=True)
+        add_paragraph(doc, "Không có.", indent=True, italic=True)
         return
     headers = ["STT", "Cơ quan báo chí", "Tiêu đề", "Ngày đăng", "Địa bàn"]
     widths = [12, 28, 62, 26, 37]
@@ -368,30 +228,30 @@ def _item_table(doc: object, items: Sequence[Item], links: dict[str, str], *, fo
     grid = _Grid(doc, headers, widths, centred=(0, 3))
     for n, item in enumerate(items, 1):
         cells = grid.row()
-        _run(cells[0], str(n))
+        add_run(cells[0], str(n))
         outlet = item.outlet + (f" (cũng đăng: {', '.join(item.also_in)})" if item.also_in else "")
-        _run(cells[1], outlet)
-        _link(cells[2], item.url, item.title, links)
+        add_run(cells[1], outlet)
+        add_link(cells[2], item.url, item.title, links)
         if item.needs_verification:
-            _run(cells[2], " [cần xác minh]", italic=True)
+            add_run(cells[2], " [cần xác minh]", italic=True)
         when = _fmt_date(item.published_at) + (" (đến muộn)" if item.late else "")
-        _run(cells[3], when)
-        _run(cells[4], "; ".join(item.places) or "—")
+        add_run(cells[3], when)
+        add_run(cells[4], "; ".join(item.places) or "—")
         if follow:
             assigned = f"{item.unit}, hạn {_fmt_date(item.deadline)}" if item.unit else "Chưa giao"
-            _run(cells[5], assigned)
+            add_run(cells[5], assigned)
             status = item.status_label
             if item.assignment_status is not None:
                 status = f"{status} ({item.assignment_label})"
             if item.overdue:
                 status = f"QUÁ HẠN – {status}"
-            _run(cells[6], status, bold=item.overdue)
+            add_run(cells[6], status, bold=item.overdue)
 
 
 def _counts_table(doc: object, title: str, rows: Sequence[tuple[str, int, int]]) -> None:
-    _para(doc, title, italic=True, after=2)
+    add_paragraph(doc, title, italic=True, after=2)
     if not rows:
-        _para(doc, "Không có.", indent=True, italic=True)
+        add_paragraph(doc, "Không có.", indent=True, italic=True)
         return
     headers = ["STT", "Nội dung", "Kỳ này", "Kỳ trước", "Tăng/giảm"]
     grid = _Grid(doc, headers, [12, 88, 22, 22, 21], centred=(0, 2, 3, 4))
@@ -400,8 +260,8 @@ def _counts_table(doc: object, title: str, rows: Sequence[tuple[str, int, int]])
         for cell, text in zip(
             cells, (str(n), label, str(now), str(before), _number(now - before)), strict=True
         ):
-            _run(cell, text)
-    _para(doc, "", after=3)
+            add_run(cell, text)
+    add_paragraph(doc, "", after=3)
 
 
 def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> None:
@@ -411,7 +271,7 @@ def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> 
         "Bảng 1. Số tin theo cơ quan báo chí",
         [(c.label, c.count, c.previous) for c in f.by_outlet],
     )
-    _para(doc, "Bảng 2. Số tin theo xã, thị trấn", italic=True, after=2)
+    add_paragraph(doc, "Bảng 2. Số tin theo xã, thị trấn", italic=True, after=2)
     if f.by_commune:
         grid = _Grid(
             doc,
@@ -422,10 +282,10 @@ def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> 
         for n, c in enumerate(f.by_commune, 1):
             texts = (str(n), c.old, c.new, str(c.count), str(c.previous))
             for cell, text in zip(grid.row(), texts, strict=True):
-                _run(cell, text)
-        _para(doc, "", after=3)
+                add_run(cell, text)
+        add_paragraph(doc, "", after=3)
     else:
-        _para(doc, "Không có.", indent=True, italic=True)
+        add_paragraph(doc, "Không có.", indent=True, italic=True)
     _counts_table(
         doc, "Bảng 3. Số tin theo sắc thái", [(c.label, c.count, c.previous) for c in f.by_tone]
     )
@@ -433,14 +293,14 @@ def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> 
         doc, "Bảng 4. Số tin theo lĩnh vực", [(c.label, c.count, c.previous) for c in f.by_topic]
     )
     for caption, png in pictures:
-        picture = _para(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+        picture = add_paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
         picture.add_run().add_picture(io.BytesIO(png), width=Mm(150))
-        _para(doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
+        add_paragraph(doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
 
 
 def _coverage(doc: object, content: DigestContent) -> None:
     if not content.coverage:
-        _para(doc, "Chưa có nguồn tin nào được khai báo.", indent=True, italic=True)
+        add_paragraph(doc, "Chưa có nguồn tin nào được khai báo.", indent=True, italic=True)
         return
     grid = _Grid(
         doc,
@@ -452,14 +312,14 @@ def _coverage(doc: object, content: DigestContent) -> None:
         cells = grid.row()
         texts = (str(n), c.title, str(c.runs), str(c.runs - c.ok_runs), str(c.articles))
         for cell, text in zip(cells, texts, strict=False):
-            _run(cell, text)
+            add_run(cell, text)
         note = c.state + (f" ({c.note})" if c.note else "")
-        _run(cells[5], note, bold=not c.complete)
+        add_run(cells[5], note, bold=not c.complete)
 
 
 def _signature(doc: object, content: DigestContent) -> None:
     report = content.report
-    _para(
+    add_paragraph(
         doc,
         f"Trên đây là báo cáo tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến "
         f"{content.area} trong kỳ./.",
@@ -469,38 +329,13 @@ def _signature(doc: object, content: DigestContent) -> None:
     signature_block(doc, report.recipients, report.signer_title, report.signer_name)
 
 
-def signature_block(
-    doc: object, recipients: Sequence[str], signer_title: str, signer_name: str
-) -> None:
-    """ "Nơi nhận" on the left, the signer's title, room to sign and name on the right."""
-    table: Table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
-    _no_borders(table)
-    table.autofit = False
-    left, right = table.rows[0].cells
-    for column, cell, width in zip(table.columns, (left, right), (Mm(80), Mm(85)), strict=True):
-        column.width = cell.width = width
-    _cell_text(left, "Nơi nhận:", size=12, bold=True, italic=True)
-    for i, name in enumerate(recipients):
-        end = "." if i == len(recipients) - 1 else ";"
-        paragraph = left.add_paragraph()
-        paragraph.paragraph_format.space_after = Pt(0)
-        _run(paragraph, f"- {name}{end}", size=SMALL_PT)
-    centre = WD_ALIGN_PARAGRAPH.CENTER
-    _cell_text(right, signer_title.upper(), size=BODY_PT, bold=True, align=centre)
-    for _ in range(4):
-        right.add_paragraph()
-    name = right.add_paragraph()
-    name.alignment = centre
-    _run(name, signer_name, size=BODY_PT, bold=True)
-
-
 def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
-    paragraph = _para(doc, after=0)
+    paragraph = add_paragraph(doc, after=0)
     paragraph.add_run().add_break(WD_BREAK.PAGE)
     centre = WD_ALIGN_PARAGRAPH.CENTER
-    _para(doc, "PHỤ LỤC", size=TITLE_PT, bold=True, align=centre, after=0)
-    _para(doc, "DANH SÁCH TIN, BÀI LIÊN QUAN TRONG KỲ", bold=True, align=centre, after=0)
-    _para(
+    add_paragraph(doc, "PHỤ LỤC", size=TITLE_PT, bold=True, align=centre, after=0)
+    add_paragraph(doc, "DANH SÁCH TIN, BÀI LIÊN QUAN TRONG KỲ", bold=True, align=centre, after=0)
+    add_paragraph(
         doc,
         f"(Kèm theo Báo cáo số        /{content.report.symbol} {vn_date(content.as_of)})",
         italic=True,
@@ -508,7 +343,7 @@ def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
         after=6,
     )
     if not content.annex:
-        _para(doc, "Không có tin, bài nào trong kỳ.", indent=True, italic=True)
+        add_paragraph(doc, "Không có tin, bài nào trong kỳ.", indent=True, italic=True)
         return
     grid = _Grid(
         doc,
@@ -519,9 +354,9 @@ def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
     )
     for n, item in enumerate(content.annex, 1):
         cells = grid.row()
-        _run(cells[0], str(n))
-        _run(cells[1], item.outlet)
-        _link(cells[2], item.url, item.title, links)
+        add_run(cells[0], str(n))
+        add_run(cells[1], item.outlet)
+        add_link(cells[2], item.url, item.title, links)
         when = _fmt_date(item.published_at) + (" (đến muộn)" if item.late else "")
         for cell, text in (
             (cells[3], when),
@@ -529,43 +364,9 @@ def _annex(doc: object, content: DigestContent, links: dict[str, str]) -> None:
             (cells[5], item.tone_label),
             (cells[6], item.status_label),
         ):
-            _run(cell, text)
-    _para(doc, "", after=0)  # Word wants a paragraph between a final table and the section end
-
-
-def _defaults(doc: Any) -> None:
-    """Document defaults without the template's theme fonts (which Word prefers over a style's
-    font) and in Vietnamese, so spelling and hyphenation use the right language."""
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    props = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
-    fonts = props.find(qn("w:rFonts"))
-    for key in list(fonts.attrib):
-        del fonts.attrib[key]
-    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(key), FONT)
-    for tag in ("w:sz", "w:szCs"):
-        props.find(qn(tag)).set(qn("w:val"), str(BODY_PT * 2))
-    lang = props.find(qn("w:lang"))
-    lang.set(qn("w:val"), "vi-VN")
-    lang.set(qn("w:eastAsia"), "vi-VN")
-
-
-def blank_document() -> Any:
-    """An empty A4 portrait document with the decree's margins, Times New Roman 13 pt, black:
-    the page every administrative document of duluan starts from."""
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = PAGE
-    section.top_margin = MARGINS["top"]
-    section.bottom_margin = MARGINS["bottom"]
-    section.left_margin = MARGINS["left"]
-    section.right_margin = MARGINS["right"]
-    _defaults(doc)
-    normal = doc.styles["Normal"]
-    _set_font(normal, BODY_PT)
-    normal.font.color.rgb = RGBColor(0, 0, 0)
-    return doc
+            add_run(cell, text)
+    # Word wants a paragraph between a final table and the section end.
+    add_paragraph(doc, "", after=0)
 
 
 def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None) -> bytes:
@@ -582,7 +383,7 @@ def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None)
     _header(doc, content)
     _title(doc, content)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _para(
+    add_paragraph(
         doc,
         f"Thực hiện nhiệm vụ theo dõi, tổng hợp thông tin báo chí, mạng xã hội phản ánh liên "
         f"quan đến {content.area}, {_issuer_name(content)} báo cáo kết quả trong kỳ "
@@ -592,22 +393,22 @@ def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None)
     )
     _section(doc, 1, "TÌNH HÌNH CHUNG")
     for line in overview(content):
-        _para(doc, line, indent=True, align=justify)
+        add_paragraph(doc, line, indent=True, align=justify)
     if not content.empty:
         _figures(doc, content, charts(content) if pictures is None else pictures)
     _section(doc, 2, "THÔNG TIN TIÊU CỰC, CẦN XÁC MINH")
     links: dict[str, str] = {}
     _item_table(doc, content.attention, links, follow=True)
-    _para(doc, "", after=3)
+    add_paragraph(doc, "", after=3)
     _section(doc, 3, "TIN GIAO XÁC MINH ĐÃ QUÁ HẠN, CHƯA CÓ BÁO CÁO")
     _item_table(doc, content.overdue, links, follow=True)
-    _para(doc, "", after=3)
+    add_paragraph(doc, "", after=3)
     _section(doc, 4, "THÔNG TIN TÍCH CỰC (NGƯỜI TỐT, VIỆC TỐT, THÀNH TỰU)")
     _item_table(doc, content.positive, links, follow=False)
-    _para(doc, "", after=3)
+    add_paragraph(doc, "", after=3)
     _section(doc, 5, "MỨC ĐỘ ĐẦY ĐỦ CỦA NGUỒN TIN")
     _coverage(doc, content)
-    _para(doc, "", after=3)
+    add_paragraph(doc, "", after=3)
     _signature(doc, content)
     _annex(doc, content, links)
 
@@ -628,17 +429,4 @@ def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None)
         del package.rels[rid]  # the template's thumbnail shows a blank page, not this report
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _fixed_zip(buffer.getvalue(), content.window.end.timetuple()[:6])
-
-
-def _fixed_zip(data: bytes, when: tuple[int, ...]) -> bytes:
-    """The same archive with every member stamped `when` (zip keeps local wall time)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=when)  # type: ignore[arg-type]
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            fixed.create_system = 0
-            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
-    return out.getvalue()
+    return fixed_zip(buffer.getvalue(), content.window.end.timetuple()[:6])

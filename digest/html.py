@@ -12,7 +12,8 @@ from markupsafe import Markup
 from alerts.message import link_url
 from digest.charts import Chart, charts
 from digest.content import DigestContent
-from digest.docx import overview, vn_date
+from digest.docx import overview
+from duluan.office_document import vn_date
 
 TEMPLATE = """<!doctype html>
 <html lang="vi">
