@@ -304,7 +304,7 @@ def extract_article(
     title = strip_markup(title).strip()
     text, byline = _tidy_body(text, title, lead, author)
     if len(text) < MIN_BODY_CHARS or not title:
-        log.debug("%s: no article body (%d chars)", url, len(text))
+        log.debug("%s: không có thân bài (%d ký tự)", url, len(text))
         return None
     if published is None:
         published, precision, decided["published"] = _htmldate(html, url)
@@ -552,7 +552,7 @@ def _compiled(selector: str) -> CSSSelector | None:
     try:
         return CSSSelector(selector, translator="html")
     except (SelectorError, XPathError, ValueError):
-        log.warning("invalid CSS selector %r", selector)
+        log.warning("bộ chọn CSS %r không hợp lệ: bỏ qua", selector)
         return None
 
 
@@ -656,7 +656,7 @@ def _trafilatura(doc: Any, url: str) -> Any:
             favor_precision=False,
         )
     except Exception:  # trafilatura raises assorted errors on odd markup
-        log.warning("%s: trafilatura failed", url, exc_info=True)
+        log.warning("%s: trafilatura lỗi khi trích bài", url, exc_info=True)
         return None
 
 
@@ -842,7 +842,7 @@ def _htmldate(html: str, url: str) -> tuple[datetime | None, str, str]:
         return None, UNKNOWN, ""
     month = url_month(url)
     if month is not None and month != (value.year, value.month):
-        log.debug("%s: htmldate's %s contradicts the URL, not taken", url, value.date())
+        log.debug("%s: ngày %s của htmldate trái với địa chỉ bài: không lấy", url, value.date())
         return None, UNKNOWN, ""
     precision = DAY if (value.hour, value.minute, value.second) == (0, 0, 0) else MINUTE
     return value, precision, "htmldate"

@@ -201,13 +201,13 @@ class ChallengeMiddleware:
         meta = {**request.meta, "challenge_tries": tries + 1}
         cookie = COOKIE_CHALLENGE.search(text)
         if cookie and "reload" in text:
-            log.info("%s: answering a cookie challenge (%s)", request.url, cookie.group(1))
+            log.info("%s: trả lời thử thách cookie (%s)", request.url, cookie.group(1))
             cookies = {**_cookies(request), cookie.group(1): cookie.group(2)}
             return request.replace(cookies=cookies, meta=meta, dont_filter=True)
         target = JS_REDIRECT.search(text)
         if target:
             url = response.urljoin(target.group(1))
-            log.info("%s: following a script redirect to %s", request.url, url)
+            log.info("%s: theo chuyển hướng bằng script tới %s", request.url, url)
             return request.replace(url=url, meta=meta, dont_filter=True)
         return response
 

@@ -56,7 +56,7 @@ class StorePipeline:
             outcomes = spider.store.save_articles(batch)
         except StorageError as exc:
             for item in batch:
-                log.error("[%s] %s: not stored: %s", item.source, item.url, exc)
+                log.error("[%s] %s: không lưu được: %s", item.source, item.url, exc)
                 spider.tally.error(item.source, FetchError(item.url, "storage", str(exc)))
                 spider.tally.count(item.source, "failed")
             return

@@ -206,7 +206,9 @@ def _offline_public_suffixes() -> None:
     if hasattr(cookies, "_split_domain"):
         cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
     else:
-        log.warning("Scrapy no longer has cookies._split_domain: check public suffix downloads")
+        log.warning(
+            "Scrapy không còn cookies._split_domain: kiểm tra việc tải danh sách hậu tố tên miền"
+        )
 
 
 def _crawl(request: PassRequest, messages: Any) -> PassSummary:

@@ -166,7 +166,9 @@ class OutletSpider(scrapy.Spider):
         for child in sitemap.children:
             newest = child.lastmod.date() if child.lastmod else shard_end(child.url)
             if newest is not None and newest < self.cutoff.date():
-                log.debug("[%s] %s: shard older than the horizon, skipped", source.name, child.url)
+                log.debug(
+                    "[%s] %s: sơ đồ con cũ hơn giới hạn thời gian: bỏ qua", source.name, child.url
+                )
                 continue
             yield scrapy.Request(
                 child.url,
@@ -284,7 +286,7 @@ class OutletSpider(scrapy.Spider):
                 source.name,
                 FetchError(response.url, "encoding", "trang lỗi mã hóa ký tự / broken encoding"),
             )
-            log.warning("[%s] %s: broken character encoding", source.name, response.url)
+            log.warning("[%s] %s: mã hóa ký tự hỏng", source.name, response.url)
         hints = Hints.from_link(link)
         result = await self.extractor.extract(
             text, response.url, source.extract, hints, response.body
@@ -307,7 +309,11 @@ class OutletSpider(scrapy.Spider):
             return
         record = self._record_from_link(source, link)
         if record is not None:
-            log.info("[%s] %s: kept the feed's text (no publisher link)", source.name, link.url)
+            log.info(
+                "[%s] %s: giữ nội dung trong nguồn tin (không có liên kết tới báo)",
+                source.name,
+                link.url,
+            )
             yield record
 
     def _record(
@@ -378,7 +384,7 @@ class OutletSpider(scrapy.Spider):
         source = response.meta["source"]
         if response.meta.get("entry"):
             self.tally.entry_ok(source)
-        log.debug("[%s] %s: not modified", source, response.url)
+        log.debug("[%s] %s: không thay đổi", source, response.url)
         return True
 
     def on_error(self, failure: Failure) -> None:

@@ -100,7 +100,9 @@ class Extractor:
                 future = self.pool.submit(extract_job, html, url, rules, hints, body)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
-                log.warning("%s: extraction worker died; extracting in the crawl process", url)
+                log.warning(
+                    "%s: tiến trình trích bài đã dừng; trích ngay trong tiến trình thu thập", url
+                )
                 self.pool = None
         return extract_job(html, url, rules, hints, body)
 
