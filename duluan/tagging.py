@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from alerts.message import AlertItem, article_message
 from alerts.routing import Hit, route
 from duluan.config import Config
-from nlp.locate import Locator
+from nlp.locate import Located, Locator
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
 
 
@@ -44,7 +43,7 @@ def tag_article(
 ) -> Tagged:
     """Tag one article; with a config, also the alerts to queue for it (none unless relevant)."""
     text, starts = article_text(article)
-    result = locator.locate(text, article.id)
+    result = locator.read(text, article.id)
     record = _record(article, result, starts, tagged_at, version)
     if config is None or not record.relevant:
         return Tagged(record, ())
@@ -57,7 +56,7 @@ def tag_article(
         first_seen_at=article.first_seen_at or tagged_at,
     )
     # Quote the sentence naming a place of the watch area, not the province named elsewhere.
-    first = next((m for m in result["mentions"] if m["unit"] in hit.places), None)
+    first = next((m for m in result.mentions if m.unit in hit.places), None)
     message = article_message(
         AlertItem(
             outlet=article.source_title or article.source,
@@ -67,7 +66,7 @@ def tag_article(
             places=hit.places,
             tone=record.tone,
             text=text,
-            mention=(first["start"], first["end"]) if first else None,
+            mention=(first.start, first.end) if first else None,
             topics=record.topics,
             needs_verification=record.needs_verification,
             published_precision=article.published_precision,
@@ -83,50 +82,49 @@ def tag_article(
 
 def _record(
     article: ArticleText,
-    result: dict[str, Any],
+    result: Located,
     starts: list[tuple[str, int]],
     tagged_at: datetime,
     version: str,
 ) -> TagRecord:
     mentions = []
     levels: dict[str, str] = {}  # a unit's name → the level of its first entry
-    for u in result["units"]:
-        levels.setdefault(u["name"], u["level"])
-    for m in result["mentions"]:
-        field, offset = next((f, o) for f, o in reversed(starts) if o <= m["start"])
-        level = levels.get(m["unit"], "commune")
+    for u in result.units:
+        levels.setdefault(u.name, u.level)
+    for m in result.mentions:
+        field, offset = next((f, o) for f, o in reversed(starts) if o <= m.start)
         mentions.append(
             MentionRecord(
                 field=field,
-                start=m["start"] - offset,
-                end=m["end"] - offset,
-                text=m["text"],
-                unit=m["unit"],
-                level=level,
-                rule=m["rule"],
-                confidence=m["confidence"],
+                start=m.start - offset,
+                end=m.end - offset,
+                text=m.text,
+                unit=m.unit,
+                level=levels.get(m.unit, "commune"),
+                rule=m.rule,
+                confidence=m.confidence,
             )
         )
     units = tuple(
         UnitRecord(
-            level=u["level"],
-            name=u["name"],
-            province=u.get("province"),
-            district=u.get("district") or ", ".join(u.get("districts", [])) or None,
-            new_name=u.get("new_name"),
-            new_province=u.get("new_province"),
-            in_watch_area=bool(u["in_watch_area"]),
+            level=u.level,
+            name=u.name,
+            province=u.province,
+            district=u.district or ", ".join(u.districts) or None,
+            new_name=u.new_name,
+            new_province=u.new_province,
+            in_watch_area=u.in_watch_area,
         )
-        for u in result["units"]
+        for u in result.units
     )
     return TagRecord(
         article_id=article.id,
-        relevant=result["relevant"],
-        relevance=result["score"],
-        tone=result["tone"],
-        needs_verification=result["needs_verification"],
-        topics=tuple(result["topics"]),
-        reasons=tuple(result["reasons"]),
+        relevant=result.relevant,
+        relevance=result.score,
+        tone=result.tone,
+        needs_verification=result.needs_verification,
+        topics=result.topics,
+        reasons=result.reasons,
         units=units,
         mentions=tuple(mentions),
         tagged_at=tagged_at,

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
 from nlp.resolve import MAX_NER_READINGS, Resolved, of_province, resolve_all
 from nlp.tone import Lexicon, default_lexicon, tone
-from nlp.tone_model import ToneModel
+from nlp.tone_model import Label, ToneModel
 from nlp.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,103 @@ MAX_TEXT_CHARS = 100_000
 MAX_MENTIONS = 1_000
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 0.8
+
+
+@dataclass(frozen=True)
+class FoundUnit:
+    """A unit of the watched province a text is about: an old district, an old commune (with its
+    district and the 2025 unit it became), or a 2025 commune (with the old districts it lies
+    in)."""
+
+    level: Literal["district", "commune", "new_commune"]
+    name: str
+    province: str
+    in_watch_area: bool
+    district: str | None = None
+    new_name: str | None = None
+    new_province: str | None = None
+    districts: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The DESIGN.md form: the keys of its level, in their order."""
+        if self.level == "district":
+            return {
+                "level": "district",
+                "name": self.name,
+                "province": self.province,
+                "in_watch_area": self.in_watch_area,
+            }
+        if self.level == "commune":
+            return {
+                "level": "commune",
+                "name": self.name,
+                "district": self.district,
+                "province": self.province,
+                "new_name": self.new_name,
+                "new_province": self.new_province,
+                "in_watch_area": self.in_watch_area,
+            }
+        return {
+            "level": "new_commune",
+            "name": self.name,
+            "province": self.province,
+            "districts": list(self.districts),
+            "in_watch_area": self.in_watch_area,
+        }
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where a text names a unit: the span from its prefix ("xã Đăk Pxi"), the unit, the rule that
+    resolved it and how sure that is."""
+
+    start: int
+    end: int
+    text: str
+    unit: str
+    rule: str
+    confidence: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The DESIGN.md form."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "unit": self.unit,
+            "rule": self.rule,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True)
+class Located:
+    """What the tagger says of one text: relevance to the watch area, tone, the units and their
+    mentions, topics, reasons, needs-verification. `as_json()` is `duluan locate`'s object."""
+
+    id: Any
+    relevant: bool
+    score: float
+    tone: Label
+    units: tuple[FoundUnit, ...]
+    mentions: tuple[Mention, ...]
+    topics: tuple[str, ...]
+    reasons: tuple[str, ...]
+    needs_verification: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """The DESIGN.md `locate` JSON object."""
+        return {
+            "id": self.id,
+            "relevant": self.relevant,
+            "score": self.score,
+            "tone": self.tone,
+            "units": [u.as_json() for u in self.units],
+            "mentions": [m.as_json() for m in self.mentions],
+            "topics": list(self.topics),
+            "reasons": list(self.reasons),
+            "needs_verification": self.needs_verification,
+        }
 
 
 @dataclass(frozen=True)
@@ -62,9 +159,13 @@ class Locator:
         )
 
     def locate(self, text: str, ident: Any = None, published: Any = None) -> dict[str, Any]:
-        """The DESIGN.md `locate` JSON object for one text (title on its first line).
-        `published` (a date, or an ISO date string) is the article's publication date, if
-        known: it says whether a name both an old and a new unit carry means the old one."""
+        """The DESIGN.md `locate` JSON object for one text (see `read`)."""
+        return self.read(text, ident, published).as_json()
+
+    def read(self, text: str, ident: Any = None, published: Any = None) -> Located:
+        """What the tagger says of one text (title on its first line). `published` (a date, or
+        an ISO date string) is the article's publication date, if known: it says whether a name
+        both an old and a new unit carry means the old one."""
         text, notes = capped(text, self.max_text_chars)
         candidates = self.matcher.find(text)
         if self.max_mentions is not None and len(candidates) > self.max_mentions:
@@ -95,33 +196,36 @@ class Locator:
         # Tone, needs-verification and topics are read for every text naming a place of the
         # watched province (the province itself too); the other nineteen in twenty articles
         # skip them (they are half of the tagger's time).
-        label, reasons, topics, verify = "neutral", [], [], False
+        label: Label = "neutral"
+        reasons: list[str] = []
+        topics: list[str] = []
+        verify = False
         if mentions:
             anchors = [(r.candidate.start, r.candidate.end) for r in watched]
             verdict = tone(text, anchors, self.lexicon, self.tone_model)
             label, reasons, verify = verdict.label, verdict.explain(text)[:5], verdict.verify
             topics = self.topics.labels(text)
-        return {
-            "id": ident,
-            "relevant": relevant,
-            "score": round(score, 2),
-            "tone": label,
-            "units": units,
-            "mentions": [
-                {
-                    "start": _start(r),
-                    "end": r.candidate.end,
-                    "text": text[_start(r) : r.candidate.end],
-                    "unit": r.units[0].name,
-                    "rule": r.rule,
-                    "confidence": r.confidence,
-                }
+        return Located(
+            id=ident,
+            relevant=relevant,
+            score=round(score, 2),
+            tone=label,
+            units=units,
+            mentions=tuple(
+                Mention(
+                    start=_start(r),
+                    end=r.candidate.end,
+                    text=text[_start(r) : r.candidate.end],
+                    unit=r.units[0].name,
+                    rule=r.rule,
+                    confidence=r.confidence,
+                )
                 for r in mentions
-            ],
-            "topics": topics,
-            "reasons": reasons + notes,
-            "needs_verification": verify,
-        }
+            ),
+            topics=tuple(topics),
+            reasons=tuple(reasons + notes),
+            needs_verification=verify,
+        )
 
 
 def publication_date(value: Any) -> date | None:
@@ -175,62 +279,47 @@ def _score(watched: list[Resolved], title_end: int) -> float:
     return min(1.0, best + bonus)
 
 
-def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> list[dict[str, Any]]:
+def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> tuple[FoundUnit, ...]:
     """Every unit of the watched province the text is about, districts first, once each."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str], FoundUnit] = {}
     province = gazetteer.province
     for r in resolved:
         for unit in r.units:
             if not of_province(unit, province):
                 continue
-            for level, entry in _entries(unit, gazetteer):
-                seen.setdefault((level, entry["name"]), entry)
-    order = {"province": 0, "district": 1, "commune": 2, "new_commune": 3}
-    return sorted(seen.values(), key=lambda e: (order.get(e["level"], 9), e["name"]))
+            for found in _found(unit, gazetteer):
+                seen.setdefault((found.level, found.name), found)
+    order = {"district": 1, "commune": 2, "new_commune": 3}
+    return tuple(sorted(seen.values(), key=lambda f: (order[f.level], f.name)))
 
 
-def _entries(unit: Unit, gazetteer: Gazetteer) -> list[tuple[str, dict[str, Any]]]:
+def _found(unit: Unit, gazetteer: Gazetteer) -> list[FoundUnit]:
+    """A resolved unit as the units the text is about: a commune brings its district too."""
     watch = gazetteer.district
     if unit.level == "district":
-        return [
-            (
-                "district",
-                {
-                    "level": "district",
-                    "name": unit.name,
-                    "province": unit.province,
-                    "in_watch_area": unit.name == watch,
-                },
-            )
-        ]
+        return [FoundUnit("district", unit.name, unit.province, unit.name == watch)]
     if unit.level == "commune":
-        commune = {
-            "level": "commune",
-            "name": unit.name,
-            "district": unit.district,
-            "province": unit.province,
-            "new_name": unit.new_name,
-            "new_province": unit.new_province,
-            "in_watch_area": unit.in_watch_area,
-        }
-        district = {
-            "level": "district",
-            "name": unit.district,
-            "province": unit.province,
-            "in_watch_area": unit.district == watch,
-        }
-        return [("commune", commune), ("district", district)]
+        assert unit.district is not None, f"commune without a district: {unit.name}"
+        return [
+            FoundUnit(
+                "commune",
+                unit.name,
+                unit.province,
+                unit.in_watch_area,
+                district=unit.district,
+                new_name=unit.new_name,
+                new_province=unit.new_province,
+            ),
+            FoundUnit("district", unit.district, unit.province, unit.district == watch),
+        ]
     if unit.level == "new_commune":
         return [
-            (
+            FoundUnit(
                 "new_commune",
-                {
-                    "level": "new_commune",
-                    "name": unit.name,
-                    "province": unit.province,
-                    "districts": list(unit.districts),
-                    "in_watch_area": unit.in_watch_area,
-                },
+                unit.name,
+                unit.province,
+                unit.in_watch_area,
+                districts=tuple(unit.districts),
             )
         ]
     return []
