@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from nlp.normalize import strip_text
 from storage.models import Article, Assignment, Review, Source
-from storage.models_cases import ArticleSearch, Case, CaseStep, Evidence
+from storage.models.cases import ArticleSearch, Case, CaseStep, Evidence
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker

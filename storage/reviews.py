@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Assignment, Review, ReviewAction
+from storage.outbox import enqueue
 from storage.records import OutboxEntry
 
 if TYPE_CHECKING:
@@ -246,7 +247,6 @@ class ReviewQueries:
     ) -> tuple[ReviewState, AssignmentRecord]:
         """Hand the story to `unit` by `deadline` and queue `message` to the unit's chat (story
         `assign:<id>`, kind `assign`) in the same transaction; `StaleReview` as `review_action`."""
-        from storage.store import _enqueue
 
         def work(session: Session) -> tuple[ReviewState, AssignmentRecord]:
             row = self._bump(session, story, expected_version, "assigned", at, article_id)
@@ -278,7 +278,7 @@ class ReviewQueries:
             )
             if chat:
                 entry = OutboxEntry(f"assign:{job.id}", chat, topic, "assign", message, article_id)
-                _enqueue(session, [entry], at)
+                enqueue(session, [entry], at)
             else:
                 log.warning("[%s] đơn vị %s chưa có chat: không gửi được tin giao", story, unit)
             return row.state, _assignment(job, story, row.state.article_id)
@@ -357,8 +357,6 @@ class ReviewQueries:
         """Note that these assignments were reminded on `on`, queueing the reminder `messages`
         in the same transaction (so a crash neither loses nor repeats them); returns how many
         messages were new."""
-        from storage.store import _enqueue
-
         if messages and at is None:
             raise ValueError("cần thời điểm `at` để xếp tin nhắc vào hàng đợi")
 
@@ -369,7 +367,7 @@ class ReviewQueries:
                     .where(Assignment.id.in_(list(assignment_ids)))
                     .values(reminded_on=on)
                 )
-            return _enqueue(session, messages, at) if at is not None else 0
+            return enqueue(session, messages, at) if at is not None else 0
 
         return self._writing(work)
 

@@ -41,8 +41,9 @@ from storage.models import (
     SourceRunRow,
     UrlValidator,
 )
-from storage.models_cases import Case, Evidence
-from storage.models_pages import ArticlePage
+from storage.models.cases import Case, Evidence
+from storage.models.pages import ArticlePage
+from storage.outbox import enqueue
 from storage.records import (
     OUTBOX_WAITING,
     AlertBrief,
@@ -414,14 +415,14 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
                 if mentions:
                     connection.execute(insert(Mention), mentions)
             _align_story_tones(session, ids)
-            return _enqueue(session, outbox, queued_at)
+            return enqueue(session, outbox, queued_at)
 
         return self._writing(work)
 
     def enqueue(self, entries: Sequence[OutboxEntry], at: datetime) -> int:
         """Queue messages (digests, summaries); returns how many were new."""
         _require_aware(at, "at")
-        return self._writing(lambda session: _enqueue(session, entries, at))
+        return self._writing(lambda session: enqueue(session, entries, at))
 
     def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
         """Messages still to send whose time has come, oldest first; a row claimed by a send
@@ -1005,65 +1006,6 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
         )
     _add_bands(session, article_id, rec.fingerprint)
     return SaveOutcome(article_id, "new", cluster)
-
-
-def _enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> int:
-    """Insert the entries whose (story, chat, topic) is not queued yet; returns how many.
-
-    An alert for a story already queued to a chat, about another article (a syndicated copy),
-    is not sent again: an "edit" entry is queued instead, to add the copy's outlet to the first
-    message ("cũng đăng trên")."""
-    if not entries:
-        return 0
-    keys = {(e.story, e.chat, e.topic or 0) for e in entries}
-    found = session.execute(
-        select(
-            OutboxMessage.story,
-            OutboxMessage.chat,
-            OutboxMessage.topic_key,
-            OutboxMessage.kind,
-            OutboxMessage.article_id,
-        ).where(OutboxMessage.story.in_({story for story, _, _ in keys}))
-    )
-    existing: dict[tuple[str, str, int], tuple[str, int | None]] = {
-        (story, chat, topic): (kind, article) for story, chat, topic, kind, article in found
-    }
-    copies = []
-    for e in entries:
-        kind, first = existing.get((e.story, e.chat, e.topic or 0), ("", None))
-        if e.kind == "alert" and kind in ("alert", "burst") and first not in (None, e.article_id):
-            edit = f"edit:{e.story}:{e.article_id}"[:64]
-            copies.append(OutboxEntry(edit, e.chat, e.topic, "edit", "", e.article_id))
-    if copies:
-        edit_keys = session.execute(
-            select(OutboxMessage.story, OutboxMessage.chat, OutboxMessage.topic_key).where(
-                OutboxMessage.story.in_({c.story for c in copies})
-            )
-        )
-        existing.update({(st, ch, tp): ("edit", None) for st, ch, tp in edit_keys})
-    rows = []
-    for entry in [*entries, *copies]:
-        key = (entry.story, entry.chat, entry.topic or 0)
-        if key in existing:
-            continue
-        existing[key] = (entry.kind, entry.article_id)
-        rows.append(
-            {
-                "article_id": entry.article_id,
-                "story": entry.story,
-                "chat": entry.chat,
-                "topic_key": entry.topic or 0,
-                "kind": entry.kind,
-                "text": entry.text,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": at,
-                "created_at": at,
-            }
-        )
-    if rows:
-        session.connection().execute(insert(OutboxMessage), rows)
-    return len(rows)
 
 
 def _also_in(session: Session, article_id: int | None) -> tuple[str, ...]:

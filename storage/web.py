@@ -20,7 +20,7 @@ from storage.models import (
     Review,
     Source,
 )
-from storage.models_web import AuditRow, LoginAttemptRow, WebUserRow
+from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 from storage.reviews import AssignmentRecord, _assignment
 
 if TYPE_CHECKING:

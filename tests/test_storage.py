@@ -28,7 +28,7 @@ from storage import (
 from storage.db import make_engine
 from storage.migrate import head_revision
 from storage.models import Article, Base
-from storage.models_cases import include_name
+from storage.models.cases import include_name
 
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=ICT)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from storage.db import database_url, make_engine
 from storage.models import Base
-from storage.models_cases import include_name
+from storage.models.cases import include_name
 
 config = context.config
 target_metadata = Base.metadata
