@@ -33,6 +33,7 @@ SESSION_ENDED = (
 )
 
 log = logging.getLogger(__name__)
+FLASH_KEY = "flash"
 
 _hasher = PasswordHasher()
 
@@ -113,8 +114,6 @@ def optional_user(request: Request) -> WebUser | None:
     else:
         reason = ""
     if reason or record is None:
-        from duluan.console.render import flash
-
         end_session(request)
         flash(request, SESSION_ENDED)
         log.info("[web] phiên của tài khoản số %s không còn hiệu lực: %s", uid, reason)
@@ -158,3 +157,10 @@ def require(request: Request, *roles: str) -> WebUser:
     if roles and user.role != ADMIN and user.role not in roles:
         raise Forbidden()
     return user
+
+
+def flash(request: Request, message: str) -> None:
+    """A message shown once, on the next page rendered for this session."""
+    messages = list(request.session.get(FLASH_KEY) or [])
+    messages.append(message)
+    request.session[FLASH_KEY] = messages[-10:]

@@ -32,13 +32,13 @@ from duluan.console.auth import (
     Forbidden,
     WebUser,
     current_user,
+    flash,
     require,
 )
 from duluan.console.render import (
     audit,
     config_of,
     error_page,
-    flash,
     form_with_csrf,
     not_found,
     render,

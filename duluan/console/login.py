@@ -19,6 +19,7 @@ from duluan.console.auth import (
     current_user,
     dummy_check,
     end_session,
+    flash,
     optional_user,
     start_session,
 )
@@ -26,7 +27,6 @@ from duluan.console.render import (
     CSRF_KEY,
     audit,
     client_ip,
-    flash,
     form_with_csrf,
     render,
     url,

@@ -18,6 +18,7 @@ from duluan.console.auth import (
     UNIT,
     Forbidden,
     current_user,
+    flash,
     hash_password,
     require,
 )
@@ -25,7 +26,6 @@ from duluan.console.render import (
     audit,
     config_of,
     error_page,
-    flash,
     form_with_csrf,
     not_found,
     render,

@@ -13,14 +13,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from duluan.config import Config
-from duluan.console.auth import optional_user
+from duluan.console.auth import FLASH_KEY, optional_user
 from storage import Store
 
 log = logging.getLogger(__name__)
 
 CSRF_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
-FLASH_KEY = "flash"
 MAX_FORM_FIELDS = 200
 
 
@@ -49,13 +48,6 @@ def url(request: Request, path: str) -> str:
     """`path` (starting with /) under the configured base path (behind a reverse proxy)."""
     base: str = request.app.state.base_path
     return base + path
-
-
-def flash(request: Request, message: str) -> None:
-    """A message shown once, on the next page rendered for this session."""
-    messages = list(request.session.get(FLASH_KEY) or [])
-    messages.append(message)
-    request.session[FLASH_KEY] = messages[-10:]
 
 
 def render(

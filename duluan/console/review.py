@@ -25,13 +25,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from cases.evidence import Fetch, capture_soon
-from duluan.console.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, require
+from duluan.console.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, flash, require
 from duluan.console.filters import STATUS_LABELS, TONE_LABELS
 from duluan.console.render import (
     audit,
     config_of,
     error_page,
-    flash,
     form_with_csrf,
     not_found,
     render,
