@@ -211,3 +211,18 @@ def test_bare_names_of_the_watched_communes(locator: Locator, text: str) -> None
     result = locator.locate(text)
     assert result["relevant"]
     assert {"Xã Đăk Pxi", "Xã Đăk Mar"} & {u["name"] for u in result["units"]}
+
+
+def _names(result: dict) -> set[tuple[str, str]]:
+    return {(u["level"], u["name"]) for u in result["units"]}
+
+
+def test_the_province_misspelled_kom_tum(locator: Locator) -> None:
+    """Kom Tum, seen on real pages: the city where "TP" says so, the province where "tỉnh" does."""
+    result = locator.locate(
+        "Cháy chợ ở TP Kom Tum\nĐêm qua, một ki-ốt trong chợ trung tâm TP Kom Tum, tỉnh Kom Tum "
+        "bốc cháy, lực lượng chức năng đã dập tắt."
+    )
+    assert ("district", "Thành phố Kon Tum") in _names(result)
+    units = {m["text"]: m["unit"] for m in result["mentions"]}
+    assert units == {"TP Kom Tum": "Thành phố Kon Tum", "tỉnh Kom Tum": "Tỉnh Kon Tum"}
