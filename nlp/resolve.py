@@ -81,6 +81,16 @@ _FOREIGN_PREFIX = {
     "city": "thành phố",
 }
 COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
+# "X được thành lập trên cơ sở sáp nhập (toàn bộ diện tích … của) các xã A, B và C", "hợp nhất
+# xã A, xã B thành xã X", "sắp xếp các xã A và B": A, B, C are the predecessors, old units even
+# in a text of after 2025; the clause ends at the sentence or at "thành"/"vào" (the unit made).
+_MERGED = re.compile(
+    r"(?<!\w)(?:sáp nhập|hợp nhất|sắp xếp|(?<!thu )(?<!xuất )nhập|trên cơ sở)\s+"
+    r"(?:toàn bộ[^.;:\n]{0,80}?\scủa\s+)?(?:các\s+)?(?:xã|phường|thị trấn)\s"
+    r"[^.;\n]*?(?=\s(?:thành|vào)\s|[.;\n]|$)",
+    re.IGNORECASE,
+)
+_MERGE_HINT = re.compile(r"nhập|hợp nhất|cơ sở|sắp xếp", re.IGNORECASE)
 # The day the 2025 reorganisation took effect: districts were abolished, new communes began.
 REORGANISED = date(2025, 7, 1)
 _TAIL_GAP = re.compile(r"^[\s,;(–-]*(?:thuộc|của|nay là|nay thuộc|trước đây thuộc)?[\s,(]*$")
@@ -244,7 +254,10 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
     of those that are not places."""
     out: list[Candidate] = []
     dropped: set[int] = set()
+    merged = _merged_spans(text)
     for index, candidate in enumerate(candidates):
+        if merged and not candidate.old_marker and _inside(merged, candidate.start):
+            candidate = replace(candidate, old_marker=True)
         if candidate.prefix is None:
             prefix = None
             after = _FOREIGN_AFTER.match(text, candidate.end)
@@ -265,7 +278,30 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
             if prefix is not None:
                 candidate = replace(candidate, prefix=prefix, prefix_start=None)
         out.append(candidate)
+    for index in range(len(out) - 1, 0, -1):
+        # "các xã A, B và C (cũ)": the marker after the last member is the whole list's.
+        last, member = out[index], out[index - 1]
+        if (
+            last.old_marker
+            and not member.old_marker
+            and last.prefix_start is None
+            and last.prefix in COMMUNE_PREFIXES
+            and _LIST_GAP.match(text[member.end : last.start])
+        ):
+            out[index - 1] = replace(member, old_marker=True)
     return out, dropped
+
+
+def _merged_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names the predecessors of a merged unit (`_MERGED`), in text order."""
+    if not _MERGE_HINT.search(text):
+        return []  # the regex is skipped for the nineteen texts in twenty that merge nothing
+    return [m.span() for m in _MERGED.finditer(text)]
+
+
+def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
+    at = bisect_right(spans, (pos, 1 << 62)) - 1
+    return at >= 0 and spans[at][0] <= pos < spans[at][1]
 
 
 def _era(

@@ -226,3 +226,39 @@ def test_the_province_misspelled_kom_tum(locator: Locator) -> None:
     assert ("district", "Thành phố Kon Tum") in _names(result)
     units = {m["text"]: m["unit"] for m in result["mentions"]}
     assert units == {"TP Kom Tum": "Thành phố Kon Tum", "tỉnh Kom Tum": "Tỉnh Kon Tum"}
+
+
+def _communes(result: dict) -> set[str]:
+    return {u["name"] for u in result["units"] if u["level"] in ("commune", "new_commune")}
+
+
+def _levels(result: dict, name: str) -> set[str]:
+    return {u["level"] for u in result["units"] if u["name"] == name}
+
+
+def test_merged_communes_are_the_old_units_even_after_2025(locator: Locator) -> None:
+    """In "X được thành lập trên cơ sở sáp nhập … các xã A, B (cũ)", A and B are predecessors."""
+    text = (
+        "Xã Đăk Pxi mới đi vào hoạt động\n"
+        "Xã Đăk Pxi (mới) được thành lập trên cơ sở sáp nhập toàn bộ diện tích tự nhiên, quy mô "
+        "dân số của các xã Đăk Pxi và Đăk Long (cũ). Trước đó, tỉnh đã hợp nhất xã Đăk Ui, xã Đăk "
+        "Ngọk thành xã Đăk Ui. Người dân xã Đăk Pxi phấn khởi."
+    )
+    result = locator.locate(text, published="2025-07-15")
+    assert _levels(result, "Xã Đăk Pxi") == {"commune", "new_commune"}
+    assert _levels(result, "Xã Đăk Long") == {"commune"}
+    long_ = next(u for u in result["units"] if u["name"] == "Xã Đăk Long")
+    assert long_["district"] == "Huyện Đăk Hà"
+    assert _levels(result, "Xã Đăk Ui") == {"commune", "new_commune"}
+    plain = locator.locate(
+        "Xã Đăk Ui\nXã Đăk Ui tổ chức đại hội đảng bộ nhiệm kỳ đầu.", published="2025-07-15"
+    )
+    assert _levels(plain, "Xã Đăk Ui") == {"new_commune"}
+
+
+def test_the_old_marker_after_a_list_is_the_whole_lists(locator: Locator) -> None:
+    result = locator.locate(
+        "Cầu treo xuống cấp\nNgười dân các xã Đăk Ui, Đăk Ngọk (cũ) đi lại khó khăn.",
+        published="2025-10-02",
+    )
+    assert _levels(result, "Xã Đăk Ui") == {"commune"}
