@@ -199,6 +199,7 @@ def resolve_all(
                 continue
         if (
             len({u.district for u in watched if u.level == "commune"}) > 1
+            and all(u.level in _COMMUNE_LEVELS for u in watched)
             and ours_districts
             and not any(u.district in ours_districts for u in watched)
         ):
@@ -246,6 +247,9 @@ def resolve_all(
     return Resolution(_by_company(found), skipped)
 
 
+_COMMUNE_LEVELS = ("commune", "new_commune")
+
+
 def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candidate], set[int]]:
     """Evidence around a bare name that the matcher does not read: the prefix of the list it
     is in ("các xã A, B và C" gives B and C their "xã"), a prefix before a colon ("6 xã: A"),
@@ -273,7 +277,7 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
                 prefix = head.group(1).casefold()
             elif out and out[-1].prefix in COMMUNE_PREFIXES:
                 gap = text[out[-1].end : candidate.start]
-                if _LIST_GAP.match(gap):
+                if _LIST_GAP.match(gap) and not _parent(text, candidates, index, out[-1]):
                     prefix = out[-1].prefix
             if prefix is not None:
                 candidate = replace(candidate, prefix=prefix, prefix_start=None)
@@ -290,6 +294,31 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
         ):
             out[index - 1] = replace(member, old_marker=True)
     return out, dropped
+
+
+def _parent(text: str, candidates: Sequence[Candidate], index: int, previous: Candidate) -> bool:
+    """Whether a bare name after a commune is its district or province ("xã Sa Loong, Ngọc Hồi,
+    Kon Tum", "xã Ia Dom, Đức Cơ, Gia Lai"), not the next member of a list: it names a unit
+    that holds the commune, and no commune follows it in the list ("các xã Măng Ri, Tu Mơ Rông
+    và xã Ngọc Lây" is a list)."""
+    candidate = candidates[index]
+    holds = any(
+        _within(unit, parent)
+        for parent in candidate.units
+        if parent.level in ("district", "province", "new_province")
+        for unit in previous.units
+        if unit.level in _COMMUNE_LEVELS
+    )
+    if not holds or index + 1 >= len(candidates):
+        return holds
+    following = candidates[index + 1]
+    start = following.start if following.prefix_start is None else following.prefix_start
+    if not _LIST_GAP.match(text[candidate.end : start]):
+        return True
+    sibling = following.prefix in COMMUNE_PREFIXES or (
+        following.prefix is None and all(u.level in _COMMUNE_LEVELS for u in following.units)
+    )
+    return not sibling
 
 
 def _merged_spans(text: str) -> list[tuple[int, int]]:

@@ -262,3 +262,32 @@ def test_the_old_marker_after_a_list_is_the_whole_lists(locator: Locator) -> Non
         published="2025-10-02",
     )
     assert _levels(result, "Xã Đăk Ui") == {"commune"}
+
+
+def test_district_and_province_after_a_commune_are_its_parents(locator: Locator) -> None:
+    """An address ("xã Sa Loong, Ngọc Hồi, Kon Tum") is not a list: no "Phường Kon Tum"."""
+    result = locator.locate(
+        "Trang trại gây ô nhiễm\nNgười dân thôn 3 (xã Sa Loong, Ngọc Hồi, Kon Tum) phản ánh "
+        "mùi hôi."
+    )
+    assert _communes(result) == {"Xã Sa Loong"}
+    assert ("district", "Thành phố Kon Tum") not in _names(result)
+    listed = locator.locate(
+        "Nông thôn mới ở Tu Mơ Rông\nCác xã Văn Xuôi, Măng Ri, Tu Mơ Rông và xã Ngọc Lây đạt 6 "
+        "tiêu chí."
+    )
+    assert "Xã Tu Mơ Rông" in _communes(listed)
+    other = locator.locate(
+        "Vỡ đập thủy điện\nĐập thủy điện nhỏ (xã Ia Dom, Đức Cơ, Gia Lai) bị vỡ khi tích nước."
+    )
+    assert other["units"] == []
+
+
+def test_a_district_named_bare_is_not_an_abolished_commune(locator: Locator) -> None:
+    """In "hướng Đăk Tô đi Đăk Hà", the district, though "Đăk Hà" is also a commune of Tu Mơ
+    Rông and the district town, and the text names another district."""
+    result = locator.locate(
+        "Tai nạn trên đường Hồ Chí Minh\nXe ô tô của anh T. (trú xã Sa Sơn, huyện Sa Thầy, tỉnh "
+        "Kon Tum) đi hướng Đăk Tô đi Đăk Hà thì va chạm với xe máy."
+    )
+    assert ("district", "Huyện Đăk Hà") in _names(result)
