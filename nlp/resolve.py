@@ -42,16 +42,46 @@ COMMON_NAMES = frozenset(
 )  # fmt: skip
 _NOT_A_PLACE_BEFORE = re.compile(
     r"(?:đường|phố|ông|bà|anh|chị|em|cháu|cụ|em|tên|hiệu|chợ|cầu|trường|sông|suối|hồ|đèo|núi|"
-    r"thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện)\s*$",
+    r"thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện|thác|đập|rừng|đồi|"
+    r"dốc|hang|động|vườn quốc gia|khu bảo tồn|ngã ba|ngã tư|bến|pơlê|plơi|palei)\s*$",
     re.IGNORECASE,
 )
+# A name right after the first syllable of a longer name is part of it: "sông Đăk Pô Kô" holds
+# "Pô Kô" (a commune), "Ia Tơi" holds nothing of "Tơi".
+_PART_OF_A_NAME = re.compile(r"(?<!\w)(?:Đăk|Đắk|Đak|Dak|Ia|Kon|Plei|Măng)\s+$")
+# Products and projects carry a commune's name without being about the commune ("Cà phê đặc
+# sản Đăk Mar", "Coffee Đăk Mar", "Dự án giãn dân nội vùng Đăk Hring"): a bare name after them
+# is no commune (a district's or province's name still counts: "cà phê Đăk Hà").
+_PRODUCT_BEFORE = re.compile(
+    r"(?<!\w)(?:cà phê|coffee|đặc sản|sản phẩm|thương hiệu|nhãn hiệu|sâm|rượu|mật ong|gạo|chè|"
+    r"trà|dự án)(?!\w)",
+    re.IGNORECASE,
+)
+# Words of a name's own sentence that say the name is the place where something is, not part of
+# that thing's name ("Công ty X có trụ sở tại Đăk Hà").
+_LOCATIVE = re.compile(r"(?<!\w)(?:tại|ở|thuộc|địa bàn|của|cho|với|và)(?!\w)", re.IGNORECASE)
+# A route named by its ends ("tuyến Ngọc Hoàng - Măng Bút - Tu Mơ Rông - Ngọc Linh"): its names
+# are the road's, not places the text is about.
+_ROUTE_HEAD = re.compile(
+    r"(?:tuyến|đường|quốc lộ|tỉnh lộ|cao tốc)(?:\s+(?:đường|giao thông|liên xã|liên huyện))?\s+"
+    r"(?:[^\W\d_][^\s.,;:()]*\s+){1,4}(?:[-–]\s*(?:[^\W\d_][^\s.,;:()]*\s+){1,4})*[-–]\s*$",
+    re.IGNORECASE,
+)
+_ROUTE_WORD = re.compile(
+    r"(?:tuyến|đường|quốc lộ|tỉnh lộ|cao tốc)(?:\s+(?:đường|giao thông|liên xã|liên huyện))?\s+$",
+    re.IGNORECASE,
+)
+_DASH_AFTER = re.compile(r"\s*[-–]\s")
 # Inside the name of a company, a border gate, a power station or a battle, a place name is
-# part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô").
+# part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô"),
+# when the nearest such word is at most `NAME_REACH` characters before it, in the same clause.
 _INSIDE_A_NAME = re.compile(
-    r"(?:công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|trạm biến áp|"
-    r"chiến thắng|chiến dịch)\b[^\n.,;:!?()\"“”]{0,30}$",
+    r"(?<!\w)(?:công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|"
+    r"trạm biến áp|chiến thắng|chiến dịch)(?!\w)",
     re.IGNORECASE,
 )
+NAME_REACH = 60
+_CLAUSE_BREAK = re.compile(r"[\n.,;:!?()\"“”]")
 # A list after one prefix ("các xã A, B, C và D", "phường X và Y"): the members take it.
 _LIST_GAP = re.compile(r"^\s*(?:,|;|và|,\s*và|hoặc)\s*$")
 # A prefix before a colon ("6 xã: A, B, …"), and the words other languages put after or before
@@ -170,14 +200,22 @@ def resolve_all(
         rule, confidence = ("prefixed", 0.9) if candidate.prefix else ("bare", 0.7)
         if candidate.prefix in COMMUNE_PREFIXES and candidate.prefix_start is None:
             rule = "listed"  # the prefix of the list it is in
-        before = text[max(0, candidate.start - 25) : candidate.start]
         if not candidate.prefix:
             if bare_name(candidate.units[0].name).casefold() in COMMON_NAMES:
                 continue
-            if _NOT_A_PLACE_BEFORE.search(before):
+            if _not_a_place(text, candidate) or (
+                index - 1 in dropped
+                and _LIST_GAP.match(text[candidates[index - 1].end : candidate.start])
+            ):
+                dropped.add(index)  # the next member of a list of such names is one too
                 continue
-            if _INSIDE_A_NAME.search(text, max(0, candidate.start - 50), candidate.start):
-                continue
+            if " " not in candidate.key and all(u.level in _COMMUNE_LEVELS for u in units):
+                continue  # one syllable alone ("Hiếu", "Xốp") is a person's name or a word
+            if _in_a_product(text, candidate.start):
+                units = tuple(u for u in units if u.level not in _COMMUNE_LEVELS)
+                if not units:
+                    dropped.add(index)
+                    continue
             # "Tỉnh đoàn Đắk Nông", "5 tỉnh Kon Tum, Gia Lai, Đắk Lắk, Đắk Nông": a province's
             # name is the province, not a commune that shares it.
             if any(u.level in ("province", "new_province") for u in units):
@@ -248,6 +286,38 @@ def resolve_all(
 
 
 _COMMUNE_LEVELS = ("commune", "new_commune")
+
+
+def _not_a_place(text: str, candidate: Candidate) -> bool:
+    """Whether the words around a bare name make it part of another thing's name: a street, a
+    person, a river or a village (`_NOT_A_PLACE_BEFORE`), a longer minority-language name
+    ("sông Đăk Pô Kô"), a company, border gate or battle (`_INSIDE_A_NAME`, unless a word such
+    as "tại" says the name is where the thing is), a route named by its ends."""
+    start = candidate.start
+    before = text[max(0, start - 25) : start]
+    if _NOT_A_PLACE_BEFORE.search(before) or _PART_OF_A_NAME.search(before):
+        return True
+    if _named_after(_INSIDE_A_NAME, text, start):
+        return True
+    if _DASH_AFTER.match(text, candidate.end) and _ROUTE_WORD.search(before):
+        return True
+    window = text[max(0, start - 80) : start]
+    return window.rstrip().endswith(("-", "–")) and bool(_ROUTE_HEAD.search(window))
+
+
+def _named_after(head: re.Pattern[str], text: str, start: int) -> bool:
+    """Whether the nearest `head` word before `start` (within `NAME_REACH` characters) begins
+    a name that runs up to `start`: nothing between them breaks the clause or says "tại"."""
+    heads = list(head.finditer(text, max(0, start - NAME_REACH), start))
+    if not heads:
+        return False
+    gap = text[heads[-1].end() : start]
+    return not _CLAUSE_BREAK.search(gap) and not _LOCATIVE.search(gap)
+
+
+def _in_a_product(text: str, start: int) -> bool:
+    """Whether a bare name ends a product's or a project's name (`_PRODUCT_BEFORE`)."""
+    return _named_after(_PRODUCT_BEFORE, text, start)
 
 
 def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candidate], set[int]]:

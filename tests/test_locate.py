@@ -291,3 +291,50 @@ def test_a_district_named_bare_is_not_an_abolished_commune(locator: Locator) -> 
         "Kon Tum) đi hướng Đăk Tô đi Đăk Hà thì va chạm với xe máy."
     )
     assert ("district", "Huyện Đăk Hà") in _names(result)
+
+
+def test_product_and_project_names_are_not_communes(locator: Locator) -> None:
+    result = locator.locate(
+        "Cà phê Đăk Hà đạt OCOP\nHuyện Đăk Hà có sản phẩm Cà phê rang xay Coffee Đăk Mar và Cà phê "
+        "đặc sản Đăk Ui đạt 4 sao. Dự án tái định cư nội vùng Đăk Hring vẫn chậm."
+    )
+    assert _communes(result) == set()
+    there = locator.locate(
+        "Cà phê được mùa\nCà phê trồng tại Đăk Mar, tỉnh Kon Tum năm nay được mùa."
+    )
+    assert "Xã Đăk Mar" in _communes(there)
+
+
+def test_a_name_inside_a_longer_name_is_not_a_place(locator: Locator) -> None:
+    """The river "sông Đăk Pô Kô" holds the commune name "Pô Kô"; "thác Đăk Pne" is a fall."""
+    result = locator.locate(
+        "Mưa lũ ở Đăk Tô\nNước sông Đăk Pô Kô dâng cao qua huyện Đăk Tô, tỉnh Kon Tum. Du khách "
+        "đến thác Đăk Pne phải quay về."
+    )
+    assert _communes(result) == set()
+
+
+def test_a_one_syllable_name_alone_is_not_a_place(locator: Locator) -> None:
+    """Hiếu (a commune of Kon Plông) alone is a person's name; with "xã" it is the commune."""
+    person = locator.locate(
+        "Gương thoát nghèo\nGia đình anh A Hiếu ở tỉnh Kon Tum đã thoát nghèo nhờ nuôi bò."
+    )
+    assert _communes(person) == set()
+    place = locator.locate("Gương thoát nghèo\nGia đình anh A Lâm ở xã Hiếu đã thoát nghèo.")
+    assert "Xã Hiếu" in _communes(place)
+
+
+def test_the_next_member_of_a_list_of_names_is_a_name_too(locator: Locator) -> None:
+    """In "chiến thắng Măng Đen, Kon Braih" both are battles, not the post-2025 commune."""
+    result = locator.locate(
+        "Về nguồn\nĐoàn viên tỉnh Kon Tum ôn lại chiến thắng Măng Đen, Kon Braih năm 1954."
+    )
+    assert "Xã Kon Braih" not in _communes(result)
+
+
+def test_a_route_named_by_its_ends_names_no_place(locator: Locator) -> None:
+    result = locator.locate(
+        "Sạt lở chia cắt giao thông\nTrên tuyến Măng Bút - Tu Mơ Rông - Ngọc Linh, tỉnh Kon Tum "
+        "xuất hiện nhiều điểm sạt lở."
+    )
+    assert ("district", "Huyện Tu Mơ Rông") not in _names(result)
