@@ -338,3 +338,14 @@ def test_a_route_named_by_its_ends_names_no_place(locator: Locator) -> None:
         "xuất hiện nhiều điểm sạt lở."
     )
     assert ("district", "Huyện Tu Mơ Rông") not in _names(result)
+
+
+def test_abbreviated_prefixes(locator: Locator) -> None:
+    """H.Đăk Glei names the district, so "xã Đăk Pék" is the old commune (a pre-2025 text);
+    "TT.Đăk Hà" is the district town."""
+    result = locator.locate(
+        "Đãi vàng trái phép\nLũ về, người dân H.Đăk Glei đổ xô đãi vàng. Anh A Huy (xã Đăk Pék) "
+        "cho biết. Ở TT.Đăk Hà giá vàng tăng."
+    )
+    assert _levels(result, "Xã Đăk Pék") == {"commune"}
+    assert "Thị trấn Đăk Hà" in _communes(result)
