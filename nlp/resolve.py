@@ -93,7 +93,9 @@ _FOREIGN_AFTER = re.compile(
     re.IGNORECASE,
 )
 _FOREIGN_BEFORE = re.compile(
-    r"(?<!\w)(bezirk|gemeinde|provinz|district of|commune of|province of)\s+$", re.IGNORECASE
+    r"(?<!\w)(bezirk|gemeinde|provinz|district of|commune of|province of|downtown|"
+    r"cheăm|tơring|kong pơlê|nkuăl|n[’']gor|kơnhoàl|kơnhòal|càr)\s+$",
+    re.IGNORECASE,
 )
 _FOREIGN_PREFIX = {
     "commune": "xã",
@@ -109,6 +111,19 @@ _FOREIGN_PREFIX = {
     "provinz": "tỉnh",
     "province of": "tỉnh",
     "city": "thành phố",
+    "downtown": "thành phố",
+    # The unit words of the ethnic-language bulletins (VOV4): Xơ Đăng cheăm (xã), tơring
+    # (huyện), kong pơlê (tỉnh); M'nông nkuăl (huyện), n'gor (tỉnh); K'Ho kơnhoàl (huyện),
+    # càr (tỉnh).
+    "cheăm": "xã",
+    "tơring": "huyện",
+    "kong pơlê": "tỉnh",
+    "nkuăl": "huyện",
+    "n’gor": "tỉnh",
+    "n'gor": "tỉnh",
+    "kơnhoàl": "huyện",
+    "kơnhòal": "huyện",
+    "càr": "tỉnh",
 }
 COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
 # "X được thành lập trên cơ sở sáp nhập (toàn bộ diện tích … của) các xã A, B và C", "hợp nhất

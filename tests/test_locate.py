@@ -349,3 +349,16 @@ def test_abbreviated_prefixes(locator: Locator) -> None:
     )
     assert _levels(result, "Xã Đăk Pék") == {"commune"}
     assert "Thị trấn Đăk Hà" in _communes(result)
+
+
+def test_unit_words_of_other_languages(locator: Locator) -> None:
+    """Xơ Đăng "cheăm" (xã) and "tơring" (huyện), English "downtown" (the city)."""
+    xodang = locator.locate(
+        "Kon Tum\nRơpo\\ng nâ Y Kum ối a thôn 4, cheăm Đăk La, tơring Đăk Hà ối tung rơpo\\ng."
+    )
+    assert "Xã Đăk La" in _communes(xodang)
+    assert ("district", "Huyện Đăk Hà") in _names(xodang)
+    english = locator.locate(
+        "Coffee season\nThe farm lies about 20 kilometers north of downtown Kon Tum."
+    )
+    assert ("district", "Thành phố Kon Tum") in _names(english)
