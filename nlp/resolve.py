@@ -57,9 +57,13 @@ _PRODUCT_BEFORE = re.compile(
     r"trà|dự án)(?!\w)",
     re.IGNORECASE,
 )
-# Words of a name's own sentence that say the name is the place where something is, not part of
-# that thing's name ("Công ty X có trụ sở tại Đăk Hà").
-_LOCATIVE = re.compile(r"(?<!\w)(?:tại|ở|thuộc|địa bàn|của|cho|với|và)(?!\w)", re.IGNORECASE)
+# Words of a name's own sentence that say the name is the place where something is, or where
+# it goes, not part of that thing's name ("Công ty X có trụ sở tại Đăk Hà", "dự án đường từ
+# trung tâm huyện đi Đăk Pxi").
+_LOCATIVE = re.compile(
+    r"(?<!\w)(?:tại|ở|thuộc|địa bàn|của|cho|với|và|từ|đến|tới|đi|qua|về|trên)(?!\w)",
+    re.IGNORECASE,
+)
 # A route named by its ends ("tuyến Ngọc Hoàng - Măng Bút - Tu Mơ Rông - Ngọc Linh"): its names
 # are the road's, not places the text is about.
 _ROUTE_HEAD = re.compile(

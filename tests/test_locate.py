@@ -303,6 +303,11 @@ def test_product_and_project_names_are_not_communes(locator: Locator) -> None:
         "Cà phê được mùa\nCà phê trồng tại Đăk Mar, tỉnh Kon Tum năm nay được mùa."
     )
     assert "Xã Đăk Mar" in _communes(there)
+    road = locator.locate(
+        "Đường chậm tiến độ\nDự án đường giao thông từ trung tâm huyện Đăk Hà đi Đăk Pxi, tỉnh "
+        "Kon Tum chậm tiến độ."
+    )
+    assert "Xã Đăk Pxi" in _communes(road)
 
 
 def test_a_name_inside_a_longer_name_is_not_a_place(locator: Locator) -> None:
