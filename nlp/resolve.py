@@ -41,9 +41,9 @@ COMMON_NAMES = frozenset(
     }
 )  # fmt: skip
 _NOT_A_PLACE_BEFORE = re.compile(
-    r"(?:đường|phố|ông|bà|anh|chị|em|cháu|cụ|em|tên|hiệu|chợ|cầu|trường|sông|suối|hồ|đèo|núi|"
-    r"thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện|thác|đập|rừng|đồi|"
-    r"dốc|hang|động|vườn quốc gia|khu bảo tồn|ngã ba|ngã tư|bến|pơlê|plơi|palei)\s*$",
+    r"(?<!\w)(?:đường|phố|ông|bà|anh|chị|em|cháu|cụ|em|tên|hiệu|chợ|cầu|trường|sông|suối|hồ|"
+    r"đèo|núi|thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện|thác|đập|đồi|"
+    r"dốc|vườn quốc gia|khu bảo tồn|ngã ba|ngã tư|bến|pơlê|plơi|palei)\s*$",
     re.IGNORECASE,
 )
 # A name right after the first syllable of a longer name is part of it: "sông Đăk Pô Kô" holds

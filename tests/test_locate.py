@@ -367,3 +367,9 @@ def test_unit_words_of_other_languages(locator: Locator) -> None:
         "Coffee season\nThe farm lies about 20 kilometers north of downtown Kon Tum."
     )
     assert ("district", "Thành phố Kon Tum") in _names(english)
+
+
+def test_the_words_before_a_name_are_whole_words(locator: Locator) -> None:
+    """The word "xem" ends in "em", no title: "xem Đăk Hà" still names the district."""
+    result = locator.locate("Mùa hoa cà phê\nMời bạn đọc xem Đăk Hà, tỉnh Kon Tum vào mùa hoa.")
+    assert ("district", "Huyện Đăk Hà") in _names(result)
