@@ -52,10 +52,8 @@ _PART_OF_A_NAME = re.compile(r"(?<!\w)(?:Đăk|Đắk|Đak|Dak|Ia|Kon|Plei|Măng
 # Products and projects carry a commune's name without being about the commune ("Cà phê đặc
 # sản Đăk Mar", "Coffee Đăk Mar", "Dự án giãn dân nội vùng Đăk Hring"): a bare name after them
 # is no commune (a district's or province's name still counts: "cà phê Đăk Hà").
-_PRODUCT_BEFORE = re.compile(
-    r"(?<!\w)(?:cà phê|coffee|đặc sản|sản phẩm|thương hiệu|nhãn hiệu|sâm|rượu|mật ong|gạo|chè|"
-    r"trà|dự án)(?!\w)",
-    re.IGNORECASE,
+_PRODUCT_WORDS = (
+    r"cà phê|coffee|đặc sản|sản phẩm|thương hiệu|nhãn hiệu|sâm|rượu|mật ong|gạo|chè|trà|dự án"
 )
 # Words of a name's own sentence that say the name is the place where something is, or where
 # it goes, not part of that thing's name ("Công ty X có trụ sở tại Đăk Hà", "dự án đường từ
@@ -79,10 +77,13 @@ _DASH_AFTER = re.compile(r"\s*[-–]\s")
 # Inside the name of a company, a border gate, a power station or a battle, a place name is
 # part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô"),
 # when the nearest such word is at most `NAME_REACH` characters before it, in the same clause.
-_INSIDE_A_NAME = re.compile(
-    r"(?<!\w)(?:công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|"
-    r"trạm biến áp|chiến thắng|chiến dịch)(?!\w)",
-    re.IGNORECASE,
+_NAME_WORDS = (
+    r"công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|trạm biến áp|"
+    r"chiến thắng|chiến dịch"
+)
+# Both kinds of words in one pattern, so that a bare name costs one search for them.
+_NAME_HEAD = re.compile(
+    rf"(?<!\w)(?:(?P<name>{_NAME_WORDS})|(?P<product>{_PRODUCT_WORDS}))(?!\w)", re.IGNORECASE
 )
 NAME_REACH = 60
 _CLAUSE_BREAK = re.compile(r"[\n.,;:!?()\"“”]")
@@ -133,13 +134,16 @@ COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
 # "X được thành lập trên cơ sở sáp nhập (toàn bộ diện tích … của) các xã A, B và C", "hợp nhất
 # xã A, xã B thành xã X", "sắp xếp các xã A và B": A, B, C are the predecessors, old units even
 # in a text of after 2025; the clause ends at the sentence or at "thành"/"vào" (the unit made).
+_MERGE_CUE = re.compile(
+    r"(?<!\w)(?:[Ss]áp nhập|[Hh]ợp nhất|[Ss]ắp xếp|(?<!thu )(?<!xuất )[Nn]hập|[Tt]rên cơ sở)\s+"
+)
 _MERGED = re.compile(
-    r"(?<!\w)(?:sáp nhập|hợp nhất|sắp xếp|(?<!thu )(?<!xuất )nhập|trên cơ sở)\s+"
     r"(?:toàn bộ[^.;:\n]{0,80}?\scủa\s+)?(?:các\s+)?(?:xã|phường|thị trấn)\s"
     r"[^.;\n]*?(?=\s(?:thành|vào)\s|[.;\n]|$)",
     re.IGNORECASE,
 )
-_MERGE_HINT = re.compile(r"nhập|hợp nhất|cơ sở|sắp xếp", re.IGNORECASE)
+# Substrings without which a text has no `_MERGE_CUE` (a quick test, case and all).
+_MERGE_HINTS = ("nhập", "ợp nhất", "cơ sở", "ắp xếp")
 # The day the 2025 reorganisation took effect: districts were abolished, new communes began.
 REORGANISED = date(2025, 7, 1)
 _TAIL_GAP = re.compile(r"^[\s,;(–-]*(?:thuộc|của|nay là|nay thuộc|trước đây thuộc)?[\s,(]*$")
@@ -222,15 +226,20 @@ def resolve_all(
         if not candidate.prefix:
             if bare_name(candidate.units[0].name).casefold() in COMMON_NAMES:
                 continue
-            if _not_a_place(text, candidate) or (
-                index - 1 in dropped
-                and _LIST_GAP.match(text[candidates[index - 1].end : candidate.start])
+            head = _head_before(text, candidate.start)
+            if (
+                head == "name"
+                or _not_a_place(text, candidate)
+                or (
+                    index - 1 in dropped
+                    and _LIST_GAP.match(text[candidates[index - 1].end : candidate.start])
+                )
             ):
                 dropped.add(index)  # the next member of a list of such names is one too
                 continue
             if " " not in candidate.key and all(u.level in _COMMUNE_LEVELS for u in units):
                 continue  # one syllable alone ("Hiếu", "Xốp") is a person's name or a word
-            if _in_a_product(text, candidate.start):
+            if head == "product":
                 units = tuple(u for u in units if u.level not in _COMMUNE_LEVELS)
                 if not units:
                     dropped.add(index)
@@ -310,13 +319,11 @@ _COMMUNE_LEVELS = ("commune", "new_commune")
 def _not_a_place(text: str, candidate: Candidate) -> bool:
     """Whether the words around a bare name make it part of another thing's name: a street, a
     person, a river or a village (`_NOT_A_PLACE_BEFORE`), a longer minority-language name
-    ("sông Đăk Pô Kô"), a company, border gate or battle (`_INSIDE_A_NAME`, unless a word such
-    as "tại" says the name is where the thing is), a route named by its ends."""
+    ("sông Đăk Pô Kô"), a route named by its ends. (Companies, border gates and battles:
+    `_head_before`.)"""
     start = candidate.start
     before = text[max(0, start - 25) : start]
     if _NOT_A_PLACE_BEFORE.search(before) or _PART_OF_A_NAME.search(before):
-        return True
-    if _named_after(_INSIDE_A_NAME, text, start):
         return True
     if _DASH_AFTER.match(text, candidate.end) and _ROUTE_WORD.search(before):
         return True
@@ -324,19 +331,18 @@ def _not_a_place(text: str, candidate: Candidate) -> bool:
     return window.rstrip().endswith(("-", "–")) and bool(_ROUTE_HEAD.search(window))
 
 
-def _named_after(head: re.Pattern[str], text: str, start: int) -> bool:
-    """Whether the nearest `head` word before `start` (within `NAME_REACH` characters) begins
-    a name that runs up to `start`: nothing between them breaks the clause or says "tại"."""
-    heads = list(head.finditer(text, max(0, start - NAME_REACH), start))
+def _head_before(text: str, start: int) -> str | None:
+    """What a bare name ends the name of: `name` for a company, border gate or battle (the
+    nearest `_NAME_WORDS` before it, within `NAME_REACH` characters, and nothing between that
+    breaks the clause or says "tại"), `product` for a product or a project (`_PRODUCT_WORDS`,
+    likewise), else None."""
+    heads = list(_NAME_HEAD.finditer(text, max(0, start - NAME_REACH), start))
     if not heads:
-        return False
+        return None
     gap = text[heads[-1].end() : start]
-    return not _CLAUSE_BREAK.search(gap) and not _LOCATIVE.search(gap)
-
-
-def _in_a_product(text: str, start: int) -> bool:
-    """Whether a bare name ends a product's or a project's name (`_PRODUCT_BEFORE`)."""
-    return _named_after(_PRODUCT_BEFORE, text, start)
+    if _CLAUSE_BREAK.search(gap) or _LOCATIVE.search(gap):
+        return None
+    return heads[-1].lastgroup
 
 
 def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candidate], set[int]]:
@@ -347,10 +353,12 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
     of those that are not places."""
     out: list[Candidate] = []
     dropped: set[int] = set()
-    merged = _merged_spans(text)
+    merged: list[tuple[int, int]] | None = None  # read only for a name old and new units share
     for index, candidate in enumerate(candidates):
-        if merged and not candidate.old_marker and _inside(merged, candidate.start):
-            candidate = replace(candidate, old_marker=True)
+        if not candidate.old_marker and _old_and_new(candidate.units):
+            merged = _merged_spans(text) if merged is None else merged
+            if merged and _inside(merged, candidate.start):
+                candidate = replace(candidate, old_marker=True)
         if candidate.prefix is None:
             prefix = None
             after = _FOREIGN_AFTER.match(text, candidate.end)
@@ -410,11 +418,23 @@ def _parent(text: str, candidates: Sequence[Candidate], index: int, previous: Ca
     return not sibling
 
 
+def _old_and_new(units: Sequence[Unit]) -> bool:
+    """Whether an old commune and a post-2025 one share the name (`_old_or_new` decides)."""
+    levels = {u.level for u in units}
+    return "commune" in levels and "new_commune" in levels
+
+
 def _merged_spans(text: str) -> list[tuple[int, int]]:
-    """Where the text names the predecessors of a merged unit (`_MERGED`), in text order."""
-    if not _MERGE_HINT.search(text):
-        return []  # the regex is skipped for the nineteen texts in twenty that merge nothing
-    return [m.span() for m in _MERGED.finditer(text)]
+    """Where the text names the predecessors of a merged unit (`_MERGE_CUE` then `_MERGED`),
+    in text order."""
+    if not any(hint in text for hint in _MERGE_HINTS):
+        return []  # most texts merge nothing: four substring tests, no regex
+    spans = []
+    for cue in _MERGE_CUE.finditer(text):
+        clause = _MERGED.match(text, cue.end())
+        if clause is not None:
+            spans.append((cue.start(), clause.end()))
+    return spans
 
 
 def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
