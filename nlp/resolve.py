@@ -92,6 +92,12 @@ _LIST_GAP = re.compile(r"^\s*(?:,|;|và|,\s*và|hoặc)\s*$")
 # A prefix before a colon ("6 xã: A, B, …"), and the words other languages put after or before
 # a name ("Dak Ha commune", "Tu Mo Rong district", "Bezirk Dak Ha").
 _HEAD_COLON = re.compile(r"(xã|phường|thị trấn|huyện)\s*:\s*$", re.IGNORECASE)
+# A table of communes, as directory pages print it ("Danh sách xã, phường |" then rows "1 | Ia
+# Tơi |"): a name alone in a cell of a row under such a header takes its prefix.
+_TABLE_HEADER = re.compile(r"^[^\n\d]*?\b(xã|phường|thị trấn)\b[^\n]*\|", re.IGNORECASE | re.M)
+_CELL_BEFORE = re.compile(r"(?:^|\n)[^\S\n]*(?:\d+[^\S\n]*\|)?[^\S\n]*$")
+_CELL_AFTER = re.compile(r"[^\n|]{0,20}\|")
+TABLE_REACH = 400
 _FOREIGN_AFTER = re.compile(
     r"\s+(commune|ward|township|town|district|province|city|river|stream|waterfall|lake|"
     r"mountain|pass|bridge|hydropower|primary|secondary|high school|school)\b",
@@ -372,6 +378,8 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
                 prefix = _FOREIGN_PREFIX[before.group(1).casefold()]
             elif head is not None:
                 prefix = head.group(1).casefold()
+            elif "|" in text and (table := _table_prefix(text, candidate)) is not None:
+                prefix = table
             elif out and out[-1].prefix in COMMUNE_PREFIXES:
                 gap = text[out[-1].end : candidate.start]
                 if _LIST_GAP.match(gap) and not _parent(text, candidates, index, out[-1]):
@@ -391,6 +399,19 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
         ):
             out[index - 1] = replace(member, old_marker=True)
     return out, dropped
+
+
+def _table_prefix(text: str, candidate: Candidate) -> str | None:
+    """The prefix a table's header gives a name alone in a cell of one of its rows (a header
+    line with "|" naming xã, phường or thị trấn, at most `TABLE_REACH` characters above)."""
+    start = candidate.start
+    if not _CELL_BEFORE.search(text, max(0, start - 12), start):
+        return None
+    if not _CELL_AFTER.match(text, candidate.end):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    headers = list(_TABLE_HEADER.finditer(text, max(0, line_start - TABLE_REACH), line_start))
+    return headers[-1].group(1).casefold() if headers else None
 
 
 def _parent(text: str, candidates: Sequence[Candidate], index: int, previous: Candidate) -> bool:

@@ -373,3 +373,16 @@ def test_the_words_before_a_name_are_whole_words(locator: Locator) -> None:
     """The word "xem" ends in "em", no title: "xem Đăk Hà" still names the district."""
     result = locator.locate("Mùa hoa cà phê\nMời bạn đọc xem Đăk Hà, tỉnh Kon Tum vào mùa hoa.")
     assert ("district", "Huyện Đăk Hà") in _names(result)
+
+
+def test_names_in_a_table_of_communes_take_its_header(locator: Locator) -> None:
+    """Directory pages print a table: "STT | Tên xã |" then rows "1 | Ia Tơi |"."""
+    result = locator.locate(
+        "Các xã của huyện Ia H'Drai\nHuyện Ia H'Drai (Kon Tum) có 3 xã.\nSTT | Tên xã |\n"
+        "1 | Ia Tơi (huyện lỵ) |\n2 | Ia Đal |\n3 | Ia Dom |\nPhía Bắc giáp huyện Sa Thầy."
+    )
+    assert _communes(result) == {"Xã Ia Tơi", "Xã Ia Đal", "Xã Ia Dom"}
+    plain = locator.locate(
+        "Hồ thủy điện\nHuyện Ia H'Drai (Kon Tum) có hồ lớn.\nSTT | Tên hồ |\n1 | Ia Tơi |"
+    )
+    assert "Xã Ia Tơi" not in _communes(plain)
