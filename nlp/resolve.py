@@ -141,7 +141,8 @@ COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
 # xã A, xã B thành xã X", "sắp xếp các xã A và B": A, B, C are the predecessors, old units even
 # in a text of after 2025; the clause ends at the sentence or at "thành"/"vào" (the unit made).
 _MERGE_CUE = re.compile(
-    r"(?<!\w)(?:[Ss]áp nhập|[Hh]ợp nhất|[Ss]ắp xếp|(?<!thu )(?<!xuất )[Nn]hập|[Tt]rên cơ sở)\s+"
+    r"(?<!\w)(?:[Ss]áp nhập|[Hh]ợp nhất|[Ss]ắp xếp|(?<![Tt]hu )(?<![Xx]uất )[Nn]hập|"
+    r"[Tt]rên cơ sở)\s+"
 )
 _MERGED = re.compile(
     r"(?:toàn bộ[^.;:\n]{0,80}?\scủa\s+)?(?:các\s+)?(?:xã|phường|thị trấn)\s"

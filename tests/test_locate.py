@@ -254,6 +254,10 @@ def test_merged_communes_are_the_old_units_even_after_2025(locator: Locator) -> 
         "Xã Đăk Ui\nXã Đăk Ui tổ chức đại hội đảng bộ nhiệm kỳ đầu.", published="2025-07-15"
     )
     assert _levels(plain, "Xã Đăk Ui") == {"new_commune"}
+    income = locator.locate(
+        "Thu nhập tăng\nThu nhập xã Đăk Pxi tăng mạnh sau một năm.", published="2025-12-01"
+    )
+    assert _levels(income, "Xã Đăk Pxi") == {"new_commune"}
 
 
 def test_the_old_marker_after_a_list_is_the_whole_lists(locator: Locator) -> None:
