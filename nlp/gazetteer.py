@@ -170,6 +170,7 @@ def _build(
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 _HATS = "\u0302\u0306\u031b"  # â ê ô, ă, ơ ư
+_CONSONANTS = "bcdđghklmnpqrtv"
 _CLUSTER = re.compile(r"^([bpktdđhmr])([bcdfghklmnpqrstvxz]\w*)$")
 
 
@@ -179,19 +180,25 @@ def _variants(
     """Spellings of the watched province's names of two syllables or more, as real text writes
     minority-language names: P and B initials swapped (Pờ Y ~ Bờ Y, Đăk Blô ~ Đăk Plô), a tone
     mark or a hat dropped (Tờ Re ~ Tơ Re, Sa Thầy ~ Sa Thày), syllables joined or split (Kon
-    Tum ~ KonTum, Pne ~ Pơ Ne). (Đắc/Đác for Đăk is `nlp.normalize`'s fold.) A spelling counts
-    only where it is unambiguous nationwide: no other name of the country reads so, except the
+    Tum ~ KonTum, Pne ~ Pơ Ne), s and x swapped after an initial consonant (Đăk Pxi ~ Đăk Psi),
+    and in the names of the province and its districts, the ones the press writes most, a
+    final n or m swapped (Kon Tum ~ Kom Tum; not in communes, where "Duy Tân" would give the
+    word "duy tâm"). (Đắc/Đác for Đăk is `nlp.normalize`'s fold.) A spelling counts only
+    where it is unambiguous nationwide: no other name of the country reads so, except the
     post-2025 unit the same place became, and no two of our names give it."""
     found: dict[str, dict[Unit, None]] = defaultdict(dict)
     clash: set[str] = set()
     by_key: dict[str, list[Unit]] = defaultdict(list)
+    large: set[str] = set()
     for unit in units:
         if _in_province(unit, province) and unit.level != "new_province":
             by_key[fold(bare_name(unit.name))].append(unit)
+            if unit.level in ("province", "district"):
+                large.add(fold(bare_name(unit.name)))
     for key, owners in by_key.items():
         if " " not in key or not _scannable(key):
             continue
-        for variant in _spellings(key):
+        for variant in _spellings(key, final_nasal=key in large):
             if variant == key or not _scannable(variant):
                 continue
             if variant in exact and not _same_place(exact[variant], owners):
@@ -208,7 +215,7 @@ def _same_place(these: Iterable[Unit], owners: Iterable[Unit]) -> bool:
     return all(u.name in names for u in these)
 
 
-def _spellings(key: str) -> set[str]:
+def _spellings(key: str, final_nasal: bool = False) -> set[str]:
     words = key.split(" ")
     out = {"".join(words)} if len(words) == 2 else set()
     for i, word in enumerate(words):
@@ -220,6 +227,10 @@ def _spellings(key: str) -> set[str]:
             stripped = "".join(c for c in decomposed if c not in marks)
             if stripped != decomposed:
                 changed.append(unicodedata.normalize("NFC", stripped))
+        if final_nasal and len(word) > 2 and word[-1] in "nm" and word[-2] not in "nm":
+            changed.append(word[:-1] + ("m" if word[-1] == "n" else "n"))
+        if len(word) > 2 and word[0] in _CONSONANTS and word[1] in "sx":
+            changed.append(word[0] + ("x" if word[1] == "s" else "s") + word[2:])
         cluster = _CLUSTER.match(word)
         if cluster:
             changed.append([f"{cluster.group(1)}ơ", cluster.group(2)])

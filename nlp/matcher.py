@@ -17,7 +17,8 @@ import ahocorasick
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.normalize import Normalized, normalize, strip_diacritics, strip_text
 
-# Diacritic-free prefix as scanned → its canonical spelling; "tp" is the usual abbreviation.
+# Diacritic-free prefix as scanned → its canonical spelling; "tp" is the usual abbreviation,
+# and with their dot "h." (H.Sa Thầy), "tx." and "tt." (TT.Đăk Hà).
 _PREFIXES = {
     "thi xa": "thị xã",
     "thi tran": "thị trấn",
@@ -28,11 +29,17 @@ _PREFIXES = {
     "tinh": "tỉnh",
     "quan": "quận",
     "tp": "thành phố",
+    "h": "huyện",
+    "tx": "thị xã",
+    "tt": "thị trấn",
 }
-# What the (normalised) prefix must look like: the canonical word, or "tp" for "tp".
-_PREFIX_FORM = {plain: ("tp" if plain == "tp" else word) for plain, word in _PREFIXES.items()}
+_ABBREVIATIONS = ("tp", "h", "tx", "tt")
+# What the (normalised) prefix must look like: the canonical word, or the abbreviation itself.
+_PREFIX_FORM = {
+    plain: (plain if plain in _ABBREVIATIONS else word) for plain, word in _PREFIXES.items()
+}
 _PREFIX = re.compile(
-    r"(?<!\w)(thi xa|thi tran|thanh pho|xa|phuong|huyen|tinh|quan|tp\.?|t\.p\.?) ?$"
+    r"(?<!\w)(thi xa|thi tran|thanh pho|xa|phuong|huyen|tinh|quan|tp\.?|t\.p\.?|h\.|tx\.|tt\.) ?$"
 )
 _PREFIX_WINDOW = 11
 _NON_WORD = re.compile(r"[^\w ]|_")

@@ -41,29 +41,72 @@ COMMON_NAMES = frozenset(
     }
 )  # fmt: skip
 _NOT_A_PLACE_BEFORE = re.compile(
-    r"(?:đường|phố|ông|bà|anh|chị|em|cháu|cụ|em|tên|hiệu|chợ|cầu|trường|sông|suối|hồ|đèo|núi|"
-    r"thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện)\s*$",
+    r"(?<!\w)(?:đường|phố|ông|bà|anh|chị|em|cháu|cụ|em|tên|hiệu|chợ|cầu|trường|sông|suối|hồ|"
+    r"đèo|núi|thôn|làng|bản|tổ|khu|dự án|công ty|nhà máy|thủy điện|tòa|bệnh viện|thác|đập|đồi|"
+    r"dốc|vườn quốc gia|khu bảo tồn|ngã ba|ngã tư|bến|pơlê|plơi|palei)\s*$",
     re.IGNORECASE,
 )
+# A name right after the first syllable of a longer name is part of it: "sông Đăk Pô Kô" holds
+# "Pô Kô" (a commune), "Ia Tơi" holds nothing of "Tơi".
+_PART_OF_A_NAME = re.compile(r"(?<!\w)(?:Đăk|Đắk|Đak|Dak|Ia|Kon|Plei|Măng)\s+$")
+# Products and projects carry a commune's name without being about the commune ("Cà phê đặc
+# sản Đăk Mar", "Coffee Đăk Mar", "Dự án giãn dân nội vùng Đăk Hring"): a bare name after them
+# is no commune (a district's or province's name still counts: "cà phê Đăk Hà").
+_PRODUCT_WORDS = (
+    r"cà phê|coffee|đặc sản|sản phẩm|thương hiệu|nhãn hiệu|sâm|rượu|mật ong|gạo|chè|trà|dự án"
+)
+# Words of a name's own sentence that say the name is the place where something is, or where
+# it goes, not part of that thing's name ("Công ty X có trụ sở tại Đăk Hà", "dự án đường từ
+# trung tâm huyện đi Đăk Pxi").
+_LOCATIVE = re.compile(
+    r"(?<!\w)(?:tại|ở|thuộc|địa bàn|của|cho|với|và|từ|đến|tới|đi|qua|về|trên)(?!\w)",
+    re.IGNORECASE,
+)
+# A route named by its ends ("tuyến Ngọc Hoàng - Măng Bút - Tu Mơ Rông - Ngọc Linh"): its names
+# are the road's, not places the text is about.
+_ROUTE_HEAD = re.compile(
+    r"(?:tuyến|đường|quốc lộ|tỉnh lộ|cao tốc)(?:\s+(?:đường|giao thông|liên xã|liên huyện))?\s+"
+    r"(?:[^\W\d_][^\s.,;:()]*\s+){1,4}(?:[-–]\s*(?:[^\W\d_][^\s.,;:()]*\s+){1,4})*[-–]\s*$",
+    re.IGNORECASE,
+)
+_ROUTE_WORD = re.compile(
+    r"(?:tuyến|đường|quốc lộ|tỉnh lộ|cao tốc)(?:\s+(?:đường|giao thông|liên xã|liên huyện))?\s+$",
+    re.IGNORECASE,
+)
+_DASH_AFTER = re.compile(r"\s*[-–]\s")
 # Inside the name of a company, a border gate, a power station or a battle, a place name is
-# part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô").
-_INSIDE_A_NAME = re.compile(
-    r"(?:công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|trạm biến áp|"
-    r"chiến thắng|chiến dịch)\b[^\n.,;:!?()\"“”]{0,30}$",
-    re.IGNORECASE,
+# part of that name ("Công ty Cao su Sa Thầy", "Cửa khẩu Quốc tế Bờ Y", "Chiến thắng Đăk Tô"),
+# when the nearest such word is at most `NAME_REACH` characters before it, in the same clause.
+_NAME_WORDS = (
+    r"công ty|htx|hợp tác xã|nông trường|cửa khẩu|ckqt|đồn biên phòng|trạm cắt|trạm biến áp|"
+    r"chiến thắng|chiến dịch"
 )
+# Both kinds of words in one pattern, so that a bare name costs one search for them.
+_NAME_HEAD = re.compile(
+    rf"(?<!\w)(?:(?P<name>{_NAME_WORDS})|(?P<product>{_PRODUCT_WORDS}))(?!\w)", re.IGNORECASE
+)
+NAME_REACH = 60
+_CLAUSE_BREAK = re.compile(r"[\n.,;:!?()\"“”]")
 # A list after one prefix ("các xã A, B, C và D", "phường X và Y"): the members take it.
 _LIST_GAP = re.compile(r"^\s*(?:,|;|và|,\s*và|hoặc)\s*$")
 # A prefix before a colon ("6 xã: A, B, …"), and the words other languages put after or before
 # a name ("Dak Ha commune", "Tu Mo Rong district", "Bezirk Dak Ha").
 _HEAD_COLON = re.compile(r"(xã|phường|thị trấn|huyện)\s*:\s*$", re.IGNORECASE)
+# A table of communes, as directory pages print it ("Danh sách xã, phường |" then rows "1 | Ia
+# Tơi |"): a name alone in a cell of a row under such a header takes its prefix.
+_TABLE_HEADER = re.compile(r"^[^\n\d]*?\b(xã|phường|thị trấn)\b[^\n]*\|", re.IGNORECASE | re.M)
+_CELL_BEFORE = re.compile(r"(?:^|\n)[^\S\n]*(?:\d+[^\S\n]*\|)?[^\S\n]*$")
+_CELL_AFTER = re.compile(r"[^\n|]{0,20}\|")
+TABLE_REACH = 400
 _FOREIGN_AFTER = re.compile(
     r"\s+(commune|ward|township|town|district|province|city|river|stream|waterfall|lake|"
     r"mountain|pass|bridge|hydropower|primary|secondary|high school|school)\b",
     re.IGNORECASE,
 )
 _FOREIGN_BEFORE = re.compile(
-    r"(?<!\w)(bezirk|gemeinde|provinz|district of|commune of|province of)\s+$", re.IGNORECASE
+    r"(?<!\w)(bezirk|gemeinde|provinz|district of|commune of|province of|downtown|"
+    r"cheăm|tơring|kong pơlê|nkuăl|n[’']gor|kơnhoàl|kơnhòal|càr)\s+$",
+    re.IGNORECASE,
 )
 _FOREIGN_PREFIX = {
     "commune": "xã",
@@ -79,8 +122,35 @@ _FOREIGN_PREFIX = {
     "provinz": "tỉnh",
     "province of": "tỉnh",
     "city": "thành phố",
+    "downtown": "thành phố",
+    # The unit words of the ethnic-language bulletins (VOV4): Xơ Đăng cheăm (xã), tơring
+    # (huyện), kong pơlê (tỉnh); M'nông nkuăl (huyện), n'gor (tỉnh); K'Ho kơnhoàl (huyện),
+    # càr (tỉnh).
+    "cheăm": "xã",
+    "tơring": "huyện",
+    "kong pơlê": "tỉnh",
+    "nkuăl": "huyện",
+    "n’gor": "tỉnh",
+    "n'gor": "tỉnh",
+    "kơnhoàl": "huyện",
+    "kơnhòal": "huyện",
+    "càr": "tỉnh",
 }
 COMMUNE_PREFIXES = ("xã", "phường", "thị trấn")
+# "X được thành lập trên cơ sở sáp nhập (toàn bộ diện tích … của) các xã A, B và C", "hợp nhất
+# xã A, xã B thành xã X", "sắp xếp các xã A và B": A, B, C are the predecessors, old units even
+# in a text of after 2025; the clause ends at the sentence or at "thành"/"vào" (the unit made).
+_MERGE_CUE = re.compile(
+    r"(?<!\w)(?:[Ss]áp nhập|[Hh]ợp nhất|[Ss]ắp xếp|(?<![Tt]hu )(?<![Xx]uất )[Nn]hập|"
+    r"[Tt]rên cơ sở)\s+"
+)
+_MERGED = re.compile(
+    r"(?:toàn bộ[^.;:\n]{0,80}?\scủa\s+)?(?:các\s+)?(?:xã|phường|thị trấn)\s"
+    r"[^.;\n]*?(?=\s(?:thành|vào)\s|[.;\n]|$)",
+    re.IGNORECASE,
+)
+# Substrings without which a text has no `_MERGE_CUE` (a quick test, case and all).
+_MERGE_HINTS = ("nhập", "ợp nhất", "cơ sở", "ắp xếp")
 # The day the 2025 reorganisation took effect: districts were abolished, new communes began.
 REORGANISED = date(2025, 7, 1)
 _TAIL_GAP = re.compile(r"^[\s,;(–-]*(?:thuộc|của|nay là|nay thuộc|trước đây thuộc)?[\s,(]*$")
@@ -160,14 +230,27 @@ def resolve_all(
         rule, confidence = ("prefixed", 0.9) if candidate.prefix else ("bare", 0.7)
         if candidate.prefix in COMMUNE_PREFIXES and candidate.prefix_start is None:
             rule = "listed"  # the prefix of the list it is in
-        before = text[max(0, candidate.start - 25) : candidate.start]
         if not candidate.prefix:
             if bare_name(candidate.units[0].name).casefold() in COMMON_NAMES:
                 continue
-            if _NOT_A_PLACE_BEFORE.search(before):
+            head = _head_before(text, candidate.start)
+            if (
+                head == "name"
+                or _not_a_place(text, candidate)
+                or (
+                    index - 1 in dropped
+                    and _LIST_GAP.match(text[candidates[index - 1].end : candidate.start])
+                )
+            ):
+                dropped.add(index)  # the next member of a list of such names is one too
                 continue
-            if _INSIDE_A_NAME.search(text, max(0, candidate.start - 50), candidate.start):
-                continue
+            if " " not in candidate.key and all(u.level in _COMMUNE_LEVELS for u in units):
+                continue  # one syllable alone ("Hiếu", "Xốp") is a person's name or a word
+            if head == "product":
+                units = tuple(u for u in units if u.level not in _COMMUNE_LEVELS)
+                if not units:
+                    dropped.add(index)
+                    continue
             # "Tỉnh đoàn Đắk Nông", "5 tỉnh Kon Tum, Gia Lai, Đắk Lắk, Đắk Nông": a province's
             # name is the province, not a commune that shares it.
             if any(u.level in ("province", "new_province") for u in units):
@@ -189,6 +272,7 @@ def resolve_all(
                 continue
         if (
             len({u.district for u in watched if u.level == "commune"}) > 1
+            and all(u.level in _COMMUNE_LEVELS for u in watched)
             and ours_districts
             and not any(u.district in ours_districts for u in watched)
         ):
@@ -236,6 +320,38 @@ def resolve_all(
     return Resolution(_by_company(found), skipped)
 
 
+_COMMUNE_LEVELS = ("commune", "new_commune")
+
+
+def _not_a_place(text: str, candidate: Candidate) -> bool:
+    """Whether the words around a bare name make it part of another thing's name: a street, a
+    person, a river or a village (`_NOT_A_PLACE_BEFORE`), a longer minority-language name
+    ("sông Đăk Pô Kô"), a route named by its ends. (Companies, border gates and battles:
+    `_head_before`.)"""
+    start = candidate.start
+    before = text[max(0, start - 25) : start]
+    if _NOT_A_PLACE_BEFORE.search(before) or _PART_OF_A_NAME.search(before):
+        return True
+    if _DASH_AFTER.match(text, candidate.end) and _ROUTE_WORD.search(before):
+        return True
+    window = text[max(0, start - 80) : start]
+    return window.rstrip().endswith(("-", "–")) and bool(_ROUTE_HEAD.search(window))
+
+
+def _head_before(text: str, start: int) -> str | None:
+    """What a bare name ends the name of: `name` for a company, border gate or battle (the
+    nearest `_NAME_WORDS` before it, within `NAME_REACH` characters, and nothing between that
+    breaks the clause or says "tại"), `product` for a product or a project (`_PRODUCT_WORDS`,
+    likewise), else None."""
+    heads = list(_NAME_HEAD.finditer(text, max(0, start - NAME_REACH), start))
+    if not heads:
+        return None
+    gap = text[heads[-1].end() : start]
+    if _CLAUSE_BREAK.search(gap) or _LOCATIVE.search(gap):
+        return None
+    return heads[-1].lastgroup
+
+
 def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candidate], set[int]]:
     """Evidence around a bare name that the matcher does not read: the prefix of the list it
     is in ("các xã A, B và C" gives B and C their "xã"), a prefix before a colon ("6 xã: A"),
@@ -244,7 +360,12 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
     of those that are not places."""
     out: list[Candidate] = []
     dropped: set[int] = set()
+    merged: list[tuple[int, int]] | None = None  # read only for a name old and new units share
     for index, candidate in enumerate(candidates):
+        if not candidate.old_marker and _old_and_new(candidate.units):
+            merged = _merged_spans(text) if merged is None else merged
+            if merged and _inside(merged, candidate.start):
+                candidate = replace(candidate, old_marker=True)
         if candidate.prefix is None:
             prefix = None
             after = _FOREIGN_AFTER.match(text, candidate.end)
@@ -258,14 +379,89 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
                 prefix = _FOREIGN_PREFIX[before.group(1).casefold()]
             elif head is not None:
                 prefix = head.group(1).casefold()
+            elif "|" in text and (table := _table_prefix(text, candidate)) is not None:
+                prefix = table
             elif out and out[-1].prefix in COMMUNE_PREFIXES:
                 gap = text[out[-1].end : candidate.start]
-                if _LIST_GAP.match(gap):
+                if _LIST_GAP.match(gap) and not _parent(text, candidates, index, out[-1]):
                     prefix = out[-1].prefix
             if prefix is not None:
                 candidate = replace(candidate, prefix=prefix, prefix_start=None)
         out.append(candidate)
+    for index in range(len(out) - 1, 0, -1):
+        # "các xã A, B và C (cũ)": the marker after the last member is the whole list's.
+        last, member = out[index], out[index - 1]
+        if (
+            last.old_marker
+            and not member.old_marker
+            and last.prefix_start is None
+            and last.prefix in COMMUNE_PREFIXES
+            and _LIST_GAP.match(text[member.end : last.start])
+        ):
+            out[index - 1] = replace(member, old_marker=True)
     return out, dropped
+
+
+def _table_prefix(text: str, candidate: Candidate) -> str | None:
+    """The prefix a table's header gives a name alone in a cell of one of its rows (a header
+    line with "|" naming xã, phường or thị trấn, at most `TABLE_REACH` characters above)."""
+    start = candidate.start
+    if not _CELL_BEFORE.search(text, max(0, start - 12), start):
+        return None
+    if not _CELL_AFTER.match(text, candidate.end):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    headers = list(_TABLE_HEADER.finditer(text, max(0, line_start - TABLE_REACH), line_start))
+    return headers[-1].group(1).casefold() if headers else None
+
+
+def _parent(text: str, candidates: Sequence[Candidate], index: int, previous: Candidate) -> bool:
+    """Whether a bare name after a commune is its district or province ("xã Sa Loong, Ngọc Hồi,
+    Kon Tum", "xã Ia Dom, Đức Cơ, Gia Lai"), not the next member of a list: it names a unit
+    that holds the commune, and no commune follows it in the list ("các xã Măng Ri, Tu Mơ Rông
+    và xã Ngọc Lây" is a list)."""
+    candidate = candidates[index]
+    holds = any(
+        _within(unit, parent)
+        for parent in candidate.units
+        if parent.level in ("district", "province", "new_province")
+        for unit in previous.units
+        if unit.level in _COMMUNE_LEVELS
+    )
+    if not holds or index + 1 >= len(candidates):
+        return holds
+    following = candidates[index + 1]
+    start = following.start if following.prefix_start is None else following.prefix_start
+    if not _LIST_GAP.match(text[candidate.end : start]):
+        return True
+    sibling = following.prefix in COMMUNE_PREFIXES or (
+        following.prefix is None and all(u.level in _COMMUNE_LEVELS for u in following.units)
+    )
+    return not sibling
+
+
+def _old_and_new(units: Sequence[Unit]) -> bool:
+    """Whether an old commune and a post-2025 one share the name (`_old_or_new` decides)."""
+    levels = {u.level for u in units}
+    return "commune" in levels and "new_commune" in levels
+
+
+def _merged_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names the predecessors of a merged unit (`_MERGE_CUE` then `_MERGED`),
+    in text order."""
+    if not any(hint in text for hint in _MERGE_HINTS):
+        return []  # most texts merge nothing: four substring tests, no regex
+    spans = []
+    for cue in _MERGE_CUE.finditer(text):
+        clause = _MERGED.match(text, cue.end())
+        if clause is not None:
+            spans.append((cue.start(), clause.end()))
+    return spans
+
+
+def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
+    at = bisect_right(spans, (pos, 1 << 62)) - 1
+    return at >= 0 and spans[at][0] <= pos < spans[at][1]
 
 
 def _era(

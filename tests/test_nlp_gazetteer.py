@@ -137,3 +137,32 @@ def test_unknown_district_is_an_error() -> None:
 def test_bare_name() -> None:
     assert bare_name("Thị trấn Đăk Hà") == "Đăk Hà"
     assert bare_name("Thành phố Kon Tum") == "Kon Tum"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "name"),
+    [
+        ("Kom Tum", "Tỉnh Kon Tum"),
+        ("Kom Tum", "Thành phố Kon Tum"),
+        ("KonTum", "Tỉnh Kon Tum"),
+        ("Đăk Pơ Ne", "Xã Đăk Pne"),
+        ("KonPlông", "Huyện Kon Plông"),
+        ("Kon Plong", "Huyện Kon Plông"),
+        ("Đăk Tơ Re", "Xã Đăk Tờ Re"),
+        ("Sa Thày", "Huyện Sa Thầy"),
+        ("Bờ Y", "Xã Pờ Y"),
+        ("Đăk Plô", "Xã Đăk Blô"),
+        ("Đăk Psi", "Xã Đăk Pxi"),
+    ],
+)
+def test_generated_spellings_of_the_province_names(
+    gaz: Gazetteer, spelling: str, name: str
+) -> None:
+    """Spellings seen on real pages, generated for the whole province, none typed by hand."""
+    assert name in {u.name for u in gaz.lookup(spelling) if u.level != "new_commune"}
+
+
+@pytest.mark.parametrize("word", ["duy tâm", "Trầm Hưng Đạo", "Kom Braih"])
+def test_final_n_m_swap_stays_with_province_and_district_names(gaz: Gazetteer, word: str) -> None:
+    """Kon Tum ~ Kom Tum, but a ward's "Duy Tân" does not make the word "duy tâm" a place."""
+    assert gaz.lookup(word) == ()
