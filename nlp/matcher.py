@@ -44,6 +44,8 @@ _PREFIX = re.compile(
 _PREFIX_WINDOW = 11
 _NON_WORD = re.compile(r"[^\w ]|_")
 _OLD = re.compile(r" ?\( ?(cu) ?\)")
+# "xã Đăk Long cũ", without brackets: read in the accented text ("cu" alone is many words).
+_OLD_BARE = re.compile(r" cũ(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,10 @@ class Matcher:
             prefix=prefix,
             prefix_start=prefix_start,
             prefix_exact=prefix_exact,
-            old_marker=_OLD.match(plain, hit.end) is not None,
+            old_marker=(
+                _OLD.match(plain, hit.end) is not None
+                or _OLD_BARE.match(norm.text, hit.end) is not None
+            ),
         )
 
     def _union(self, keys: tuple[str, ...]) -> tuple[Unit, ...]:

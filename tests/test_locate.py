@@ -275,6 +275,13 @@ def test_the_old_marker_after_a_list_is_the_whole_lists(locator: Locator) -> Non
     assert _levels(result, "Xã Đăk Ui") == {"commune"}
 
 
+def test_old_without_brackets_marks_the_old_unit(locator: Locator) -> None:
+    text = "Cầu treo xuống cấp\nNgười dân xã Đăk Ui cũ đi lại khó khăn."
+    assert _levels(locator.locate(text, published="2025-10-02"), "Xã Đăk Ui") == {"commune"}
+    cup = "Cầu treo mới\nNgười dân xã Đăk Ui củ cải đầy nhà."
+    assert _levels(locator.locate(cup, published="2025-10-02"), "Xã Đăk Ui") == {"new_commune"}
+
+
 def test_district_and_province_after_a_commune_are_its_parents(locator: Locator) -> None:
     """An address ("xã Sa Loong, Ngọc Hồi, Kon Tum") is not a list: no "Phường Kon Tum"."""
     result = locator.locate(
