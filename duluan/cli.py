@@ -133,14 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
     locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
 
-    from duluan.cli_digest import add_parser as add_digest_parser
+    from duluan.commands.digest import add_parser as add_digest_parser
 
     add_digest_parser(commands)
 
-    from duluan.cli_extract import add_parsers as add_extract_parsers
+    from duluan.commands.extract import add_parsers as add_extract_parsers
 
     add_extract_parsers(commands)
-    from duluan.cli_backup import add_parsers as add_backup_parsers
+    from duluan.commands.backup import add_parsers as add_backup_parsers
 
     add_backup_parsers(commands)
 
@@ -231,15 +231,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "alert":
             return cmd_alert()
         if args.command == "digest":
-            from duluan.cli_digest import cmd_digest
+            from duluan.commands.digest import cmd_digest
 
             return cmd_digest(args)
         if args.command == "backup":
-            from duluan.cli_backup import cmd_backup
+            from duluan.commands.backup import cmd_backup
 
             return cmd_backup(args)
         if args.command == "restore":
-            from duluan.cli_backup import cmd_restore
+            from duluan.commands.backup import cmd_restore
 
             return cmd_restore(args)
         if args.command in ("extract", "try"):
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _extract_or_try(args: argparse.Namespace) -> int:
-    from duluan import cli_extract
+    from duluan.commands import extract as cli_extract
 
     config = _load().config
     try:
