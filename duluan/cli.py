@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from crawler.dates import VIETNAM, local, parse_date, shown
 from duluan import __version__
-from duluan.config import ConfigError, LoadedConfig, load_config, masked_dump
+from duluan.commands import UsageError
+from duluan.config import ConfigError, LoadedConfig, masked_dump
 
 if TYPE_CHECKING:
     from crawler.runner import SourceSummary
@@ -24,10 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("duluan")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A mistake on the command line, explained in Vietnamese."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,16 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
     locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
 
-    from duluan.commands.digest import add_parser as add_digest_parser
+    from duluan.commands import backup, digest, extract
 
-    add_digest_parser(commands)
-
-    from duluan.commands.extract import add_parsers as add_extract_parsers
-
-    add_extract_parsers(commands)
-    from duluan.commands.backup import add_parsers as add_backup_parsers
-
-    add_backup_parsers(commands)
+    digest.add_parser(commands)
+    extract.add_parser(commands)
+    backup.add_parser(commands)
 
     web = commands.add_parser(
         "web",
@@ -231,19 +223,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "alert":
             return cmd_alert()
         if args.command == "digest":
-            from duluan.commands.digest import cmd_digest
+            from duluan.commands import digest
 
-            return cmd_digest(args)
-        if args.command == "backup":
-            from duluan.commands.backup import cmd_backup
+            return digest.run(args, level)
+        if args.command in ("backup", "restore"):
+            from duluan.commands import backup
 
-            return cmd_backup(args)
-        if args.command == "restore":
-            from duluan.commands.backup import cmd_restore
-
-            return cmd_restore(args)
+            return backup.run(args, level)
         if args.command in ("extract", "try"):
-            return _extract_or_try(args)
+            from duluan.commands import extract
+
+            return extract.run(args, level)
         if args.command == "cycle":
             return cmd_cycle(args, level)
         if args.command == "explain":
@@ -268,37 +258,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _extract_or_try(args: argparse.Namespace) -> int:
-    from duluan.commands import extract as cli_extract
-
-    config = _load().config
-    try:
-        if args.command == "extract":
-            return cli_extract.cmd_extract(args, config)
-        return cli_extract.cmd_try(args, config)
-    except cli_extract.UsageError as exc:
-        raise UsageError(str(exc)) from None
-    except cli_extract.ExtractError as exc:
-        print(f"duluan: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-
-
 def _load() -> LoadedConfig:
-    from duluan.locality import watch_area
+    from duluan.commands import load
 
-    loaded = load_config()
-    try:
-        watch_area(loaded.config.locality)
-    except LookupError as exc:
-        raise ConfigError(loaded.path, [str(exc)]) from None
-    return loaded
+    return load()
 
 
 def _open_store() -> Store:
     """The store; a `StorageError` reaches `main` (exit 1, or 2 for a wrong database URL)."""
-    from storage import Store, database_url
+    from duluan.commands import open_store
 
-    return Store.open(database_url())
+    return open_store()
 
 
 def cmd_config_check() -> int:
