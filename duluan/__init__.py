@@ -13,7 +13,8 @@ Where each part lives, in the order an article flows through them:
 - digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
 - console: `duluan.console` (the review web pages)
 - daemon: `duluan.daemon` (schedules the cycle, `duluan.pipeline`); the shell also holds the
-  config (`duluan.config`) and the CLI (`duluan.cli`).
+  config (`duluan.config`) and the CLI (`duluan.cli`: the parser and a dispatch table over
+  `duluan.commands`, one module per command group).
 """
 
 __version__ = "0.1.0"

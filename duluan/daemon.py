@@ -484,7 +484,7 @@ class Daemon:
     async def _backup_job(self) -> None:
         """The daily archive of the database and the data folder into `backup.dir`, keeping the
         newest `backup.keep` of the archives this job names (nothing else there is touched)."""
-        from duluan.cli_backup import run_backup
+        from duluan.commands.backup import run_backup
         from storage.backup import BackupError, prune_backups
 
         try:

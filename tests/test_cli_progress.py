@@ -7,7 +7,8 @@ import io
 import pytest
 
 from crawler.tally import Progress
-from duluan.cli import _Progress, _table
+from duluan.commands.crawl import ProgressLine
+from duluan.commands.output import table
 
 
 class Terminal(io.StringIO):
@@ -22,7 +23,7 @@ def progress(new: int) -> Progress:
 def test_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     screen = Terminal()
-    display = _Progress(screen)
+    display = ProgressLine(screen)
     display(progress(2))
     assert "\rĐang thu thập… vnexpress: 2 mới | tổng 5 mới, 1 lỗi" in screen.getvalue()
     display.clear()
@@ -31,14 +32,14 @@ def test_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_no_progress_when_redirected() -> None:
     pipe = io.StringIO()
-    display = _Progress(pipe)
+    display = ProgressLine(pipe)
     display(progress(2))
     display.clear()
     assert pipe.getvalue() == ""
 
 
 def test_table_aligns_columns() -> None:
-    text = _table(["Nguồn", "Mới"], [["vnexpress", "12"], ["vov", "3"]])
+    text = table(["Nguồn", "Mới"], [["vnexpress", "12"], ["vov", "3"]])
     lines = text.splitlines()
     assert lines[0] == "Nguồn      Mới"
     assert lines[2] == "vnexpress  12"

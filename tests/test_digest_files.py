@@ -31,7 +31,7 @@ from digest.docx import render_docx
 from digest.html import render_html
 from digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
 from digest.window import week_window
-from duluan.cli_digest import add_parser, cmd_digest
+from duluan.commands.digest import add_parser, cmd_digest
 from duluan.config import ConfigError, parse_config
 from storage import Store
 from tests.telegram.fake_api import FakeTelegram

@@ -1,6 +1,6 @@
 """`duluan backup` and `duluan restore`: one archive with the database and the data folder.
 
-Wired into `duluan.cli` by `add_parsers(commands)` and `cmd_backup(args)` / `cmd_restore(args)`.
+Wired into `duluan.cli` by `add_parser(commands)` and `run(args, level)`.
 The data folder is `./data` (the web secret, the digests, alerts.jsonl), plus `report.out_dir`
 when it lies outside it."""
 
@@ -12,15 +12,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from duluan.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:
     from duluan.config import Config
     from storage.backup import BackupResult
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS: tuple[str, ...] = ("backup", "restore")
 DATA_DIR = Path("data")
 
 
-def add_parsers(commands: Any) -> None:
+def add_parser(commands: Any) -> None:
     """Add the `backup` and `restore` subcommands to the `duluan` subparsers."""
     backup = commands.add_parser(
         "backup",
@@ -44,6 +46,13 @@ def add_parsers(commands: Any) -> None:
         "đè dữ liệu đang có.",
     )
     restore.add_argument("file", metavar="TỆP", help="tệp .tar.gz do `duluan backup` tạo")
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan backup` or `duluan restore` (the log level changes nothing here)."""
+    if args.command == "restore":
+        return cmd_restore(args)
+    return cmd_backup(args)
 
 
 def data_roots(config: Config, data_dir: Path = DATA_DIR) -> dict[str, Path]:

@@ -1,6 +1,6 @@
 """`duluan digest`: write the weekly report of a window, and optionally queue it for the office.
 
-Wired into `duluan.cli` by `add_parser(commands)` and `cmd_digest(args)`."""
+Wired into `duluan.cli` by `add_parser(commands)` and `run(args, level)`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
+from duluan.commands import EXIT_OK, EXIT_USAGE
+
 log = logging.getLogger("duluan.digest")
 
-EXIT_OK, EXIT_USAGE = 0, 2
+COMMANDS: tuple[str, ...] = ("digest",)
 
 
-def add_parser(commands: Any) -> argparse.ArgumentParser:
+def add_parser(commands: Any) -> None:
     """Add the `digest` subcommand to the `duluan` subparsers."""
     parser: argparse.ArgumentParser = commands.add_parser(
         "digest",
@@ -49,7 +51,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat (gửi bằng `duluan alert`)",
     )
-    return parser
 
 
 def _day(text: str, option: str) -> date:
@@ -59,6 +60,11 @@ def _day(text: str, option: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{option} {text!r}: không phải ngày như 2026-11-01 hoặc 01/11/2026")
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan digest` (the log level changes nothing here)."""
+    return cmd_digest(args)
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

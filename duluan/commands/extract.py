@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from duluan.commands import EXIT_FAILED, EXIT_OK, UsageError, load
+
 if TYPE_CHECKING:
     from crawler.extract import Extracted
     from crawler.guard import Guard, Response
     from crawler.links import Link
     from duluan.config import Config, Source
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS: tuple[str, ...] = ("extract", "try")
 TRY_ARTICLES = 3
 FIELD_LABELS = (
     ("title", "Tiêu đề"),
@@ -38,7 +40,7 @@ class ExtractError(Exception):
     """A page that could not be fetched or read: the message says which and why."""
 
 
-def add_parsers(commands: Any) -> None:
+def add_parser(commands: Any) -> None:
     """Add the `extract` and `try` subcommands to the `duluan` subparsers."""
     extract = commands.add_parser(
         "extract",
@@ -65,6 +67,18 @@ def add_parsers(commands: Any) -> None:
     attempt.add_argument(
         "--articles", type=int, default=TRY_ARTICLES, help="số bài bóc tách thử (mặc định 3)"
     )
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan extract` or `duluan try`: 1 when a page could not be had."""
+    config = load().config
+    try:
+        if args.command == "extract":
+            return cmd_extract(args, config)
+        return cmd_try(args, config)
+    except ExtractError as exc:
+        print(f"duluan: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def cmd_extract(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) -> int:
@@ -95,10 +109,6 @@ def cmd_extract(args: argparse.Namespace, config: Config, out: TextIO = sys.stdo
     for warning in warnings_of(article):
         print(f"Cảnh báo: {warning}", file=sys.stderr)
     return EXIT_OK
-
-
-class UsageError(Exception):
-    """Bad usage of `extract` / `try` (exit 2)."""
 
 
 def _source(config: Config, name: str | None) -> Source | None:

@@ -1,0 +1,44 @@
+"""The `duluan` commands, one module per command group; `duluan.cli` builds the parser from them
+and dispatches to them.
+
+Each group module has `COMMANDS` (the names it adds), `add_parser(commands)` (adds them to the
+`duluan` subparsers) and `run(args, level) -> int` (runs one of them; `level` is the log level
+`-v` chose). Heavy modules are imported inside `run`, so `duluan --help` stays fast. What the
+groups share lives here: the exit codes, the one usage error, loading the checked config and
+opening the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from duluan.config import LoadedConfig
+    from storage import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake on the command line, explained in Vietnamese; `duluan.cli.main` prints it as
+    `duluan: …` and exits 2."""
+
+
+def load() -> LoadedConfig:
+    """The config, with its locality checked against the gazetteer; a `ConfigError` otherwise
+    (exit 2)."""
+    from duluan.config import ConfigError, load_config
+    from duluan.locality import watch_area
+
+    loaded = load_config()
+    try:
+        watch_area(loaded.config.locality)
+    except LookupError as exc:
+        raise ConfigError(loaded.path, [str(exc)]) from None
+    return loaded
+
+
+def open_store() -> Store:
+    """The store; a `StorageError` reaches `main` (exit 1, or 2 for a wrong database URL)."""
+    from storage import Store, database_url
+
+    return Store.open(database_url())

@@ -1,0 +1,89 @@
+"""`duluan alert` (deliver what the outbox holds) and `duluan alerts status` (the outbox per
+chat; `alert status` says the same)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from duluan.commands import EXIT_OK, load, open_store
+from duluan.commands.output import cut, table
+
+COMMANDS: tuple[str, ...] = ("alert", "alerts")
+
+STATUS_LABELS = {
+    "pending": "đang chờ",
+    "sending": "đang gửi",
+    "uncertain": "chưa rõ đã đến",
+    "sent": "đã gửi",
+    "failed": "không gửi được",
+}
+UNCERTAIN_HELP = (
+    "\n«Chưa rõ đã đến»: đã gửi nhưng Telegram không trả lời kịp, nên không biết nhóm đã nhận "
+    "chưa. Tin sẽ tự gửi lại sau vài phút, mở đầu bằng «Gửi lại», để không mất tin; nếu nhóm đã "
+    "có tin đó thì bỏ qua bản gửi lại. «Đang gửi» quá vài phút cũng được xử lý như vậy."
+)
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `alert` and `alerts` subcommands to the `duluan` subparsers."""
+    alert = commands.add_parser(
+        "alert",
+        help="gửi các cảnh báo đang chờ (Telegram, hoặc màn hình khi chưa có TELEGRAM_BOT_TOKEN)",
+        description="Gửi những gì hàng đợi cảnh báo đang giữ; `alerts status`: tình trạng gửi.",
+    )
+    alert.add_argument("action", nargs="?", choices=["status"], help="status: tình trạng gửi")
+    alerts = commands.add_parser(
+        "alerts", help="tình trạng gửi cảnh báo theo nhóm", description="Tình trạng gửi cảnh báo."
+    )
+    alerts.add_argument("action", choices=["status"], help="status: tình trạng gửi theo nhóm")
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan alert`, or the status of either command."""
+    if args.command == "alerts" or args.action == "status":
+        return cmd_status()
+    return cmd_alert()
+
+
+def cmd_alert() -> int:
+    """Deliver the outbox (to Telegram, or the console and a file without a bot token)."""
+    import asyncio
+
+    from duluan.clock import now
+    from duluan.pipeline import bot_token, console_sender, deliver, deliver_with_token
+
+    store = open_store()
+    with store:
+        token = bot_token()
+        if not token:
+            report = asyncio.run(deliver(store, console_sender(), now))
+        else:
+            report = asyncio.run(deliver_with_token(store, token, now, load().config))
+    uncertain = f"; {report.uncertain} chưa rõ đã đến" if report.uncertain else ""
+    print(
+        f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại{uncertain}; "
+        f"{report.failed} không gửi được."
+    )
+    for error in report.errors:
+        print(f"- {error}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_status() -> int:
+    """The outbox per chat and status, with the last error, and what «uncertain» means."""
+    store = open_store()
+    with store:
+        counts = store.outbox_counts()
+    if not counts:
+        print("Hàng đợi cảnh báo trống.")
+        return EXIT_OK
+    rows = [
+        [c.chat, STATUS_LABELS.get(c.status, c.status), str(c.count), cut(c.last_error or "", 70)]
+        for c in counts
+    ]
+    print(table(["Nhóm", "Tình trạng", "Số tin", "Lỗi gần nhất"], rows))
+    if any(c.status in ("sending", "uncertain") for c in counts):
+        print(UNCERTAIN_HELP)
+    return EXIT_OK

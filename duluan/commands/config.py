@@ -1,0 +1,37 @@
+"""`duluan config check`: validate `config.yaml` and print the resolved config, secrets
+masked."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from duluan.commands import EXIT_OK, load
+
+COMMANDS: tuple[str, ...] = ("config",)
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `config` subcommand (and its `check`) to the `duluan` subparsers."""
+    config = commands.add_parser(
+        "config", help="kiểm tra cấu hình", description="Kiểm tra và in cấu hình."
+    )
+    config_commands = config.add_subparsers(dest="config_command", metavar="LỆNH", required=True)
+    config_commands.add_parser(
+        "check", help="kiểm tra config.yaml và in cấu hình đã giải (che bí mật)"
+    )
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan config check`: the masked config, then a one-line count of what it holds."""
+    from duluan.config import masked_dump
+
+    loaded = load()
+    sys.stdout.write(masked_dump(loaded))
+    enabled = sum(1 for s in loaded.config.sources if s.enabled)
+    print(
+        f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "
+        f"{len(loaded.config.units)} đơn vị nhận cảnh báo.",
+    )
+    return EXIT_OK

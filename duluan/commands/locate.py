@@ -1,0 +1,63 @@
+"""`duluan locate`: the places in a text, as JSON, without a database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from duluan.commands import EXIT_OK, UsageError, load
+
+COMMANDS: tuple[str, ...] = ("locate",)
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `locate` subcommand to the `duluan` subparsers."""
+    locate = commands.add_parser(
+        "locate",
+        help="nhận diện địa danh trong một văn bản (không cần cơ sở dữ liệu)",
+        description="Đọc một văn bản UTF-8 (dòng đầu là tiêu đề) hoặc, với --jsonl, mỗi dòng một "
+        'đối tượng {"id": ..., "text": ..., "published": "2025-08-01"} (ngày đăng không bắt buộc: '
+        "nó cho biết một tên vừa của xã cũ vừa của xã mới chỉ xã nào); in một đối tượng JSON "
+        "cho mỗi văn bản.",
+    )
+    locate.add_argument("file", nargs="?", default="-", help="tệp văn bản, hoặc - để đọc stdin")
+    locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Print one JSON object per text read from the file (or stdin)."""
+    import json
+
+    from duluan.pipeline import locator_for
+    from nlp.locate import publication_date
+
+    locator = locator_for(load().config)
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"không đọc được {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file} không phải văn bản UTF-8") from None
+    if not args.jsonl:
+        print(json.dumps(locator.locate(raw), ensure_ascii=False))
+        return EXIT_OK
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(
+                f'dòng {number}: cần một đối tượng JSON có khóa "text", như '
+                '{"id": "a1", "text": "..."}'
+            ) from None
+        try:
+            published = publication_date(item.get("published"))
+        except ValueError as exc:
+            raise UsageError(f'dòng {number}: khóa "published": {exc}') from None
+        result = locator.locate(text, item.get("id"), published=published)
+        print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,38 @@
+"""`duluan tag`: tag the stored articles not tagged yet (all of them with `--retag`) and queue
+their alerts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from duluan.commands import EXIT_OK, load, open_store
+
+COMMANDS: tuple[str, ...] = ("tag",)
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `tag` subcommand to the `duluan` subparsers."""
+    tag = commands.add_parser(
+        "tag",
+        help="gắn nhãn địa danh, sắc thái, lĩnh vực cho các bài đã lưu",
+        description="Gắn nhãn các bài chưa gắn (hoặc tất cả, với --retag).",
+    )
+    tag.add_argument("--retag", action="store_true", help="gắn lại cả các bài đã gắn nhãn")
+
+
+def run(args: argparse.Namespace, level: str) -> int:
+    """Run `duluan tag` and say how many articles were tagged, relevant and alerted."""
+    from duluan.clock import now
+    from duluan.pipeline import locator_for, tag_pending
+
+    config = load().config
+    locator = locator_for(config)
+    store = open_store()
+    with store:
+        report = tag_pending(store, config, now, locator=locator, retag=args.retag)
+    print(
+        f"Đã gắn nhãn {report.tagged} bài; {report.relevant} bài liên quan đến địa bàn theo dõi; "
+        f"{report.queued} cảnh báo vào hàng đợi."
+    )
+    return EXIT_OK
