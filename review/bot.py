@@ -93,7 +93,7 @@ def _who(user: User) -> str:
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
-class ReviewService:
+class ReviewHandlers:
     """What the handlers do; kept apart from PTB's plumbing so each step is plain to follow."""
 
     def __init__(
@@ -425,7 +425,7 @@ def build_application(
 ) -> Application:
     """The bot's `Application` with the review handlers (not started); with `fetch`, a story
     marked false has its pages kept at once rather than at the daemon's next evidence pass."""
-    service = ReviewService(store, config, signing_key(token), now, fetch)
+    service = ReviewHandlers(store, config, signing_key(token), now, fetch)
     application = Application.builder().token(token).base_url(base_url).build()
     application.bot_data["review"] = service
     application.add_handler(CallbackQueryHandler(service.on_callback))
