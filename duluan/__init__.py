@@ -8,7 +8,8 @@ Where each part lives, in the order an article flows through them:
   `duluan.tagging`
 - store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
 - alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
-- review: `review/` (Telegram buttons and bot, working-day deadlines)
+- review: `review/` (the review operations `review.service`, called by the Telegram bot and
+  the console; buttons, working-day deadlines)
 - case: `cases/` (the chain of a false report, evidence, the response letter)
 - digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
 - console: `duluan.console` (the review web pages)

@@ -1,3 +1,4 @@
 """Review: the centre's verdict on each story (relevant? true? which unit verifies, by when?),
-given from Telegram's buttons (`review.bot`, `review.buttons`) or the console, and the working
-days its deadlines count (`review.workdays`)."""
+one set of operations (`review.service`) given from Telegram's buttons (`review.bot`,
+`review.buttons`) or the console, and the working days its deadlines count
+(`review.workdays`)."""

@@ -47,7 +47,7 @@ from telegram.ext import (
 )
 
 from alerts.message import compose
-from cases.evidence import Fetch, capture_soon
+from cases.evidence import Fetch
 from duluan.config import Config
 from duluan.logs import TOKEN, redact
 from review.buttons import (
@@ -68,14 +68,14 @@ from review.buttons import (
     answer_note,
     article_line,
     assignment_line,
-    assignment_message,
     review_keyboard,
     signing_key,
     status_block,
     unit_keyboard,
     units_keyboard,
 )
-from review.workdays import WorkCalendar, long_date
+from review.service import Actor, ReviewError, ReviewService, calendar
+from review.workdays import long_date
 from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
 
 log = logging.getLogger(__name__)
@@ -85,16 +85,19 @@ REPORT_PROMPT = re.compile(r"giao việc số (\d+)")
 MAX_REPORT = 3500
 
 
-def calendar(config: Config) -> WorkCalendar:
-    return WorkCalendar(config.review.holidays, config.review.workdays)
-
-
 def _who(user: User) -> str:
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
-class ReviewService:
-    """What the handlers do; kept apart from PTB's plumbing so each step is plain to follow."""
+def _actor(user: User) -> Actor:
+    who = _who(user)
+    return Actor(user.id, who, f"Telegram, {who}")
+
+
+class ReviewHandlers:
+    """What the handlers do: read the press or the reply, check who may act from which chat,
+    call the review service, answer and edit the messages; kept apart from PTB's plumbing so
+    each step is plain to follow."""
 
     def __init__(
         self,
@@ -105,15 +108,13 @@ class ReviewService:
         fetch: Fetch | None = None,
     ) -> None:
         self.store = store
-        self.fetch = fetch
         self.config = config
+        self.review = ReviewService(store, config, now, fetch)
         self.signer = Signer(secret)
-        self.calendar = calendar(config)
-        self.now = now
         self.zone = config.schedule.zone
 
     def today(self) -> date:
-        return self.now().astimezone(self.zone).date()
+        return self.review.today()
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -169,24 +170,16 @@ class ReviewService:
             return
         try:
             if press.action in VERDICT_CODES:
-                status = VERDICT_CODES[press.action]
-                article_id = self._article(story)
-                self.store.review_action(
-                    story,
-                    press.version,
-                    status,
-                    user.id,
-                    _who(user),
-                    self.now(),
-                    article_id=article_id,
+                done = self.review.verdict(
+                    story=story,
+                    version=press.version,
+                    status=VERDICT_CODES[press.action],
+                    actor=_actor(user),
+                    article_id=self._article(story),
                 )
-                answer = f"Đã ghi: {STATUS_LABELS[status]}"
-                if status == "false_info":  # the same operation as the console's
-                    who, at = _who(user), self.now()
-                    case = self.store.open_case(story, who, at, article_id=article_id)
-                    answer += f"; đã mở hồ sơ vụ việc số {case.id}"
-                    if self.fetch is not None:
-                        capture_soon(self.store, case, self.fetch, self.now, f"Telegram, {who}")
+                answer = f"Đã ghi: {STATUS_LABELS[done.status]}"
+                if done.case is not None:
+                    answer += f"; đã mở hồ sơ vụ việc số {done.case.id}"
             elif press.action == PICK:
                 answer = self._assign(story, press, user)
             else:
@@ -194,6 +187,9 @@ class ReviewService:
                 return
         except StaleReview as exc:
             await self._stale(bot, query, story, press.version, exc.actual)
+            return
+        except ReviewError as exc:
+            await query.answer(str(exc), show_alert=True)
             return
         await query.answer(answer)
         await self.refresh_review(bot, story)
@@ -209,25 +205,14 @@ class ReviewService:
             log.warning("[%s] đơn vị số %s không còn trong cấu hình", story, press.arg)
             return "Đơn vị này không còn trong cấu hình"
         unit = units[press.arg]
-        deadline = self.calendar.add_working_days(self.today(), self.config.review.deadline_days)
-        article_id = self._article(story)
-        briefs = self.store.alert_briefs([article_id]) if article_id is not None else {}
-        brief = briefs.get(article_id) if article_id is not None else None
-        text = assignment_message(brief, story, unit.name, deadline, _who(user))
-        self.store.assign(
-            story,
-            press.version,
-            unit.name,
-            unit.chat,
-            unit.topic,
-            deadline,
-            user.id,
-            _who(user),
-            self.now(),
-            text,
-            article_id,
+        done = self.review.assign(
+            story=story,
+            version=press.version,
+            unit=unit,
+            actor=_actor(user),
+            article_id=self._article(story),
         )
-        return f"Đã giao {unit.name}, hạn {long_date(deadline)}"
+        return f"Đã giao {unit.name}, hạn {long_date(done.job.deadline)}"
 
     async def _stale(
         self, bot: Bot, query: CallbackQuery, story: str, pressed: int, current: int
@@ -264,7 +249,7 @@ class ReviewService:
             )
             await query.answer(NOT_UNIT, show_alert=True)
             return
-        _, job = self.store.answer_assignment(job.id, status, user.id, _who(user), self.now())
+        job = self.review.answer(job=job, status=status, actor=_actor(user)).job
         if status == "reported":
             await query.answer("Hãy trả lời tin nhắn của bot bằng nội dung báo cáo")
             await self._ask_report(bot, job, chat or job.chat)
@@ -325,9 +310,7 @@ class ReviewService:
         report = (message.text or "").strip()[:MAX_REPORT]
         if not report:
             return
-        _, job = self.store.answer_assignment(
-            job.id, "reported", user.id, _who(user), self.now(), report=report
-        )
+        job = self.review.answer(job=job, status="reported", actor=_actor(user), report=report).job
         await message.reply_text(f"Đã lưu báo cáo của {job.unit} (giao việc số {job.id}).")
         await self.refresh_unit(bot=context.bot, job=job, user_name=_who(user))
         await self.refresh_review(context.bot, job.story)
@@ -425,7 +408,7 @@ def build_application(
 ) -> Application:
     """The bot's `Application` with the review handlers (not started); with `fetch`, a story
     marked false has its pages kept at once rather than at the daemon's next evidence pass."""
-    service = ReviewService(store, config, signing_key(token), now, fetch)
+    service = ReviewHandlers(store, config, signing_key(token), now, fetch)
     application = Application.builder().token(token).base_url(base_url).build()
     application.bot_data["review"] = service
     application.add_handler(CallbackQueryHandler(service.on_callback))

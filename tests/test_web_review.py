@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from review.bot import ReviewService
+from review.bot import ReviewHandlers as ReviewService
 from tests.webkit import LAND_UNIT, PXI_UNIT, Console, console, token
 
 __all__ = ["console"]

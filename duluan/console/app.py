@@ -26,6 +26,7 @@ from duluan.config import Config
 from duluan.console import filters
 from duluan.console.auth import Forbidden, LoginRequired
 from duluan.console.render import BadForm, NotFoundPage, error_page, url
+from review.service import ReviewService
 
 log = logging.getLogger(__name__)
 
@@ -275,4 +276,5 @@ def build_app(
     app.state.on_review_change = None
     app.state.background = set()
     app.state.fetch = fetch
+    app.state.review = ReviewService(store, config, now, fetch)
     return app

@@ -42,6 +42,7 @@ from duluan.console.render import (
     form_with_csrf,
     not_found,
     render,
+    review_of,
     store_of,
     url,
 )
@@ -86,8 +87,7 @@ NOTE_LABELS = {
 
 
 def _today(request: Request) -> date:
-    today: date = request.app.state.now().astimezone(config_of(request).schedule.zone).date()
-    return today
+    return review_of(request).today()
 
 
 def _can_see(store: Store, user: WebUser, story: str) -> bool:
@@ -172,7 +172,7 @@ async def case_page(request: Request) -> Response:
             "cluster": _cluster(case.story),
             "forms": _step_forms(case) if can_act else [],
             "can_act": can_act,
-            "can_capture": can_act and getattr(request.app.state, "fetch", None) is not None,
+            "can_capture": can_act and review_of(request).fetch is not None,
             "units": units,
             "reports": reports,
             "suggest_unit": suggest.unit if suggest else "",

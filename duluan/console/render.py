@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from duluan.config import Config
-from duluan.console.auth import FLASH_KEY, optional_user
+from duluan.console.auth import FLASH_KEY, WebUser, optional_user
+from review.service import Actor, ReviewService
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -144,3 +145,15 @@ def config_of(request: Request) -> Config:
     """The config the app was built with."""
     config: Config = request.app.state.config
     return config
+
+
+def review_of(request: Request) -> ReviewService:
+    """The review service on the app's store, config, clock and fetch (the bot's operations)."""
+    review: ReviewService = request.app.state.review
+    return review
+
+
+def actor(user: WebUser) -> Actor:
+    """How a console user acts in the review service: named "name (trang web)" in the history,
+    "web, name" in the evidence logs."""
+    return Actor(user.history_id, user.label, f"web, {user.name}")

@@ -1,11 +1,12 @@
 """The queue of flagged stories and one story's page with its review actions.
 
-The actions are the same store operations as the Telegram buttons (`review_action`, `assign`,
-`answer_assignment`), with the same version check: a page drawn before someone else acted
-cannot overwrite that action. When the console runs inside the daemon with a bot, the daemon
-sets `app.state.on_review_change`, and each action then edits the review group's message (and
-the unit's, for an answer) in the background; `duluan web` alone leaves Telegram as it is until
-the next press there.
+The actions are the review service's operations (`review.service`: verdict, assign, answer),
+the ones the Telegram buttons call, with the same version check: a page drawn before someone
+else acted cannot overwrite that action. These handlers read the form, check the user's role,
+call the service and answer with a page. When the console runs inside the daemon with a bot,
+the daemon sets `app.state.on_review_change`, and each action then edits the review group's
+message (and the unit's, for an answer) in the background; `duluan web` alone leaves Telegram as
+it is until the next press there.
 """
 
 from __future__ import annotations
@@ -24,21 +25,31 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from cases.evidence import Fetch, capture_soon
-from duluan.console.auth import ADMIN, STAFF, UNIT, Forbidden, WebUser, current_user, flash, require
+from duluan.console.auth import (
+    ADMIN,
+    STAFF,
+    UNIT,
+    Forbidden,
+    WebUser,
+    current_user,
+    flash,
+    require,
+)
 from duluan.console.filters import STATUS_LABELS, TONE_LABELS
 from duluan.console.render import (
+    actor,
     audit,
     config_of,
     error_page,
     form_with_csrf,
     not_found,
     render,
+    review_of,
     store_of,
     url,
 )
-from review.buttons import assignment_message
-from review.workdays import WorkCalendar, long_date
+from review.service import ReviewError
+from review.workdays import long_date
 from storage import MentionRecord, StaleReview, Store
 from storage.cases import CaseRecord
 from storage.reviews import AssignmentRecord, ReviewDetail
@@ -47,18 +58,12 @@ from storage.web import QueueFilters
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-MAX_REPORT = 5000
 MAX_QUERY = 200
 STALE = (
     "Tin này vừa được người khác cập nhật trong lúc bạn xem. Chưa có gì thay đổi; hãy xem trạng "
     "thái mới rồi thao tác lại."
 )
 ANSWERS = {"reported": "Đã báo cáo", "true": "Đúng sự thật", "false": "Sai sự thật"}
-
-
-def _today(request: Request) -> date:
-    now: datetime = request.app.state.now()
-    return now.astimezone(config_of(request).schedule.zone).date()
 
 
 def _day(text: str) -> date | None:
@@ -198,9 +203,9 @@ async def item(request: Request) -> Response:
     copies_ids = [article.id, *article.cluster_others]
     briefs = store.alert_briefs(copies_ids)
     copies = [briefs[i] for i in copies_ids if i in briefs and i != article.id]
-    today = _today(request)
-    calendar = WorkCalendar(config.review.holidays, config.review.workdays)
-    default_deadline = calendar.add_working_days(today, config.review.deadline_days)
+    review = review_of(request)
+    today = review.today()
+    default_deadline = review.default_deadline()
     can_review = user.role in (ADMIN, STAFF)
     own_jobs = [
         job
@@ -281,51 +286,27 @@ async def verdict(request: Request) -> Response:
     version = _version(form)
     if version is None:
         return _stale(request, story, user, None)
-    store = store_of(request)
-    now = request.app.state.now()
     try:
-        store.review_action(
-            story,
-            version,
-            status,
-            user.history_id,
-            user.label,
-            now,
-            article_id=article_id,
+        done = review_of(request).verdict(
+            story=story, version=version, status=status, actor=actor(user), article_id=article_id
         )
     except StaleReview as exc:
         return _stale(request, story, user, exc)
     audit(request, f"rà soát: {status}", story)
     flash(request, f"Đã ghi: {STATUS_LABELS[status]}.")
     _notify(request, story, None, user)
-    if status == "false_info":
-        case = _open_case(request, story, user, now, article_id)
-        if case is not None and start_capture(request, case, user) is not None:
+    if done.case is not None:
+        audit(request, "mở vụ việc", story, f"vụ việc {done.case.id}")
+        flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
+        if done.capture is not None:
             flash(request, "Đang lưu lại trang bài làm bằng chứng.")
     return _back(request, cluster)
 
 
-def _open_case(
-    request: Request, story: str, user: WebUser, at: datetime, article_id: int
-) -> CaseRecord | None:
-    """Open the story's case file (the cases module's own operation), where it exists."""
-    store: Any = store_of(request)
-    opener = getattr(store, "open_case", None)
-    if opener is None:
-        return None
-    case: CaseRecord = opener(story, user.label, at, article_id=article_id)
-    audit(request, "mở vụ việc", story, f"vụ việc {getattr(case, 'id', '?')}")
-    flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
-    return case
-
-
 def start_capture(request: Request, case: CaseRecord, user: WebUser) -> threading.Thread | None:
-    """Start keeping `case`'s pages when the console has a fetch (`app.state.fetch`); None
-    when it has none (the daemon's evidence job keeps them later)."""
-    fetch: Fetch | None = getattr(request.app.state, "fetch", None)
-    if fetch is None:
-        return None
-    return capture_soon(store_of(request), case, fetch, request.app.state.now, f"web, {user.name}")
+    """Start keeping `case`'s pages when the console has a fetch; None when it has none (the
+    daemon's evidence job keeps them later)."""
+    return review_of(request).capture(case=case, actor=actor(user))
 
 
 def _case_of(store: Store, story: str) -> Any:
@@ -338,67 +319,28 @@ async def assign(request: Request) -> Response:
     require(request, STAFF)
     form = await form_with_csrf(request)
     user, story, article_id, _ = _load_story(request, cluster)
-    config = config_of(request)
-    unit_name = str(form.get("unit") or "")
-    unit = next((u for u in config.units if u.name == unit_name), None)
-    if unit is None:
-        return error_page(
-            request,
-            "Đơn vị không hợp lệ",
-            f"Không có đơn vị {unit_name!r} trong cấu hình. Chưa có gì thay đổi.",
-            400,
-        )
-    today = _today(request)
-    raw = str(form.get("deadline") or "").strip()
-    if raw:
-        deadline = _day(raw)
-        if deadline is None:
-            return error_page(
-                request,
-                "Hạn không hợp lệ",
-                f"{raw!r} không phải ngày (năm-tháng-ngày). Chưa có gì thay đổi.",
-                400,
-            )
-    else:
-        calendar = WorkCalendar(config.review.holidays, config.review.workdays)
-        deadline = calendar.add_working_days(today, config.review.deadline_days)
-    if deadline < today:
-        return error_page(
-            request,
-            "Hạn đã qua",
-            f"Hạn xác minh {deadline:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}). Hãy chọn hạn "
-            "từ hôm nay trở đi; chưa có gì thay đổi.",
-            400,
-        )
-    if deadline > today + timedelta(days=366):
-        return error_page(
-            request,
-            "Hạn không hợp lệ",
-            "Hạn xác minh quá xa (hơn một năm). Chưa có gì thay đổi.",
-            400,
-        )
+    review = review_of(request)
+    try:
+        unit = review.unit(str(form.get("unit") or ""))
+        deadline = review.deadline(str(form.get("deadline") or "").strip())
+    except ReviewError as exc:
+        return error_page(request, exc.title, str(exc), 400)
     version = _version(form)
     if version is None:
         return _stale(request, story, user, None)
-    store = store_of(request)
-    brief = store.alert_briefs([article_id]).get(article_id)
-    text = assignment_message(brief, story, unit.name, deadline, user.label)
     try:
-        _, job = store.assign(
-            story,
-            version,
-            unit.name,
-            unit.chat,
-            unit.topic,
-            deadline,
-            user.history_id,
-            user.label,
-            request.app.state.now(),
-            text,
-            article_id,
-        )
+        job = review.assign(
+            story=story,
+            version=version,
+            unit=unit,
+            actor=actor(user),
+            deadline=deadline,
+            article_id=article_id,
+        ).job
     except StaleReview as exc:
         return _stale(request, story, user, exc)
+    except ReviewError as exc:  # the day turned since the deadline was read
+        return error_page(request, exc.title, str(exc), 400)
     audit(request, "giao xác minh", story, f"giao việc {job.id}: {unit.name}, hạn {deadline}")
     flash(request, f"Đã giao {unit.name} xác minh, hạn {long_date(deadline)}.")
     _notify(request, story, None, user)
@@ -425,23 +367,18 @@ async def report(request: Request) -> Response:
     if user.role == UNIT and job.unit != user.unit:
         raise Forbidden("Giao việc này thuộc đơn vị khác.")
     answer = str(form.get("answer") or "reported")
-    if answer not in ANSWERS:
-        return error_page(request, "Trả lời không hợp lệ", "Chưa có gì thay đổi.", 400)
     text = str(form.get("report") or "").strip()
-    if len(text) > MAX_REPORT:
-        return error_page(
-            request,
-            "Báo cáo quá dài",
-            f"Báo cáo dài quá {MAX_REPORT} ký tự. Chưa có gì thay đổi.",
-            400,
-        )
-    if answer == "reported" and not text:
+    if answer == "reported" and not text:  # Telegram's button asks for the text afterwards
         return error_page(
             request, "Thiếu nội dung", "Hãy nhập nội dung báo cáo. Chưa có gì thay đổi.", 400
         )
-    _, job = store_of(request).answer_assignment(
-        job.id, answer, user.history_id, user.label, request.app.state.now(), report=text or None
-    )
+    try:
+        done = review_of(request).answer(
+            job=job, status=answer, actor=actor(user), report=text or None
+        )
+    except ReviewError as exc:
+        return error_page(request, exc.title, str(exc), 400)
+    job = done.job
     audit(request, "báo cáo xác minh", story, f"giao việc {job.id} ({job.unit}): {answer}")
     flash(request, f"Đã lưu trả lời của {job.unit}: {ANSWERS[answer]}.")
     _notify(request, story, job, user)
