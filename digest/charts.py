@@ -13,10 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from digest.content import DISTRICT_ONLY, TONES, DigestContent
+from storage.vocabulary import TONE_LABELS
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.4, 150
 TONE_COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
-TONE_NAMES = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
 MAX_BARS = 10
 Chart = tuple[str, bytes]  # caption, PNG
 STYLE: dict[Any, Any] = {
@@ -54,7 +54,7 @@ def outlets_by_tone(content: DigestContent) -> bytes | None:
         left = [0] * len(outlets)
         for tone in TONES:
             values = [counts[(o, tone)] for o in outlets]
-            axes.barh(rows, values, left=left, color=TONE_COLOURS[tone], label=TONE_NAMES[tone])
+            axes.barh(rows, values, left=left, color=TONE_COLOURS[tone], label=TONE_LABELS[tone])
             left = [a + b for a, b in zip(left, values, strict=True)]
         axes.set_yticks(rows, [_short(o) for o in outlets])
         axes.set_xlabel("Số tin")

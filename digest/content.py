@@ -20,27 +20,12 @@ from digest.window import Window
 from duluan.config import Config, Report
 from storage.digests import DigestArticle, SourceCoverage
 from storage.store import Store
+from storage.vocabulary import ASSIGNMENT_TITLES as ASSIGNMENT_LABELS
+from storage.vocabulary import REPORT_STATUS_LABELS as STATUS_LABELS
+from storage.vocabulary import TONE_LABELS, TONES
 
 log = logging.getLogger(__name__)
 
-TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
-TONES = ("negative", "neutral", "positive")
-STATUS_LABELS = {
-    "new": "Chưa rà soát",
-    "relevant": "Liên quan",
-    "irrelevant": "Không liên quan",
-    "assigned": "Đã giao đơn vị xác minh",
-    "false_info": "Thông tin sai sự thật – cần phản hồi",
-    "true": "Đơn vị xác nhận đúng sự thật",
-    "false": "Đơn vị xác nhận sai sự thật",
-    "reported": "Đơn vị đã báo cáo",
-}
-ASSIGNMENT_LABELS = {
-    "open": "Chưa trả lời",
-    "true": "Đúng sự thật",
-    "false": "Sai sự thật",
-    "reported": "Đã báo cáo",
-}
 FOLLOWED = frozenset({"assigned", "false_info", "true", "false", "reported"})
 DISTRICT_ONLY = "(chung toàn huyện, không nêu xã)"
 

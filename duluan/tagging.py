@@ -11,6 +11,7 @@ from alerts.routing import Hit, route
 from duluan.config import Config
 from nlp.locate import Located, Locator
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
+from storage.vocabulary import story_key
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def tag_article(
             published_precision=article.published_precision,
         )
     )
-    story = f"cluster:{article.cluster_id or article.id}"
+    story = story_key(article.cluster_id or article.id)
     alerts = tuple(
         OutboxEntry(story, d.chat, d.topic, "alert", message, article.id)
         for d in route(hit, config, locator.gazetteer, review_chat)

@@ -77,6 +77,7 @@ from review.buttons import (
 from review.service import Actor, ReviewError, ReviewService, calendar
 from review.workdays import long_date
 from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
+from storage.vocabulary import story_cluster, story_key
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class ReviewHandlers:
         self, bot: Bot, query: CallbackQuery, press: Press, message: Message | None
     ) -> None:
         user = query.from_user
-        story = f"cluster:{press.target}"
+        story = story_key(press.target)
         if user.id not in self.config.review.reviewers:
             log.warning(
                 "[%s] %s (%d) không phải người rà soát, bỏ qua nút %s",
@@ -318,15 +319,15 @@ class ReviewHandlers:
     async def refresh_review(self, bot: Bot, story: str) -> None:
         """Edit the story's alert in the review group to show its status and current buttons."""
         chat = self.config.review.chat
-        cluster = story.removeprefix("cluster:")
-        if not chat or not cluster.isdigit():
+        cluster = story_cluster(story)
+        if not chat or cluster is None:
             return
         sent = self.store.story_message(story, chat, None)
         if sent is None or sent.kind != "alert" or sent.status != "sent" or not sent.message_id:
             return
         detail = self.store.review_detail(story)
         text = compose(sent.text, sent.also_in, status_block(detail, self.zone, self.today()))
-        markup = review_keyboard(self.signer, int(cluster), detail.state.version)
+        markup = review_keyboard(self.signer, cluster, detail.state.version)
         await self._edit_text(bot, chat, sent.message_id, text, markup, story)
 
     async def refresh_unit(self, bot: Bot, job: AssignmentRecord, user_name: str) -> None:

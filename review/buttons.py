@@ -31,25 +31,10 @@ from storage import (
     ReviewDetail,
     Store,
 )
+from storage.vocabulary import ASSIGNMENT_LABELS, STATUS_LABELS, story_cluster
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {
-    "new": "Chưa rà soát",
-    "relevant": "Liên quan",
-    "irrelevant": "Không liên quan",
-    "assigned": "Đã giao đơn vị xác minh",
-    "false_info": "Thông tin sai sự thật – cần phản hồi",
-    "true": "Đúng sự thật",
-    "false": "Sai sự thật",
-    "reported": "Đã báo cáo",
-}
-ASSIGNMENT_LABELS = {
-    "open": "chưa trả lời",
-    "true": "Đúng sự thật",
-    "false": "Sai sự thật",
-    "reported": "Đã báo cáo",
-}
 INVALID = "Nút không hợp lệ"
 STALE = "Tin này đã được cập nhật, hãy dùng nút trên tin mới nhất"
 NOT_REVIEWER = "Bạn không có quyền rà soát tin này"
@@ -68,7 +53,6 @@ HISTORY_SHOWN = 5
 REPORT_SHOWN = 300
 SIGNATURE_BYTES = 9  # 72 bits, 12 base64 characters
 _DATA = re.compile(r"([ra])(\d{1,18})\.(\d{1,9})\.([a-z]{1,4})\.(\d{0,4})\.([A-Za-z0-9_-]{12})")
-_STORY = re.compile(r"cluster:(\d{1,18})")
 _ASSIGN = re.compile(r"assign:(\d{1,18})")
 
 
@@ -117,11 +101,6 @@ class Signer:
         if not hmac.compare_digest(signature, self._sign(payload)):
             return None
         return Press(scope, int(target), int(version), action, int(arg) if arg else None)
-
-
-def cluster_of(story: str) -> int | None:
-    match = _STORY.fullmatch(story)
-    return int(match.group(1)) if match else None
 
 
 def assignment_of(story: str) -> int | None:
@@ -281,7 +260,7 @@ class Decorator:
     def __call__(self, item: OutboxItem) -> tuple[str, InlineKeyboardMarkup | None]:
         review_chat = self.config.review.chat
         if item.kind == "alert" and review_chat and item.chat == review_chat:
-            cluster = cluster_of(item.story)
+            cluster = story_cluster(item.story)
             if cluster is None:
                 return "", None
             detail = self.store.review_detail(item.story)

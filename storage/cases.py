@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from nlp.normalize import strip_text
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import ArticleSearch, Case, CaseStep, Evidence
+from storage.vocabulary import STEP_LABELS, story_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
@@ -35,14 +36,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-STEP_LABELS = {
-    "detected": "Phát hiện",
-    "verified": "Đã xác minh",
-    "document": "Đã có văn bản phản hồi",
-    "sent": "Đã gửi tòa soạn",
-    "corrected": "Đã cải chính",
-    "not_corrected": "Không cải chính",
-}
 CLOSING = frozenset({"corrected", "not_corrected"})
 # Each step and the statuses a case may be in to record it (a step may be recorded again to
 # correct it; an outlet refusing may still correct later).
@@ -728,7 +721,7 @@ class CaseQueries:
             hits.append(
                 SearchHit(
                     article_id=a_id,
-                    story=f"cluster:{cluster or a_id}",
+                    story=story_key(cluster or a_id),
                     source=name,
                     source_title=source_title,
                     title=title,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUnit, Assignment, Digest, Review, Source, SourceRunRow
 from storage.records import UnitRecord
+from storage.vocabulary import story_cluster, story_key
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ class DigestArticle:
 
     @property
     def story(self) -> str:
-        return f"cluster:{self.cluster_id}"
+        return story_key(self.cluster_id)
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,10 @@ class DigestQueries:
         with self._read() as session:
             ids: set[int] = set()
             for story, article_id in session.execute(stmt):
-                if article_id is None and story.startswith("cluster:"):
+                cluster = story_cluster(story)
+                if article_id is None and cluster is not None:
                     article_id = session.scalar(
-                        select(func.min(Article.id)).where(
-                            Article.cluster_id == int(story.split(":", 1)[1])
-                        )
+                        select(func.min(Article.id)).where(Article.cluster_id == cluster)
                     )
                 if article_id is not None:
                     ids.add(article_id)
@@ -299,7 +299,7 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
                     u.in_watch_area,
                 )
             )
-    stories = sorted({f"cluster:{row[1]}" for row in rows})
+    stories = sorted({story_key(row[1]) for row in rows})
     reviews: dict[str, tuple[int, str]] = {}
     for names in _chunks(stories):
         for rid, story, status in session.execute(
@@ -317,7 +317,7 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
             )
     out = []
     for row in rows:
-        story = f"cluster:{row[1]}"
+        story = story_key(row[1])
         rid, status = reviews.get(story, (0, "new"))
         out.append(
             DigestArticle(

@@ -65,6 +65,7 @@ from storage.records import (
     Validator,
 )
 from storage.reviews import ReviewQueries
+from storage.vocabulary import STORY_PREFIX
 from storage.web import WebQueries
 
 log = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         was marked false, has a case, or whose page is already kept as evidence; returns how
         many were deleted."""
         _require_aware(now, "now")
-        story = literal("cluster:", String) + cast(Article.cluster_id, String)
+        story = literal(STORY_PREFIX, String) + cast(Article.cluster_id, String)
         doomed = (
             select(ArticlePage.id)
             .join(Article, Article.id == ArticlePage.article_id)

@@ -22,6 +22,7 @@ from storage.models import (
 )
 from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 from storage.reviews import AssignmentRecord, _assignment
+from storage.vocabulary import STORY_PREFIX, story_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
@@ -398,7 +399,7 @@ class WebQueries:
             .group_by(Article.cluster_id)
             .subquery()
         )
-        story = literal("cluster:", String) + cast(rep.c.cluster_id, String)
+        story = literal(STORY_PREFIX, String) + cast(rep.c.cluster_id, String)
         when = func.coalesce(Article.published_at, Article.first_seen_at)
         stmt: Any = (
             select(
@@ -468,7 +469,7 @@ class WebQueries:
                 continue
             items.append(
                 QueueItem(
-                    story=f"cluster:{r[0]}",
+                    story=story_key(r[0]),
                     cluster_id=r[0],
                     article_id=r[1],
                     copies=r[2],
@@ -496,7 +497,7 @@ class WebQueries:
         article, else its first article."""
         with self._read() as session:
             named = session.scalar(
-                select(Review.article_id).where(Review.story == f"cluster:{cluster_id}")
+                select(Review.article_id).where(Review.story == story_key(cluster_id))
             )
             if named is not None:
                 return named

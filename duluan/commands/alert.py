@@ -9,16 +9,10 @@ from typing import Any
 
 from duluan.commands import EXIT_OK, load, open_store
 from duluan.commands.output import cut, table
+from storage.vocabulary import OUTBOX_CLI_LABELS as STATUS_LABELS
 
 COMMANDS: tuple[str, ...] = ("alert", "alerts")
 
-STATUS_LABELS = {
-    "pending": "đang chờ",
-    "sending": "đang gửi",
-    "uncertain": "chưa rõ đã đến",
-    "sent": "đã gửi",
-    "failed": "không gửi được",
-}
 UNCERTAIN_HELP = (
     "\n«Chưa rõ đã đến»: đã gửi nhưng Telegram không trả lời kịp, nên không biết nhóm đã nhận "
     "chưa. Tin sẽ tự gửi lại sau vài phút, mở đầu bằng «Gửi lại», để không mất tin; nếu nhóm đã "

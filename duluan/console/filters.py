@@ -11,28 +11,15 @@ from markupsafe import Markup
 from alerts.message import link_url
 from crawler.dates import MINUTE, shown
 from duluan.config import Config
-from review.buttons import ASSIGNMENT_LABELS as _ASSIGNMENT_LABELS
-from review.buttons import STATUS_LABELS
+from storage.vocabulary import (
+    ACTION_LABELS,
+    OUTBOX_LABELS,
+    STATUS_LABELS,
+    TONE_LABELS,
+)
+from storage.vocabulary import ASSIGNMENT_TITLES as ASSIGNMENT_LABELS
 
-# The same words as on the Telegram buttons: one review, two places to act on it.
-ASSIGNMENT_LABELS = {**_ASSIGNMENT_LABELS, "open": "Chưa trả lời"}
 NOT_A_LINK = "Địa chỉ không phải http/https nên không mở được"
-TONE_LABELS = {"negative": "Tiêu cực", "neutral": "Trung tính", "positive": "Tích cực"}
-OUTBOX_LABELS = {
-    "pending": "Đang chờ gửi",
-    "sending": "Đang gửi",
-    "uncertain": "Chưa rõ đã đến",
-    "sent": "Đã gửi",
-    "failed": "Không gửi được",
-}
-ACTION_LABELS = {
-    "relevant": "Liên quan",
-    "irrelevant": "Không liên quan",
-    "false_info": "Thông tin sai sự thật",
-    "assign": "Giao đơn vị xác minh",
-    "answer": "Đơn vị trả lời",
-    "report": "Đơn vị báo cáo",
-}
 
 
 def install(env: Environment, config: Config) -> None:

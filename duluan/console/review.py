@@ -53,6 +53,7 @@ from review.workdays import long_date
 from storage import MentionRecord, StaleReview, Store
 from storage.cases import CaseRecord
 from storage.reviews import AssignmentRecord, ReviewDetail
+from storage.vocabulary import story_key
 from storage.web import QueueFilters
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def _load_story(request: Request, cluster: int) -> tuple[WebUser, str, int, Revi
     """The user, story, shown article and review; 404 for an unknown story, 403 for a unit
     officer whose unit was not asked about it."""
     user = current_user(request)
-    story = f"cluster:{cluster}"
+    story = story_key(cluster)
     store = store_of(request)
     article_id = store.story_article(cluster)
     if article_id is None:
