@@ -15,22 +15,20 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nlp.normalize import strip_text
+from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import ArticleSearch, Case, CaseStep, Evidence
 from storage.vocabulary import STEP_LABELS, story_key
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -303,13 +301,8 @@ def _story_article(story: str) -> int | None:
     return int(rest) if prefix == "cluster" and rest.isdigit() else None
 
 
-class CaseQueries:
+class CaseQueries(StoreBase):
     """Mixed into `Store`."""
-
-    if TYPE_CHECKING:
-        _read: sessionmaker[Session]
-
-        def _writing(self, work: Callable[[Session], T]) -> T: ...
 
     # --- cases ---------------------------------------------------------------------------
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.base import StoreBase, chunks
 from storage.models import Article, ArticleUnit, Assignment, Digest, Review, Source, SourceRunRow
 from storage.records import UnitRecord
 from storage.vocabulary import story_cluster, story_key
 
 T = TypeVar("T")
 
-IN_BATCH = 400
 OPEN = "open"
 
 
@@ -84,11 +84,6 @@ class DigestRecord:
     sent_at: datetime | None
 
 
-def _chunks(items: Sequence[T], size: int = IN_BATCH) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _record(row: Digest) -> DigestRecord:
     return DigestRecord(
         row.id,
@@ -101,13 +96,8 @@ def _record(row: Digest) -> DigestRecord:
     )
 
 
-class DigestQueries:
+class DigestQueries(StoreBase):
     """Mixed into `Store`."""
-
-    if TYPE_CHECKING:
-        _read: Any
-
-        def _writing(self, work: Callable[[Session], T]) -> T: ...
 
     def digest_articles(self, start: datetime, end: datetime) -> list[DigestArticle]:
         """Tagged articles first seen in [start, end) that the tagger found relevant, by first
@@ -150,7 +140,7 @@ class DigestQueries:
                 if article_id is not None:
                     ids.add(article_id)
             found: list[DigestArticle] = []
-            for batch in _chunks(sorted(ids)):
+            for batch in chunks(sorted(ids)):
                 found.extend(_articles(session, [Article.id.in_(batch)]))
         return found
 
@@ -282,7 +272,7 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
     rows = session.execute(stmt).all()
     ids = [row[0] for row in rows]
     units: dict[int, list[UnitRecord]] = {}
-    for batch in _chunks(ids):
+    for batch in chunks(ids):
         for u in session.scalars(
             select(ArticleUnit)
             .where(ArticleUnit.article_id.in_(batch))
@@ -301,14 +291,14 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
             )
     stories = sorted({story_key(row[1]) for row in rows})
     reviews: dict[str, tuple[int, str]] = {}
-    for names in _chunks(stories):
+    for names in chunks(stories):
         for rid, story, status in session.execute(
             select(Review.id, Review.story, Review.status).where(Review.story.in_(names))
         ):
             reviews[story] = (rid, status)
     latest: dict[int, DigestAssignment] = {}
     review_ids = sorted(rid for rid, _ in reviews.values())
-    for batch in _chunks(review_ids):
+    for batch in chunks(review_ids):
         for job in session.scalars(
             select(Assignment).where(Assignment.review_id.in_(batch)).order_by(Assignment.id)
         ):

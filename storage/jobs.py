@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.base import StoreBase
 from storage.models import Article, JobRun, Source
 
 T = TypeVar("T")
@@ -35,13 +35,8 @@ class ArticleQuality:
     extraction: str
 
 
-class JobQueries:
+class JobQueries(StoreBase):
     """Mixed into `Store`."""
-
-    if TYPE_CHECKING:
-        _read: Any
-
-        def _writing(self, work: Callable[[Session], T]) -> T: ...
 
     def job_runs(self) -> dict[str, JobRunInfo]:
         """Every daemon job's last run, by job name."""

@@ -9,21 +9,19 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.base import StoreBase
 from storage.models import Assignment, Review, ReviewAction
 from storage.outbox import enqueue
 from storage.records import OutboxEntry
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +142,8 @@ def _action(row: ReviewAction) -> ReviewActionRecord:
     )
 
 
-class ReviewQueries:
+class ReviewQueries(StoreBase):
     """Mixed into `Store`."""
-
-    if TYPE_CHECKING:
-        _read: sessionmaker[Session]
-
-        def _writing(self, work: Callable[[Session], T]) -> T: ...
 
     def review_detail(self, story: str) -> ReviewDetail:
         """A story's review, history and assignments; a never-reviewed story reads as `new`."""

@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any, TypeVar
 
 import numpy as np
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine, String, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from storage.base import IN_BATCH, chunks, require_aware
 from storage.cases import CaseQueries
-from storage.db import (
-    ENV_VAR,
-    StorageError,
-    database_url,
-    is_locked,
-    locked_message,
-    make_engine,
-    mask_url,
-)
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
-from storage.migrate import upgrade_to_head
 from storage.minhash import SLOT, lsh_bands, pack, unpack
 from storage.models import (
     Article,
     ArticleBand,
     ArticleUnit,
     Mention,
-    OutboxMessage,
     Review,
     Source,
     SourceRunRow,
@@ -43,23 +31,18 @@ from storage.models import (
 )
 from storage.models.cases import Case, Evidence
 from storage.models.pages import ArticlePage
-from storage.outbox import enqueue
+from storage.outbox import OutboxQueries, enqueue
 from storage.records import (
-    OUTBOX_WAITING,
-    AlertBrief,
     ArticleDetail,
     ArticleRecord,
     ArticleSummary,
     ArticleText,
     MentionRecord,
-    OutboxCount,
     OutboxEntry,
-    OutboxItem,
     SaveOutcome,
     SourceHealth,
     SourceRun,
     StoredPage,
-    StoryMessage,
     TagRecord,
     UnitRecord,
     Validator,
@@ -75,13 +58,9 @@ LSH_ROWS = 4
 CLUSTER_WINDOW = timedelta(days=7)
 MAX_CANDIDATES = 20
 MAX_RUN_ERRORS = 50
-IN_BATCH = 400
 UPSERT_BATCH = 200
 KEEP_ALL_PAGES = timedelta(days=3)
 KEEP_RELEVANT_PAGES = timedelta(days=90)
-STALE_CLAIM = (
-    "lần gửi trước bị ngắt (chương trình dừng hoặc mất cơ sở dữ liệu) trước khi ghi kết quả"
-)
 
 T = TypeVar("T")
 
@@ -90,87 +69,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _require_aware(value: datetime | None, field: str) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"Trường {field} phải là datetime có múi giờ, nhận được {value!r}")
-
-
-class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
-    """Articles, sources' health and HTTP validators, on SQLite or PostgreSQL."""
+class Store(OutboxQueries, ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
+    """The one door to the database, SQLite or PostgreSQL: articles, sources' health and HTTP
+    validators, tags and the outbox here; reviews, jobs, digests, the console's users and
+    audit, and cases from the query classes it is made of (each on `StoreBase`)."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._read = sessionmaker(engine, expire_on_commit=False)
-        self._write = sessionmaker(
-            engine.execution_options(sqlite_immediate=True), expire_on_commit=False
-        )
+        super().__init__(engine)
         self._source_ids: dict[str, int] = {}  # committed sources, filled by sync_sources
-
-    @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Connect to `url` (default: `database_url()`) and create or upgrade the schema."""
-        resolved = url or database_url()
-        engine = make_engine(resolved)
-        try:
-            upgrade_to_head(engine)
-        except (OperationalError, DBAPIError) as exc:
-            engine.dispose()
-            reason = str(exc.orig) if exc.orig is not None else str(exc)
-            if is_locked(reason):
-                raise StorageError(locked_message(mask_url(engine.url))) from exc
-            raise StorageError(
-                f"Không truy cập được cơ sở dữ liệu {mask_url(engine.url)}: {reason.strip()}. "
-                f"Hãy kiểm tra máy chủ cơ sở dữ liệu đang chạy, quyền truy cập, và biến môi "
-                f"trường {ENV_VAR}."
-            ) from exc
-        except CommandError as exc:
-            engine.dispose()
-            raise StorageError(
-                f"Lược đồ của cơ sở dữ liệu {mask_url(engine.url)} không khớp với phiên bản "
-                f"duluan này ({exc}). Hãy cập nhật duluan hoặc dùng cơ sở dữ liệu khác."
-            ) from exc
-        log.debug("Đã mở cơ sở dữ liệu %s", mask_url(engine.url))
-        return cls(engine)
-
-    def close(self) -> None:
-        """Release every pooled connection."""
-        self._engine.dispose()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def url(self) -> str:
-        """The database URL with the password masked."""
-        return mask_url(self._engine.url)
-
-    def _writing(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one write transaction. A lost or locked database is the user's to fix
-        (StorageError, nothing written); any other database error is a bug and propagates."""
-        try:
-            with self._write() as session, session.begin():
-                return work(session)
-        except (OperationalError, InterfaceError) as exc:
-            reason = str(exc.orig) if exc.orig is not None else str(exc)
-            if is_locked(reason):
-                raise StorageError(locked_message(self.url)) from exc
-            raise StorageError(
-                f"Không ghi được vào cơ sở dữ liệu {self.url}: {reason.strip()}. Không có gì "
-                "được ghi dở; hãy kiểm tra máy chủ cơ sở dữ liệu rồi chạy lại."
-            ) from exc
 
     def sync_sources(self, sources: Sequence[tuple[str, str]]) -> None:
         """Insert configured sources and refresh their titles; unlisted ones are kept."""
@@ -201,7 +107,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         wanted = list(dict.fromkeys(urls))
         found: dict[str, datetime] = {}
         with self._read() as session:
-            for batch in _chunks(wanted, IN_BATCH):
+            for batch in chunks(wanted, IN_BATCH):
                 stmt = select(Article.url, Article.canonical_url, Article.last_fetched_at).where(
                     or_(Article.url.in_(batch), Article.canonical_url.in_(batch))
                 )
@@ -221,8 +127,8 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         crawl); each record is written whole or not at all, in order, so later records of the
         batch cluster with earlier ones."""
         for rec in recs:
-            _require_aware(rec.published_at, "published_at")
-            _require_aware(rec.fetched_at, "fetched_at")
+            require_aware(rec.published_at, "published_at")
+            require_aware(rec.fetched_at, "fetched_at")
         packed = [pack(rec.fingerprint) for rec in recs]
 
         def work(session: Session) -> list[SaveOutcome]:
@@ -267,7 +173,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         URL, else the oldest row sharing its canonical URL or its URL as either URL."""
         keys = list(dict.fromkeys(k for rec in recs for k in (rec.canonical_url, rec.url)))
         found: dict[str, Article] = {}
-        for batch in _chunks(keys, IN_BATCH):
+        for batch in chunks(keys, IN_BATCH):
             rows = session.scalars(
                 select(Article)
                 .where(or_(Article.canonical_url.in_(batch), Article.url.in_(batch)))
@@ -312,7 +218,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         (tagged) articles fetched within `keep_relevant`, and never the pages of a story that
         was marked false, has a case, or whose page is already kept as evidence; returns how
         many were deleted."""
-        _require_aware(now, "now")
+        require_aware(now, "now")
         story = literal(STORY_PREFIX, String) + cast(Article.cluster_id, String)
         doomed = (
             select(ArticlePage.id)
@@ -335,7 +241,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
 
         def work(session: Session) -> int:
             ids = list(session.scalars(doomed))
-            for batch in _chunks(ids, IN_BATCH):
+            for batch in chunks(ids, IN_BATCH):
                 session.execute(delete(ArticlePage).where(ArticlePage.id.in_(batch)))
             return len(ids)
 
@@ -380,12 +286,12 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         Returns how many outbox messages were queued (a story already queued for a chat is not
         queued again)."""
         for tag in tags:
-            _require_aware(tag.tagged_at, "tagged_at")
+            require_aware(tag.tagged_at, "tagged_at")
         queued_at = max((tag.tagged_at for tag in tags), default=_now())
 
         def work(session: Session) -> int:
             ids = [tag.article_id for tag in tags]
-            for batch in _chunks(ids, IN_BATCH):
+            for batch in chunks(ids, IN_BATCH):
                 session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
                 session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
             connection = session.connection()
@@ -419,190 +325,6 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
             return enqueue(session, outbox, queued_at)
 
         return self._writing(work)
-
-    def enqueue(self, entries: Sequence[OutboxEntry], at: datetime) -> int:
-        """Queue messages (digests, summaries); returns how many were new."""
-        _require_aware(at, "at")
-        return self._writing(lambda session: enqueue(session, entries, at))
-
-    def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Messages still to send whose time has come, oldest first; a row claimed by a send
-        that never finished (`claim_outbox`) comes back as a resend once its hold is over."""
-        _require_aware(now, "now")
-        stmt = (
-            select(OutboxMessage)
-            .where(OutboxMessage.status.in_(OUTBOX_WAITING), OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        )
-        with self._read() as session:
-            return [
-                OutboxItem(
-                    row.id,
-                    row.story,
-                    row.chat,
-                    row.topic_key or None,
-                    row.kind,
-                    row.text,
-                    row.article_id,
-                    row.attempts,
-                    resend=row.status != "pending",
-                )
-                for row in session.scalars(stmt)
-            ]
-
-    def claim_outbox(self, item_ids: Sequence[int], now: datetime, hold: datetime) -> list[int]:
-        """Mark due messages "sending" just before their Telegram call, held until `hold`;
-        returns the ids claimed (a row another worker claimed first, or already sent, is left
-        out). A process that dies during the call leaves the row "sending": once `hold` passes
-        it is sent again, as a resend that says so."""
-        _require_aware(now, "now")
-        _require_aware(hold, "hold")
-
-        stale = OutboxMessage.status == "sending"  # its process died during the call
-        waiting = OutboxMessage.status.in_(("pending", "uncertain"))
-
-        def work(session: Session) -> list[int]:
-            claimed = []
-            for item_id in item_ids:
-                for which, why in ((stale, {"last_error": STALE_CLAIM}), (waiting, {})):
-                    done = session.connection().execute(
-                        update(OutboxMessage)
-                        .where(
-                            OutboxMessage.id == item_id, which, OutboxMessage.next_attempt_at <= now
-                        )
-                        .values(status="sending", next_attempt_at=hold, **why)
-                    )
-                    if done.rowcount == 1:
-                        claimed.append(item_id)
-                        break
-            return claimed
-
-        return self._writing(work)
-
-    def mark_sent(self, item_id: int, message_id: int, at: datetime) -> None:
-        """Telegram accepted the message: never send it again."""
-        self._outbox_update(item_id, status="sent", message_id=message_id, sent_at=at)
-
-    def mark_sent_together(self, item_ids: Sequence[int], message_id: int, at: datetime) -> None:
-        """Several alerts went out in one summary message: sent, as kind "burst" (a later
-        "cũng đăng trên" edit must not rewrite the summary)."""
-
-        def work(session: Session) -> None:
-            for batch in _chunks(list(item_ids), IN_BATCH):
-                session.connection().execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(batch))
-                    .values(status="sent", kind="burst", message_id=message_id, sent_at=at)
-                )
-
-        self._writing(work)
-
-    def story_message(self, story: str, chat: str, topic: int | None) -> StoryMessage | None:
-        """How `story` was alerted to `chat` (and topic), with the outlets of its later copies."""
-        with self._read() as session:
-            row = session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.story == story,
-                    OutboxMessage.chat == chat,
-                    OutboxMessage.topic_key == (topic or 0),
-                )
-            ).first()
-            if row is None:
-                return None
-            return StoryMessage(
-                outbox_id=row.id,
-                story=row.story,
-                chat=row.chat,
-                topic=row.topic_key or None,
-                kind=row.kind,
-                status=row.status,
-                message_id=row.message_id,
-                text=row.text,
-                article_id=row.article_id,
-                also_in=_also_in(session, row.article_id),
-            )
-
-    def alert_briefs(self, article_ids: Iterable[int]) -> dict[int, AlertBrief]:
-        """Outlet, headline, link and flag of articles, for burst summaries."""
-        ids = list(set(article_ids))
-        out: dict[int, AlertBrief] = {}
-        with self._read() as session:
-            for batch in _chunks(ids, IN_BATCH):
-                rows = session.execute(
-                    select(Article, Source.title)
-                    .join(Source, Source.id == Article.source_id)
-                    .where(Article.id.in_(batch))
-                )
-                for article, outlet in rows:
-                    out[article.id] = AlertBrief(
-                        article.id,
-                        outlet,
-                        article.title,
-                        article.url,
-                        bool(article.needs_verification),
-                    )
-        return out
-
-    def mark_retry(
-        self, item_id: int, error: str, next_attempt_at: datetime, uncertain: bool = False
-    ) -> None:
-        """A transient failure that delivered nothing: try again at `next_attempt_at`. An
-        `uncertain` row (an earlier copy may have arrived) stays so: it goes out with the note."""
-        self._outbox_update(
-            item_id,
-            status="uncertain" if uncertain else "pending",
-            last_error=error,
-            next_attempt_at=next_attempt_at,
-            attempts=OutboxMessage.attempts + 1,
-        )
-
-    def mark_uncertain(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
-        """Telegram may have delivered it but its answer never came: send it again at
-        `next_attempt_at`, as a resend that says so."""
-        self._outbox_update(
-            item_id,
-            status="uncertain",
-            last_error=error,
-            next_attempt_at=next_attempt_at,
-            attempts=OutboxMessage.attempts + 1,
-        )
-
-    def mark_failed(self, item_id: int, error: str) -> None:
-        """A permanent failure (chat not found, bot removed): stop trying, keep the reason."""
-        self._outbox_update(
-            item_id, status="failed", last_error=error, attempts=OutboxMessage.attempts + 1
-        )
-
-    def _outbox_update(self, item_id: int, **values: Any) -> None:
-        def work(session: Session) -> None:
-            done = session.connection().execute(
-                update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
-            )
-            if done.rowcount != 1:
-                raise KeyError(f"không có tin nhắn mã {item_id} trong hàng đợi")
-
-        self._writing(work)
-
-    def outbox_counts(self) -> list[OutboxCount]:
-        """Messages per chat and status, with an error of the rows not sent (a row retried
-        and sent since keeps its old error, which is history, not a problem): for `duluan
-        alerts status`."""
-        stmt = (
-            select(
-                OutboxMessage.chat,
-                OutboxMessage.status,
-                func.count(),
-                func.max(OutboxMessage.last_error),
-            )
-            .group_by(OutboxMessage.chat, OutboxMessage.status)
-            .order_by(OutboxMessage.chat, OutboxMessage.status)
-        )
-        with self._read() as session:
-            return [
-                OutboxCount(chat, status, count, None if status == "sent" else error)
-                for chat, status, count, error in session.execute(stmt)
-            ]
 
     def get_tags(self, article_id: int) -> TagRecord | None:
         """The stored tagging result of an article, or None if it was never tagged."""
@@ -653,7 +375,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         wanted = list(dict.fromkeys(urls))
         out: dict[str, Validator] = {}
         with self._read() as session:
-            for batch in _chunks(wanted, IN_BATCH):
+            for batch in chunks(wanted, IN_BATCH):
                 for row in session.scalars(select(UrlValidator).where(UrlValidator.url.in_(batch))):
                     out[row.url] = Validator(row.url, row.etag, row.last_modified)
         return out
@@ -671,7 +393,7 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
         dialect = self._engine.dialect.name
 
         def work(session: Session) -> None:
-            for batch in _chunks(rows, UPSERT_BATCH):
+            for batch in chunks(rows, UPSERT_BATCH):
                 if dialect == "postgresql":
                     pg = postgresql.insert(UrlValidator).values(list(batch))
                     session.execute(
@@ -704,8 +426,8 @@ class Store(ReviewQueries, JobQueries, DigestQueries, WebQueries, CaseQueries):
 
     def record_run(self, run: SourceRun) -> None:
         """Store one crawl pass and update the source's health."""
-        _require_aware(run.started_at, "started_at")
-        _require_aware(run.finished_at, "finished_at")
+        require_aware(run.started_at, "started_at")
+        require_aware(run.finished_at, "finished_at")
 
         def work(session: Session) -> None:
             source_id = _source_id(session, run.source, _now())
@@ -861,11 +583,11 @@ def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
     reads positive; needs verification when any copy does. The digest and the leadership chat
     then count a story once, the same way whichever copy they read."""
     clusters: set[int] = set()
-    for batch in _chunks(list(article_ids), IN_BATCH):
+    for batch in chunks(list(article_ids), IN_BATCH):
         clusters.update(
             session.scalars(select(Article.cluster_id).where(Article.id.in_(batch))).all()
         )
-    for batch in _chunks(sorted(clusters), IN_BATCH):
+    for batch in chunks(sorted(clusters), IN_BATCH):
         rows = session.execute(
             select(Article.id, Article.cluster_id, Article.tone, Article.needs_verification).where(
                 Article.cluster_id.in_(batch), Article.tagged_at.is_not(None)
@@ -1007,25 +729,6 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
         )
     _add_bands(session, article_id, rec.fingerprint)
     return SaveOutcome(article_id, "new", cluster)
-
-
-def _also_in(session: Session, article_id: int | None) -> tuple[str, ...]:
-    """The other outlets in an article's cluster, in the order they ran it."""
-    if article_id is None:
-        return ()
-    first = session.execute(
-        select(Article.cluster_id, Article.source_id).where(Article.id == article_id)
-    ).first()
-    if first is None:
-        return ()
-    cluster_id, source_id = first
-    rows = session.execute(
-        select(Source.title)
-        .join(Article, Article.source_id == Source.id)
-        .where(Article.cluster_id == cluster_id, Article.source_id != source_id)
-        .order_by(Article.first_seen_at, Article.id)
-    )
-    return tuple(dict.fromkeys(title for (title,) in rows))
 
 
 def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:

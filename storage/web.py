@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.base import StoreBase
 from storage.models import (
     Article,
     ArticleUnit,
@@ -23,9 +24,6 @@ from storage.models import (
 from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 from storage.reviews import AssignmentRecord, _assignment
 from storage.vocabulary import STORY_PREFIX, story_key
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -159,13 +157,8 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class WebQueries:
+class WebQueries(StoreBase):
     """Mixed into `Store`."""
-
-    if TYPE_CHECKING:
-        _read: sessionmaker[Session]
-
-        def _writing(self, work: Callable[[Session], T]) -> T: ...
 
     # Accounts
 

@@ -21,7 +21,7 @@ from alerts.delivery import (
     maybe_delivered,
 )
 from storage import OutboxEntry, Store
-from storage.store import STALE_CLAIM
+from storage.outbox import STALE_CLAIM
 from tests.telegram.fake_api import FakeTelegram
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
