@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage import Store
-from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.kit.crawl import FROZEN_NOW, by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
 
 PARAGRAPH = (

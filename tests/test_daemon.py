@@ -29,7 +29,7 @@ from duluan.daemon import (
     parse_weekly,
 )
 from storage import Store
-from tests.crawlkit import FROZEN_NOW, write_config
+from tests.kit.crawl import FROZEN_NOW, write_config
 from tests.site.server import LocalSite
 from tests.test_crawl_mechanics import ITEMS, article, feed
 

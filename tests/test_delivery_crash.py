@@ -18,7 +18,7 @@ from alerts.delivery import UNCERTAIN_WAIT
 from crawler.dates import parse_date
 from duluan.daemon import SEND_GRACE
 from storage import OutboxEntry, Store
-from tests.crawlkit import FROZEN_NOW, write_config
+from tests.kit.crawl import FROZEN_NOW, write_config
 from tests.site.server import LocalSite
 from tests.telegram.fake_api import FakeTelegram
 from tests.test_storage import T0

@@ -568,7 +568,7 @@ def test_lost_database_is_a_storage_error_and_writes_nothing(_pg_database: str) 
     from sqlalchemy.engine import make_url
 
     from storage import StorageError
-    from tests.dbfixtures import _empty_pg
+    from tests.kit.db import _empty_pg
 
     _empty_pg(_pg_database)
     name = make_url(_pg_database).database
