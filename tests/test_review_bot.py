@@ -31,9 +31,9 @@ from review.buttons import (
     signing_key,
 )
 from storage import OutboxEntry, OutboxItem, Store
+from tests.kit.articles import record
+from tests.kit.clock import FakeClock
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import FakeClock
-from tests.test_storage import record
 
 REVIEW = -1001111111111
 UNIT = -1002222222222
