@@ -25,6 +25,8 @@ def edited(base: tuple[int, ...], slots: range) -> tuple[int, ...]:
 
 
 def record(n: int = 1, **changes: object) -> ArticleRecord:
+    """Article n of `baoquangngai`, published at `T0`, fetched an hour later, fingerprint
+    `signature(n)`; `changes` replace fields."""
     base = ArticleRecord(
         source="baoquangngai",
         url=f"https://baoquangngai.vn/bai-{n}.htm",
@@ -53,6 +55,8 @@ DAK_PXI = UnitRecord(
 
 
 def tag(article_id: int, **changes: object) -> TagRecord:
+    """The tagger's result for an article: relevant, negative, in Xã Đăk Pxi of Huyện Đăk Hà;
+    `changes` replace fields."""
     base = {
         "article_id": article_id,
         "relevant": True,

@@ -12,6 +12,8 @@ NOW = T0 + timedelta(hours=1)
 
 
 class FakeClock:
+    """A monotonic clock starting at 1000 s whose `sleep` records the wait and advances it."""
+
     def __init__(self) -> None:
         self.t = 1000.0
         self.slept: list[float] = []

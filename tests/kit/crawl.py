@@ -35,6 +35,8 @@ def write_config(tmp_path: Path, base: str, sources_yaml: str) -> Config:
 
 
 def crawl(config: Config, db_url: str, *sources: str, since: str | None = None) -> PassSummary:
+    """One crawl pass over the given sources (all when none), with the search queries of the
+    locality."""
     from crawler.dates import parse_date
 
     queries = {s.name: search_queries(config.locality) for s in config.sources if s.search}
@@ -48,10 +50,12 @@ def crawl(config: Config, db_url: str, *sources: str, since: str | None = None) 
 
 
 def by_source(summary: PassSummary) -> dict[str, SourceSummary]:
+    """A pass's summaries by source name."""
     return {s.name: s for s in summary.sources}
 
 
 def stored(db_url: str, source: str | None = None) -> list[ArticleDetail]:
+    """Every stored article (of one source, when given), in full."""
     with Store.open(db_url) as store:
         items = store.list_articles(source=source, limit=10_000)
         details = [store.get_article(item.id) for item in items]
@@ -65,6 +69,7 @@ PARAGRAPH = (
 
 
 def article(title: str, published: str, extra: str = "") -> str:
+    """An article page of the test outlet "Báo Thử": JSON-LD, title, lead and six paragraphs."""
     body = "".join(f"<p class='Normal'>{i}. {PARAGRAPH}</p>" for i in range(6))
     return f"""<!DOCTYPE html><html lang="vi"><head><title>{title} - Báo Thử</title>
 <script type="application/ld+json">{{"@type":"NewsArticle","headline":"{title}",
@@ -75,6 +80,7 @@ def article(title: str, published: str, extra: str = "") -> str:
 
 
 def feed(items: list[tuple[str, str, str]]) -> str:
+    """The outlet's RSS feed of (slug, title, date) items, links under {{BASE}}/thu/."""
     entries = "".join(
         f"<item><title>{t}</title><link>{{{{BASE}}}}/thu/{slug}</link><pubDate>{d}</pubDate></item>"
         for slug, t, d in items

@@ -37,14 +37,17 @@ SOURCES = [
 
 
 def config() -> Config:
+    """The digest tests' config (`CONFIG`)."""
     return parse_config(CONFIG, "test.yaml", {}).config
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    """A moment of 2026 in Vietnam time (November unless told)."""
     return datetime(2026, month, day, hour, minute, tzinfo=ICT)
 
 
 def commune(old: str, new: str) -> UnitRecord:
+    """An old commune of Huyện Đăk Hà and the new unit that succeeded it."""
     return UnitRecord("commune", old, "Tỉnh Kon Tum", "Huyện Đăk Hà", new, "Tỉnh Quảng Ngãi", True)
 
 
@@ -248,6 +251,7 @@ def seed(store: Store) -> Seeded:
 
 
 def w48(store: Store) -> DigestContent:
+    """The digest content of week 48 of 2026 on the seeded store, built at `NOW`."""
     cfg = config()
     window = week_window("2026-W48", cfg.schedule.digest, cfg.schedule.zone)
     return build_content(store, cfg, window, lambda: NOW)

@@ -29,6 +29,7 @@ class Gazetteer:
 
 @cache
 def gazetteer() -> Gazetteer:
+    """The old Kon Tum units and their successors, read once from underthesea's mapping."""
     path = resources.files("underthesea") / "address" / "data" / "mapping.json"
     rows = [
         r

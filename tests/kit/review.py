@@ -28,6 +28,8 @@ FROZEN = datetime(2026, 4, 29, 3, 0, tzinfo=UTC)
 
 
 def make_config(**telegram_settings: Any) -> Config:
+    """A config with the review group, two unit chats and one unit without; `telegram_settings`
+    fill its `telegram:` section."""
     return Config.model_validate(
         {
             "locality": {"province": "Tỉnh Kon Tum", "district": "Huyện Đăk Hà"},
@@ -56,6 +58,8 @@ def seed_alert(store: Store) -> str:
 
 
 async def deliver(fake: FakeTelegram, store: Store, config: Config) -> None:
+    """Deliver what is due through the real client to the fake Bot API, buttons signed with its
+    token."""
     clock = FakeClock()
     decorate = Decorator(store, config, signing_key(fake.token), lambda: FROZEN)
     async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
@@ -66,19 +70,23 @@ async def deliver(fake: FakeTelegram, store: Store, config: Config) -> None:
 
 
 async def settle(fake: FakeTelegram, predicate: Callable[[], bool]) -> None:
+    """Wait (up to 10 s) until `predicate` holds on the fake server."""
     assert await asyncio.to_thread(fake.wait_for, predicate, 10.0)
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """A message's inline buttons: text → callback data."""
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     return {button["text"]: button["callback_data"] for row in rows for button in row}
 
 
 def answers(fake: FakeTelegram) -> list[str | None]:
+    """The texts of every callback-query answer so far."""
     return [a["params"].get("text") for a in fake.answered_queries]
 
 
 async def press(fake: FakeTelegram, user: int, chat: int, message_id: int, data: str) -> None:
+    """Press a button as `user` in `chat` and wait for the bot to answer it."""
     count = len(fake.answered_queries)
     fake.push_callback(from_id=user, chat_id=chat, message_id=message_id, data=data)
     await settle(fake, lambda: len(fake.answered_queries) > count)
