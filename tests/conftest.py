@@ -1,3 +1,3 @@
 """Shared pytest fixtures; each area keeps its own in a module imported here."""
 
-from tests.dbfixtures import *  # noqa: F403
+from tests.kit.db import *  # noqa: F403

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawlkit import FROZEN_NOW
+from tests.kit.crawl import FROZEN_NOW
 from tests.site.server import LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,41 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage import Store
-from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.kit.crawl import FROZEN_NOW, ITEMS, article, by_source, crawl, feed, stored, write_config
 from tests.site.server import LocalSite
-
-PARAGRAPH = (
-    "Người dân xã Đăk Pxi, huyện Đăk Hà phấn khởi khi cây cầu treo mới được đưa vào sử dụng, "
-    "giúp hơn 300 học sinh đến trường an toàn trong mùa mưa lũ năm nay."
-)
-
-
-def article(title: str, published: str, extra: str = "") -> str:
-    body = "".join(f"<p class='Normal'>{i}. {PARAGRAPH}</p>" for i in range(6))
-    return f"""<!DOCTYPE html><html lang="vi"><head><title>{title} - Báo Thử</title>
-<script type="application/ld+json">{{"@type":"NewsArticle","headline":"{title}",
-"datePublished":"{published}","author":{{"@type":"Person","name":"Minh Anh"}}}}</script>
-</head><body><nav><a href="/">Trang chủ</a> <a href="/thoi-su">Thời sự</a></nav>
-<h1 class="title-detail">{title}</h1><p class="description">(Báo Thử) - Tóm tắt: {title}.</p>
-<article class="fck_detail">{body}{extra}</article><footer>© Báo Thử 2026</footer></body></html>"""
-
-
-def feed(items: list[tuple[str, str, str]]) -> str:
-    entries = "".join(
-        f"<item><title>{t}</title><link>{{{{BASE}}}}/thu/{slug}</link><pubDate>{d}</pubDate></item>"
-        for slug, t, d in items
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử'
-        f"</title>{entries}</channel></rss>"
-    )
-
-
-ITEMS = [
-    ("cau-treo-dak-pxi-1001.html", "Cầu treo mới ở Đăk Pxi", "Wed, 25 Nov 2026 08:00:00 +0700"),
-    ("truong-hoc-dak-ha-1002.html", "Trường học mới ở Đăk Hà", "Tue, 24 Nov 2026 16:30:00 +0700"),
-    ("bai-cu-2025-1003.html", "Bài cũ năm 2025", "Wed, 05 Nov 2025 09:00:00 +0700"),
-]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import yaml
 
 from duluan.config import Config, Source, load_config
 from storage import ArticleDetail
-from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.kit.crawl import FROZEN_NOW, by_source, crawl, stored, write_config
 from tests.site.server import DATA_DIR, LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent

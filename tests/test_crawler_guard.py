@@ -13,7 +13,7 @@ import pytest
 
 from crawler.guard import Guard, Refused, Scope, fetch, ip_literal, is_public
 from storage import Store
-from tests.crawlkit import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.kit.crawl import FROZEN_NOW, by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
 
 BODY = "".join(

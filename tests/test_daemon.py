@@ -29,9 +29,8 @@ from duluan.daemon import (
     parse_weekly,
 )
 from storage import Store
-from tests.crawlkit import FROZEN_NOW, write_config
+from tests.kit.crawl import FROZEN_NOW, ITEMS, article, feed, write_config
 from tests.site.server import LocalSite
-from tests.test_crawl_mechanics import ITEMS, article, feed
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -13,22 +13,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from alerts.delivery import ConsoleSender, Deliverer, Throttle
 from storage import OutboxEntry, Store
-from tests.test_storage import T0
-
-NOW = T0 + timedelta(hours=1)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 3))
-        self.t += seconds
+from tests.kit.articles import T0
+from tests.kit.clock import NOW, FakeClock
 
 
 def test_throttle_per_chat_group_and_global() -> None:

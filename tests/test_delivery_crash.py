@@ -18,10 +18,10 @@ from alerts.delivery import UNCERTAIN_WAIT
 from crawler.dates import parse_date
 from duluan.daemon import SEND_GRACE
 from storage import OutboxEntry, Store
-from tests.crawlkit import FROZEN_NOW, write_config
+from tests.kit.articles import T0
+from tests.kit.crawl import FROZEN_NOW, write_config
 from tests.site.server import LocalSite
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_storage import T0
 
 ROOT = Path(__file__).resolve().parent.parent
 CHATS = [-1001000000000 - n for n in range(6)]

@@ -12,9 +12,9 @@ import telegram
 from alerts.delivery import ConsoleSender, Deliverer, Report, TelegramSender, Throttle
 from alerts.message import AlertItem, article_message
 from storage import OutboxEntry, Store
+from tests.kit.articles import T0
+from tests.kit.clock import NOW, FakeClock
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import NOW, FakeClock
-from tests.test_storage import T0
 
 OFFICE = -1005555555555
 

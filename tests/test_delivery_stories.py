@@ -14,10 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from alerts.delivery import BURST_MIN, ConsoleSender, Deliverer, Report, Sender, Throttle
 from storage import OutboxEntry, OutboxItem, Store
+from tests.kit.articles import T0, edited, record, signature, tag
+from tests.kit.clock import FakeClock
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import FakeClock
-from tests.test_storage import T0, edited, record, signature
-from tests.test_storage_tags import tag
 
 GROUP = -1001234567890
 UNIT = -1009876543210

@@ -9,9 +9,9 @@ import telegram
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
 from storage import OutboxEntry, Store
+from tests.kit.articles import T0
+from tests.kit.clock import NOW, FakeClock
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import NOW, FakeClock
-from tests.test_storage import T0
 
 GROUP = -1001234567890
 UNIT = -1009876543210

@@ -34,9 +34,9 @@ from digest.window import week_window
 from duluan.commands.digest import add_parser, cmd_digest
 from duluan.config import ConfigError, parse_config
 from storage import Store
+from tests.kit.clock import FakeClock
+from tests.kit.digest import CONFIG, NOW, SOURCES, config, seed, w48
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import FakeClock
-from tests.test_digest_content import CONFIG, NOW, SOURCES, config, seed, w48
 
 OFFICE = -1001112223334
 

@@ -21,9 +21,7 @@ from duluan.console.app import build_app
 from review.bot import ReviewBot, build_application
 from storage import Store
 from storage.cases import EvidenceRecord
-from tests.site.server import LocalSite
-from tests.telegram.fake_api import FakeTelegram
-from tests.test_review_bot import (
+from tests.kit.review import (
     FROZEN,
     OTHER,
     REVIEW,
@@ -36,7 +34,9 @@ from tests.test_review_bot import (
     press,
     seed_alert,
 )
-from tests.webkit import NOW, Console, console, login, token
+from tests.kit.web import NOW, Console, console, login, token
+from tests.site.server import LocalSite
+from tests.telegram.fake_api import FakeTelegram
 
 __all__ = ["console"]
 

@@ -15,7 +15,7 @@ from alerts.health import (
 from duluan.config import Config, parse_config
 from storage import SourceRun, Store
 from storage.jobs import ArticleQuality
-from tests.test_storage import record
+from tests.kit.articles import record
 
 T = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 

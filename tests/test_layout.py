@@ -1,6 +1,7 @@
 """The layout: the project's modules import each other without cycles (any import counts, also
-inside a function or under TYPE_CHECKING: a cycle hidden there is still one), and every
-package the README's folder map names exists."""
+inside a function or under TYPE_CHECKING: a cycle hidden there is still one), every package
+the README's folder map names exists, and no test module imports another (shared helpers live
+in tests/kit/)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,58 @@ def test_the_folder_map_names_real_packages() -> None:
     for package in PACKAGES:
         assert f"`{package}/`" in doc or f"`{package}." in doc, package
         assert (ROOT / package / "__init__.py").is_file()
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (`tests.test_*`) a module's source imports, in any form: `import`,
+    `from tests.test_x import ...`, `from tests import test_x`, or relative (read as relative to
+    `tests`), also inside a function."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "tests." * bool(node.level) + (node.module or "")
+            names = [base] + [f"{base.rstrip('.')}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = name.strip(".").split(".")
+            if len(parts) >= 2 and parts[0] == "tests" and parts[1].startswith("test_"):
+                found.append(".".join(parts[:2]))
+    return sorted(set(found))
+
+
+def test_no_test_module_imports_another() -> None:
+    tests = ROOT / "tests"
+    offenders = {
+        str(path.relative_to(ROOT)): imported
+        for path in sorted(tests.rglob("*.py"))
+        if path != tests / "conftest.py"
+        and (imported := imported_test_modules(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_test_import_finder_finds_them() -> None:
+    sample = """
+import tests.test_a
+from tests.test_b import helper
+from tests import test_c, kit
+from .test_d import x
+from . import test_e
+from tests.kit.articles import record
+from tests.telegram.fake_api import FakeTelegram
+import json
+
+
+def late() -> None:
+    from tests.test_f import y
+"""
+    assert imported_test_modules(sample) == [
+        "tests.test_a",
+        "tests.test_b",
+        "tests.test_c",
+        "tests.test_d",
+        "tests.test_e",
+        "tests.test_f",
+    ]

@@ -19,7 +19,7 @@ from bench.eval_locate import (
     tone_figures,
 )
 from nlp.locate import Locator
-from tests.test_eval_set import gazetteer, problems
+from tests.kit.eval_set import gazetteer, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from duluan.config import Extract
 from storage import ArticleRecord, Store, TagRecord
 from storage.cases import EvidenceSnapshot
 from storage.records import PageRecord
-from tests.crawlkit import FROZEN_NOW, by_source, crawl, write_config
+from tests.kit.crawl import FROZEN_NOW, by_source, crawl, write_config
 from tests.site.server import LocalSite
 
 CRAWLED_AT = datetime.fromisoformat(FROZEN_NOW)

@@ -13,7 +13,7 @@ from alerts.delivery import ConsoleSender
 from duluan.config import parse_config
 from duluan.pipeline import TagReport, deliver, review_chat, search_queries_for, tag_pending
 from storage import Store
-from tests.test_storage import record
+from tests.kit.articles import record
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

@@ -14,10 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-import telegram
 from starlette.testclient import TestClient
 
-from alerts.delivery import Deliverer, TelegramSender, Throttle
 from duluan.config import Config
 from review.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
 from review.buttons import (
@@ -31,56 +29,25 @@ from review.buttons import (
     signing_key,
 )
 from storage import OutboxEntry, OutboxItem, Store
+from tests.kit.articles import record
+from tests.kit.review import (
+    FROZEN,
+    OTHER,
+    REVIEW,
+    REVIEWER,
+    UNIT,
+    answers,
+    buttons,
+    deliver,
+    make_config,
+    press,
+    seed_alert,
+    settle,
+)
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import FakeClock
-from tests.test_storage import record
 
-REVIEW = -1001111111111
-UNIT = -1002222222222
-OTHER = -1003333333333
-REVIEWER = 1001
 STRANGER = 4004
 UNIT_MEMBER = 5005
-# Wednesday 29/4/2026, 10:00 in Vietnam: 30/4 and 1/5 are holidays, then a weekend.
-FROZEN = datetime(2026, 4, 29, 3, 0, tzinfo=UTC)
-
-
-def make_config(**telegram_settings: Any) -> Config:
-    return Config.model_validate(
-        {
-            "locality": {"province": "Tỉnh Kon Tum", "district": "Huyện Đăk Hà"},
-            "sources": [
-                {"name": "baoquangngai", "title": "Báo Quảng Ngãi", "feeds": ["https://x.vn/rss"]}
-            ],
-            "units": [
-                {"name": "Phòng Văn hóa", "chat": str(OTHER)},
-                {"name": "Không có chat"},
-                {"name": "UBND xã Đăk Pxi", "chat": str(UNIT), "communes": ["Xã Đăk Pxi"]},
-            ],
-            "review": {"chat": str(REVIEW), "reviewers": [REVIEWER]},
-            "telegram": telegram_settings,
-        }
-    )
-
-
-def seed_alert(store: Store) -> str:
-    """A stored article and its alert queued for the review group; returns the story."""
-    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
-    saved = store.save_article(record(1, title="Sạt lở ở xã Đăk Pxi"))
-    story = f"cluster:{saved.cluster_id}"
-    text = "<b>Báo Quảng Ngãi</b> · tin"
-    store.enqueue([OutboxEntry(story, str(REVIEW), None, "alert", text, saved.article_id)], FROZEN)
-    return story
-
-
-async def deliver(fake: FakeTelegram, store: Store, config: Config) -> None:
-    clock = FakeClock()
-    decorate = Decorator(store, config, signing_key(fake.token), lambda: FROZEN)
-    async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
-        deliverer = Deliverer(
-            store, TelegramSender(bot), lambda: FROZEN, Throttle(clock, clock.sleep), decorate
-        )
-        await deliverer.deliver_due()
 
 
 @asynccontextmanager
@@ -94,25 +61,6 @@ async def running(
         yield bot
     finally:
         await bot.stop()
-
-
-async def settle(fake: FakeTelegram, predicate: Callable[[], bool]) -> None:
-    assert await asyncio.to_thread(fake.wait_for, predicate, 10.0)
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {button["text"]: button["callback_data"] for row in rows for button in row}
-
-
-def answers(fake: FakeTelegram) -> list[str | None]:
-    return [a["params"].get("text") for a in fake.answered_queries]
-
-
-async def press(fake: FakeTelegram, user: int, chat: int, message_id: int, data: str) -> None:
-    count = len(fake.answered_queries)
-    fake.push_callback(from_id=user, chat_id=chat, message_id=message_id, data=data)
-    await settle(fake, lambda: len(fake.answered_queries) > count)
 
 
 def test_reviewer_marks_relevant_and_the_alert_shows_it(store: Store) -> None:

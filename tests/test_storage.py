@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from crawler.extract import extract_article
-from crawler.fingerprint import NUM_PERM, minhash, similarity
+from crawler.fingerprint import minhash, similarity
 from storage import (
     ArticleRecord,
     FetchError,
@@ -29,42 +29,9 @@ from storage.db import make_engine
 from storage.migrate import head_revision
 from storage.models import Article, Base
 from storage.models.cases import include_name
+from tests.kit.articles import ICT, T0, edited, record, signature
 
-ICT = timezone(timedelta(hours=7))
-T0 = datetime(2026, 3, 2, 8, 30, tzinfo=ICT)
 SITE = Path(__file__).resolve().parent / "site" / "data"
-
-
-def signature(n: int) -> tuple[int, ...]:
-    """A synthetic MinHash signature sharing no slot with that of any other `n`."""
-    return tuple(n * 1000 + i for i in range(NUM_PERM))
-
-
-def edited(base: tuple[int, ...], slots: range) -> tuple[int, ...]:
-    """`base` with the given slots changed: similarity 1 - len(slots) / NUM_PERM."""
-    return tuple(v + 500 if i in slots else v for i, v in enumerate(base))
-
-
-def record(n: int = 1, **changes: object) -> ArticleRecord:
-    base = ArticleRecord(
-        source="baoquangngai",
-        url=f"https://baoquangngai.vn/bai-{n}.htm",
-        canonical_url=f"https://baoquangngai.vn/bai-{n}.htm",
-        title=f"Tiêu đề {n}",
-        lead="Sa pô",
-        text=f"Nội dung bài {n} về xã Đăk Pxi.",
-        author="Phóng viên",
-        section="Thời sự",
-        language="vi",
-        published_at=T0,
-        fetched_at=T0 + timedelta(hours=1),
-        via="feed",
-        extraction="page",
-        content_hash=f"hash-{n}",
-        fingerprint=signature(n),
-        backfill=False,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -568,7 +535,7 @@ def test_lost_database_is_a_storage_error_and_writes_nothing(_pg_database: str) 
     from sqlalchemy.engine import make_url
 
     from storage import StorageError
-    from tests.dbfixtures import _empty_pg
+    from tests.kit.db import _empty_pg
 
     _empty_pg(_pg_database)
     name = make_url(_pg_database).database

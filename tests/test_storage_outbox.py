@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 
 from storage import OutboxEntry, Store
-from tests.test_storage import T0, record
-from tests.test_storage_tags import tag
+from tests.kit.articles import T0, record, tag
 
 LATER = T0 + timedelta(hours=3)
 

@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from storage import MentionRecord, Store, TagRecord, UnitRecord
-from tests.test_storage import T0, record
-
-DAK_HA = UnitRecord("district", "Huyện Đăk Hà", "Tỉnh Kon Tum", None, None, None, True)
-DAK_PXI = UnitRecord(
-    "commune", "Xã Đăk Pxi", "Tỉnh Kon Tum", "Huyện Đăk Hà", "Xã Đăk Pxi", "Tỉnh Quảng Ngãi", True
-)
-
-
-def tag(article_id: int, **changes: object) -> TagRecord:
-    base = {
-        "article_id": article_id,
-        "relevant": True,
-        "relevance": 0.93,
-        "tone": "negative",
-        "needs_verification": True,
-        "topics": ("rừng",),
-        "reasons": ("'phá rừng' near 'xã Đăk Pxi'",),
-        "units": (DAK_HA, DAK_PXI),
-        "mentions": (
-            MentionRecord(
-                "text", 120, 130, "xã Đăk Pxi", "Xã Đăk Pxi", "commune", "prefixed", 0.97
-            ),
-        ),
-        "tagged_at": T0 + timedelta(hours=2),
-        "tagger_version": "1",
-    }
-    base.update(changes)
-    return TagRecord(**base)  # type: ignore[arg-type]
+from storage import Store
+from tests.kit.articles import DAK_HA, record, tag
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage import Store
-from tests.test_storage import record
+from tests.kit.articles import record
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ from duluan.daemon import _refresher
 from review.bot import build_application
 from review.buttons import Decorator, signing_key
 from storage import OutboxEntry
+from tests.kit.clock import FakeClock
+from tests.kit.web import PASSWORD, PXI_UNIT, Console, console
 from tests.telegram.fake_api import FakeTelegram
-from tests.test_delivery import FakeClock
-from tests.webkit import PASSWORD, PXI_UNIT, Console, console
 
 __all__ = ["console"]
 

@@ -48,6 +48,7 @@ class Clock:
 
 
 def config() -> Config:
+    """The console tests' config (`CONFIG`)."""
     return parse_config(CONFIG, "test.yaml", {}).config
 
 
@@ -85,6 +86,7 @@ class Seeded:
 
 
 def seed(store: Store) -> Seeded:
+    """Four stored, tagged articles (see `Seeded`) of two sources."""
     store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("dantri", "Dân trí")])
     saved = store.save_articles(
         [
@@ -138,6 +140,8 @@ def seed(store: Store) -> Seeded:
 
 
 def add_users(store: Store) -> None:
+    """One account per role: quantri (admin), canbo (staff), dakpxi and phongtn (unit), xem
+    (viewer)."""
     hashed = hash_password(PASSWORD)
     for name, role, unit in [
         ("quantri", "admin", None),
@@ -153,12 +157,14 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token of the form at `path`."""
     found = _TOKEN.search(client.get(path).text)
     assert found, f"không thấy csrf_token trên {path}"
     return found.group(1)
 
 
 def login(client: TestClient, name: str, password: str = PASSWORD) -> object:
+    """Log in through the form; returns the response."""
     return client.post(
         "/login",
         data={"username": name, "password": password, "csrf_token": token(client)},
@@ -168,6 +174,8 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> object:
 
 @dataclass
 class Console:
+    """A seeded console: its store, config and clock, and clients logged in as anyone."""
+
     store: Store
     config: Config
     clock: Clock
@@ -185,6 +193,7 @@ class Console:
 
 @pytest.fixture
 def console(store: Store, tmp_path: Path) -> Iterator[Console]:
+    """A seeded store with one account per role, and the console on it."""
     seeded = seed(store)
     add_users(store)
     yield Console(store, config(), Clock(), seeded, tmp_path)
