@@ -9,7 +9,6 @@ from typing import Any
 
 from duluan.commands import EXIT_OK, load, open_store
 from duluan.commands.output import cut, table
-from storage.vocabulary import OUTBOX_CLI_LABELS as STATUS_LABELS
 
 COMMANDS: tuple[str, ...] = ("alert", "alerts")
 
@@ -67,6 +66,8 @@ def cmd_alert() -> int:
 
 def cmd_status() -> int:
     """The outbox per chat and status, with the last error, and what «uncertain» means."""
+    from storage.vocabulary import OUTBOX_CLI_LABELS as STATUS_LABELS
+
     store = open_store()
     with store:
         counts = store.outbox_counts()
