@@ -13,7 +13,7 @@ import pytest
 
 from duluan.cli import main
 from storage import Store
-from tests.kit.web import CONFIG
+from tests.kit.console import CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ from review.service import (
     Verdict,
 )
 from storage import Store
-from tests.kit.web import LAND_UNIT, NOW, PXI_UNIT, Clock, Seeded, config, seed
+from tests.kit.console import LAND_UNIT, NOW, PXI_UNIT, Clock, Seeded, config, seed
 
 LAN = Actor(7, "Chị Lan (@lan)", "Telegram, Chị Lan (@lan)")
 PAGE = "<html><body><article><p>Phá rừng ở Đăk Pxi, bài gốc.</p></article></body></html>".encode()

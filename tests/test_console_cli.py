@@ -26,7 +26,7 @@ from duluan.console.auth import check_password
 from duluan.console.login import retry_at
 from duluan.daemon import Daemon
 from storage import Store
-from tests.kit.web import CONFIG, PXI_UNIT, config
+from tests.kit.console import CONFIG, PXI_UNIT, config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -261,7 +261,7 @@ def test_daemon_goes_on_when_the_console_port_is_taken(
 
 
 def time_now():  # type: ignore[no-untyped-def]
-    from tests.kit.web import NOW
+    from tests.kit.console import NOW
 
     return NOW
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from storage import Store
-from tests.kit.web import CONFIG, PASSWORD, PXI_UNIT, Clock, add_users, seed
+from tests.kit.console import CONFIG, PASSWORD, PXI_UNIT, Clock, add_users, seed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip(

@@ -16,7 +16,7 @@ from review.bot import build_application
 from review.buttons import Decorator, signing_key
 from storage import OutboxEntry
 from tests.kit.clock import FakeClock
-from tests.kit.web import PASSWORD, PXI_UNIT, Console, console
+from tests.kit.console import PASSWORD, PXI_UNIT, Console, console
 from tests.telegram.fake_api import FakeTelegram
 
 __all__ = ["console"]

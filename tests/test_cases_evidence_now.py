@@ -21,6 +21,7 @@ from duluan.console.app import build_app
 from review.bot import ReviewBot, build_application
 from storage import Store
 from storage.cases import EvidenceRecord
+from tests.kit.console import NOW, Console, console, login, token
 from tests.kit.review import (
     FROZEN,
     OTHER,
@@ -34,7 +35,6 @@ from tests.kit.review import (
     press,
     seed_alert,
 )
-from tests.kit.web import NOW, Console, console, login, token
 from tests.site.server import LocalSite
 from tests.telegram.fake_api import FakeTelegram
 

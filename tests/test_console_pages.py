@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from storage import SourceRun
-from tests.kit.web import NOW, PXI_UNIT, Console, console, token
+from tests.kit.console import NOW, PXI_UNIT, Console, console, token
 
 __all__ = ["console"]
 

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from review.bot import ReviewHandlers as ReviewService
-from tests.kit.web import LAND_UNIT, PXI_UNIT, Console, console, token
+from tests.kit.console import LAND_UNIT, PXI_UNIT, Console, console, token
 
 __all__ = ["console"]
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.kit.web import Console, console
+from tests.kit.console import Console, console
 
 __all__ = ["console"]
 

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from duluan.console.app import build_app
 from duluan.console.serve import server_config
-from tests.kit.web import PASSWORD, Console, console, login, token
+from tests.kit.console import PASSWORD, Console, console, login, token
 
 __all__ = ["console"]
 

@@ -19,7 +19,7 @@ from duluan.console.app import SESSION_COOKIE
 from duluan.console.auth import SESSION_ENDED
 from duluan.console.login import LOGGED_OUT
 from storage.db import make_engine
-from tests.kit.web import PASSWORD, Console, console, login, token
+from tests.kit.console import PASSWORD, Console, console, login, token
 
 __all__ = ["console"]
 

@@ -36,8 +36,8 @@ from storage.backup import (
     safe_member_name,
 )
 from storage.db import normalize_url
+from tests.kit.console import NOW, seed
 from tests.kit.db import DEFAULT_PG_URL, _admin_engine
-from tests.kit.web import NOW, seed
 
 CONFIG = """
 locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}

@@ -15,7 +15,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from crawler.fingerprint import NUM_PERM
 from storage import ArticleRecord, TagRecord
 from storage.cases import EvidenceSnapshot
-from tests.kit.web import LAND_UNIT, NOW, PXI, PXI_UNIT, Console, console, token
+from tests.kit.console import LAND_UNIT, NOW, PXI, PXI_UNIT, Console, console, token
 
 __all__ = ["console"]
 
