@@ -224,9 +224,9 @@ class Reason:
 @dataclass(frozen=True)
 class Tone:
     """`score` in [-1, 1]; `label`; `reasons`: the lexicon's words, in text order; `verify`: the
-    text reports something the local authorities would have to verify or answer; `words`: the
-    words that pushed the tone model most towards `label`, strongest first (their `weight` is that
-    push, always > 0)."""
+    text reports something the local authorities would have to verify or answer; `words`: when
+    no lexicon word speaks for the label, the words that pushed the tone model most towards it,
+    strongest first (their `weight` is that push, always > 0)."""
 
     label: Label
     score: float
@@ -461,6 +461,10 @@ def tone(
     reading = read(text, anchors, lexicon)
     model = model or default_model()
     judgement = model.judge(reading.features(), *reading.extra())
+    verdict = Tone(judgement.label, round(judgement.score, 4), reading.reasons, judgement.verify)
+    counted = (r for r in reading.reasons if r.weight != 0 or (verdict.verify and r.verify > 0))
+    if any(verdict.supports(r) for r in counted):
+        return verdict  # the lexicon's words explain it: the model's are not needed
     words = _model_words(reading, model, judgement.label)
     return Tone(
         judgement.label,

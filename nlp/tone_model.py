@@ -58,7 +58,12 @@ def word_features(
     h = 0
     previous: tuple[str, int, int] | None = None  # word, start, end
     words = list(_WORD.finditer(folded.text))
-    capital = [_capitalised(folded, m, text) for m in words]
+    if text is None:
+        capital = [False] * len(words)
+    elif not folded.breaks_norm:  # the usual case: positions are the same in both texts
+        capital = [text[m.start()].isupper() for m in words]
+    else:
+        capital = [text[folded.to_original(m.start())].isupper() for m in words]
     for k, match in enumerate(words):
         start, end = match.span()
         word = match.group()
@@ -81,13 +86,6 @@ def word_features(
             spans.setdefault(f"{previous[0]} {word}", (previous[1], end))
         previous = (word, start, end)
     return spans
-
-
-def _capitalised(folded: Normalized, match: re.Match[str], text: str | None) -> bool:
-    if text is None:
-        return False
-    start, _ = folded.span(match.start(), match.end())
-    return text[start : start + 1].isupper()
 
 
 def _sentence_start(folded_text: str, start: int) -> bool:
