@@ -189,6 +189,7 @@ class ReviewQueries(StoreBase):
     def review_action(
         self,
         story: str,
+        *,
         expected_version: int,
         action: str,
         user_id: int,
@@ -227,6 +228,7 @@ class ReviewQueries(StoreBase):
     def assign(
         self,
         story: str,
+        *,
         expected_version: int,
         unit: str,
         chat: str | None,

@@ -133,7 +133,16 @@ def test_open_cases_first_and_unit_filter(stored: tuple[Store, int]) -> None:
     opened = store.open_case(f"cluster:{other}", "Lan", T0)
     assert [c.id for c in store.list_cases()] == [opened.id, closed.id]
     store.assign(
-        f"cluster:{other}", 0, "UBND xã Đăk Pxi", None, None, date(2026, 11, 27), 1, "Lan", T0, ""
+        f"cluster:{other}",
+        expected_version=0,
+        unit="UBND xã Đăk Pxi",
+        chat=None,
+        topic=None,
+        deadline=date(2026, 11, 27),
+        user_id=1,
+        user_name="Lan",
+        at=T0,
+        message="",
     )
     assert [c.id for c in store.list_cases(unit="UBND xã Đăk Pxi")] == [opened.id]
     assert store.list_cases(unit="Phòng Kinh tế") == []

@@ -184,7 +184,15 @@ def test_story_marked_false_from_telegram_is_snapshotted_once(
     art = store.save_article(article(site.url(PAGE))).article_id
     copy = store.save_article(article(site.url("/baoquangngai/moved.htm"), n=1)).article_id
     story = f"cluster:{art}"
-    store.review_action(story, 0, "false_info", 42, "Lan", T0, article_id=art)
+    store.review_action(
+        story,
+        expected_version=0,
+        action="false_info",
+        user_id=42,
+        user_name="Lan",
+        at=T0,
+        article_id=art,
+    )
     clock = Clock()
     down = refetch_open_cases(store, clock, lambda url: Fetched(url, None, None, b"", error="x"))
     assert [r.change for r in down] == ["error", "error"]

@@ -149,7 +149,18 @@ def test_unit_officer_sees_only_cases_of_its_assigned_stories(console: Console) 
     assert pxi.get(f"/evidence/{evidence_id}").status_code == 403
     assert 'data-case="' not in pxi.get("/cases").text
     version = console.store.review_detail(story).state.version
-    console.store.assign(story, version, PXI_UNIT, None, None, date(2026, 11, 30), 1, "x", NOW, "")
+    console.store.assign(
+        story,
+        expected_version=version,
+        unit=PXI_UNIT,
+        chat=None,
+        topic=None,
+        deadline=date(2026, 11, 30),
+        user_id=1,
+        user_name="x",
+        at=NOW,
+        message="",
+    )
     assert pxi.get(f"/cases/{case_id}").status_code == 200
     assert re.findall(r'data-case="(\d+)"', pxi.get("/cases").text) == [str(case_id)]
     assert pxi.get(f"/evidence/{evidence_id}").status_code == 200
@@ -204,7 +215,16 @@ def test_verified_form_suggests_the_unit_report(console: Console) -> None:
     story = f"cluster:{console.seeded.forest}"
     version = console.store.review_detail(story).state.version
     _, job = console.store.assign(
-        story, version, LAND_UNIT, None, None, date(2026, 11, 30), 1, "x", NOW, ""
+        story,
+        expected_version=version,
+        unit=LAND_UNIT,
+        chat=None,
+        topic=None,
+        deadline=date(2026, 11, 30),
+        user_id=1,
+        user_name="x",
+        at=NOW,
+        message="",
     )
     console.store.answer_assignment(job.id, "false", 2, "y", NOW, report="Không có & <rừng>")
     page = console.client("canbo").get(f"/cases/{case_id}").text

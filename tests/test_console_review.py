@@ -110,7 +110,14 @@ def test_stale_page_changes_nothing(console: Console) -> None:
     client = console.client("canbo")
     cluster = console.seeded.forest
     story = f"cluster:{cluster}"
-    console.store.review_action(story, 0, "relevant", 1, "Telegram", console.clock())
+    console.store.review_action(
+        story,
+        expected_version=0,
+        action="relevant",
+        user_id=1,
+        user_name="Telegram",
+        at=console.clock(),
+    )
     response = client.post(
         f"/items/{cluster}/irrelevant",
         data={"version": "0", "csrf_token": token(client, "/queue")},
@@ -122,7 +129,14 @@ def test_stale_page_changes_nothing(console: Console) -> None:
 
 def test_telegram_action_shows_in_console(console: Console) -> None:
     story = f"cluster:{console.seeded.market}"
-    console.store.review_action(story, 0, "irrelevant", 1, "Chị Lan (Telegram)", console.clock())
+    console.store.review_action(
+        story,
+        expected_version=0,
+        action="irrelevant",
+        user_id=1,
+        user_name="Chị Lan (Telegram)",
+        at=console.clock(),
+    )
     html = console.client("canbo").get(f"/items/{console.seeded.market}").text
     assert 'id="status">Không liên quan<' in html
     assert "Chị Lan (Telegram)" in html

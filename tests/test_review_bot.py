@@ -216,19 +216,25 @@ def test_overdue_reminder_once_per_working_day(store: Store) -> None:
     saved = store.save_article(record(2, title="Đường hư hỏng"))
     story = f"cluster:{saved.cluster_id}"
     store.review_action(
-        story, 0, "relevant", REVIEWER, "Chị Lan", FROZEN, article_id=saved.article_id
+        story,
+        expected_version=0,
+        action="relevant",
+        user_id=REVIEWER,
+        user_name="Chị Lan",
+        at=FROZEN,
+        article_id=saved.article_id,
     )
     _, job = store.assign(
         story,
-        1,
-        "UBND xã Đăk Pxi",
-        str(UNIT),
-        None,
-        date(2026, 12, 1),
-        REVIEWER,
-        "Chị Lan",
-        FROZEN,
-        "giao",
+        expected_version=1,
+        unit="UBND xã Đăk Pxi",
+        chat=str(UNIT),
+        topic=None,
+        deadline=date(2026, 12, 1),
+        user_id=REVIEWER,
+        user_name="Chị Lan",
+        at=FROZEN,
+        message="giao",
     )
     at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 
@@ -331,15 +337,15 @@ def test_webhook_mode_obeys_only_the_secret_token(
     state = store.review_detail(story).state
     _, job = store.assign(
         story,
-        state.version,
-        "UBND xã Đăk Pxi",
-        str(UNIT),
-        None,
-        date(2026, 5, 5),
-        REVIEWER,
-        "Chị Lan",
-        FROZEN,
-        "Giao xác minh",
+        expected_version=state.version,
+        unit="UBND xã Đăk Pxi",
+        chat=str(UNIT),
+        topic=None,
+        deadline=date(2026, 5, 5),
+        user_id=REVIEWER,
+        user_name="Chị Lan",
+        at=FROZEN,
+        message="Giao xác minh",
     )
     forged = {
         "none": {},

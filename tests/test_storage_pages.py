@@ -220,7 +220,15 @@ def test_prune_keeps_recent_relevant_and_evidence_pages(store: Store) -> None:
             store.save_tags([relevant(saved.article_id)])
     store.open_case(f"cluster:{ids['ancient_case']}", "Lan", NOW)
     story = f"cluster:{ids['old_false']}"
-    store.review_action(story, 0, "false_info", 42, "Lan", NOW, article_id=ids["old_false"])
+    store.review_action(
+        story,
+        expected_version=0,
+        action="false_info",
+        user_id=42,
+        user_name="Lan",
+        at=NOW,
+        article_id=ids["old_false"],
+    )
     [page] = store.article_pages(ids["old_evidence"])
     store.add_evidence(
         EvidenceSnapshot(

@@ -18,9 +18,18 @@ def test_review_is_created_lazily_and_each_action_is_kept(store: Store) -> None:
     assert (fresh.state.status, fresh.state.version, fresh.history) == ("new", 0, ())
     assert store.list_reviews() == []
 
-    state = store.review_action(STORY, 0, "relevant", 11, "Chị Lan", AT)
+    state = store.review_action(
+        STORY, expected_version=0, action="relevant", user_id=11, user_name="Chị Lan", at=AT
+    )
     assert (state.status, state.version, state.story) == ("relevant", 1, STORY)
-    state = store.review_action(STORY, 1, "false_info", 12, "Anh Minh", AT + timedelta(hours=1))
+    state = store.review_action(
+        STORY,
+        expected_version=1,
+        action="false_info",
+        user_id=12,
+        user_name="Anh Minh",
+        at=AT + timedelta(hours=1),
+    )
     assert (state.status, state.version) == ("false_info", 2)
 
     detail = store.review_detail(STORY)
@@ -37,42 +46,48 @@ def test_review_is_created_lazily_and_each_action_is_kept(store: Store) -> None:
 
 
 def test_stale_version_changes_nothing(store: Store) -> None:
-    store.review_action(STORY, 0, "relevant", 11, "Chị Lan", AT)
+    store.review_action(
+        STORY, expected_version=0, action="relevant", user_id=11, user_name="Chị Lan", at=AT
+    )
     with pytest.raises(StaleReview) as raised:
-        store.review_action(STORY, 0, "irrelevant", 12, "Anh Minh", AT)
+        store.review_action(
+            STORY, expected_version=0, action="irrelevant", user_id=12, user_name="Anh Minh", at=AT
+        )
     assert (raised.value.expected, raised.value.actual) == (0, 1)
     with pytest.raises(StaleReview):
         store.assign(
             STORY,
-            0,
-            "UBND xã Đăk Pxi",
-            UNIT_CHAT,
-            None,
-            date(2026, 12, 1),
-            12,
-            "Anh Minh",
-            AT,
-            "giao",
+            expected_version=0,
+            unit="UBND xã Đăk Pxi",
+            chat=UNIT_CHAT,
+            topic=None,
+            deadline=date(2026, 12, 1),
+            user_id=12,
+            user_name="Anh Minh",
+            at=AT,
+            message="giao",
         )
     detail = store.review_detail(STORY)
     assert (detail.state.status, len(detail.history), detail.assignments) == ("relevant", 1, ())
     assert store.due_outbox(AT + timedelta(days=1)) == []
     with pytest.raises(ValueError):
-        store.review_action(STORY, 1, "assigned", 11, "Chị Lan", AT)
+        store.review_action(
+            STORY, expected_version=1, action="assigned", user_id=11, user_name="Chị Lan", at=AT
+        )
 
 
 def test_assignment_is_queued_with_it_and_answered(store: Store) -> None:
     state, job = store.assign(
         STORY,
-        0,
-        "UBND xã Đăk Pxi",
-        UNIT_CHAT,
-        5,
-        date(2026, 12, 1),
-        11,
-        "Chị Lan",
-        AT,
-        "<b>Giao xác minh</b>",
+        expected_version=0,
+        unit="UBND xã Đăk Pxi",
+        chat=UNIT_CHAT,
+        topic=5,
+        deadline=date(2026, 12, 1),
+        user_id=11,
+        user_name="Chị Lan",
+        at=AT,
+        message="<b>Giao xác minh</b>",
     )
     assert (state.status, state.version) == ("assigned", 1)
     assert (job.unit, job.chat, job.topic, job.deadline, job.status) == (
@@ -117,31 +132,40 @@ def test_assignment_is_queued_with_it_and_answered(store: Store) -> None:
 
 def test_overdue_and_reminded_once(store: Store) -> None:
     _, late = store.assign(
-        STORY, 0, "UBND xã Đăk Pxi", UNIT_CHAT, None, date(2026, 12, 1), 11, "Chị Lan", AT, "giao 1"
+        STORY,
+        expected_version=0,
+        unit="UBND xã Đăk Pxi",
+        chat=UNIT_CHAT,
+        topic=None,
+        deadline=date(2026, 12, 1),
+        user_id=11,
+        user_name="Chị Lan",
+        at=AT,
+        message="giao 1",
     )
     _, on_time = store.assign(
         "cluster:8",
-        0,
-        "Phòng Văn hóa",
-        "-1001",
-        None,
-        date(2026, 12, 2),
-        11,
-        "Chị Lan",
-        AT,
-        "giao 2",
+        expected_version=0,
+        unit="Phòng Văn hóa",
+        chat="-1001",
+        topic=None,
+        deadline=date(2026, 12, 2),
+        user_id=11,
+        user_name="Chị Lan",
+        at=AT,
+        message="giao 2",
     )
     _, answered = store.assign(
         "cluster:9",
-        0,
-        "Phòng Văn hóa",
-        "-1001",
-        None,
-        date(2026, 11, 30),
-        11,
-        "Chị Lan",
-        AT,
-        "giao 3",
+        expected_version=0,
+        unit="Phòng Văn hóa",
+        chat="-1001",
+        topic=None,
+        deadline=date(2026, 11, 30),
+        user_id=11,
+        user_name="Chị Lan",
+        at=AT,
+        message="giao 3",
     )
     store.answer_assignment(answered.id, "false", 5, "Cán bộ", AT)
     today = date(2026, 12, 2)
