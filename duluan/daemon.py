@@ -562,7 +562,9 @@ class Daemon:
         self._sender = TelegramSender(application.bot)
         self._decorate = _decorator(self._store, self.config, self.token, self.now)
         if self._web is not None:
-            self._web.app.state.on_review_change = _refresher(application)
+            from duluan.console.state import state_of
+
+            state_of(self._web.app).on_review_change = _refresher(application)
         log.info("Đã kết nối Telegram; đang nhận thao tác duyệt tin")
 
     async def _start_web(self) -> None:

@@ -11,6 +11,7 @@ import telegram
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
 from duluan.console.app import build_app
+from duluan.console.state import state_of
 from duluan.daemon import _refresher
 from review.bot import build_application
 from review.buttons import Decorator, signing_key
@@ -57,7 +58,7 @@ def test_console_action_edits_the_review_group_message(console: Console) -> None
             application = build_application(fake.token, fake.base_url, store, config, console.clock)
             await application.initialize()
             app = build_app(config, store, console.clock, "s" * 40, data_dir=console.tmp)
-            app.state.on_review_change = _refresher(application)
+            state_of(app).on_review_change = _refresher(application)
             transport = httpx.ASGITransport(app=app)
             try:
                 async with httpx.AsyncClient(
@@ -82,7 +83,7 @@ def test_console_action_edits_the_review_group_message(console: Console) -> None
                         fake.wait_for, lambda: bool(fake.calls_to("editMessageText")), 10.0
                     )
                     assert ok
-                    await asyncio.gather(*app.state.background)
+                    await asyncio.gather(*state_of(app).background)
             finally:
                 await application.shutdown()
             [edited] = fake.sent(REVIEW)

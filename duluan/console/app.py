@@ -26,6 +26,7 @@ from duluan.config import Config
 from duluan.console import filters
 from duluan.console.auth import Forbidden, LoginRequired
 from duluan.console.render import BadForm, NotFoundPage, error_page, url
+from duluan.console.state import ConsoleState
 from review.service import ReviewService
 
 log = logging.getLogger(__name__)
@@ -267,14 +268,14 @@ def build_app(
             Exception: _server_error,
         },
     )
-    app.state.config = config
-    app.state.store = store
-    app.state.now = now
-    app.state.data_dir = data_dir
-    app.state.base_path = base_path
-    app.state.templates = Jinja2Templates(env=env)
-    app.state.on_review_change = None
-    app.state.background = set()
-    app.state.fetch = fetch
-    app.state.review = ReviewService(store, config, now, fetch)
+    app.state.console = ConsoleState(
+        config=config,
+        store=store,
+        now=now,
+        data_dir=data_dir,
+        base_path=base_path,
+        templates=Jinja2Templates(env=env),
+        review=ReviewService(store, config, now, fetch),
+        fetch=fetch,
+    )
     return app

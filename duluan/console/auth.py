@@ -17,6 +17,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 
+from duluan.console.state import state_of
+
 ADMIN, STAFF, UNIT, VIEWER = "admin", "staff", "unit", "viewer"
 ROLES = (ADMIN, STAFF, UNIT, VIEWER)
 ROLE_LABELS = {
@@ -104,7 +106,7 @@ def optional_user(request: Request) -> WebUser | None:
     uid = request.session.get(SESSION_KEY)
     if not isinstance(uid, int):
         return None
-    record = request.app.state.store.get_web_user(uid)
+    record = state_of(request).store.get_web_user(uid)
     if record is None:
         reason = "không còn tài khoản"
     elif not record.active:

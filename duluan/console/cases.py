@@ -47,6 +47,7 @@ from duluan.console.render import (
     url,
 )
 from duluan.console.review import start_capture
+from duluan.console.state import state_of
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 
@@ -231,7 +232,7 @@ async def case_step(request: Request) -> Response:
         values["on_date"] = _date(form, _today(request))
         extra = {name: values[name] for name in fields}
         updated = store_of(request).case_step(
-            case.id, kind, user.label, request.app.state.now(), **extra
+            case.id, kind, user.label, state_of(request).now(), **extra
         )
     except CaseError as exc:
         log.info("[web case:%d] %s: bước %s bị từ chối: %s", case.id, user.name, kind, exc)

@@ -31,6 +31,7 @@ from duluan.console.render import (
     render,
     url,
 )
+from duluan.console.state import state_of
 from storage.web import LoginFailures
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ async def login_page(request: Request) -> Response:
 def _cookie_warning(request: Request) -> str:
     """Secure cookies over plain HTTP from another machine: the browser keeps no session, so
     logging in would fail without saying why. Say it on the login page."""
-    secure = request.app.state.config.web.secure_cookies
+    secure = state_of(request).config.web.secure_cookies
     local = request.url.hostname in ("127.0.0.1", "localhost", "::1")
     if secure and request.url.scheme == "http" and not local:
         return (
@@ -127,13 +128,13 @@ async def login_submit(request: Request) -> Response:
     name = str(form.get("username") or "").strip()[:100]
     password = str(form.get("password") or "")
     target = _safe_next(form.get("next"))
-    store = request.app.state.store
-    now = request.app.state.now()
+    store = state_of(request).store
+    now = state_of(request).now()
     ip = client_ip(request)
     wait_until = retry_at(store.login_failures(name, ip, now - HORIZON, now - KNOWN_FOR))
     if wait_until is not None and wait_until > now:
         log.warning("[web] tạm chặn đăng nhập %r từ %s đến %s", name, ip, wait_until.isoformat())
-        zone = request.app.state.config.schedule.zone
+        zone = state_of(request).config.schedule.zone
         error = locked_message(wait_until, now, zone)
         response = render(request, "login.html", {"next": target, "error": error}, status=429)
         response.headers["Retry-After"] = str(math.ceil((wait_until - now).total_seconds()))
@@ -155,7 +156,7 @@ async def logout(request: Request) -> Response:
     await form_with_csrf(request)
     user = current_user(request)
     audit(request, "đăng xuất", f"user:{user.name}", "mọi thiết bị")
-    request.app.state.store.end_web_sessions(user.id)
+    state_of(request).store.end_web_sessions(user.id)
     end_session(request)
     request.session.clear()
     request.session[CSRF_KEY] = ""

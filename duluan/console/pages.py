@@ -32,6 +32,7 @@ from duluan.console.render import (
     store_of,
     url,
 )
+from duluan.console.state import state_of
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ async def units(request: Request) -> Response:
     user = current_user(request)
     store = store_of(request)
     config = config_of(request)
-    today = request.app.state.now().astimezone(config.schedule.zone).date()
+    today = state_of(request).now().astimezone(config.schedule.zone).date()
     jobs = store.list_assignments(unit=user.unit if user.role == UNIT else None)
     names = [u.name for u in config.units]
     if user.role == UNIT:
@@ -162,7 +163,7 @@ async def user_add(request: Request) -> Response:
             role,
             unit if role == UNIT else None,
             hash_password(password),
-            request.app.state.now(),
+            state_of(request).now(),
         )
     except ValueError:
         return error_page(request, "Không tạo được tài khoản", f"Tài khoản {name} đã có.", 400)

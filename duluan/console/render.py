@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from duluan.config import Config
 from duluan.console.auth import FLASH_KEY, WebUser, optional_user
+from duluan.console.state import state_of
 from review.service import Actor, ReviewService
 from storage import Store
 
@@ -47,7 +48,7 @@ def csrf_token(request: Request) -> str:
 
 def url(request: Request, path: str) -> str:
     """`path` (starting with /) under the configured base path (behind a reverse proxy)."""
-    base: str = request.app.state.base_path
+    base: str = state_of(request).base_path
     return base + path
 
 
@@ -55,13 +56,13 @@ def render(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     """Render `template` with `user`, `csrf_token`, flash messages, `base_path` and `url` added."""
-    templates = request.app.state.templates
+    templates = state_of(request).templates
     flashes = request.session.pop(FLASH_KEY, None) if "session" in request.scope else None
     full = {
         "user": optional_user(request),
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
         "flashes": list(flashes or []),
-        "base_path": request.app.state.base_path,
+        "base_path": state_of(request).base_path,
         "url": lambda path: url(request, path),
         **context,
     }
@@ -102,8 +103,8 @@ def client_ip(request: Request) -> str:
 def audit(request: Request, action: str, target: str, detail: str = "") -> None:
     """Record an action of the logged-in user in the audit log (and the log)."""
     user = optional_user(request)
-    now = request.app.state.now()
-    request.app.state.store.add_audit(
+    now = state_of(request).now()
+    state_of(request).store.add_audit(
         at=now,
         user_id=user.id if user else None,
         user_name=user.name if user else "",
@@ -137,19 +138,19 @@ def not_found(request: Request, what: str) -> NotFoundPage:
 
 def store_of(request: Request) -> Store:
     """The store the app was built with."""
-    store: Store = request.app.state.store
+    store: Store = state_of(request).store
     return store
 
 
 def config_of(request: Request) -> Config:
     """The config the app was built with."""
-    config: Config = request.app.state.config
+    config: Config = state_of(request).config
     return config
 
 
 def review_of(request: Request) -> ReviewService:
     """The review service on the app's store, config, clock and fetch (the bot's operations)."""
-    review: ReviewService = request.app.state.review
+    review: ReviewService = state_of(request).review
     return review
 
 

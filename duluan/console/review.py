@@ -4,9 +4,9 @@ The actions are the review service's operations (`review.service`: verdict, assi
 the ones the Telegram buttons call, with the same version check: a page drawn before someone
 else acted cannot overwrite that action. These handlers read the form, check the user's role,
 call the service and answer with a page. When the console runs inside the daemon with a bot,
-the daemon sets `app.state.on_review_change`, and each action then edits the review group's
-message (and the unit's, for an answer) in the background; `duluan web` alone leaves Telegram as
-it is until the next press there.
+the daemon sets the console state's `on_review_change`, and each action then edits the review
+group's message (and the unit's, for an answer) in the background; `duluan web` alone leaves
+Telegram as it is until the next press there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
@@ -48,9 +46,10 @@ from duluan.console.render import (
     store_of,
     url,
 )
+from duluan.console.state import state_of
 from review.service import ReviewError
 from review.workdays import long_date
-from storage import MentionRecord, StaleReview, Store
+from storage import MentionRecord, StaleReview
 from storage.cases import CaseRecord
 from storage.reviews import AssignmentRecord, ReviewDetail
 from storage.vocabulary import story_key
@@ -232,20 +231,17 @@ async def item(request: Request) -> Response:
             "can_review": can_review,
             "report_jobs": own_jobs,
             "answers": ANSWERS,
-            "case": _case_of(store, story),
+            "case": store.case_for_story(story),
         },
     )
 
 
-ReviewHook = Callable[[str, AssignmentRecord | None, str], Awaitable[None]]
-
-
 def _notify(request: Request, story: str, job: AssignmentRecord | None, user: WebUser) -> None:
     """Tell the daemon's bot that a review changed, without making the page wait for Telegram."""
-    hook: ReviewHook | None = getattr(request.app.state, "on_review_change", None)
+    hook = state_of(request).on_review_change
     if hook is None:
         return
-    tasks: set[asyncio.Task[None]] = request.app.state.background
+    tasks = state_of(request).background
     task = asyncio.ensure_future(hook(story, job, user.label))
     tasks.add(task)
 
@@ -308,11 +304,6 @@ def start_capture(request: Request, case: CaseRecord, user: WebUser) -> threadin
     """Start keeping `case`'s pages when the console has a fetch; None when it has none (the
     daemon's evidence job keeps them later)."""
     return review_of(request).capture(case=case, actor=actor(user))
-
-
-def _case_of(store: Store, story: str) -> Any:
-    finder = getattr(store, "case_for_story", None)
-    return finder(story) if finder is not None else None
 
 
 async def assign(request: Request) -> Response:
