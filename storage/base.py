@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -41,6 +41,11 @@ def chunks(items: Sequence[T], size: int = IN_BATCH) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def utc_now() -> datetime:
+    """The time rows are stamped with when the caller gives none (sources, validators)."""
+    return datetime.now(UTC)
+
+
 def require_aware(value: datetime | None, field: str) -> None:
     """A naive datetime is a bug of the caller: every time the store keeps is aware."""
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
@@ -56,6 +61,8 @@ class StoreBase:
         self._write = sessionmaker(
             engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
+        # Ids of the sources committed so far (sources.sync_sources fills it; articles read it).
+        self._source_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str | None = None) -> Self:

@@ -213,7 +213,7 @@ def test_failed_save_leaves_nothing_behind(store: Store, monkeypatch: pytest.Mon
         raise RuntimeError("hỏng giữa chừng")
 
     with monkeypatch.context() as patch:
-        patch.setattr("storage.store._add_bands", boom)
+        patch.setattr("storage.articles._add_bands", boom)
         with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
             store.save_article(record(1, source="nguon-moi"))
     assert store.list_articles(limit=100) == []

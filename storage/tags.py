@@ -1,0 +1,188 @@
+"""Tags: what the tagger found in each article (units, mentions, tone, topics), saved with the
+alerts to queue in one transaction; copies of one story share its tone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.base import IN_BATCH, StoreBase, chunks, require_aware, utc_now
+from storage.models import (
+    Article,
+    ArticleUnit,
+    Mention,
+    Source,
+)
+from storage.outbox import enqueue
+from storage.records import (
+    ArticleText,
+    MentionRecord,
+    OutboxEntry,
+    TagRecord,
+    UnitRecord,
+)
+
+log = logging.getLogger(__name__)
+
+TONE_RANK = {"negative": 2, "positive": 1, "neutral": 0}
+
+
+class TagQueries(StoreBase):
+    """The tags part of `Store`: articles to tag, their tags, and the story's tone."""
+
+    def articles_to_tag(
+        self, limit: int = 500, *, retag: bool = False, after_id: int = 0
+    ) -> list[ArticleText]:
+        """Articles not tagged yet (or all, with `retag`), oldest id first, from `after_id` on:
+        page through them with the last id returned."""
+        stmt = (
+            select(Article.id, Source.name, Article.title, Article.lead, Article.text)
+            .add_columns(
+                Article.published_at,
+                Article.url,
+                Source.title,
+                Article.first_seen_at,
+                Article.backfill,
+                Article.cluster_id,
+                Article.published_precision,
+            )
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.id > after_id)
+            .order_by(Article.id)
+            .limit(limit)
+        )
+        if not retag:
+            stmt = stmt.where(Article.tagged_at.is_(None))
+        with self._read() as session:
+            return [ArticleText(*row) for row in session.execute(stmt)]
+
+    def save_tags(self, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry] = ()) -> int:
+        """Store tagging results in one transaction, replacing an article's earlier ones, with
+        the alerts they cause queued in the same transaction (so a crash loses neither or both).
+        Returns how many outbox messages were queued (a story already queued for a chat is not
+        queued again)."""
+        for tag in tags:
+            require_aware(tag.tagged_at, "tagged_at")
+        queued_at = max((tag.tagged_at for tag in tags), default=utc_now())
+
+        def work(session: Session) -> int:
+            ids = [tag.article_id for tag in tags]
+            for batch in chunks(ids, IN_BATCH):
+                session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
+                session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
+            connection = session.connection()
+            for tag in tags:
+                updated = connection.execute(
+                    update(Article)
+                    .where(Article.id == tag.article_id)
+                    .values(
+                        relevant=tag.relevant,
+                        relevance=tag.relevance,
+                        tone=tag.tone,
+                        needs_verification=tag.needs_verification,
+                        topics=list(tag.topics),
+                        reasons=list(tag.reasons),
+                        tagger_version=tag.tagger_version,
+                        tagged_at=tag.tagged_at,
+                    )
+                )
+                if updated.rowcount != 1:
+                    raise KeyError(f"không có bài mã {tag.article_id}")
+                units = [
+                    {"article_id": tag.article_id, "position": i, **asdict(unit)}
+                    for i, unit in enumerate(tag.units)
+                ]
+                mentions = [{"article_id": tag.article_id, **asdict(m)} for m in tag.mentions]
+                if units:
+                    connection.execute(insert(ArticleUnit), units)
+                if mentions:
+                    connection.execute(insert(Mention), mentions)
+            _align_story_tones(session, ids)
+            return enqueue(session, outbox, queued_at)
+
+        return self._writing(work)
+
+    def get_tags(self, article_id: int) -> TagRecord | None:
+        """The stored tagging result of an article, or None if it was never tagged."""
+        with self._read() as session:
+            row = session.get(Article, article_id)
+            if row is None or row.tagged_at is None:
+                return None
+            units = session.scalars(
+                select(ArticleUnit)
+                .where(ArticleUnit.article_id == article_id)
+                .order_by(ArticleUnit.position)
+            ).all()
+            mentions = session.scalars(
+                select(Mention).where(Mention.article_id == article_id).order_by(Mention.id)
+            ).all()
+            return TagRecord(
+                article_id=row.id,
+                relevant=bool(row.relevant),
+                relevance=row.relevance or 0.0,
+                tone=row.tone or "neutral",
+                needs_verification=bool(row.needs_verification),
+                topics=tuple(row.topics or ()),
+                reasons=tuple(row.reasons or ()),
+                units=tuple(
+                    UnitRecord(
+                        u.level,
+                        u.name,
+                        u.province,
+                        u.district,
+                        u.new_name,
+                        u.new_province,
+                        u.in_watch_area,
+                    )
+                    for u in units
+                ),
+                mentions=tuple(
+                    MentionRecord(
+                        m.field, m.start, m.end, m.text, m.unit, m.level, m.rule, m.confidence
+                    )
+                    for m in mentions
+                ),
+                tagged_at=row.tagged_at,
+                tagger_version=row.tagger_version or "",
+            )
+
+
+def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
+    """Every tagged copy of a story gets the story's tone and needs-verification: negative when
+    any copy reads negative (bad news is never lost to a milder copy), else positive when any
+    reads positive; needs verification when any copy does. The digest and the leadership chat
+    then count a story once, the same way whichever copy they read."""
+    clusters: set[int] = set()
+    for batch in chunks(list(article_ids), IN_BATCH):
+        clusters.update(
+            session.scalars(select(Article.cluster_id).where(Article.id.in_(batch))).all()
+        )
+    for batch in chunks(sorted(clusters), IN_BATCH):
+        rows = session.execute(
+            select(Article.id, Article.cluster_id, Article.tone, Article.needs_verification).where(
+                Article.cluster_id.in_(batch), Article.tagged_at.is_not(None)
+            )
+        ).all()
+        by_story: dict[int, list[Any]] = {}
+        for row in rows:
+            by_story.setdefault(row.cluster_id, []).append(row)
+        for copies in by_story.values():
+            if len(copies) < 2:
+                continue
+            tones = [c.tone for c in copies if c.tone in TONE_RANK]
+            if not tones:
+                continue
+            tone = max(tones, key=lambda t: TONE_RANK[t])
+            verify = any(bool(c.needs_verification) for c in copies)
+            stale = [c.id for c in copies if c.tone != tone or bool(c.needs_verification) != verify]
+            if stale:
+                session.execute(
+                    update(Article)
+                    .where(Article.id.in_(stale))
+                    .values(tone=tone, needs_verification=verify)
+                )
