@@ -8,10 +8,11 @@ from storage.cases import CaseQueries
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
 from storage.outbox import OutboxQueries
+from storage.queue import QueueQueries
 from storage.reviews import ReviewQueries
 from storage.sources import SourceQueries
 from storage.tags import TagQueries
-from storage.web import WebQueries
+from storage.users import UserQueries
 
 
 class Store(
@@ -22,10 +23,12 @@ class Store(
     ReviewQueries,
     JobQueries,
     DigestQueries,
-    WebQueries,
+    UserQueries,
+    QueueQueries,
     CaseQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
     reviews (`reviews.py`), the daemon's jobs (`jobs.py`), digests (`digests.py`), the console's
-    users, audit and review queue (`web.py`), cases and search (`cases.py`)."""
+    users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and search
+    (`cases.py`)."""

@@ -32,7 +32,7 @@ from duluan.console.render import (
     url,
 )
 from duluan.console.state import state_of
-from storage.web import LoginFailures
+from storage.users import LoginFailures
 
 log = logging.getLogger(__name__)
 

@@ -51,9 +51,9 @@ from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
 from storage.cases import CaseRecord
+from storage.queue import QueueFilters
 from storage.reviews import AssignmentRecord, ReviewDetail
 from storage.vocabulary import story_key
-from storage.web import QueueFilters
 
 log = logging.getLogger(__name__)
 

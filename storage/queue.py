@@ -1,0 +1,279 @@
+"""The console's review queue: stories to review with their filters and counts, a story's
+messages and assignments, and the choices the filters offer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import String, cast, exists, func, literal, or_, select
+
+from storage.base import StoreBase
+from storage.models import (
+    Article,
+    ArticleUnit,
+    Assignment,
+    OutboxMessage,
+    Review,
+    Source,
+)
+from storage.reviews import AssignmentRecord, _assignment
+from storage.vocabulary import STORY_PREFIX, story_key
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+QUEUE_SCAN = 3000
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue shows: every field empty means no filter on it."""
+
+    status: str = ""
+    tone: str = ""
+    commune: str = ""
+    unit: str = ""
+    outlet: str = ""
+    topic: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One flagged story in the queue: its first relevant article and its review status."""
+
+    story: str
+    cluster_id: int
+    article_id: int
+    title: str
+    source: str
+    outlet: str
+    url: str
+    when: datetime
+    tone: str | None
+    topics: tuple[str, ...]
+    copies: int
+    status: str
+    version: int
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StoryMessageRow:
+    """One outbox row of a story (alerts, edits, assignment messages): where and how it went."""
+
+    id: int
+    story: str
+    chat: str
+    kind: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class QueueQueries(StoreBase):
+    """The review queue part of `Store`."""
+
+    def review_queue(self, filters: QueueFilters, offset: int = 0, limit: int = 50) -> QueuePage:
+        """Flagged stories (clusters with a relevant article), newest first, filtered, with the
+        count of each status over every filter but the status itself. Scans the newest
+        `QUEUE_SCAN` stories that pass the database-side filters."""
+        rep = (
+            select(
+                Article.cluster_id.label("cluster_id"),
+                func.min(Article.id).label("article_id"),
+                func.count().label("copies"),
+            )
+            .where(Article.relevant.is_(True))
+            .group_by(Article.cluster_id)
+            .subquery()
+        )
+        story = literal(STORY_PREFIX, String) + cast(rep.c.cluster_id, String)
+        when = func.coalesce(Article.published_at, Article.first_seen_at)
+        stmt: Any = (
+            select(
+                rep.c.cluster_id,
+                rep.c.article_id,
+                rep.c.copies,
+                Article.title,
+                Source.name,
+                Source.title,
+                Article.url,
+                Article.published_at,
+                Article.first_seen_at,
+                Article.tone,
+                Article.topics,
+                Review.status,
+                Review.version,
+                Review.id,
+            )
+            .join(Article, Article.id == rep.c.article_id)
+            .join(Source, Source.id == Article.source_id)
+            .outerjoin(Review, Review.story == story)
+            .order_by(when.desc(), rep.c.article_id.desc())
+            .limit(QUEUE_SCAN)
+        )
+        if filters.tone:
+            stmt = stmt.where(Article.tone == filters.tone)
+        if filters.outlet:
+            stmt = stmt.where(Source.name == filters.outlet)
+        if filters.since is not None:
+            stmt = stmt.where(when >= filters.since)
+        if filters.until is not None:
+            stmt = stmt.where(when < filters.until)
+        if filters.query:
+            stmt = stmt.where(Article.title.ilike(_like(filters.query), escape="\\"))
+        if filters.commune:
+            copy = Article.__table__.alias("copy")
+            stmt = stmt.where(
+                exists().where(
+                    ArticleUnit.article_id == copy.c.id,
+                    copy.c.cluster_id == rep.c.cluster_id,
+                    or_(
+                        ArticleUnit.name == filters.commune,
+                        ArticleUnit.new_name == filters.commune,
+                    ),
+                )
+            )
+        if filters.unit:
+            stmt = stmt.where(
+                exists().where(Assignment.review_id == Review.id, Assignment.unit == filters.unit)
+            )
+        with self._read() as session:
+            rows = session.execute(stmt).all()
+            review_ids = [r[13] for r in rows if r[13] is not None]
+            assigned: dict[int, list[str]] = {}
+            for start in range(0, len(review_ids), 400):
+                batch = review_ids[start : start + 400]
+                for review_id, unit in session.execute(
+                    select(Assignment.review_id, Assignment.unit)
+                    .where(Assignment.review_id.in_(batch))
+                    .order_by(Assignment.id)
+                ):
+                    assigned.setdefault(review_id, []).append(unit)
+        items: list[QueueItem] = []
+        for r in rows:
+            topics = tuple(r[10] or ())
+            if filters.topic and filters.topic not in topics:
+                continue
+            items.append(
+                QueueItem(
+                    story=story_key(r[0]),
+                    cluster_id=r[0],
+                    article_id=r[1],
+                    copies=r[2],
+                    title=r[3],
+                    source=r[4],
+                    outlet=r[5],
+                    url=r[6],
+                    when=r[7] or r[8],
+                    tone=r[9],
+                    topics=topics,
+                    status=r[11] or "new",
+                    version=r[12] or 0,
+                    units=tuple(dict.fromkeys(assigned.get(r[13], ()))) if r[13] else (),
+                )
+            )
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        if filters.status:
+            items = [i for i in items if i.status == filters.status]
+        return QueuePage(items[offset : offset + limit], len(items), counts)
+
+    def story_article(self, cluster_id: int) -> int | None:
+        """The article shown for a story: the one its review names, else its first relevant
+        article, else its first article."""
+        with self._read() as session:
+            named = session.scalar(
+                select(Review.article_id).where(Review.story == story_key(cluster_id))
+            )
+            if named is not None:
+                return named
+            for only_relevant in (True, False):
+                stmt = select(func.min(Article.id)).where(Article.cluster_id == cluster_id)
+                if only_relevant:
+                    stmt = stmt.where(Article.relevant.is_(True))
+                found = session.scalar(stmt)
+                if found is not None:
+                    return int(found)
+        return None
+
+    def story_messages(self, story: str) -> list[StoryMessageRow]:
+        """The outbox rows of a story and of its assignments' messages, oldest first."""
+        with self._read() as session:
+            ids = session.scalars(
+                select(Assignment.id)
+                .join(Review, Review.id == Assignment.review_id)
+                .where(Review.story == story)
+            ).all()
+            stories = [story, *(f"assign:{i}" for i in ids)]
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.story.in_(stories))
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            ).all()
+            return [
+                StoryMessageRow(
+                    r.id,
+                    r.story,
+                    r.chat,
+                    r.kind,
+                    r.status,
+                    r.attempts,
+                    r.created_at,
+                    r.sent_at,
+                    r.last_error,
+                )
+                for r in rows
+            ]
+
+    def list_assignments(
+        self, unit: str | None = None, open_only: bool = False, limit: int = 500
+    ) -> list[AssignmentRecord]:
+        """Assignments, the nearest deadline first; of one unit, or only unanswered ones."""
+        stmt = (
+            select(Assignment, Review.story, Review.article_id)
+            .join(Review, Review.id == Assignment.review_id)
+            .order_by(Assignment.deadline.desc(), Assignment.id.desc())
+            .limit(limit)
+        )
+        if unit is not None:
+            stmt = stmt.where(Assignment.unit == unit)
+        if open_only:
+            stmt = stmt.where(Assignment.status == "open")
+        with self._read() as session:
+            return [_assignment(*row) for row in session.execute(stmt)]
+
+    def queue_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The communes named by relevant articles and the outlets (name, title) for filters."""
+        with self._read() as session:
+            communes = session.scalars(
+                select(ArticleUnit.name)
+                .join(Article, Article.id == ArticleUnit.article_id)
+                .where(Article.relevant.is_(True), ArticleUnit.in_watch_area.is_(True))
+                .distinct()
+                .order_by(ArticleUnit.name)
+            ).all()
+            outlets = session.execute(select(Source.name, Source.title).order_by(Source.title))
+            return list(communes), [(n, t) for n, t in outlets]
