@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from eval_locate import dev_parts  # noqa: E402
+from eval_locate import dev_parts, watched_anchors  # noqa: E402
 
 from nlp.locate import Locator  # noqa: E402
 from nlp.tone import lexicon_tone, read  # noqa: E402
@@ -52,13 +52,6 @@ MIN_TEXTS = 2
 VERIFY_AT = 0.3
 FOLDS = 5
 DIGITS = 5
-
-
-def anchors(locator: Locator, text: str) -> list[tuple[int, int]]:
-    """Spans of the watched place's mentions, as `Locator.locate` gives them to the tone."""
-    result = locator.locate(text)
-    watched = {u["name"] for u in result["units"] if u["in_watch_area"]}
-    return [(m["start"], m["end"]) for m in result["mentions"] if m["unit"] in watched]
 
 
 def train(features: list[dict[str, float]], labels: list[str], verify: list[bool]) -> ToneModel:
@@ -159,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     blank = ToneModel((0.0, 0.0, 0.0), {}, 0.0, {}, 1.0)
     locator = replace(Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà"), tone_model=blank)
     texts = [item["text"] for item in items]
-    spans = [anchors(locator, text) for text in texts]
+    spans = [watched_anchors(locator, text) for text in texts]
     features = [read(t, a, locator.lexicon).features() for t, a in zip(texts, spans, strict=True)]
     labels = [item["tone"] for item in items]
     verify = [bool(item["needs_verification"]) for item in items]

@@ -361,6 +361,7 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
     out: list[Candidate] = []
     dropped: set[int] = set()
     merged: list[tuple[int, int]] | None = None  # read only for a name old and new units share
+    has_table = "|" in text  # once: per name it made a dense text quadratic
     for index, candidate in enumerate(candidates):
         if not candidate.old_marker and _old_and_new(candidate.units):
             merged = _merged_spans(text) if merged is None else merged
@@ -379,7 +380,7 @@ def _read_around(text: str, candidates: Sequence[Candidate]) -> tuple[list[Candi
                 prefix = _FOREIGN_PREFIX[before.group(1).casefold()]
             elif head is not None:
                 prefix = head.group(1).casefold()
-            elif "|" in text and (table := _table_prefix(text, candidate)) is not None:
+            elif has_table and (table := _table_prefix(text, candidate)) is not None:
                 prefix = table
             elif out and out[-1].prefix in COMMUNE_PREFIXES:
                 gap = text[out[-1].end : candidate.start]
@@ -410,7 +411,12 @@ def _table_prefix(text: str, candidate: Candidate) -> str | None:
         return None
     if not _CELL_AFTER.match(text, candidate.end):
         return None
-    line_start = text.rfind("\n", 0, start) + 1
+    # The row's line start, looked for only within reach (a long line would be read whole for
+    # each name on it); a row longer than that has no header within reach either.
+    newline = text.rfind("\n", max(0, start - TABLE_REACH), start)
+    if newline < 0 and start > TABLE_REACH:
+        return None
+    line_start = newline + 1
     headers = list(_TABLE_HEADER.finditer(text, max(0, line_start - TABLE_REACH), line_start))
     return headers[-1].group(1).casefold() if headers else None
 

@@ -22,7 +22,7 @@ import bisect
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 
 from nlp.normalize import Normalized, normalize
@@ -242,13 +242,22 @@ class Tone:
             return reason.weight > 0
         return True
 
+    def counted(self) -> list[Reason]:
+        """The lexicon words that count: those with a tone weight, and verification cues of a
+        text that needs verifying."""
+        return [r for r in self.reasons if r.weight != 0 or (self.verify and r.verify > 0)]
+
+    def explained_by_lexicon(self) -> bool:
+        """Whether some lexicon word that counts speaks for the label."""
+        return any(self.supports(r) for r in self.counted())
+
     def explain(self, text: str) -> list[str]:
         """Reasons as short strings, e.g. `'phá rừng' near 'xã Đăk Pxi'` (the JSON contract):
         the lexicon words that speak for the label, those that weigh most first (text order
         among equals), then the other lexicon words; when no lexicon word speaks for the label,
         the model's words that did. A word counted only towards needs-verification is marked
         "(cần xác minh)"."""
-        counted = [r for r in self.reasons if r.weight != 0 or (self.verify and r.verify > 0)]
+        counted = self.counted()
         counted.sort(
             key=lambda r: (
                 not self.supports(r),
@@ -263,7 +272,7 @@ class Tone:
             if r.weight == 0:
                 line += " (cần xác minh)"
             lines.append(line)
-        if any(self.supports(r) for r in counted):
+        if self.explained_by_lexicon():
             return lines
         covered = [(r.start, r.end) for r in self.reasons]
         for w in self.words:
@@ -462,17 +471,9 @@ def tone(
     model = model or default_model()
     judgement = model.judge(reading.features(), *reading.extra())
     verdict = Tone(judgement.label, round(judgement.score, 4), reading.reasons, judgement.verify)
-    counted = (r for r in reading.reasons if r.weight != 0 or (verdict.verify and r.verify > 0))
-    if any(verdict.supports(r) for r in counted):
-        return verdict  # the lexicon's words explain it: the model's are not needed
-    words = _model_words(reading, model, judgement.label)
-    return Tone(
-        judgement.label,
-        round(judgement.score, 4),
-        reading.reasons,
-        judgement.verify,
-        words,
-    )
+    if verdict.explained_by_lexicon():
+        return verdict  # the model's words are not needed to explain it
+    return replace(verdict, words=_model_words(reading, model, judgement.label))
 
 
 def _model_words(reading: Reading, model: ToneModel, label: Label) -> list[Reason]:

@@ -57,34 +57,38 @@ def word_features(
     hidden = sorted(masked)
     h = 0
     previous: tuple[str, int, int] | None = None  # word, start, end
-    words = list(_WORD.finditer(folded.text))
-    if text is None:
-        capital = [False] * len(words)
-    elif not folded.breaks_norm:  # the usual case: positions are the same in both texts
-        capital = [text[m.start()].isupper() for m in words]
-    else:
-        capital = [text[folded.to_original(m.start())].isupper() for m in words]
-    for k, match in enumerate(words):
+    low = folded.text
+
+    def capitalised(match: re.Match[str] | None) -> bool:
+        if match is None or text is None:
+            return False
+        at = match.start() if not folded.breaks_norm else folded.to_original(match.start())
+        return text[at].isupper()
+
+    # One word of look-ahead, so that a long text is never held as a list of matches.
+    matches = _WORD.finditer(low)
+    match = next(matches, None)
+    capital = capitalised(match)
+    while match is not None:
+        following = next(matches, None)
+        following_capital = capitalised(following)
         start, end = match.span()
         word = match.group()
-        name = capital[k] and (
-            not _sentence_start(folded.text, start)
-            or (
-                k + 1 < len(words)
-                and capital[k + 1]
-                and _adjacent(folded.text, match, words[k + 1])
-            )
+        name = capital and (
+            not _sentence_start(low, start)
+            or (following is not None and following_capital and _adjacent(low, match, following))
         )
         while h < len(hidden) and hidden[h][1] <= start:
             h += 1
         covered = h < len(hidden) and hidden[h][0] < end
         if name or covered or any(c.isdigit() for c in word):
             previous = None
-            continue
-        spans.setdefault(word, (start, end))
-        if previous is not None and folded.text[previous[2] : start].strip(" ") == "":
-            spans.setdefault(f"{previous[0]} {word}", (previous[1], end))
-        previous = (word, start, end)
+        else:
+            spans.setdefault(word, (start, end))
+            if previous is not None and low[previous[2] : start].strip(" ") == "":
+                spans.setdefault(f"{previous[0]} {word}", (previous[1], end))
+            previous = (word, start, end)
+        match, capital = following, following_capital
     return spans
 
 
@@ -205,11 +209,6 @@ class ToneModel:
             return 0.0
         k = LABELS.index(label)
         return weights[k] - (sum(weights) - weights[k]) / 2
-
-    def tone_weight(self, feature: str) -> float:
-        """The feature's signed weight on the tone axis: positive minus negative."""
-        weights = self.weights.get(feature)
-        return 0.0 if weights is None else weights[2] - weights[0]
 
 
 @cache
