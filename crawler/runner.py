@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.guard import origin
+from duluan.clock import Clock
 from duluan.config import Config, CrawlSettings, Source
 from storage import FetchError
 
@@ -139,6 +140,7 @@ class PassRequest:
     config: Config
     sources: list[str]
     database_url: str
+    clock: Clock
     since: datetime | None
     search_queries: dict[str, list[str]]
     log_level: str
@@ -148,15 +150,19 @@ def run_pass(
     config: Config,
     database_url: str,
     *,
+    clock: Clock,
     sources: list[str] | None = None,
     since: datetime | None = None,
     search_queries: dict[str, list[str]] | None = None,
     progress: Callable[[Any], None] | None = None,
     log_level: str = "WARNING",
 ) -> PassSummary:
-    """Crawl the enabled (or the named) sources once, in a child process; returns the summary."""
+    """Crawl the enabled (or the named) sources once, in a child process that runs on `clock`;
+    returns the summary."""
     names = sources or [s.name for s in config.sources if s.enabled]
-    request = PassRequest(config, names, database_url, since, search_queries or {}, log_level)
+    request = PassRequest(
+        config, names, database_url, clock, since, search_queries or {}, log_level
+    )
     context = multiprocessing.get_context("spawn")
     messages: Any = context.Queue()
     process = context.Process(target=_child, args=(request, messages), name="duluan-crawl")
@@ -216,7 +222,6 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
 
     from crawler.spider import OutletSpider
     from crawler.tally import Progress, Tally
-    from duluan.clock import now
     from duluan.logs import setup_logging
     from storage import Store
 
@@ -233,6 +238,7 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
             messages.put(("progress", progress))
 
     tally = Tally(on_change=report)
+    now = request.clock.now
     started = now()
     began = time.monotonic()
     with Store.open(request.database_url) as store:

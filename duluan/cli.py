@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from duluan import __version__
 from duluan.commands import (
@@ -33,7 +33,10 @@ from duluan.commands import (
 )
 from duluan.config import ConfigError
 
-Run = Callable[[argparse.Namespace, str], int]
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
+
+Run = Callable[[argparse.Namespace, "Runtime"], int]
 
 
 class CommandGroup(Protocol):
@@ -44,7 +47,7 @@ class CommandGroup(Protocol):
 
     def add_parser(self, commands: Any) -> None: ...
 
-    def run(self, args: argparse.Namespace, level: str) -> int: ...
+    def run(self, args: argparse.Namespace, runtime: Runtime) -> int: ...
 
 
 # In the order `duluan --help` lists them.
@@ -70,13 +73,15 @@ DISPATCH: dict[str, Run] = {name: group.run for group in GROUPS for name in grou
 def build_parser() -> argparse.ArgumentParser:
     """The `duluan` parser, every message in Vietnamese, one subcommand per command name."""
     from duluan import cli_vi
+    from duluan.runtime import VARIABLES
 
     cli_vi.install()
     parser = argparse.ArgumentParser(
         prog="duluan",
         description="duluan: theo dõi báo chí về địa phương và cảnh báo kịp thời.",
-        epilog="Biến môi trường: DULUAN_CONFIG (mặc định ./config.yaml), DULUAN_DATABASE_URL "
-        "(mặc định SQLite trong ./data/), TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL.",
+        epilog="Biến môi trường: "
+        + "; ".join(f"{name} ({meaning})" for name, meaning in VARIABLES)
+        + ".",
     )
     parser.add_argument(
         "--version",
@@ -101,14 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
     setup_logging(level)
-    from duluan.clock import ClockError, check
+    from duluan.clock import ClockError
+    from duluan.runtime import Runtime
     from storage import DatabaseUrlError, StorageError
 
     run = DISPATCH.get(args.command)
     try:
-        check()  # before anything runs, so no command stops half-way on a wrong DULUAN_NOW
+        # The environment, read once, before anything runs: no command stops half-way on a
+        # wrong DULUAN_NOW.
+        runtime = Runtime.from_environ(log_level=level)
         if run is not None:
-            return run(args, level)
+            return run(args, runtime)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE

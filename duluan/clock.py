@@ -1,14 +1,13 @@
-"""The one clock of duluan: real time, or the time frozen by DULUAN_NOW (tests, replays).
+"""The one clock of duluan: real time, or a time frozen for tests and replays.
 
-An environment variable rather than an argument, so that it reaches the crawl's child process and
-a `duluan` command run by a test alike. Every command checks it first (`check`): a wrong value is
-one line naming it and exit code 2, never a traceback in the middle of a run.
+`duluan.runtime` reads `DULUAN_NOW` once, at start, into a `Clock`; every command, the daemon and
+the crawl's child process (the clock is picklable) ask that one object the time. A wrong value is
+one line naming it and exit code 2, before any command does anything.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,29 +19,27 @@ class ClockError(ValueError):
     """DULUAN_NOW is set to something that is not an ISO 8601 time."""
 
 
-def frozen(environ: Mapping[str, str] | None = None) -> datetime | None:
-    """The time DULUAN_NOW freezes the clock at (a time without offset is Vietnam's), or None
-    when it is unset; `ClockError` when it is set but not an ISO 8601 time."""
-    env = os.environ if environ is None else environ
-    raw = env.get(ENV_VAR)
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise ClockError(
-            f"{ENV_VAR}={raw!r} không hợp lệ: cần một thời điểm ISO 8601 như "
-            "2026-11-26T10:00:00+07:00, hoặc bỏ biến này để dùng giờ thật"
-        ) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM)
+@dataclass(frozen=True)
+class Clock:
+    """Real time, or `frozen_at` for ever (tz-aware)."""
 
+    frozen_at: datetime | None = None
 
-def check(environ: Mapping[str, str] | None = None) -> None:
-    """Raise `ClockError` if DULUAN_NOW is set to a wrong value."""
-    frozen(environ)
+    @classmethod
+    def parse(cls, raw: str | None) -> Clock:
+        """The clock a `DULUAN_NOW` value asks for: frozen at that ISO 8601 time (a time without
+        offset is Vietnam's), real time when empty; `ClockError` for anything else."""
+        if not raw or not raw.strip():
+            return cls()
+        try:
+            value = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise ClockError(
+                f"{ENV_VAR}={raw!r} không hợp lệ: cần một thời điểm ISO 8601 như "
+                "2026-11-26T10:00:00+07:00, hoặc bỏ biến này để dùng giờ thật"
+            ) from None
+        return cls(value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM))
 
-
-def now() -> datetime:
-    """The current time, tz-aware (UTC unless frozen with an offset)."""
-    value = frozen()
-    return value if value is not None else datetime.now(UTC)
+    def now(self) -> datetime:
+        """The current time, tz-aware (UTC unless frozen with an offset)."""
+        return self.frozen_at if self.frozen_at is not None else datetime.now(UTC)

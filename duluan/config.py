@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -34,7 +34,6 @@ from duluan.units import format_duration, parse_duration, parse_size
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = "config.yaml"
 ENV_PREFIX = "env:"
 
 
@@ -146,31 +145,93 @@ Domain = Annotated[str, BeforeValidator(_domain)]
 Network = Annotated[str, BeforeValidator(_network)]
 
 
+def mask(value: str) -> str:
+    """Hide a secret but keep enough to recognise it."""
+    if len(value) <= 6:
+        return "***"
+    return value[:2] + "***" + value[-2:]
+
+
+# A secret: hidden from repr and logs by pydantic, masked by `duluan config check` because of its
+# type (a dump in JSON mode masks it), read with `.get_secret_value()` where it is used.
+Secret = Annotated[
+    SecretStr, PlainSerializer(lambda s: mask(s.get_secret_value()), when_used="json")
+]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Locality(_Model):
-    province: str
-    district: str
-    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    province: str = Field(
+        description=(
+            "the watched old province, exactly as in underthesea's `mapping.json` (checked "
+            "at start)"
+        )
+    )
+    district: str = Field(description="the watched old district, exactly as in `mapping.json`")
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=("other spellings per old unit name, e.g. `Xã Đăk Pxi: [Đắk Pxi, Dak Pxi]`"),
+    )
 
 
 class CrawlSettings(_Model):
-    contact: str = "chưa cấu hình / not configured"
-    user_agent: str | None = None
-    timeout: Duration = timedelta(seconds=30)
-    max_page_size: Size = 10 * 1000**2
-    retries: int = Field(default=2, ge=0, le=10)
-    retry_backoff: Duration = timedelta(seconds=2)
-    concurrency_per_domain: int = Field(default=1, ge=1, le=16)
-    concurrency: int = Field(default=16, ge=1, le=256)
-    delay: Duration = timedelta(seconds=1.5)
-    autothrottle: bool = True
-    obey_robots: bool = True
-    sitemap_horizon: Duration = timedelta(days=3)
-    backfill_after: Duration = timedelta(hours=48)
-    workers: int = Field(default=1, ge=0, le=16)
+    contact: str = Field(
+        default="chưa cấu hình / not configured",
+        description="put in the User-Agent `duluan/0.1.0 (+contact)`",
+        json_schema_extra={"shown_default": "—"},
+    )
+    user_agent: str | None = Field(
+        default=None,
+        description="a full User-Agent instead of the one built from `contact`",
+        json_schema_extra={"shown_default": "built from `contact`"},
+    )
+    timeout: Duration = Field(default=timedelta(seconds=30), description="per request")
+    max_page_size: Size = Field(
+        default=10 * 1000**2,
+        description=("larger responses (and gzip bombs, by their inflated size) are dropped"),
+        json_schema_extra={"shown_default": "`10MB`"},
+    )
+    retries: int = Field(
+        default=2, ge=0, le=10, description="retries of 5xx, 429, timeouts and resets"
+    )
+    retry_backoff: Duration = Field(
+        default=timedelta(seconds=2),
+        description=("the wait before retry n is `backoff × 2ⁿ` (or the server's `Retry-After`)"),
+    )
+    concurrency_per_domain: int = Field(
+        default=1, ge=1, le=16, description="parallel requests per site"
+    )
+    concurrency: int = Field(default=16, ge=1, le=256, description="parallel requests in all")
+    delay: Duration = Field(
+        default=timedelta(seconds=1.5), description="delay between requests to one site"
+    )
+    autothrottle: bool = Field(
+        default=True, description="AutoThrottle adapts the delay to the site's latency"
+    )
+    obey_robots: bool = Field(default=True, description="robots.txt is obeyed")
+    sitemap_horizon: Duration = Field(
+        default=timedelta(days=3),
+        description=(
+            "sitemap entries and date-sharded sitemaps older than this are not fetched "
+            "(`duluan crawl --since` overrides)"
+        ),
+    )
+    backfill_after: Duration = Field(
+        default=timedelta(hours=48),
+        description=(
+            "an article first seen this long after its publication is stored as *backfill* "
+            "(never alerted)"
+        ),
+    )
+    workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description=("processes that extract articles beside the crawl process (`0`: inline)"),
+    )
 
     @property
     def agent(self) -> str:
@@ -180,10 +241,18 @@ class CrawlSettings(_Model):
 
 
 class Listing(_Model):
-    url: HttpUrl
-    article_pattern: Regex
-    page_url: str | None = None
-    pages: int = Field(default=1, ge=1, le=100)
+    url: HttpUrl = Field(description="a listing page (a section or a tag page)")
+    article_pattern: Regex = Field(
+        description=("regex on absolute link URLs: which links of the page are articles")
+    )
+    page_url: str | None = Field(
+        default=None,
+        description=(
+            "the next pages' URL with `{page}`; without it the next page is found from "
+            "`rel=next`, `?page=N`, `-pN`, `/page/N` links"
+        ),
+    )
+    pages: int = Field(default=1, ge=1, le=100, description="how many pages deep")
 
     @field_validator("page_url")
     @classmethod
@@ -196,8 +265,16 @@ class Listing(_Model):
 
 
 class Search(_Model):
-    url: str
-    queries: Literal["auto"] | list[str] = "auto"
+    url: str = Field(
+        description=("a keyword-search feed URL with `{query}` (Google News RSS search)")
+    )
+    queries: Literal["auto"] | list[str] = Field(
+        default="auto",
+        description=(
+            "a list of queries, or `auto`: the district and each commune, old and new "
+            "names, with regional spellings (Đăk/Đắk, Ngọk/Ngọc) and aliases"
+        ),
+    )
 
     @field_validator("url")
     @classmethod
@@ -211,34 +288,89 @@ class Search(_Model):
 class Extract(_Model):
     """Per-site CSS overrides, only where the generic extraction is wrong."""
 
-    title: Css | None = None
-    lead: Css | None = None
-    body: Css | None = None
-    date: Css | None = None
-    author: Css | None = None
-    section: Css | None = None
-    remove: list[Css] = Field(default_factory=list)
-    lead_prefix: Regex | None = None
+    title: Css | None = Field(default=None, description="CSS selector of the headline")
+    lead: Css | None = Field(default=None, description="CSS selector of the lead (sapo)")
+    body: Css | None = Field(default=None, description="CSS selector of the body")
+    date: Css | None = Field(default=None, description="CSS selector of the publication date")
+    author: Css | None = Field(default=None, description="CSS selector of the author")
+    section: Css | None = Field(
+        default=None, description="CSS selector of the section (chuyên mục)"
+    )
+    remove: list[Css] = Field(
+        default_factory=list,
+        description=("CSS selectors of parts to drop before extraction (related links, ads)"),
+    )
+    lead_prefix: Regex | None = Field(
+        default=None,
+        description=("regex removed from the start of the lead (e.g. the outlet's dateline)"),
+    )
 
 
 class Source(_Model):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    title: str
-    homepage: HttpUrl | None = None
-    feeds: list[HttpUrl] = Field(default_factory=list)
-    sitemaps: list[HttpUrl] = Field(default_factory=list)
-    listings: list[Listing] = Field(default_factory=list)
-    search: Search | None = None
-    article_pattern: Regex | None = None
-    exclude_pattern: Regex | None = None
-    fetch_pages: bool = True
-    obey_robots: bool | None = None
-    archive: bool = False
-    domains: list[Domain] = Field(default_factory=list)  # other hosts its links may lead to
-    offsite: bool = False  # an aggregator: links lead to any public host (Google News)
-    interval: Duration = timedelta(minutes=10)
-    enabled: bool = True
-    extract: Extract = Field(default_factory=Extract)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a unique slug `[a-z0-9_-]`")
+    title: str = Field(description="the outlet's name, as users read it")
+    homepage: HttpUrl | None = Field(default=None, description="the outlet's home page")
+    feeds: list[HttpUrl] = Field(default_factory=list, description="RSS or Atom URLs")
+    sitemaps: list[HttpUrl] = Field(
+        default_factory=list,
+        description=(
+            "sitemap, sitemap index (also RSS-shaped indexes) or Google News sitemap URLs"
+        ),
+    )
+    listings: list[Listing] = Field(
+        default_factory=list, description="listing pages whose links are followed"
+    )
+    search: Search | None = Field(default=None, description="a keyword-search feed")
+    article_pattern: Regex | None = Field(
+        default=None, description="regex: which feed and sitemap links are articles"
+    )
+    exclude_pattern: Regex | None = Field(
+        default=None, description="regex: which links are skipped (video, podcast…)"
+    )
+    fetch_pages: bool = Field(
+        default=True,
+        description=(
+            "`false`: the feed entry is the article (YouTube: title + description; Google "
+            "News, whose links need JavaScript to resolve)"
+        ),
+    )
+    obey_robots: bool | None = Field(
+        default=None,
+        description=(
+            "`false` ignores robots.txt for this source only (a decision for the centre to "
+            "take per outlet); default `crawl.obey_robots`"
+        ),
+        json_schema_extra={"shown_default": "`crawl.obey_robots`"},
+    )
+    archive: bool = Field(
+        default=False,
+        description=("the outlet ceased (Báo Kon Tum, Kon Tum TV): kept for its archive"),
+    )
+    domains: list[Domain] = Field(
+        default_factory=list,
+        description=(
+            "other domains its links and redirects may lead to (a CDN, a second domain, "
+            "e.g. `tuoitre.vn` for NLĐ); each covers its subdomains. Anything else is "
+            "refused (see Security)"
+        ),
+    )
+    offsite: bool = Field(
+        default=False,
+        description=(
+            "`true` for an aggregator whose links lead to any outlet (Google News): any "
+            "public host, never an internal address"
+        ),
+    )
+    interval: Duration = Field(
+        default=timedelta(minutes=10), description="how often `duluan start` polls it"
+    )
+    enabled: bool = Field(
+        default=True, description="`duluan crawl` and `duluan start` crawl every enabled source"
+    )
+    extract: Extract = Field(
+        default_factory=Extract,
+        description=("per-site CSS overrides, only where the generic extraction is wrong"),
+    )
 
     def configured_urls(self) -> list[str]:
         """Every URL the config names for this source: its own origins for the fetch guard."""
@@ -260,11 +392,17 @@ class Source(_Model):
 
 
 class Unit(_Model):
-    name: str
-    chat: str | None = None
-    topic: int | None = None
-    communes: list[str] = Field(default_factory=list)
-    topics: list[str] = Field(default_factory=list)
+    name: str = Field(description="the unit's name, as alerts and the console show it")
+    chat: str | None = Field(default=None, description="its Telegram chat id, or `env:NAME`")
+    topic: int | None = Field(default=None, description="a forum topic id in that chat")
+    communes: list[str] = Field(
+        default_factory=list,
+        description=("the communes it follows (old or new names): stories placed there reach it"),
+    )
+    topics: list[str] = Field(
+        default_factory=list,
+        description=("the fields it follows (topics in use): stories of that field reach it"),
+    )
 
     @field_validator("topics")
     @classmethod
@@ -274,14 +412,35 @@ class Unit(_Model):
 
 
 class Review(_Model):
-    chat: str | None = None
-    reviewers: list[int] = Field(default_factory=list)
-    leadership_chat: str | None = None  # negative items also go here when set
-    admin_chat: str | None = None  # health alerts (silent source, failing extraction); default chat
-    deadline_days: int = Field(default=2, ge=1, le=60)  # working days a unit has to verify
-    reminder_at: str = "08:00"  # local time of the working-morning reminder of overdue items
-    holidays: list[date] = Field(default_factory=list)  # extra days off (announced bridges)
-    workdays: list[date] = Field(default_factory=list)  # weekend days made working days
+    chat: str | None = Field(default=None, description="the centre's review group")
+    reviewers: list[int] = Field(
+        default_factory=list, description="the Telegram user ids allowed to press its buttons"
+    )
+    leadership_chat: str | None = Field(
+        default=None, description="a chat that also receives every negative item"
+    )
+    admin_chat: str | None = Field(
+        default=None,
+        description=("health alerts (a source silent or failing); default `review.chat`"),
+        json_schema_extra={"shown_default": "`review.chat`"},
+    )
+    deadline_days: int = Field(
+        default=2, ge=1, le=60, description="working days a unit has to verify"
+    )
+    reminder_at: str = Field(
+        default="08:00",
+        description=(
+            "the local time of the working-morning reminder of overdue items (`08:00` needs"
+            " no quotes)"
+        ),
+    )
+    holidays: list[date] = Field(
+        default_factory=list,
+        description=(
+            "extra days off (announced bridges), on top of the Vietnamese public holidays"
+        ),
+    )
+    workdays: list[date] = Field(default_factory=list, description="weekend days made working days")
 
     @field_validator("reminder_at", mode="before")
     @classmethod
@@ -322,11 +481,27 @@ class Telegram(_Model):
     """How callbacks arrive: long polling (default, works behind NAT) or a webhook, which
     obeys only requests carrying its secret token (else anyone could post a forged press)."""
 
-    mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: HttpUrl | None = None  # the public HTTPS address Telegram posts to
-    listen: str = "127.0.0.1"
-    port: int = Field(default=8443, ge=1, le=65535)
-    secret_token: str | None = None  # env:VARIABLE; required in webhook mode, checked per call
+    mode: Literal["polling", "webhook"] = Field(
+        default="polling",
+        description=("how button presses arrive: `polling` (works behind NAT) or `webhook`"),
+    )
+    webhook_url: HttpUrl | None = Field(
+        default=None, description="webhook mode: the public HTTPS address Telegram posts to"
+    )
+    listen: str = Field(
+        default="127.0.0.1", description="webhook mode: the address the webhook server listens on"
+    )
+    port: int = Field(default=8443, ge=1, le=65535, description="webhook mode: its port")
+    secret_token: Secret | None = Field(
+        default=None,
+        description=(
+            "required in webhook mode (else config error, exit 2): `env:NAME` holding ≥ 32 "
+            "characters of `A-Z a-z 0-9 _ -` (Telegram's alphabet, ≤ 256), at least 8 "
+            "different and not one block repeated — `python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`; written in the file it is accepted with a "
+            "warning"
+        ),
+    )
 
     @model_validator(mode="after")
     def _webhook_needs_url_and_secret(self) -> Telegram:
@@ -348,10 +523,10 @@ class Telegram(_Model):
 
     @field_validator("secret_token")
     @classmethod
-    def _random_token(cls, value: str | None) -> str | None:
+    def _random_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
-        problem = secret_token_problem(value)
+        problem = secret_token_problem(value.get_secret_value())
         if problem:
             raise ValueError(problem)
         return value
@@ -361,8 +536,8 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Schedule(_Model):
-    timezone: str = "Asia/Ho_Chi_Minh"
-    digest: str = "thu 14:00"
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="the daemon's time zone (IANA)")
+    digest: str = Field(default="thu 14:00", description="the weekly digest's day and time")
 
     @field_validator("timezone")
     @classmethod
@@ -399,19 +574,34 @@ class Report(_Model):
     """The weekly digest: who issues and signs it, who receives it, where it goes."""
 
     issuer: list[str] = Field(
-        default_factory=lambda: ["UBND HUYỆN ĐĂK HÀ", "TRUNG TÂM VĂN HÓA, THỂ THAO VÀ TRUYỀN THÔNG"]
+        default_factory=lambda: [
+            "UBND HUYỆN ĐĂK HÀ",
+            "TRUNG TÂM VĂN HÓA, THỂ THAO VÀ TRUYỀN THÔNG",
+        ],
+        description="the issuing bodies, top to bottom (the parent body first)",
     )
-    symbol: str = "BC-TTVHTT"
-    place: str = "Đăk Hà"
-    area: str | None = None  # named in the title; default: the configured district
-    signer_title: str = "GIÁM ĐỐC"
-    signer_name: str = ""
+    symbol: str = Field(
+        default="BC-TTVHTT", description="the document number's symbol (Số …/BC-TTVHTT)"
+    )
+    place: str = Field(default="Đăk Hà", description="the place in the dateline (Đăk Hà, ngày …)")
+    area: str | None = Field(
+        default=None,
+        description=("the area named in the title; default: the configured district"),
+        json_schema_extra={"shown_default": "the district"},
+    )
+    signer_title: str = Field(default="GIÁM ĐỐC", description="the signer's title")
+    signer_name: str = Field(default="", description="the signer's name")
     recipients: list[str] = Field(
-        default_factory=lambda: ["Văn phòng HĐND và UBND huyện (b/c)", "Lưu: VT"]
+        default_factory=lambda: ["Văn phòng HĐND và UBND huyện (b/c)", "Lưu: VT"],
+        description='"Nơi nhận": who receives it',
     )
-    chat: str | None = None  # the office or leadership chat the digest is sent to
-    formats: list[str] = Field(default_factory=lambda: list(_FORMATS))
-    out_dir: str = "data/digests"
+    chat: str | None = Field(
+        default=None, description="the office or leadership chat the digest is sent to"
+    )
+    formats: list[str] = Field(
+        default_factory=lambda: list(_FORMATS), description="among `docx`, `html`, `md`"
+    )
+    out_dir: str = Field(default="data/digests", description="where the files are written")
 
     @field_validator("formats")
     @classmethod
@@ -428,14 +618,43 @@ class Report(_Model):
 class Web(_Model):
     """The review console: where it listens, how its sessions are signed and sent."""
 
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-    secret: str | None = None  # session signing key, env:VARIABLE recommended; else data/web-secret
-    secure_cookies: bool = True  # false only for local use without HTTPS
-    base_path: str = ""  # e.g. /duluan behind a reverse proxy
-    trusted_proxies: list[Network] = Field(default_factory=list)  # X-Forwarded-For only from
-    unit_digests: bool = False  # unit officers may read the weekly digest (it covers all units)
+    enabled: bool = Field(default=True, description="`duluan start` also serves the console")
+    host: str = Field(default="127.0.0.1", description="where the console listens")
+    port: int = Field(default=8080, ge=1, le=65535, description="its port")
+    secret: Secret | None = Field(
+        default=None,
+        description=(
+            "the session signing key (`env:` recommended); default: one made once in "
+            "`data/web-secret` (mode 600)"
+        ),
+        json_schema_extra={"shown_default": "`data/web-secret`"},
+    )
+    secure_cookies: bool = Field(
+        default=True,
+        description=(
+            "HTTPS-only session cookies (the login page warns when opened over plain HTTP "
+            "from another machine); `false` only for local use without HTTPS"
+        ),
+    )
+    base_path: str = Field(
+        default="",
+        description=("a path prefix behind a reverse proxy, which must strip it, e.g. `/duluan`"),
+    )
+    trusted_proxies: list[Network] = Field(
+        default_factory=list,
+        description=(
+            "addresses or networks (`127.0.0.1`, `10.0.0.0/8`) of the reverse proxies whose"
+            " `X-Forwarded-For`/`-Proto` the console believes; by default none, so the "
+            "login throttle counts the TCP peer"
+        ),
+    )
+    unit_digests: bool = Field(
+        default=False,
+        description=(
+            "`true` lets unit officers read and download the weekly digests (which list "
+            "every unit's items); otherwise they get 403"
+        ),
+    )
 
     @field_validator("base_path")
     @classmethod
@@ -451,10 +670,20 @@ class Web(_Model):
 class Backup(_Model):
     """The daemon's daily backup: when, how many archives to keep, and where."""
 
-    enabled: bool = True
-    at: str = "02:30"  # local time of the daily backup
-    keep: int = Field(default=7, ge=1, le=1000)  # newest archives kept; older ones deleted
-    dir: str = "data/backups"  # better on another disk: a copy on the same disk dies with it
+    enabled: bool = Field(default=True, description="the daemon makes a daily backup")
+    at: str = Field(
+        default="02:30", description="its local time (`02:30` and `14:00` need no quotes)"
+    )
+    keep: int = Field(
+        default=7,
+        ge=1,
+        le=1000,
+        description="how many of its archives to keep; older ones are deleted",
+    )
+    dir: str = Field(
+        default="data/backups",
+        description=("where (better another disk: a copy on the same disk dies with it)"),
+    )
 
     @field_validator("at", mode="before")
     @classmethod
@@ -479,9 +708,19 @@ class ToneConfig(_Model):
     word weighs 1.5) or a mapping word → weight (0 < weight ≤ 5), added to the built-in lexicon
     (a word listed again takes the new weight)."""
 
-    negative: ToneWords = Field(default_factory=list)
-    positive: ToneWords = Field(default_factory=list)
-    verify: ToneWords = Field(default_factory=list)
+    negative: ToneWords = Field(
+        default_factory=list,
+        description=(
+            "negative words: a list (weight 1.5) or `{từ: trọng số}` with 0 < weight ≤ 5, "
+            "e.g. `tone: {negative: [nước đục], verify: {nước đục: 3}}`; the tone model "
+            "never saw them, so a word of weight w also adds w to its label's log-odds: one"
+            " such word decides a text that says little else"
+        ),
+    )
+    positive: ToneWords = Field(default_factory=list, description="positive words, the same way")
+    verify: ToneWords = Field(
+        default_factory=list, description="needs-verification words, the same way"
+    )
 
     @field_validator("negative", "positive", "verify")
     @classmethod
@@ -504,19 +743,40 @@ class ToneConfig(_Model):
 
 
 class Config(_Model):
-    locality: Locality
-    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
-    sources: list[Source]
-    units: list[Unit] = Field(default_factory=list)
-    review: Review = Field(default_factory=Review)
-    schedule: Schedule = Field(default_factory=Schedule)
-    telegram: Telegram = Field(default_factory=Telegram)
-    topics: dict[str, list[str]] = Field(default_factory=dict)
-    extra_topics: dict[str, list[str]] = Field(default_factory=dict)
-    tone: ToneConfig = Field(default_factory=ToneConfig)
-    report: Report = Field(default_factory=Report)
-    web: Web = Field(default_factory=Web)
-    backup: Backup = Field(default_factory=Backup)
+    locality: Locality = Field(description="the watch area")
+    crawl: CrawlSettings = Field(
+        default_factory=CrawlSettings, description="how the crawler fetches"
+    )
+    sources: list[Source] = Field(description="the outlets")
+    units: list[Unit] = Field(default_factory=list, description="who receives which alerts")
+    review: Review = Field(default_factory=Review, description="the centre's review")
+    schedule: Schedule = Field(default_factory=Schedule, description="the daemon's clock")
+    telegram: Telegram = Field(
+        default_factory=Telegram, description="how Telegram's button presses arrive"
+    )
+    topics: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "keyword lists per field (`đất đai: [sổ đỏ, thu hồi đất]`…), replacing the "
+            "built-in ones; `{}`: the built-in lists"
+        ),
+    )
+    extra_topics: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "keyword lists added to the topics in use (`topics`, or the built-in lists): "
+            "words join the topic of the same name, a new name is a new topic, e.g. "
+            "`extra_topics: {du lịch: [homestay]}`; a unit's `topics` must name topics in "
+            "use (else a Vietnamese error lists them)"
+        ),
+    )
+    tone: ToneConfig = Field(
+        default_factory=ToneConfig,
+        description=("extra tone words per deployment, added to the built-in lexicon"),
+    )
+    report: Report = Field(default_factory=Report, description="the weekly digest")
+    web: Web = Field(default_factory=Web, description="the review console")
+    backup: Backup = Field(default_factory=Backup, description="the daemon's daily backup")
 
     @field_validator("sources")
     @classmethod
@@ -575,17 +835,10 @@ class LoadedConfig:
     warnings: tuple[str, ...] = ()
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    return env.get("DULUAN_CONFIG") or DEFAULT_CONFIG
-
-
-def load_config(
-    path: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> LoadedConfig:
-    """Read, resolve `env:` references in, and validate a config file."""
-    env = dict(os.environ if environ is None else environ)
-    where = str(path or config_path(env))
+def load_config(path: str | Path, environ: Mapping[str, str]) -> LoadedConfig:
+    """Read, resolve `env:` references in (from `environ`, the runtime's variables), and
+    validate a config file."""
+    where = str(path)
     try:
         text = Path(where).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -598,7 +851,7 @@ def load_config(
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(where, [f"không đọc được tệp / cannot read the file: {exc}"]) from None
-    return parse_config(text, where, env)
+    return parse_config(text, where, environ)
 
 
 def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedConfig:
@@ -739,31 +992,12 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def mask(value: str) -> str:
-    """Hide a secret but keep enough to recognise it."""
-    if len(value) <= 6:
-        return "***"
-    return value[:2] + "***" + value[-2:]
-
-
-def masked_dump(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) -> str:
-    """The resolved config as YAML, secrets masked, with the environment it runs with."""
-    env = os.environ if environ is None else environ
+def masked_dump(loaded: LoadedConfig, runtime: dict[str, str]) -> str:
+    """The resolved config as YAML with the runtime it runs with (`Runtime.describe()`): values
+    of type `Secret` are masked by their type, values read from `env:` variables by their path."""
     data = loaded.config.model_dump(mode="json")
-    for path in {*loaded.secret_paths, "telegram.secret_token", "web.secret"}:
+    for path in loaded.secret_paths:
         _mask_path(data, path)
-    from sqlalchemy.engine import make_url
-
-    from storage.db import database_url
-
-    runtime = {
-        "config": loaded.path,
-        "database": make_url(database_url(env)).render_as_string(hide_password=True),
-        "telegram_bot_token": mask(env["TELEGRAM_BOT_TOKEN"])
-        if env.get("TELEGRAM_BOT_TOKEN")
-        else "chưa đặt: cảnh báo in ra màn hình và tệp / not set: alerts go to the console",
-        "telegram_api_base_url": env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
-    }
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     head = yaml.safe_dump({"runtime": runtime}, allow_unicode=True, sort_keys=False, width=100)
     return head + body

@@ -25,12 +25,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from duluan import pipeline
+from duluan.clock import Clock
 from duluan.config import Config
+from duluan.runtime import DEFAULT_API_BASE
 from duluan.units import format_duration
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 log = logging.getLogger("duluan.daemon")
 
@@ -146,9 +151,10 @@ class Daemon:
         database_url: str,
         *,
         now: Callable[[], datetime],
+        crawl_clock: Clock | None = None,
         log_level: str = "WARNING",
         token: str | None = None,
-        base_url: str | None = None,
+        base_url: str = DEFAULT_API_BASE,
         alerts_path: Path = pipeline.ALERTS_FILE,
         outbox_every: timedelta = OUTBOX_EVERY,
         health_every: timedelta = HEALTH_EVERY,
@@ -164,9 +170,12 @@ class Daemon:
         self._web: Any = None
         self.database_url = database_url
         self.now = now
+        # The crawl runs in a child process: it gets a picklable clock (`now` may be any
+        # function); real time unless given.
+        self.crawl_clock = crawl_clock or Clock()
         self.log_level = log_level
         self.token = token
-        self.base_url = base_url or pipeline.api_base_url()
+        self.base_url = base_url
         self.alerts_path = alerts_path
         self.outbox_every = outbox_every
         self.health_every = health_every
@@ -338,7 +347,12 @@ class Daemon:
         log.info("Bắt đầu lượt thu thập: %s", ", ".join(names))
         try:
             summary = await _in_thread(
-                pipeline.crawl, self.config, self.database_url, names, log_level=self.log_level
+                pipeline.crawl,
+                self.config,
+                self.database_url,
+                names,
+                clock=self.crawl_clock,
+                log_level=self.log_level,
             )
         except CrawlFailed as exc:
             if self._stopping:
@@ -484,12 +498,11 @@ class Daemon:
     async def _backup_job(self) -> None:
         """The daily archive of the database and the data folder into `backup.dir`, keeping the
         newest `backup.keep` of the archives this job names (nothing else there is touched)."""
-        from duluan.commands.backup import run_backup
         from storage.backup import BackupError, prune_backups
 
         try:
             done = await _in_thread(
-                run_backup, self.config, self.database_url, None, self.now(), self.data_dir
+                pipeline.backup, self.config, self.database_url, None, self.now(), self.data_dir
             )
         except BackupError as exc:
             log.error("Sao lưu hằng ngày thất bại: %s", exc)
@@ -620,15 +633,8 @@ async def _stop_crawl_children() -> None:
         await asyncio.sleep(0.1)
 
 
-def run_daemon(
-    config: Config,
-    database_url: str,
-    *,
-    now: Callable[[], datetime],
-    log_level: str = "WARNING",
-) -> int:
+def run_daemon(config: Config, runtime: Runtime) -> int:
     """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop."""
-    token = pipeline.bot_token()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -637,10 +643,12 @@ def run_daemon(
             loop.add_signal_handler(signum, _on_signal, stop, signum)
         daemon = Daemon(
             config,
-            database_url,
-            now=now,
-            log_level=log_level,
-            token=token,
+            runtime.database_url,
+            now=runtime.now,
+            crawl_clock=runtime.clock,
+            log_level=runtime.log_level,
+            token=runtime.token,
+            base_url=runtime.api_base_url,
             web=config.web.enabled,
         )
         await daemon.run(stop)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from duluan.clock import Clock
+from duluan.runtime import DEFAULT_API_BASE
+
 if TYPE_CHECKING:
     from alerts.delivery import ConsoleSender, Decorate, Report, TelegramSender
     from crawler.runner import PassSummary
     from duluan.config import Config
     from nlp.locate import Locator
     from storage import Store
+    from storage.backup import BackupResult
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,8 @@ TAG_BATCH = 200
 # the alerts it queued go out before it tags the rest (one article takes a second at worst:
 # see nlp.locate's caps).
 TAG_PASS_SECONDS = 10.0
-DEFAULT_API_BASE = "https://api.telegram.org/bot"
-ALERTS_FILE = Path("data") / "alerts.jsonl"
+DATA_DIR = Path("data")
+ALERTS_FILE = DATA_DIR / "alerts.jsonl"
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,6 @@ class TagReport:
     relevant: int
     queued: int
     more: bool = False
-
-
-def bot_token() -> str | None:
-    """The bot token from the environment; None means console mode."""
-    return os.environ.get("TELEGRAM_BOT_TOKEN") or None
-
-
-def api_base_url() -> str:
-    """python-telegram-bot's `base_url`: TELEGRAM_API_BASE_URL or Telegram's own."""
-    return os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE
 
 
 def locator_for(config: Config) -> Locator:
@@ -88,11 +81,13 @@ def crawl(
     database_url: str,
     sources: list[str],
     *,
+    clock: Clock,
     since: datetime | None = None,
     progress: Callable[[Any], None] | None = None,
     log_level: str = "WARNING",
 ) -> PassSummary:
-    """One crawl pass of `sources` in a child process (see `crawler.runner.run_pass`)."""
+    """One crawl pass of `sources` in a child process on `clock` (see
+    `crawler.runner.run_pass`)."""
     from crawler.runner import run_pass
 
     return run_pass(
@@ -100,6 +95,7 @@ def crawl(
         database_url,
         sources=sources,
         since=since,
+        clock=clock,
         search_queries=search_queries_for(config, sources),
         progress=progress,
         log_level=log_level,
@@ -113,7 +109,7 @@ def tag_pending(
     *,
     locator: Locator | None = None,
     retag: bool = False,
-    console: bool | None = None,
+    console: bool = True,
     stop: Callable[[], bool] | None = None,
     budget: float | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -122,11 +118,12 @@ def tag_pending(
     same transaction, batch by batch; `stop` ends it between batches. With a `budget` (seconds
     of `clock`), the pass also ends after the article that spends it, saving what it tagged,
     and reports `more`: the next pass goes on. Then index the new and changed articles for
-    search."""
+    search. `console` (no bot token) sends review alerts to the console when no review chat is
+    configured."""
     from duluan.tagging import Tagged, tag_article
 
     locator = locator or locator_for(config)
-    chat = review_chat(config, bot_token() is None if console is None else console)
+    chat = review_chat(config, console)
     tagged = relevant = queued = 0
     after = 0
     more = False
@@ -174,7 +171,12 @@ async def deliver(
 
 
 async def deliver_with_token(
-    store: Store, token: str, now: Callable[[], datetime], config: Config | None = None
+    store: Store,
+    token: str,
+    now: Callable[[], datetime],
+    config: Config | None = None,
+    *,
+    base_url: str = DEFAULT_API_BASE,
 ) -> Report:
     """Deliver through a short-lived `telegram.Bot` (the `duluan alert` command); with the
     config, review-group alerts carry their review buttons."""
@@ -184,5 +186,34 @@ async def deliver_with_token(
     from review.buttons import Decorator, signing_key
 
     decorate = Decorator(store, config, signing_key(token), now) if config else None
-    async with telegram.Bot(token, base_url=api_base_url()) as bot:
+    async with telegram.Bot(token, base_url=base_url) as bot:
         return await deliver(store, TelegramSender(bot), now, decorate)
+
+
+def data_roots(config: Config, data_dir: Path = DATA_DIR) -> dict[str, Path]:
+    """The folders a backup holds: data/, and the digests' folder when it is elsewhere."""
+    roots = {"data": data_dir}
+    reports = Path(config.report.out_dir)
+    if not reports.absolute().is_relative_to(data_dir.absolute()):
+        roots["reports"] = reports
+    return roots
+
+
+def backup(
+    config: Config,
+    database_url: str,
+    out: Path | None,
+    moment: datetime,
+    data_dir: Path = DATA_DIR,
+) -> BackupResult:
+    """One archive at `out` (a file, or a folder to put it in; default `backup.dir`), named
+    like the daily job's when not given; the backup folder itself is never copied (`duluan
+    backup` and the daemon's daily job)."""
+    from storage.backup import archive_name, make_backup
+
+    folder = Path(config.backup.dir)
+    name = archive_name(moment.astimezone(config.schedule.zone))
+    target = folder / name if out is None else out / name if out.is_dir() else out
+    return make_backup(
+        database_url, data_roots(config, data_dir), target, moment, exclude=[folder, target]
+    )

@@ -43,15 +43,21 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest `1h30m`-style spelling of a timedelta."""
-    seconds = int(value.total_seconds())
-    if seconds == 0:
+    """The shortest `1h30m`-style spelling of a timedelta, to the millisecond (`1.5s`), so that
+    `parse_duration` reads back what it wrote."""
+    millis = round(value / timedelta(milliseconds=1))
+    if millis == 0:
         return "0s"
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+        count, millis = divmod(millis, size)
         if count:
             parts.append(f"{count}{unit}")
+    whole, rest = divmod(millis, 1000)
+    if rest:
+        parts.append(f"{whole}.{rest:03d}".rstrip("0") + "s")
+    elif whole:
+        parts.append(f"{whole}s")
     return "".join(parts)
 
 

@@ -498,8 +498,9 @@ class ReviewBot:
         if not settings.webhook_url or not settings.secret_token:  # the config refuses this
             raise WebhookError("chế độ webhook cần telegram.webhook_url và telegram.secret_token")
         path = urlsplit(settings.webhook_url).path.strip("/")
-        redact(settings.secret_token)
-        app = webhook_app(self.application, path, settings.secret_token)
+        secret = settings.secret_token.get_secret_value()
+        redact(secret)
+        app = webhook_app(self.application, path, secret)
         server = _WebhookServer(
             uvicorn.Config(
                 app,
@@ -527,7 +528,7 @@ class ReviewBot:
         try:
             await self.application.bot.set_webhook(
                 url=settings.webhook_url,
-                secret_token=settings.secret_token,
+                secret_token=secret,
                 allowed_updates=UPDATES,
             )
         except BaseException:

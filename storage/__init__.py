@@ -1,6 +1,6 @@
 """duluan storage: every SQL statement of the project lives behind `Store`."""
 
-from storage.db import DatabaseUrlError, StorageError, database_url
+from storage.db import DatabaseUrlError, StorageError
 from storage.records import (
     AlertBrief,
     ArticleDetail,
@@ -55,5 +55,4 @@ __all__ = [
     "TagRecord",
     "UnitRecord",
     "Validator",
-    "database_url",
 ]

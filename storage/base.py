@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import (
     ENV_VAR,
     StorageError,
-    database_url,
     is_locked,
     locked_message,
     make_engine,
@@ -65,10 +64,9 @@ class StoreBase:
         self._source_ids: dict[str, int] = {}
 
     @classmethod
-    def open(cls, url: str | None = None) -> Self:
-        """Connect to `url` (default: `database_url()`) and create or upgrade the schema."""
-        resolved = url or database_url()
-        engine = make_engine(resolved)
+    def open(cls, url: str) -> Self:
+        """Connect to `url` and create or upgrade the schema."""
+        engine = make_engine(url)
         try:
             upgrade_to_head(engine)
         except (OperationalError, DBAPIError) as exc:

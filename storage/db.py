@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +41,10 @@ def locked_message(url: str) -> str:
     )
 
 
-def database_url(environ: Mapping[str, str] = os.environ) -> str:
-    """The database URL from `DULUAN_DATABASE_URL`, else the default SQLite file under ./data/."""
-    raw = (environ.get(ENV_VAR) or "").strip() or DEFAULT_DATABASE_URL
-    return normalize_url(raw)
+def database_url(raw: str | None) -> str:
+    """The database URL to use: `raw` (the value of `DULUAN_DATABASE_URL`, which
+    `duluan.runtime` reads), else the default SQLite file under ./data/."""
+    return normalize_url((raw or "").strip() or DEFAULT_DATABASE_URL)
 
 
 def normalize_url(raw: str) -> str:

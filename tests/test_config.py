@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from duluan.config import ConfigError, load_config, masked_dump, parse_config
+from duluan.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,13 +105,43 @@ def test_env_reference_resolved_and_masked() -> None:
     env = {"REVIEW_CHAT": "-1009876543210", "TELEGRAM_BOT_TOKEN": "123:secret-token-value"}
     loaded = parse_config(text, "t.yaml", env)
     assert loaded.config.review.chat == "-1009876543210"
-    dump = masked_dump(loaded, env)
+    dump = masked_dump(loaded, Runtime.from_environ(env).describe())
     assert "-1009876543210" not in dump
     assert "secret-token-value" not in dump
     assert "-1***10" in dump
 
 
 TOKEN = "q3H_x9-LmT2vR8kZpW4nYc7sJ1bGfD6a"  # 32 random characters
+
+
+def test_secrets_are_masked_by_their_type_even_when_written_in_the_file() -> None:
+    """No list of paths: a `Secret` field is masked wherever it sits, and only it (a value
+    written in the file that is not a secret stays readable)."""
+    text = MINIMAL + f"web: {{secret: '{TOKEN}', host: 0.0.0.0}}\n"
+    loaded = parse_config(text, "t.yaml", {})
+    assert loaded.secret_paths == frozenset()  # nothing came from env:
+    dump = masked_dump(loaded, Runtime().describe())
+    assert TOKEN not in dump and f"{TOKEN[:2]}***{TOKEN[-2:]}" in dump
+    assert "host: 0.0.0.0" in dump
+
+
+def test_runtime_reads_the_environment_once_and_masks_the_token() -> None:
+    env = {
+        "DULUAN_CONFIG": "/etc/duluan.yaml",
+        "DULUAN_DATABASE_URL": "postgresql://u:mat-khau@db/duluan",
+        "TELEGRAM_BOT_TOKEN": "123456:bi-mat-cua-bot",
+        "DULUAN_NOW": "2026-11-26T10:00:00",
+    }
+    runtime = Runtime.from_environ(env)
+    env.clear()  # a copy was taken: later changes of the environment change nothing
+    assert runtime.config_path == "/etc/duluan.yaml"
+    assert runtime.database_url == "postgresql+psycopg://u:mat-khau@db/duluan"
+    assert runtime.token == "123456:bi-mat-cua-bot" and not runtime.console
+    assert runtime.now().isoformat() == "2026-11-26T10:00:00+07:00"
+    shown = repr(runtime) + str(runtime.describe())
+    assert "bi-mat-cua-bot" not in shown and "mat-khau" not in shown
+    assert Runtime.from_environ({}).console
+    assert Runtime.from_environ({}).database_url == "sqlite:///./data/duluan.sqlite3"
 
 
 def test_review_and_telegram_settings() -> None:
@@ -124,8 +155,10 @@ def test_review_and_telegram_settings() -> None:
     review = loaded.config.review
     assert (review.deadline_days, review.reminder_at) == (3, "07:30")
     assert [d.isoformat() for d in review.holidays] == ["2026-12-31"]
-    assert loaded.config.telegram.secret_token == TOKEN
-    assert TOKEN not in masked_dump(loaded, env) and not loaded.warnings
+    secret = loaded.config.telegram.secret_token
+    assert secret is not None and secret.get_secret_value() == TOKEN
+    assert TOKEN not in repr(loaded.config)  # a secret never reaches a log line by repr
+    assert TOKEN not in masked_dump(loaded, Runtime().describe()) and not loaded.warnings
     bad = MINIMAL + "review: {reminder_at: '25:00'}\ntelegram: {mode: webhook}\n"
     found = problems(bad)
     assert any(p.startswith("review.reminder_at: ") and "08:00" in p for p in found)
@@ -159,7 +192,8 @@ def test_webhook_mode_needs_a_random_secret_token(secret: str, expected: str) ->
 
 def test_a_secret_token_in_the_file_is_accepted_with_a_warning() -> None:
     loaded = parse_config(WEBHOOK % f", secret_token: '{TOKEN}'", "t.yaml", {})
-    assert loaded.config.telegram.secret_token == TOKEN
+    secret = loaded.config.telegram.secret_token
+    assert secret is not None and secret.get_secret_value() == TOKEN
     (warning,) = loaded.warnings
     assert warning.startswith("telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình")
 

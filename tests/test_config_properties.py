@@ -73,6 +73,15 @@ def test_durations_and_sizes_load_or_raise_config_error(
 
 
 @FAST
+@given(st.integers(0, 100 * 365 * 86_400_000))
+@example(1500)  # crawl.delay's default, once printed as "1s"
+@example(500)
+def test_format_duration_reads_back_to_the_millisecond(millis: int) -> None:
+    value = timedelta(milliseconds=millis)
+    assert parse_duration(format_duration(value)) == value
+
+
+@FAST
 @given(st.one_of(st.text(max_size=40), _UNIT_TEXT, st.integers(-(10**30), 10**30), st.floats()))
 def test_parse_duration_and_parse_size_raise_only_value_error(value: Any) -> None:
     for parse in (parse_duration, parse_size):

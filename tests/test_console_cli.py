@@ -25,6 +25,7 @@ from duluan.console.app import load_secret
 from duluan.console.auth import check_password
 from duluan.console.login import retry_at
 from duluan.daemon import Daemon
+from duluan.runtime import Runtime
 from storage import Store
 from tests.kit.console import CONFIG, PXI_UNIT, config
 
@@ -121,9 +122,10 @@ def test_web_config_defaults_validation_and_masking() -> None:
         "web: {secret: 'env:WEB_SECRET', base_path: /duluan/, port: 9000}",
     )
     loaded = parse_config(custom, "t.yaml", {"WEB_SECRET": "khóa-bí-mật-rất-dài"})
-    assert loaded.config.web.secret == "khóa-bí-mật-rất-dài"
+    secret = loaded.config.web.secret
+    assert secret is not None and secret.get_secret_value() == "khóa-bí-mật-rất-dài"
     assert loaded.config.web.base_path == "/duluan"
-    dumped = masked_dump(loaded, {})
+    dumped = masked_dump(loaded, Runtime().describe())
     assert "khóa-bí-mật-rất-dài" not in dumped and "kh***ài" in dumped
     with pytest.raises(ConfigError) as exc:
         parse_config(CONFIG.replace("secure_cookies: true", "base_path: duluan"), "t.yaml", {})

@@ -13,7 +13,7 @@ import pytest
 
 from crawler.guard import Guard, Refused, Scope, fetch, ip_literal, is_public
 from storage import Store
-from tests.kit.crawl import FROZEN_NOW, by_source, crawl, stored, write_config
+from tests.kit.crawl import by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
 
 BODY = "".join(
@@ -51,7 +51,6 @@ def outlet(
     tmp_path: Path, internal: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalSite]:
     """An outlet whose feed, sitemap, listing and a redirect lead to the internal service."""
-    monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
     port = internal.base.rsplit(":", 1)[1]
     hostile = [f"http://{host}:{port}/secret-{n}.html" for n, host in enumerate(INTERNAL)]
     hostile.append("file:///etc/passwd-7.html")

@@ -89,7 +89,6 @@ def google_redirects() -> dict[str, str]:
 
 @pytest.fixture
 def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
-    monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
     with LocalSite(redirects=google_redirects()) as running:
         running.override(
             "/youtube/feeds/videos.xml",
@@ -195,6 +194,7 @@ def test_cli_crawl_sources_and_articles(site: LocalSite, tmp_path: Path) -> None
         **os.environ,
         "DULUAN_CONFIG": str(config),
         "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+        "DULUAN_NOW": FROZEN_NOW,
     }
     first = run_cli(env, "crawl", "--source", "vnexpress", "--source", "laodong")
     assert first.returncode == 0, first.stderr

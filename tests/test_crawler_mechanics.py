@@ -15,7 +15,6 @@ from tests.site.server import LocalSite
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
-    monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
     root = tmp_path / "site"
     (root / "thu" / "rss").mkdir(parents=True)
     (root / "thu" / "rss" / "home.rss").write_text(feed(ITEMS), encoding="utf-8")
@@ -104,8 +103,7 @@ def test_updated_article_is_an_update_not_a_duplicate(
     site.override(
         "/thu/rss/home.rss", rss.replace('<rss version="2.0">', f'<rss version="2.0" {atom}>')
     )
-    monkeypatch.setenv("DULUAN_NOW", "2026-11-26T12:00:00+07:00")
-    summary = by_source(crawl(config, db_url))["thu"]
+    summary = by_source(crawl(config, db_url, now="2026-11-26T12:00:00+07:00"))["thu"]
     articles = stored(db_url)
     assert len(articles) == 3
     assert (summary.updated, summary.new, summary.unchanged) == (1, 0, 2)
@@ -279,6 +277,7 @@ def test_cycle_crawls_tags_and_alerts_on_the_console(site: LocalSite, tmp_path: 
         **os.environ,
         "DULUAN_CONFIG": str(tmp_path / "config.yaml"),
         "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "DULUAN_NOW": FROZEN_NOW,
         "PYTHONPATH": str(root),
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)

@@ -31,8 +31,10 @@ from digest.docx import render_docx
 from digest.html import render_html
 from digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
 from digest.window import week_window
-from duluan.commands.digest import add_parser, cmd_digest
+from duluan.clock import Clock
+from duluan.commands.digest import add_parser, run
 from duluan.config import ConfigError, parse_config
+from duluan.runtime import Runtime
 from storage import Store
 from tests.kit.clock import FakeClock
 from tests.kit.digest import CONFIG, NOW, SOURCES, config, seed, w48
@@ -284,13 +286,10 @@ def test_telegram_summary_stays_under_4096_and_says_what_it_left_out(store: Stor
 def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, *argv: str) -> int:
     cfg = tmp_path / "config.yaml"
     cfg.write_text(CONFIG, encoding="utf-8")
-    monkeypatch.setenv("DULUAN_CONFIG", str(cfg))
-    monkeypatch.setenv("DULUAN_DATABASE_URL", db_url)
-    monkeypatch.setenv("DULUAN_NOW", NOW.isoformat())
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    runtime = Runtime(config_path=str(cfg), database_url=db_url, clock=Clock(NOW))
     parser = argparse.ArgumentParser(prog="duluan")
     add_parser(parser.add_subparsers(dest="command"))
-    return cmd_digest(parser.parse_args(["digest", *argv]))
+    return run(parser.parse_args(["digest", *argv]), runtime)
 
 
 def test_digest_send_queues_once(

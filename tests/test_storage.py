@@ -23,9 +23,8 @@ from storage import (
     StorageError,
     Store,
     Validator,
-    database_url,
 )
-from storage.db import make_engine
+from storage.db import database_url, make_engine
 from storage.migrate import head_revision
 from storage.models import Article, Base
 from storage.models.cases import include_name
@@ -77,15 +76,14 @@ def test_unreachable_database_raises_vietnamese_error_without_password() -> None
     assert "Không truy cập được" in message
 
 
-def test_database_url_from_environment() -> None:
-    assert database_url({}) == "sqlite:///./data/duluan.sqlite3"
-    assert database_url({"DULUAN_DATABASE_URL": "  "}) == "sqlite:///./data/duluan.sqlite3"
+def test_database_url_from_the_variable_or_the_default() -> None:
+    assert database_url(None) == "sqlite:///./data/duluan.sqlite3"
+    assert database_url("  ") == "sqlite:///./data/duluan.sqlite3"
     assert (
-        database_url({"DULUAN_DATABASE_URL": "postgresql://u:p@db:5432/duluan"})
-        == "postgresql+psycopg://u:p@db:5432/duluan"
+        database_url("postgresql://u:p@db:5432/duluan") == "postgresql+psycopg://u:p@db:5432/duluan"
     )
-    assert database_url({"DULUAN_DATABASE_URL": "postgres://db/x"}) == "postgresql+psycopg://db/x"
-    assert database_url({"DULUAN_DATABASE_URL": "sqlite:////srv/d.db"}) == "sqlite:////srv/d.db"
+    assert database_url("postgres://db/x") == "postgresql+psycopg://db/x"
+    assert database_url("sqlite:////srv/d.db") == "sqlite:////srv/d.db"
 
 
 def test_sqlite_file_gets_its_directory_and_pragmas(tmp_path: Path) -> None:

@@ -73,7 +73,6 @@ SOURCE = """
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
-    monkeypatch.setenv("DULUAN_NOW", FROZEN_NOW)
     root = tmp_path / "site"
     (root / "thu" / "rss").mkdir(parents=True)
     (root / "thu" / "rss" / "home.rss").write_text(rss(), encoding="utf-8")

@@ -2,10 +2,11 @@
 and dispatches to them.
 
 Each group module has `COMMANDS` (the names it adds), `add_parser(commands)` (adds them to the
-`duluan` subparsers) and `run(args, level) -> int` (runs one of them; `level` is the log level
-`-v` chose). Heavy modules are imported inside `run`, so `duluan --help` stays fast. What the
-groups share lives here: the exit codes, the one usage error, loading the checked config and
-opening the store."""
+`duluan` subparsers) and `run(args, runtime) -> int` (runs one of them with the process's
+`duluan.runtime.Runtime`: the environment read once, the clock, the log level `-v` chose).
+Heavy modules are imported inside `run`, so `duluan --help` stays fast. What the groups share
+lives here: the exit codes, the one usage error, loading the checked config and opening the
+store."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from duluan.config import LoadedConfig
+    from duluan.runtime import Runtime
     from storage import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -23,13 +25,13 @@ class UsageError(Exception):
     `duluan: …` and exits 2."""
 
 
-def load() -> LoadedConfig:
+def load(runtime: Runtime) -> LoadedConfig:
     """The config, with its locality checked against the gazetteer; a `ConfigError` otherwise
     (exit 2)."""
     from duluan.config import ConfigError, load_config
     from duluan.locality import watch_area
 
-    loaded = load_config()
+    loaded = load_config(runtime.config_path, runtime.variables)
     try:
         watch_area(loaded.config.locality)
     except LookupError as exc:
@@ -37,8 +39,8 @@ def load() -> LoadedConfig:
     return loaded
 
 
-def open_store() -> Store:
+def open_store(runtime: Runtime) -> Store:
     """The store; a `StorageError` reaches `main` (exit 1, or 2 for a wrong database URL)."""
-    from storage import Store, database_url
+    from storage import Store
 
-    return Store.open(database_url())
+    return Store.open(runtime.database_url)

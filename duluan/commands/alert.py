@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_OK, load, open_store
 from duluan.commands.output import cut, table
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("alert", "alerts")
 
@@ -33,27 +36,30 @@ def add_parser(commands: Any) -> None:
     alerts.add_argument("action", choices=["status"], help="status: tình trạng gửi theo nhóm")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan alert`, or the status of either command."""
     if args.command == "alerts" or args.action == "status":
-        return cmd_status()
-    return cmd_alert()
+        return cmd_status(runtime)
+    return cmd_alert(runtime)
 
 
-def cmd_alert() -> int:
+def cmd_alert(runtime: Runtime) -> int:
     """Deliver the outbox (to Telegram, or the console and a file without a bot token)."""
     import asyncio
 
-    from duluan.clock import now
-    from duluan.pipeline import bot_token, console_sender, deliver, deliver_with_token
+    from duluan.pipeline import console_sender, deliver, deliver_with_token
 
-    store = open_store()
+    now = runtime.now
+    store = open_store(runtime)
     with store:
-        token = bot_token()
+        token = runtime.token
         if not token:
             report = asyncio.run(deliver(store, console_sender(), now))
         else:
-            report = asyncio.run(deliver_with_token(store, token, now, load().config))
+            config = load(runtime).config
+            report = asyncio.run(
+                deliver_with_token(store, token, now, config, base_url=runtime.api_base_url)
+            )
     uncertain = f"; {report.uncertain} chưa rõ đã đến" if report.uncertain else ""
     print(
         f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại{uncertain}; "
@@ -64,11 +70,11 @@ def cmd_alert() -> int:
     return EXIT_OK
 
 
-def cmd_status() -> int:
+def cmd_status(runtime: Runtime) -> int:
     """The outbox per chat and status, with the last error, and what «uncertain» means."""
     from storage.vocabulary import OUTBOX_CLI_LABELS as STATUS_LABELS
 
-    store = open_store()
+    store = open_store(runtime)
     with store:
         counts = store.outbox_counts()
     if not counts:

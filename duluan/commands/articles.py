@@ -10,6 +10,7 @@ from duluan.commands import EXIT_FAILED, EXIT_OK, UsageError, open_store
 from duluan.commands.output import cut, published, table, when
 
 if TYPE_CHECKING:
+    from duluan.runtime import Runtime
     from storage import ArticleDetail
 
 COMMANDS: tuple[str, ...] = ("articles",)
@@ -28,17 +29,17 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan articles`: the newest stored articles, or one of them in full."""
     if args.action == "show":
         if args.id is None:
             raise UsageError("cần mã số bài: duluan articles show ID")
-        return _show_article(args.id)
+        return _show_article(args.id, runtime)
     if args.id is not None:
         raise UsageError("mã số chỉ dùng với show: duluan articles show ID")
     if args.limit < 1:
         raise UsageError("--limit phải là số dương")
-    store = open_store()
+    store = open_store(runtime)
     with store:
         items = store.list_articles(source=args.source, limit=args.limit)
     if not items:
@@ -57,8 +58,8 @@ def run(args: argparse.Namespace, level: str) -> int:
     return EXIT_OK
 
 
-def _show_article(article_id: int) -> int:
-    store = open_store()
+def _show_article(article_id: int, runtime: Runtime) -> int:
+    store = open_store(runtime)
     with store:
         article = store.get_article(article_id)
     if article is None:

@@ -1,6 +1,5 @@
 """`duluan backup` and `duluan restore`: one archive with the database and the data folder.
 
-Wired into `duluan.cli` by `add_parser(commands)` and `run(args, level)`.
 The data folder is `./data` (the web secret, the digests, alerts.jsonl), plus `report.out_dir`
 when it lies outside it."""
 
@@ -8,18 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from duluan.config import Config
-    from storage.backup import BackupResult
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("backup", "restore")
-DATA_DIR = Path("data")
 
 
 def add_parser(commands: Any) -> None:
@@ -48,55 +44,27 @@ def add_parser(commands: Any) -> None:
     restore.add_argument("file", metavar="TỆP", help="tệp .tar.gz do `duluan backup` tạo")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
-    """Run `duluan backup` or `duluan restore` (the log level changes nothing here)."""
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Run `duluan backup` or `duluan restore`."""
     if args.command == "restore":
-        return cmd_restore(args)
-    return cmd_backup(args)
+        return cmd_restore(args, runtime)
+    return cmd_backup(args, runtime)
 
 
-def data_roots(config: Config, data_dir: Path = DATA_DIR) -> dict[str, Path]:
-    """The folders a backup holds: data/, and the digests' folder when it is elsewhere."""
-    roots = {"data": data_dir}
-    reports = Path(config.report.out_dir)
-    if not reports.absolute().is_relative_to(data_dir.absolute()):
-        roots["reports"] = reports
-    return roots
-
-
-def run_backup(
-    config: Config,
-    database_url: str,
-    out: Path | None,
-    moment: datetime,
-    data_dir: Path = DATA_DIR,
-) -> BackupResult:
-    """One archive at `out` (a file, or a folder to put it in; default `backup.dir`), named
-    like the daily job's when not given; the backup folder itself is never copied."""
-    from storage.backup import archive_name, make_backup
-
-    folder = Path(config.backup.dir)
-    name = archive_name(moment.astimezone(config.schedule.zone))
-    target = folder / name if out is None else out / name if out.is_dir() else out
-    return make_backup(
-        database_url, data_roots(config, data_dir), target, moment, exclude=[folder, target]
-    )
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
+def cmd_backup(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan backup`: 0 written, 1 failed, 2 bad usage or config."""
-    from duluan.clock import now
     from duluan.config import ConfigError, load_config
-    from storage import database_url
+    from duluan.pipeline import backup
     from storage.backup import BackupError, BackupUsageError
 
     try:
-        config = load_config().config
+        config = load_config(runtime.config_path, runtime.variables).config
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    out = Path(args.out) if args.out else None
     try:
-        done = run_backup(config, database_url(), Path(args.out) if args.out else None, now())
+        done = backup(config, runtime.database_url, out, runtime.now())
     except BackupUsageError as exc:
         print(f"duluan backup: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -113,20 +81,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
+def cmd_restore(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan restore FILE`: 0 restored, 1 damaged or failed, 2 bad usage or config."""
     from crawler.dates import local, parse_date
     from duluan.config import ConfigError, load_config
-    from storage import database_url
+    from duluan.pipeline import data_roots
     from storage.backup import BackupError, BackupUsageError, restore_backup
 
     try:
-        config = load_config().config
+        config = load_config(runtime.config_path, runtime.variables).config
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     try:
-        done = restore_backup(Path(args.file), database_url(), data_roots(config))
+        done = restore_backup(Path(args.file), runtime.database_url, data_roots(config))
     except BackupUsageError as exc:
         print(f"duluan restore: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_OK, load
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("config",)
 
@@ -23,12 +26,12 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan config check`: the masked config, then a one-line count of what it holds."""
     from duluan.config import masked_dump
 
-    loaded = load()
-    sys.stdout.write(masked_dump(loaded))
+    loaded = load(runtime)
+    sys.stdout.write(masked_dump(loaded, runtime.describe()))
     enabled = sum(1 for s in loaded.config.sources if s.enabled)
     print(
         f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "

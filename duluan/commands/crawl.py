@@ -14,6 +14,7 @@ from duluan.commands.output import cut, table, when
 
 if TYPE_CHECKING:
     from crawler.runner import SourceSummary
+    from duluan.runtime import Runtime
     from storage import FetchError
 
 COMMANDS: tuple[str, ...] = ("crawl", "sources")
@@ -42,21 +43,20 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan crawl` or `duluan sources`."""
     if args.command == "sources":
-        return cmd_sources()
-    return cmd_crawl(args, level)
+        return cmd_sources(runtime)
+    return cmd_crawl(args, runtime)
 
 
-def cmd_crawl(args: argparse.Namespace, level: str) -> int:
+def cmd_crawl(args: argparse.Namespace, runtime: Runtime) -> int:
     """One crawl of the chosen sources (all enabled ones by default): 0 when any answered."""
     from crawler.dates import parse_date
     from crawler.runner import CrawlFailed
     from duluan.pipeline import crawl
-    from storage import Store, database_url
 
-    loaded = load()
+    loaded = load(runtime)
     config = loaded.config
     names = [s.name for s in config.sources]
     chosen = args.source or [s.name for s in config.sources if s.enabled]
@@ -71,11 +71,18 @@ def cmd_crawl(args: argparse.Namespace, level: str) -> int:
         since = parse_date(args.since, tz=config.schedule.zone)
         if since is None:
             raise UsageError(f"--since {args.since!r} không phải ngày như 2026-11-01")
-    url = database_url()
-    Store.open(url).close()
+    open_store(runtime).close()  # a wrong or unreachable database is said before any fetch
     progress = ProgressLine(sys.stderr)
     try:
-        summary = crawl(config, url, chosen, since=since, progress=progress, log_level=level)
+        summary = crawl(
+            config,
+            runtime.database_url,
+            chosen,
+            clock=runtime.clock,
+            since=since,
+            progress=progress,
+            log_level=runtime.log_level,
+        )
     except CrawlFailed as exc:
         progress.clear()
         print(f"Lượt thu thập thất bại / the crawl failed:\n{exc}", file=sys.stderr)
@@ -130,10 +137,10 @@ def _first_error(errors: Sequence[FetchError]) -> str:
     return cut(f"{errors[0].message}: {errors[0].url}", 90) + more
 
 
-def cmd_sources() -> int:
+def cmd_sources(runtime: Runtime) -> int:
     """Each configured source's state, last runs, article counts and last error."""
-    loaded = load()
-    store = open_store()
+    loaded = load(runtime)
+    store = open_store(runtime)
     with store:
         health = {h.name: h for h in store.health()}
     rows = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_USAGE, alert, crawl, tag
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("cycle",)
 
@@ -20,11 +23,11 @@ def add_parser(commands: Any) -> None:
     cycle.add_argument("--source", action="append", metavar="TÊN", help="chỉ nguồn này")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Crawl, then tag and deliver even when some sources failed (not on bad usage)."""
     crawl_args = argparse.Namespace(source=args.source, since=None)
-    crawled = crawl.cmd_crawl(crawl_args, level)
+    crawled = crawl.cmd_crawl(crawl_args, runtime)
     if crawled == EXIT_USAGE:
         return crawled
-    tag.run(argparse.Namespace(retag=False), level)
-    return alert.cmd_alert()
+    tag.run(argparse.Namespace(retag=False), runtime)
+    return alert.cmd_alert(runtime)

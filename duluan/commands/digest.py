@@ -1,6 +1,4 @@
-"""`duluan digest`: write the weekly report of a window, and optionally queue it for the office.
-
-Wired into `duluan.cli` by `add_parser(commands)` and `run(args, level)`."""
+"""`duluan digest`: write the weekly report of a window, and optionally queue it for the office."""
 
 from __future__ import annotations
 
@@ -8,9 +6,12 @@ import argparse
 import logging
 import sys
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from duluan.commands import EXIT_OK, EXIT_USAGE
+from duluan.commands import EXIT_OK, EXIT_USAGE, open_store
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 log = logging.getLogger("duluan.digest")
 
@@ -62,21 +63,15 @@ def _day(text: str, option: str) -> date:
     raise ValueError(f"{option} {text!r}: không phải ngày như 2026-11-01 hoặc 01/11/2026")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
-    """Run `duluan digest` (the log level changes nothing here)."""
-    return cmd_digest(args)
-
-
-def cmd_digest(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan digest`; 0 on success, 2 on bad usage or config."""
     from digest.build import build_digest, queue_digest
     from digest.window import default_window, range_window, week_window
-    from duluan.clock import now
     from duluan.config import ConfigError, load_config
-    from storage import Store, database_url
 
+    now = runtime.now
     try:
-        config = load_config().config
+        config = load_config(runtime.config_path, runtime.variables).config
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -102,7 +97,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"duluan digest: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    store = Store.open(database_url())  # a StorageError reaches main: exit 1 (2 for a bad URL)
+    store = open_store(runtime)  # a StorageError reaches main: exit 1 (2 for a bad URL)
     with store:
         try:
             built = build_digest(store, config, window, now, args.out, formats)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_FAILED, EXIT_OK, open_store
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("explain",)
 
@@ -21,9 +24,9 @@ def add_parser(commands: Any) -> None:
     explain.add_argument("id", type=int, help="mã số bài")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Print the stored tags of one article with the reason for each."""
-    store = open_store()
+    store = open_store(runtime)
     with store:
         article = store.get_article(args.id)
         tags = store.get_tags(args.id)

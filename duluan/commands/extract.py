@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from crawler.guard import Guard, Response
     from crawler.links import Link
     from duluan.config import Config, Source
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("extract", "try")
 TRY_ARTICLES = 3
@@ -69,9 +70,9 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan extract` or `duluan try`: 1 when a page could not be had."""
-    config = load().config
+    config = load(runtime).config
     try:
         if args.command == "extract":
             return cmd_extract(args, config)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_OK, UsageError, load
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("locate",)
 
@@ -26,14 +29,14 @@ def add_parser(commands: Any) -> None:
     locate.add_argument("--jsonl", action="store_true", help="mỗi dòng một đối tượng JSON")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Print one JSON object per text read from the file (or stdin)."""
     import json
 
     from duluan.pipeline import locator_for
     from nlp.locate import publication_date
 
-    locator = locator_for(load().config)
+    locator = locator_for(load(runtime).config)
     try:
         raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import load, open_store
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("start",)
 
@@ -25,18 +28,15 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run the daemon until it is stopped; at the default level it still says what each job
     did."""
-    from duluan.clock import now
     from duluan.daemon import run_daemon
     from duluan.logs import setup_logging
-    from storage import database_url
 
-    loaded = load()
-    url = database_url()
-    open_store().close()
-    if level == "WARNING":
+    loaded = load(runtime)
+    open_store(runtime).close()
+    if runtime.log_level == "WARNING":
         setup_logging("INFO")  # the daemon says what each job did; the crawl child stays quiet
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    return run_daemon(loaded.config, url, now=now, log_level=level)
+    return run_daemon(loaded.config, runtime)

@@ -4,9 +4,12 @@ their alerts."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import EXIT_OK, load, open_store
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("tag",)
 
@@ -21,16 +24,22 @@ def add_parser(commands: Any) -> None:
     tag.add_argument("--retag", action="store_true", help="gắn lại cả các bài đã gắn nhãn")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan tag` and say how many articles were tagged, relevant and alerted."""
-    from duluan.clock import now
     from duluan.pipeline import locator_for, tag_pending
 
-    config = load().config
+    config = load(runtime).config
     locator = locator_for(config)
-    store = open_store()
+    store = open_store(runtime)
     with store:
-        report = tag_pending(store, config, now, locator=locator, retag=args.retag)
+        report = tag_pending(
+            store,
+            config,
+            runtime.now,
+            locator=locator,
+            retag=args.retag,
+            console=runtime.console,
+        )
     print(
         f"Đã gắn nhãn {report.tagged} bài; {report.relevant} bài liên quan đến địa bàn theo dõi; "
         f"{report.queued} cảnh báo vào hàng đợi."

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from duluan.commands import EXIT_FAILED, EXIT_OK, UsageError, load, open_store
 from duluan.commands.output import table
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 log = logging.getLogger("duluan")
 
@@ -70,13 +71,13 @@ def _read_password(stdin: TextIO) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run one of `duluan users add|list|passwd|unlock`."""
-    from duluan.clock import now
     from duluan.console.auth import ROLE_LABELS, hash_password
 
+    now = runtime.now
     if args.users_command == "list":
-        store = open_store()
+        store = open_store(runtime)
         with store:
             found = store.list_web_users()
         if not found:
@@ -89,12 +90,12 @@ def run(args: argparse.Namespace, level: str) -> int:
         print(table(["Tên", "Vai trò", "Đơn vị", "Đang dùng"], rows))
         return EXIT_OK
     if args.users_command == "unlock":
-        return _unlock(args.name, now)
+        return _unlock(args.name, runtime)
     if args.users_command == "passwd":
         password = _read_password(sys.stdin)
         if len(password) < MIN_PASSWORD:
             raise UsageError(f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
-        store = open_store()
+        store = open_store(runtime)
         with store:
             if not store.set_web_password(args.name, hash_password(password)):
                 print(f"duluan: không có tài khoản {args.name!r}", file=sys.stderr)
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace, level: str) -> int:
             "này đã kết thúc."
         )
         return EXIT_OK
-    config = load().config
+    config = load(runtime).config
     name = args.name.strip()
     if not name or len(name) > 100:
         raise UsageError("tên đăng nhập phải có từ 1 đến 100 ký tự")
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace, level: str) -> int:
     password = _read_password(sys.stdin)
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
-    store = open_store()
+    store = open_store(runtime)
     with store:
         try:
             store.add_web_user(name, args.role, args.unit, hash_password(password), now())
@@ -132,9 +133,9 @@ def run(args: argparse.Namespace, level: str) -> int:
     return EXIT_OK
 
 
-def _unlock(name: str, now: Callable[[], datetime]) -> int:
+def _unlock(name: str, runtime: Runtime) -> int:
     """`duluan users unlock NAME`: forget the account's failed logins, audited."""
-    store = open_store()
+    store = open_store(runtime)
     with store:
         known = store.web_user_by_name(name) is not None
         cleared = store.clear_failed_logins(name)
@@ -142,7 +143,7 @@ def _unlock(name: str, now: Callable[[], datetime]) -> int:
             print(f"duluan: không có tài khoản {name!r}", file=sys.stderr)
             return EXIT_FAILED
         store.add_audit(
-            at=now(),
+            at=runtime.now(),
             user_id=None,
             user_name="(dòng lệnh)",
             action="mở khóa đăng nhập",

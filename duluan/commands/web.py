@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duluan.commands import UsageError, load, open_store
+
+if TYPE_CHECKING:
+    from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("web",)
 
@@ -24,18 +27,17 @@ def add_parser(commands: Any) -> None:
     web.add_argument("--port", type=int, metavar="CỔNG", help="cổng nghe (mặc định web.port)")
 
 
-def run(args: argparse.Namespace, level: str) -> int:
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Serve the console until stopped; at the default level each console action is logged."""
-    from duluan.clock import now
     from duluan.console.serve import run_web
     from duluan.logs import setup_logging
 
-    config = load().config
+    config = load(runtime).config
     if args.port is not None and not 0 < args.port < 65536:
         raise UsageError(f"cổng {args.port} không hợp lệ (1–65535)")
-    store = open_store()
-    if level == "WARNING":
+    store = open_store(runtime)
+    if runtime.log_level == "WARNING":
         setup_logging("INFO")  # each console action is logged, like the daemon's jobs
         logging.getLogger("alembic").setLevel(logging.WARNING)
     with store:
-        return run_web(config, store, now, Path("data"), host=args.host, port=args.port)
+        return run_web(config, store, runtime.now, Path("data"), host=args.host, port=args.port)

@@ -45,7 +45,7 @@ def load_secret(config: Config, data_dir: Path) -> str:
     """The session signing key: `web.secret` (env: recommended), else one generated once and kept
     in `data/web-secret` (mode 600)."""
     if config.web.secret:
-        return config.web.secret
+        return config.web.secret.get_secret_value()
     path = data_dir / SECRET_FILE
     try:
         existing = path.read_text(encoding="ascii").strip()

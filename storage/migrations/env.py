@@ -1,7 +1,7 @@
 """Alembic environment for duluan: run by `Store.open()` with a live connection.
 
-`alembic` on the command line also works when a config points `script_location` here; the
-database then comes from `DULUAN_DATABASE_URL`.
+`alembic` on the command line also works when its config points `script_location` here and
+sets `sqlalchemy.url`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.db import database_url, make_engine
+from storage.db import make_engine
 from storage.models import Base
 from storage.models.cases import include_name
 
@@ -29,10 +29,19 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _url() -> str:
+    """The URL set on the Alembic config: migrations run from `Store.open`, never from a
+    variable of the environment (`duluan.runtime` is its only reader)."""
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("storage.migrate: alembic config without sqlalchemy.url or connection")
+    return url
+
+
 def run_migrations_offline() -> None:
     """Emit SQL for the configured URL without connecting."""
     context.configure(
-        url=config.get_main_option("sqlalchemy.url") or database_url(),
+        url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -47,7 +56,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or database_url())
+    engine = make_engine(_url())
     try:
         with engine.begin() as conn:
             _run(conn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.runner import PassSummary, SourceSummary, run_pass
+from duluan.clock import Clock
 from duluan.config import Config, load_config
 from duluan.locality import search_queries
 from storage import ArticleDetail, Store
@@ -34,15 +35,22 @@ def write_config(tmp_path: Path, base: str, sources_yaml: str) -> Config:
     return load_config(path, {}).config
 
 
-def crawl(config: Config, db_url: str, *sources: str, since: str | None = None) -> PassSummary:
+def crawl(
+    config: Config,
+    db_url: str,
+    *sources: str,
+    since: str | None = None,
+    now: str = FROZEN_NOW,
+) -> PassSummary:
     """One crawl pass over the given sources (all when none), with the search queries of the
-    locality."""
+    locality, its child process's clock frozen at `now`."""
     from crawler.dates import parse_date
 
     queries = {s.name: search_queries(config.locality) for s in config.sources if s.search}
     return run_pass(
         config,
         db_url,
+        clock=Clock.parse(now),
         sources=list(sources) or None,
         since=parse_date(since) if since else None,
         search_queries=queries,
