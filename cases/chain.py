@@ -9,12 +9,8 @@ evidence, and describes a case in one short Vietnamese text (for a Telegram answ
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cases.evidence import Fetch, capture_case
-from storage import Store
 from storage.cases import AFTER, CLOSING, STEP_LABELS, CaseRecord
 
 log = logging.getLogger(__name__)
@@ -26,26 +22,6 @@ def next_steps(case: CaseRecord) -> tuple[str, ...]:
     """The steps that may be recorded now, in chain order (a step just recorded may be
     recorded again to correct it)."""
     return tuple(kind for kind in CHAIN if case.status in AFTER.get(kind, frozenset()))
-
-
-def open_case(
-    store: Store,
-    story: str,
-    user_name: str,
-    now: Callable[[], datetime],
-    *,
-    article_id: int | None = None,
-    fetch: Fetch | None = None,
-) -> CaseRecord:
-    """Open (or find) the case of `story`; with `fetch`, keep its pages at once, else the
-    daemon's `refetch_open_cases` takes the first snapshot on its next run."""
-    case = store.open_case(story, user_name, now(), article_id=article_id)
-    if fetch is not None and store.latest_evidence(story) is None:
-        try:
-            capture_case(store, case, fetch, now)
-        except Exception:
-            log.exception("[%s] hồ sơ %d: chưa lưu được bằng chứng", story, case.id)
-    return case
 
 
 def describe(case: CaseRecord, zone: ZoneInfo) -> str:

@@ -1,34 +1,26 @@
-"""Cases of false or inaccurate reporting, the evidence kept for them, and article search.
+"""Cases of false or inaccurate reporting and the evidence kept for them.
 
 A case follows one story (a cluster of syndicated copies) through the chain detected →
 verified → response document → sent to the outlet → corrected or not corrected; every step is
 a row with who recorded it and when. Evidence rows keep the page as fetched (gzip HTML, its
 SHA-256, the extracted text) each time the story is flagged or re-checked.
-
-Search keeps a folded copy (lowercase, no diacritics, đ → d, same length as the original) of
-each article's title, lead and text in `article_search`, indexed by FTS5 on SQLite and by a GIN
-tsvector index on PostgreSQL; queries are folded the same way, so "dak ha" finds "Đăk Hà".
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nlp.normalize import strip_text
 from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
-from storage.models.cases import ArticleSearch, Case, CaseStep, Evidence
-from storage.vocabulary import STEP_LABELS, story_key
+from storage.models.cases import Case, CaseStep, Evidence
+from storage.vocabulary import STEP_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +36,6 @@ AFTER = {
     "corrected": frozenset({"sent", "not_corrected", "corrected"}),
     "not_corrected": frozenset({"sent", "not_corrected"}),
 }
-SEARCH_BATCH = 500
-MAX_QUERY_TERMS = 12
-SNIPPET_BEFORE = 80
-SNIPPET_AFTER = 200
-_TOKEN = re.compile(r"[^\W_]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 class CaseError(ValueError):
@@ -154,110 +140,6 @@ class EvidenceRecord:
     text_sha256: str | None
     text: str | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One article found; `snippet` is the text around the first match as (text, matched)
-    pieces, in the original spelling."""
-
-    article_id: int
-    story: str
-    source: str
-    source_title: str
-    title: str
-    url: str
-    published_at: datetime | None
-    rank: float
-    snippet: tuple[tuple[str, bool], ...]
-    published_precision: str = "minute"
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of search results and the number of articles matching in all."""
-
-    query: str
-    hits: tuple[SearchHit, ...]
-    total: int
-
-
-def fold_search(value: str) -> str:
-    """Lowercase without diacritics (đ → d), the same length as `value` once NFC."""
-    composed = unicodedata.normalize("NFC", value)
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in composed)
-    return strip_text(lowered)
-
-
-def _document(title: str, lead: str, body: str) -> str:
-    return "\n".join(unicodedata.normalize("NFC", part or "") for part in (title, lead, body))
-
-
-def parse_query(query: str) -> list[tuple[str, ...]]:
-    """The folded terms of a query: a quoted part is one phrase, every other word its own
-    term; anything that is not a letter or digit (FTS syntax included) only separates."""
-    parts = query.split('"')
-    terms: list[tuple[str, ...]] = []
-    for i, part in enumerate(parts):
-        words = tuple(_TOKEN.findall(fold_search(part)))
-        if not words:
-            continue
-        if i % 2 == 1 and i < len(parts) - 1:
-            terms.append(words)
-        else:
-            terms.extend((word,) for word in words)
-    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
-
-
-def _fts5_query(terms: Sequence[tuple[str, ...]]) -> str:
-    return " ".join('"' + " ".join(words) + '"' for words in terms)
-
-
-def _tsquery(terms: Sequence[tuple[str, ...]]) -> str:
-    return " & ".join("(" + " <-> ".join(words) + ")" for words in terms)
-
-
-def snippet(
-    original: str, folded: str, terms: Sequence[tuple[str, ...]], start_at: int = 0
-) -> tuple[tuple[str, bool], ...]:
-    """The original text around the first match of a term at or after `start_at` (else the
-    first anywhere), every match inside marked."""
-    patterns = [r"[\W_]+".join(re.escape(w) for w in words) for words in terms]
-    if not patterns:
-        return ((original[: SNIPPET_BEFORE + SNIPPET_AFTER], False),)
-    matcher = re.compile(r"(?<![^\W_])(?:" + "|".join(patterns) + r")(?![^\W_])")
-    first = matcher.search(folded, start_at) or matcher.search(folded)
-    centre = first.start() if first else start_at
-    floor = start_at if start_at <= centre else 0
-    begin = max(floor, centre - SNIPPET_BEFORE)
-    end = min(len(folded), centre + SNIPPET_AFTER)
-    if begin > floor:
-        space = folded.find(" ", begin)
-        begin = space + 1 if 0 <= space < centre else begin
-    if end < len(folded):
-        space = folded.rfind(" ", centre, end)
-        end = space if space > centre else end
-    pieces: list[tuple[str, bool]] = []
-    cursor = begin
-    for m in matcher.finditer(folded, begin, end):
-        gap = original[cursor : m.start()]
-        if pieces and pieces[-1][1] and m.start() > begin and gap.isspace():
-            pieces[-1] = (pieces[-1][0] + gap + original[m.start() : m.end()], True)
-        else:
-            if gap:
-                pieces.append((gap, False))
-            pieces.append((original[m.start() : m.end()], True))
-        cursor = m.end()
-    if cursor < end:
-        pieces.append((original[cursor:end], False))
-    cleaned = [(_NEWLINES.sub(" ", piece), hit) for piece, hit in pieces]
-    if cleaned and not cleaned[0][1]:
-        cleaned[0] = (cleaned[0][0].lstrip(), False)
-    if begin > floor:
-        cleaned.insert(0, ("…", False))
-    if end < len(folded):
-        cleaned.append(("…", False))
-    return tuple(cleaned)
 
 
 def _step(row: CaseStep) -> CaseStepRecord:
@@ -588,146 +470,6 @@ class CaseQueries(StoreBase):
             row = session.get(Evidence, evidence_id)
             return None if row is None else (_evidence(row), row.content)
 
-    # --- search --------------------------------------------------------------------------
-
-    def index_articles(self, batch: int = SEARCH_BATCH, at: datetime | None = None) -> int:
-        """Index the articles not indexed yet, or changed since; returns how many."""
-        stamp = at or datetime.now(UTC)
-        done = 0
-        after = 0
-        while True:
-            with self._read() as session:
-                rows = session.execute(
-                    select(
-                        Article.id, Article.title, Article.lead, Article.text, Article.updated_at
-                    )
-                    .outerjoin(ArticleSearch, ArticleSearch.article_id == Article.id)
-                    .where(
-                        Article.id > after,
-                        or_(
-                            ArticleSearch.article_id.is_(None),
-                            ArticleSearch.source_updated_at < Article.updated_at,
-                        ),
-                    )
-                    .order_by(Article.id)
-                    .limit(batch)
-                ).all()
-            if not rows:
-                break
-            after = rows[-1][0]
-            values = [
-                {
-                    "article_id": a_id,
-                    "folded": fold_search(_document(title, lead, body)),
-                    "source_updated_at": updated,
-                    "indexed_at": stamp,
-                }
-                for a_id, title, lead, body, updated in rows
-            ]
-
-            def work(session: Session, values: list[dict[str, object]] = values) -> None:
-                ids = [v["article_id"] for v in values]
-                session.execute(delete(ArticleSearch).where(ArticleSearch.article_id.in_(ids)))
-                session.execute(insert(ArticleSearch), values)
-
-            self._writing(work)
-            done += len(values)
-        if done:
-            log.info("Đã đánh chỉ mục tìm kiếm cho %d bài", done)
-        return done
-
-    def search_articles(self, query: str, limit: int = 20, offset: int = 0) -> SearchPage:
-        """Articles matching every term of `query` (accent-insensitive; "quoted phrases"),
-        best first; an empty query or one of only punctuation finds nothing."""
-        terms = parse_query(query)
-        if not terms:
-            return SearchPage(query, (), 0)
-        limit = max(1, min(limit, 200))
-        offset = max(0, offset)
-        with self._read() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect == "sqlite":
-                match = _fts5_query(terms)
-                total = session.execute(
-                    text(
-                        "SELECT count(*) FROM article_search_fts WHERE article_search_fts MATCH :q"
-                    ),
-                    {"q": match},
-                ).scalar_one()
-                ranked = session.execute(
-                    text(
-                        "SELECT rowid, bm25(article_search_fts) FROM article_search_fts "
-                        "WHERE article_search_fts MATCH :q "
-                        "ORDER BY bm25(article_search_fts), rowid DESC LIMIT :n OFFSET :o"
-                    ),
-                    {"q": match, "n": limit, "o": offset},
-                ).all()
-                scores = [(a_id, -float(score)) for a_id, score in ranked]
-            else:
-                tsq = _tsquery(terms)
-                where = "to_tsvector('simple', folded) @@ to_tsquery('simple', :q)"
-                total = session.execute(
-                    text(f"SELECT count(*) FROM article_search WHERE {where}"), {"q": tsq}
-                ).scalar_one()
-                ranked = session.execute(
-                    text(
-                        "SELECT article_id, ts_rank_cd(to_tsvector('simple', folded), "
-                        f"to_tsquery('simple', :q)) AS r FROM article_search WHERE {where} "
-                        "ORDER BY r DESC, article_id DESC LIMIT :n OFFSET :o"
-                    ),
-                    {"q": tsq, "n": limit, "o": offset},
-                ).all()
-                scores = [(a_id, float(score)) for a_id, score in ranked]
-            ids = [a_id for a_id, _ in scores]
-            rows = {
-                row[0]: row
-                for row in session.execute(
-                    select(
-                        Article.id,
-                        Article.cluster_id,
-                        Source.name,
-                        Source.title,
-                        Article.title,
-                        Article.lead,
-                        Article.text,
-                        Article.url,
-                        Article.published_at,
-                        Article.published_precision,
-                        ArticleSearch.folded,
-                    )
-                    .join(Source, Source.id == Article.source_id)
-                    .join(ArticleSearch, ArticleSearch.article_id == Article.id)
-                    .where(Article.id.in_(ids))
-                )
-            }
-        hits = []
-        for a_id, score in scores:
-            row = rows.get(a_id)
-            if row is None:
-                continue
-            _, cluster, name, source_title, title, lead, body, url, published, precision, folded = (
-                row
-            )
-            original = _document(title, lead, body)
-            if len(original) != len(folded):
-                folded = fold_search(original)
-            hits.append(
-                SearchHit(
-                    article_id=a_id,
-                    story=story_key(cluster or a_id),
-                    source=name,
-                    source_title=source_title,
-                    title=title,
-                    url=url,
-                    published_at=published,
-                    rank=score,
-                    snippet=snippet(original, folded, terms, start_at=len(title) + 1),
-                    published_precision=precision,
-                )
-            )
-        log.debug("Tìm %r: %d kết quả", query, total)
-        return SearchPage(query, tuple(hits), int(total))
-
 
 def _review_article(session: Session, story: str) -> int | None:
     return session.scalar(select(Review.article_id).where(Review.story == story))
@@ -770,9 +512,4 @@ __all__ = [
     "CaseStepRecord",
     "EvidenceRecord",
     "EvidenceSnapshot",
-    "SearchHit",
-    "SearchPage",
-    "fold_search",
-    "parse_query",
-    "snippet",
 ]

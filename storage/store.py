@@ -10,6 +10,7 @@ from storage.jobs import JobQueries
 from storage.outbox import OutboxQueries
 from storage.queue import QueueQueries
 from storage.reviews import ReviewQueries
+from storage.search import SearchQueries
 from storage.sources import SourceQueries
 from storage.tags import TagQueries
 from storage.users import UserQueries
@@ -26,9 +27,10 @@ class Store(
     UserQueries,
     QueueQueries,
     CaseQueries,
+    SearchQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
     reviews (`reviews.py`), the daemon's jobs (`jobs.py`), digests (`digests.py`), the console's
-    users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and search
-    (`cases.py`)."""
+    users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and their
+    evidence (`cases.py`), article search (`search.py`)."""

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from cases.chain import describe, next_steps, open_case
-from cases.evidence import Fetched
+from cases.chain import describe, next_steps
+from cases.evidence import Fetched, capture_case
 from cases.letter import render_letter
 from crawler.fingerprint import NUM_PERM
 from duluan.config import Report
@@ -226,7 +226,7 @@ def test_next_steps_follow_the_chain(stored: tuple[Store, int]) -> None:
     assert describe(case, ZoneInfo("Asia/Ho_Chi_Minh")).endswith("25/11/2026, đã đóng.")
 
 
-def test_open_case_with_fetch_keeps_evidence_once(stored: tuple[Store, int]) -> None:
+def test_capturing_a_case_keeps_its_page_as_evidence(stored: tuple[Store, int]) -> None:
     store, art = stored
     calls: list[str] = []
 
@@ -234,8 +234,8 @@ def test_open_case_with_fetch_keeps_evidence_once(stored: tuple[Store, int]) -> 
         calls.append(url)
         return Fetched(url, 410, url, b"gone")
 
-    case = open_case(store, f"cluster:{art}", "Lan", lambda: T0, article_id=art, fetch=fetch)
-    again = open_case(store, f"cluster:{art}", "Lan", lambda: T0, fetch=fetch)
-    assert again.id == case.id and calls == ["https://baoquangngai.vn/bai-1.htm"]
+    case = store.open_case(f"cluster:{art}", "Lan", T0, article_id=art)
+    capture_case(store, case, fetch, lambda: T0)
+    assert calls == ["https://baoquangngai.vn/bai-1.htm"]
     [record] = store.list_evidence(case_id=case.id)
     assert (record.status_code, record.reason, record.change) == (410, "gone", "first")

@@ -13,11 +13,11 @@ from sqlalchemy import inspect
 
 from crawler.fingerprint import NUM_PERM
 from storage import ArticleRecord, Store
-from storage.cases import fold_search, parse_query, snippet
 from storage.db import make_engine
 from storage.migrate import alembic_config
 from storage.models import Base
 from storage.models.cases import FTS_TABLE, include_name
+from storage.search import fold_search, parse_query, snippet
 
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=ICT)
