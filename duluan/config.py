@@ -26,9 +26,11 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from duluan.units import format_duration, parse_duration, parse_size
 
@@ -151,9 +153,61 @@ class _Model(BaseModel):
 
 
 class Locality(_Model):
-    province: str
-    district: str
+    """The watch area: `places`, any units of Vietnam by their old or new names (`nlp.area`), or
+    the shorthand `province` + `district`, one old district (the same as
+    `places: ["<district>, <province>"]`). Whether the names exist is checked at start
+    (`duluan.locality.watch_area`), against underthesea's mapping."""
+
+    places: list[str] | None = None
+    province: str | None = Field(default=None, validate_default=True)
+    district: str | None = Field(default=None, validate_default=True)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _places_or_district(cls, data: Any) -> Any:
+        """`places` is a non-empty list of names, and then neither province nor district is
+        given (the field validators below ask for both when `places` is absent)."""
+        if not isinstance(data, dict) or data.get("places") is None:
+            return data
+        places = data["places"]
+        if not isinstance(places, list):
+            raise ValueError(
+                f"places: {_short(places)} phải là danh sách tên đơn vị, ví dụ "
+                '["Xã Đăk Pxi, Tỉnh Quảng Ngãi"] / must be a list of unit names'
+            )
+        if not places:
+            raise ValueError(
+                'places: danh sách rỗng; cần ít nhất một đơn vị, ví dụ ["Xã Đăk Pxi, Tỉnh Quảng '
+                'Ngãi"] / the list is empty; name at least one unit'
+            )
+        for i, place in enumerate(places):
+            if not isinstance(place, str) or not place.strip():
+                raise ValueError(
+                    f"places[{i}]: {_short(place)} không phải tên đơn vị như 'Xã Đăk Pxi, Tỉnh "
+                    "Quảng Ngãi' / is not a unit name such as 'Xã Đăk Pxi, Tỉnh Quảng Ngãi'"
+                )
+        given = [key for key in ("province", "district") if data.get(key) is not None]
+        if given:
+            raise ValueError(
+                f"ghi places hoặc province + district, không cả hai (có cả {' và '.join(given)}) / "
+                f"either places or province + district, not both ({' and '.join(given)} given)"
+            )
+        return {**data, "places": [" ".join(p.split()) for p in places]}
+
+    @field_validator("province", "district")
+    @classmethod
+    def _shorthand(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("places") is None:
+            raise PydanticCustomError("missing", "Field required")
+        return value
+
+    @property
+    def place_names(self) -> tuple[str, ...]:
+        """The places as configured; the shorthand reads as its one place."""
+        if self.places is not None:
+            return tuple(self.places)
+        return (f"{self.district}, {self.province}",)
 
 
 class CrawlSettings(_Model):
