@@ -23,8 +23,9 @@ from nlp.area import (
     resolve_places,
 )
 
-# Regional spellings of the same syllable, so that a search also finds the other spelling.
-_VARIANTS = (("Đăk", "Đắk"), ("Ngọk", "Ngọc"))
+# Regional spellings of the same syllable, so that a search also finds the other spelling (the
+# mapping writes both: "Huyện Đăk Hà", "Huyện Đắk Glei").
+_VARIANTS = (("Đăk", "Đắk"), ("Đắk", "Đăk"), ("Ngọk", "Ngọc"))
 # Google's search engine, which Google News' RSS search is, reads at most 32 words of a query and
 # ignores the rest (Google Search says so under the results: "… was ignored because we limit
 # queries to 32 words"; the word limit is parsed as `word_limitation` in SerpApi's Google Search
@@ -170,14 +171,18 @@ def _searched(area: WatchArea, locality: Locality) -> list[_Searched]:
     out: dict[tuple[tuple[str, ...], tuple[str, ...]], _Searched] = {}
     for name in [*whole, *districts]:
         spellings = _spellings(name, locality)
-        out.setdefault((spellings, ()), _Searched(spellings, ()))
+        out.setdefault((_key(spellings), ()), _Searched(spellings, ()))
     for units in (old, new):
         for (province, name), others in units.items():
             spellings = _spellings(name, locality)
             where = _where(province, others)
-            if (spellings, ()) not in out:
-                out.setdefault((spellings, where), _Searched(spellings, where))
+            if (_key(spellings), ()) not in out:
+                out.setdefault((_key(spellings), where), _Searched(spellings, where))
     return list(out.values())
+
+
+def _key(spellings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n.casefold() for n in spellings)
 
 
 def _in_order(
@@ -195,7 +200,12 @@ def _where(province: str, others: Iterable[str]) -> tuple[str, ...]:
 
 
 def _spellings(unit: str, locality: Locality) -> tuple[str, ...]:
+    """The unit's bare name, its aliases and their regional variants, once each (a search
+    ignores case: "Ya ly" is "Ya Ly")."""
     names = [bare_name(unit), *locality.aliases.get(unit, [])]
     for plain, other in _VARIANTS:
         names += [n.replace(plain, other) for n in names if plain in n]
-    return tuple(dict.fromkeys(names))
+    once: dict[str, str] = {}
+    for name in names:
+        once.setdefault(name.casefold(), name)
+    return tuple(once.values())

@@ -19,7 +19,7 @@ How a name is read:
 - of several units left, one that holds all the others is the place ("Tỉnh Quảng Ngãi" is the
   post-2025 province, which holds the old one; "Xã Đăk Pxi" the new commune, which holds the old
   commune of that name); otherwise the name is ambiguous, and the error lists the spellings that
-  name each unit.
+  name each unit no other one holds (watching a unit watches all it holds).
 
 Names compare as `nlp.normalize.fold` reads them (case, spaces, tone placement, Đắk/Đăk); a name
 typed without its diacritics, or without its prefix, is not taken but suggested.
@@ -266,10 +266,13 @@ def _resolve(index: _Index, text: str) -> Place:
         candidates = _within(candidates, targets)
         if not candidates:
             raise _Unresolved("unknown", name=parts[0])
-    widest = max(candidates, key=lambda p: (len(p.rows), p.level in _NEW_LEVELS))
-    if all(c.rows <= widest.rows for c in candidates):
-        return widest
-    raise _Unresolved("ambiguous", candidates=candidates)
+    widest: list[Place] = []  # the candidates no other one holds, largest first
+    for place in sorted(candidates, key=lambda p: (len(p.rows), p.level in _NEW_LEVELS)):
+        widest = [p for p in widest if not p.rows <= place.rows]
+        widest.insert(0, place)
+    if len(widest) == 1:
+        return widest[0]
+    raise _Unresolved("ambiguous", candidates=widest)
 
 
 def _within(candidates: Sequence[Place], targets: Sequence[Place]) -> tuple[Place, ...]:
