@@ -116,8 +116,8 @@ class PlaceProblem:
 
 
 class PlaceError(LookupError):
-    """Some configured places resolve to no unit or to several; `problems` says which and why,
-    and `more` how many further problems went without suggestions."""
+    """Some configured places resolve to no unit or to several, or repeat one; `problems` says
+    which and why (past `SUGGESTED_PROBLEMS`, without suggestions)."""
 
     def __init__(self, problems: Sequence[PlaceProblem]) -> None:
         self.problems = tuple(problems)
