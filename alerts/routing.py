@@ -40,7 +40,8 @@ class Hit:
 
 
 def covered_places(unit: Unit, gazetteer: Gazetteer) -> frozenset[str]:
-    """The unit names (old and new) a configured unit's communes stand for."""
+    """The unit names (old and new) a configured unit's communes stand for, within the watch
+    area (whatever places make it: a name outside it covers nothing)."""
     names: set[str] = set()
     for commune in unit.communes:
         for place in gazetteer.lookup(commune):
@@ -52,7 +53,9 @@ def covered_places(unit: Unit, gazetteer: Gazetteer) -> frozenset[str]:
                 names.update(
                     old.name
                     for old in gazetteer.watch_units
-                    if old.level == "commune" and place.name in old.new_names
+                    if old.level == "commune"
+                    and place.name in old.new_names
+                    and old.new_province == place.province
                 )
     return frozenset(names)
 

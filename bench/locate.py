@@ -7,7 +7,9 @@ tone, topics), for the bare automaton scan over the same texts (the floor nothin
 ratio, and the peak memory. Then the time of one text of dense mentions (a sentence naming four
 places after another) of 0.1, 1 and 10 MB: the tagger with its caps lifted, whose 10 MB / 1 MB
 ratio is about 10 when every step is linear, and the tagger as the daemon runs it, capped
-(`nlp.locate.MAX_TEXT_CHARS`, `MAX_MENTIONS`). Asserts nothing.
+(`nlp.locate.MAX_TEXT_CHARS`, `MAX_MENTIONS`). First, the time to build the tagger for watch
+areas from one new commune to a whole new province (`--build-only`: that alone). Asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +27,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.gazetteer import bare_name  # noqa: E402
+from nlp.area import resolve_places  # noqa: E402
+from nlp.gazetteer import bare_name, mapping_data  # noqa: E402
 from nlp.locate import Locator  # noqa: E402
 from nlp.matcher import Matcher  # noqa: E402
+from nlp.resolve import of_provinces  # noqa: E402
+
+# Watch areas whose tagger build is timed: one new commune, an old district, an old province, a
+# new province (old Kon Tum and old Quảng Ngãi), three communes of different old districts.
+BUILD_AREAS = (
+    ["Xã Đăk Pxi, Tỉnh Quảng Ngãi"],
+    ["Huyện Đăk Hà, Tỉnh Kon Tum"],
+    ["Tỉnh Kon Tum"],
+    ["Tỉnh Quảng Ngãi"],
+    ["Xã Đăk Pxi, Tỉnh Quảng Ngãi", "Xã Sa Thầy, Tỉnh Quảng Ngãi", "Xã Măng Đen"],
+)
 
 OURS = ("xã Đăk Pxi, huyện Đăk Hà, tỉnh Kon Tum", "xã Đăk Hà, tỉnh Quảng Ngãi", "huyện Đăk Hà")
 ELSEWHERE = (
@@ -48,12 +62,12 @@ def articles(n: int, locator: Locator, seed: int = 1) -> list[str]:
     from tests.site.generate import _press_sentences
 
     rng = random.Random(seed)
-    province = locator.gazetteer.province
+    provinces = locator.gazetteer.provinces
     pool = [
         s
         for s in _press_sentences()
         if not any(
-            u.province == province or province in u.old_provinces or u.in_watch_area
+            of_provinces(u, provinces) or u.in_watch_area
             for c in locator.matcher.find(s)
             for u in c.units
         )
@@ -85,17 +99,18 @@ def dense_text(locator: Locator, size: int, seed: int = 1) -> str:
     ours = sorted(
         {bare_name(u.name) for u in gazetteer.units if u.level == "commune" and u.in_watch_area}
     )
+    provinces = gazetteer.provinces
     province = sorted(
         {
             bare_name(u.name)
             for u in gazetteer.units
-            if u.level == "district" and u.province == gazetteer.province
+            if u.level == "district" and u.province in provinces
         }
     )
     elsewhere = sorted(
         bare_name(u.name)
         for u in gazetteer.units
-        if u.level == "commune" and u.province != gazetteer.province
+        if u.level == "commune" and u.province not in provinces
     )[:3000]
     parts = ["Tin dày đặc địa danh"]
     length = len(parts[0].encode())
@@ -133,11 +148,36 @@ def dense_figures(locator: Locator, sizes: tuple[float, ...] = (0.1, 1, 10)) -> 
         )
 
 
+def build_figures() -> None:
+    """Seconds to build the tagger (places resolved, gazetteer, automaton) for each of
+    `BUILD_AREAS`, after the mapping is loaded once (timed apart): what a daemon pays at start."""
+    started = time.perf_counter()
+    mapping_data()
+    print(f"build: underthesea's mapping loaded in {time.perf_counter() - started:.2f} s")
+    for places in BUILD_AREAS:
+        started = time.perf_counter()
+        area = resolve_places(places)
+        resolved = time.perf_counter() - started
+        locator = Locator.for_area(area)
+        built = time.perf_counter() - started
+        watched = sum(u.in_watch_area for u in locator.gazetteer.units)
+        print(
+            f"build: {' + '.join(places)}: {built:.2f} s ({resolved:.2f} s resolving the "
+            f"places; {watched} units in the area, {len(locator.gazetteer.scan_keys):,} keys)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--no-dense", action="store_true", help="skip the dense 0.1-10 MB texts")
+    parser.add_argument(
+        "--build-only", action="store_true", help="only time the tagger's build per watch area"
+    )
     args = parser.parse_args()
+    build_figures()
+    if args.build_only:
+        return
     locator = Locator.build("Tỉnh Kon Tum", "Huyện Đăk Hà")
     texts = articles(args.articles, locator)
     size = sum(len(t.encode()) for t in texts) / len(texts)

@@ -157,8 +157,12 @@ class DigestContent:
 
 
 def area_name(config: Config) -> str:
-    """How the title names the watch area: "huyện Đăk Hà" from "Huyện Đăk Hà"."""
-    name = config.report.area or config.locality.district
+    """How the title names the watch area: "huyện Đăk Hà" from "Huyện Đăk Hà"; for `places`,
+    the places' names without their qualifiers ("xã Đăk Pxi")."""
+    locality = config.locality
+    name = config.report.area or locality.district
+    if not name:
+        name = ", ".join(dict.fromkeys(p.split(",")[0].strip() for p in locality.place_names))
     return name[:1].lower() + name[1:] if name else name
 
 

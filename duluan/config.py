@@ -26,9 +26,11 @@ from pydantic import (
     PlainSerializer,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from duluan.units import format_duration, parse_duration, parse_size
 
@@ -164,17 +166,89 @@ class _Model(BaseModel):
 
 
 class Locality(_Model):
-    province: str = Field(
+    """The watch area: `places`, any units of Vietnam by their old or new names (`nlp.area`), or
+    the shorthand `province` + `district`, one old district (the same as
+    `places: ["<district>, <province>"]`). Whether the names exist is checked at start
+    (`duluan.locality.watch_area`), against underthesea's mapping."""
+
+    places: list[str] | None = Field(
+        default=None,
         description=(
-            "the watched old province, exactly as in underthesea's `mapping.json` (checked "
-            "at start)"
-        )
+            "the watch area: any units of Vietnam, old or new, at any level, as `mapping.json` "
+            'names them, e.g. `["Xã Đăk Pxi, Tỉnh Quảng Ngãi"]`, `["Huyện Sa Thầy, Tỉnh Kon '
+            'Tum", "Xã Măng Đen"]`, `["Tỉnh Quảng Ngãi"]` (see "Watch areas" below; checked at '
+            "start)"
+        ),
+        json_schema_extra={"shown_default": "none: the shorthand below"},
     )
-    district: str = Field(description="the watched old district, exactly as in `mapping.json`")
+    province: str | None = Field(
+        default=None,
+        validate_default=True,
+        description=(
+            "with `district`, the shorthand of one old district, the same as "
+            '`places: ["<district>, <province>"]` (the shipped config); not together with '
+            "`places`"
+        ),
+        json_schema_extra={"shown_default": "required without `places`"},
+    )
+    district: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="the old district of the shorthand, exactly as in `mapping.json`",
+        json_schema_extra={"shown_default": "required without `places`"},
+    )
     aliases: dict[str, list[str]] = Field(
         default_factory=dict,
-        description=("other spellings per old unit name, e.g. `Xã Đăk Pxi: [Đắk Pxi, Dak Pxi]`"),
+        description=(
+            "other spellings per unit name (old or new), e.g. `Xã Đăk Pxi: [Đắk Pxi, Dak Pxi]`"
+        ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _places_or_district(cls, data: Any) -> Any:
+        """`places` is a non-empty list of names, and then neither province nor district is
+        given (the field validators below ask for both when `places` is absent)."""
+        if not isinstance(data, dict) or data.get("places") is None:
+            return data
+        places = data["places"]
+        if not isinstance(places, list):
+            raise ValueError(
+                f"places: {_short(places)} phải là danh sách tên đơn vị, ví dụ "
+                '["Xã Đăk Pxi, Tỉnh Quảng Ngãi"] / must be a list of unit names'
+            )
+        if not places:
+            raise ValueError(
+                'places: danh sách rỗng; cần ít nhất một đơn vị, ví dụ ["Xã Đăk Pxi, Tỉnh Quảng '
+                'Ngãi"] / the list is empty; name at least one unit'
+            )
+        for i, place in enumerate(places):
+            if not isinstance(place, str) or not place.strip():
+                raise ValueError(
+                    f"places[{i}]: {_short(place)} không phải tên đơn vị như 'Xã Đăk Pxi, Tỉnh "
+                    "Quảng Ngãi' / is not a unit name such as 'Xã Đăk Pxi, Tỉnh Quảng Ngãi'"
+                )
+        given = [key for key in ("province", "district") if data.get(key) is not None]
+        if given:
+            raise ValueError(
+                f"ghi places hoặc province + district, không cả hai (có cả {' và '.join(given)}) / "
+                f"either places or province + district, not both ({' and '.join(given)} given)"
+            )
+        return {**data, "places": [" ".join(p.split()) for p in places]}
+
+    @field_validator("province", "district")
+    @classmethod
+    def _shorthand(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("places") is None:
+            raise PydanticCustomError("missing", "Field required")
+        return value
+
+    @property
+    def place_names(self) -> tuple[str, ...]:
+        """The places as configured; the shorthand reads as its one place."""
+        if self.places is not None:
+            return tuple(self.places)
+        return (f"{self.district}, {self.province}",)
 
 
 class CrawlSettings(_Model):
@@ -271,8 +345,10 @@ class Search(_Model):
     queries: Literal["auto"] | list[str] = Field(
         default="auto",
         description=(
-            "a list of queries, or `auto`: the district and each commune, old and new "
-            "names, with regional spellings (Đăk/Đắk, Ngọk/Ngọc) and aliases"
+            "a list of queries, or `auto`: the area's provinces and districts that lie wholly in "
+            "it, then each commune, old and new names, with regional spellings (Đăk/Đắk, "
+            "Ngọk/Ngọc) and aliases; one query per place up to 20 places, past that packed with "
+            'OR within Google\'s 32-word limit (see "Watch areas")'
         ),
     )
 

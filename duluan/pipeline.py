@@ -44,16 +44,17 @@ class TagReport:
 
 
 def locator_for(config: Config) -> Locator:
-    """The tagger for the configured locality (a few seconds to build: build it once)."""
+    """The tagger for the configured watch area (a few seconds to build: build it once). A
+    `duluan.locality.LocalityError` when a place is unknown or ambiguous."""
+    from duluan.locality import watch_area
     from nlp.locate import Locator
     from nlp.tone import lexicon_from_config
 
     locality = config.locality
     words = config.tone
     lexicon = lexicon_from_config(words.negative, words.positive, words.verify)
-    return Locator.build(
-        locality.province,
-        locality.district,
+    return Locator.for_area(
+        watch_area(locality),
         dict(locality.aliases),
         config.topic_keywords(),
         lexicon,

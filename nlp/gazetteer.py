@@ -1,13 +1,13 @@
 """The gazetteer: every name of an administrative unit, built from underthesea's mapping.json.
 
-For the watched province it knows every old district and commune and the post-2025 units each
-became; for the rest of the country the names of provinces, districts and communes, so that a
-"xã Hòa Bình" elsewhere is recognised as not ours. Never a hand-typed list.
+It knows every old province, district and commune of the country and the post-2025 units each
+became, with the watch area's units marked (`in_watch_area`, `nlp.area`), so that a "xã Hòa
+Bình" elsewhere is recognised as not ours; spelling variants are added for the names of the
+provinces the area lies in. Never a hand-typed list.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
@@ -15,18 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from nlp.area import PlaceError, WatchArea, bare_name, district_area, mapping_data
 from nlp.normalize import fold, fold_plain, has_diacritics, strip_text
 
 log = logging.getLogger(__name__)
 
 Level = Literal["province", "new_province", "district", "commune", "new_commune"]
-
-_PREFIX = re.compile(
-    r"^(Tỉnh|Thành phố|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường|Đặc khu)\s+", re.IGNORECASE
-)
 
 _ROMAN = re.compile(r"[ivxl]+")
 
@@ -56,18 +52,11 @@ class Unit:
         return self.new_names[0] if len(self.new_names) == 1 else None
 
 
-def bare_name(name: str) -> str:
-    """`Xã Đăk Pxi` → `Đăk Pxi`."""
-    return _PREFIX.sub("", name).strip()
-
-
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
-    """Names (normalised keys) → units, with the keys the matcher scans for."""
+    """Names (normalised keys) → units, with the keys the matcher scans for, for one watch area."""
 
-    province: str
-    district: str
-    new_provinces: tuple[str, ...]
+    area: WatchArea
     units: tuple[Unit, ...]
     exact: Mapping[str, tuple[Unit, ...]]
     plain: Mapping[str, tuple[str, ...]]
@@ -77,13 +66,39 @@ class Gazetteer:
     def build(
         cls, province: str, district: str, aliases: Mapping[str, Iterable[str]] | None = None
     ) -> Gazetteer:
-        """The gazetteer for a watched old district (names as in mapping.json); cached."""
+        """The gazetteer for a watched old district (names as in mapping.json); cached. A
+        `LookupError` when the mapping has no such district."""
+        try:
+            area = district_area(province, district)
+        except PlaceError:
+            raise LookupError(
+                f"Không tìm thấy {district}, {province} trong dữ liệu đơn vị hành chính của "
+                "underthesea"
+            ) from None
+        return cls.for_area(area, aliases)
+
+    @classmethod
+    def for_area(
+        cls, area: WatchArea, aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> Gazetteer:
+        """The gazetteer for a watch area (`nlp.area`); cached."""
         frozen = tuple(sorted((k, tuple(v)) for k, v in (aliases or {}).items()))
-        return _build(province, district, frozen)
+        return _build(area, frozen)
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """The old provinces the watch area lies in (wholly or in part)."""
+        return self.area.provinces
+
+    @property
+    def new_provinces(self) -> tuple[str, ...]:
+        """The post-2025 provinces the watch area lies in."""
+        return self.area.new_provinces
 
     @property
     def watch_units(self) -> tuple[Unit, ...]:
-        """The watched district, its old communes and the new communes they became."""
+        """The units of the watch area: its old and new communes, and the districts and provinces
+        that lie wholly in it."""
         return tuple(u for u in self.units if u.in_watch_area)
 
     def lookup(self, name: str) -> tuple[Unit, ...]:
@@ -98,28 +113,11 @@ class Gazetteer:
 
 
 @cache
-def mapping_data() -> dict[str, Any]:
-    path = resources.files("underthesea") / "address" / "data" / "mapping.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-@cache
-def _build(
-    province: str, district: str, aliases: tuple[tuple[str, tuple[str, ...]], ...]
-) -> Gazetteer:
+def _build(area: WatchArea, aliases: tuple[tuple[str, tuple[str, ...]], ...]) -> Gazetteer:
     data = mapping_data()
     rows: list[dict[str, str]] = data["ward_mapping"]
-    if not any(r["old_province"] == province and r["old_district"] == district for r in rows):
-        raise LookupError(
-            f"Không tìm thấy {district}, {province} trong dữ liệu đơn vị hành chính của underthesea"
-        )
-    watched_new = {
-        (r["new_province"], r["new_ward"])
-        for r in rows
-        if r["old_province"] == province and r["old_district"] == district
-    }
-    units = _units(rows, data, province, district, watched_new)
+    provinces = frozenset(area.provinces)
+    units = _units(rows, data, area)
     exact: dict[str, dict[Unit, None]] = defaultdict(dict)
     scan: set[str] = set()
     folded = cache(fold)
@@ -140,13 +138,14 @@ def _build(
             if unit.level in ("province", "new_province"):
                 exact[key][unit] = None
                 scan.add(key)
-    for key, spelled in _variants(units, exact, province).items():
+    for key, spelled in _variants(units, exact, provinces).items():
         exact[key].update(dict.fromkeys(spelled))
         scan.add(key)
     for name, spellings in aliases:
-        targets = [u for u in by_name.get(name, ()) if _in_province(u, province)]
+        targets = [u for u in by_name.get(name, ()) if _in_provinces(u, provinces)]
         if not targets:
-            log.warning("Bí danh cho '%s': không có đơn vị nào tên này trong %s", name, province)
+            where = ", ".join(area.provinces)
+            log.warning("Bí danh cho '%s': không có đơn vị nào tên này trong %s", name, where)
             continue
         for spelling in spellings:
             key = fold(spelling)
@@ -156,11 +155,8 @@ def _build(
     plain: dict[str, dict[str, None]] = defaultdict(dict)
     for key in exact:
         plain[strip_text(key)][key] = None
-    new_provinces = tuple(dict.fromkeys(p for p, _ in sorted(watched_new)))
     return Gazetteer(
-        province=province,
-        district=district,
-        new_provinces=new_provinces,
+        area=area,
         units=tuple(units),
         exact={k: tuple(v) for k, v in exact.items()},
         plain={k: tuple(v) for k, v in plain.items()},
@@ -175,9 +171,9 @@ _CLUSTER = re.compile(r"^([bpktdđhmr])([bcdfghklmnpqrstvxz]\w*)$")
 
 
 def _variants(
-    units: Iterable[Unit], exact: Mapping[str, Mapping[Unit, None]], province: str
+    units: Iterable[Unit], exact: Mapping[str, Mapping[Unit, None]], provinces: frozenset[str]
 ) -> dict[str, tuple[Unit, ...]]:
-    """Spellings of the watched province's names of two syllables or more, as real text writes
+    """Spellings of the watched provinces' names of two syllables or more, as real text writes
     minority-language names: P and B initials swapped (Pờ Y ~ Bờ Y, Đăk Blô ~ Đăk Plô), a tone
     mark or a hat dropped (Tờ Re ~ Tơ Re, Sa Thầy ~ Sa Thày), syllables joined or split (Kon
     Tum ~ KonTum, Pne ~ Pơ Ne), s and x swapped after an initial consonant (Đăk Pxi ~ Đăk Psi),
@@ -191,7 +187,7 @@ def _variants(
     by_key: dict[str, list[Unit]] = defaultdict(list)
     large: set[str] = set()
     for unit in units:
-        if _in_province(unit, province) and unit.level != "new_province":
+        if _in_provinces(unit, provinces) and unit.level != "new_province":
             by_key[fold(bare_name(unit.name))].append(unit)
             if unit.level in ("province", "district"):
                 large.add(fold(bare_name(unit.name)))
@@ -247,8 +243,9 @@ def _scannable(key: str) -> bool:
     return len(key) > 1 and any(c.isalpha() for c in key) and not _ROMAN.fullmatch(key)
 
 
-def _in_province(unit: Unit, province: str) -> bool:
-    return unit.province == province or province in unit.old_provinces
+def _in_provinces(unit: Unit, provinces: frozenset[str]) -> bool:
+    """Whether a unit is (or, for a post-2025 unit, covers part of) one of these old provinces."""
+    return unit.province in provinces or not provinces.isdisjoint(unit.old_provinces)
 
 
 @dataclass(frozen=True)
@@ -262,13 +259,7 @@ def _province_short_names(data: Mapping[str, Any]) -> list[_Short]:
     return [_Short(s["name"], s["short"]) for s in shorts if s.get("short")]
 
 
-def _units(
-    rows: list[dict[str, str]],
-    data: Mapping[str, Any],
-    province: str,
-    district: str,
-    watched_new: set[tuple[str, str]],
-) -> list[Unit]:
+def _units(rows: list[dict[str, str]], data: Mapping[str, Any], area: WatchArea) -> list[Unit]:
     new_of_old: dict[tuple[str, str, str], dict[str, None]] = defaultdict(dict)
     new_province_of: dict[tuple[str, str, str], str] = {}
     covers: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
@@ -286,17 +277,22 @@ def _units(
         provinces[r["old_province"]] = r["new_province"]
     units: list[Unit] = []
     for old_prov, new_prov in provinces.items():
-        units.append(Unit("province", old_prov, old_prov, new_province=new_prov))
+        watched = old_prov in area.whole_provinces
+        units.append(
+            Unit("province", old_prov, old_prov, new_province=new_prov, in_watch_area=watched)
+        )
     for new_prov in sorted({s["name"] for s in data["province_names"].values()}):
         olds = tuple(o for o, n in provinces.items() if n == new_prov)
-        units.append(Unit("new_province", new_prov, new_prov, old_provinces=olds))
+        watched = new_prov in area.whole_new_provinces
+        units.append(
+            Unit("new_province", new_prov, new_prov, old_provinces=olds, in_watch_area=watched)
+        )
     for (old_prov, dist), new_prov in districts.items():
-        watched = old_prov == province and dist == district
+        watched = area.has_district(old_prov, dist)
         units.append(Unit("district", dist, old_prov, new_province=new_prov, in_watch_area=watched))
     for (old_prov, dist, ward), news in new_of_old.items():
         if not ward:
             continue
-        watched = old_prov == province and dist == district
         units.append(
             Unit(
                 "commune",
@@ -305,7 +301,7 @@ def _units(
                 district=dist,
                 new_names=tuple(n for n in news if n),
                 new_province=new_province_of[(old_prov, dist, ward)],
-                in_watch_area=watched,
+                in_watch_area=(old_prov, dist, ward) in area.old_communes,
             )
         )
     for (new_prov, ward), dists in covers.items():
@@ -318,7 +314,7 @@ def _units(
                 new_prov,
                 districts=tuple(dists),
                 old_provinces=tuple(covers_prov[(new_prov, ward)]),
-                in_watch_area=(new_prov, ward) in watched_new,
+                in_watch_area=(new_prov, ward) in area.new_communes,
             )
         )
     return units

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from nlp.area import WatchArea
 from nlp.gazetteer import Gazetteer, Unit
 from nlp.matcher import Matcher
-from nlp.resolve import MAX_NER_READINGS, Resolved, of_province, resolve_all
+from nlp.resolve import MAX_NER_READINGS, Resolved, of_provinces, resolve_all
 from nlp.tone import Lexicon, default_lexicon, tone
 from nlp.tone_model import Label, ToneModel
 from nlp.topics import Topics
@@ -35,11 +36,12 @@ BODY_WEIGHT = 0.8
 
 @dataclass(frozen=True)
 class FoundUnit:
-    """A unit of the watched province a text is about: an old district, an old commune (with its
-    district and the 2025 unit it became), or a 2025 commune (with the old districts it lies
-    in)."""
+    """A unit of the provinces the watch area lies in that a text is about: an old district, an
+    old commune (with its district and the 2025 unit it became), a 2025 commune (with the old
+    districts it lies in), or a province, old or new, that lies wholly in the watch area (only
+    then: a province is reported only where it is the area or part of it)."""
 
-    level: Literal["district", "commune", "new_commune"]
+    level: Literal["province", "new_province", "district", "commune", "new_commune"]
     name: str
     province: str
     in_watch_area: bool
@@ -49,10 +51,11 @@ class FoundUnit:
     districts: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        """The DESIGN.md form: the keys of its level, in their order."""
-        if self.level == "district":
+        """The DESIGN.md form: the keys of its level, in their order (a province has a
+        district's keys)."""
+        if self.level in ("province", "new_province", "district"):
             return {
-                "level": "district",
+                "level": self.level,
                 "name": self.name,
                 "province": self.province,
                 "in_watch_area": self.in_watch_area,
@@ -153,7 +156,22 @@ class Locator:
         topics: dict[str, list[str]] | None = None,
         lexicon: Lexicon | None = None,
     ) -> Locator:
+        """The tagger for one old district (`locality.province` + `locality.district`)."""
         gazetteer = Gazetteer.build(province, district, aliases or {})
+        return cls(
+            gazetteer, Matcher(gazetteer), Topics.from_config(topics), lexicon or default_lexicon()
+        )
+
+    @classmethod
+    def for_area(
+        cls,
+        area: WatchArea,
+        aliases: dict[str, list[str]] | None = None,
+        topics: dict[str, list[str]] | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> Locator:
+        """The tagger for a watch area (`nlp.area.resolve_places`)."""
+        gazetteer = Gazetteer.for_area(area, aliases or {})
         return cls(
             gazetteer, Matcher(gazetteer), Topics.from_config(topics), lexicon or default_lexicon()
         )
@@ -192,7 +210,8 @@ class Locator:
         score = _score(watched, title_end)
         units = _units(resolved, self.gazetteer)
         relevant = score >= RELEVANT_AT
-        mentions = [r for r in resolved if of_province(r.units[0], self.gazetteer.province)]
+        provinces = self.gazetteer.provinces
+        mentions = [r for r in resolved if of_provinces(r.units[0], provinces)]
         # Tone, needs-verification and topics are read for every text naming a place of the
         # watched province (the province itself too); the other nineteen in twenty articles
         # skip them (they are half of the tagger's time).
@@ -280,24 +299,28 @@ def _score(watched: list[Resolved], title_end: int) -> float:
 
 
 def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> tuple[FoundUnit, ...]:
-    """Every unit of the watched province the text is about, districts first, once each."""
+    """Every unit of the provinces the watch area lies in that the text is about, provinces (of
+    the area) first, then districts, once each."""
     seen: dict[tuple[str, str], FoundUnit] = {}
-    province = gazetteer.province
+    provinces = gazetteer.provinces
     for r in resolved:
         for unit in r.units:
-            if not of_province(unit, province):
+            if not of_provinces(unit, provinces):
                 continue
-            for found in _found(unit, gazetteer):
+            for found in _found(unit, gazetteer.area):
                 seen.setdefault((found.level, found.name), found)
-    order = {"district": 1, "commune": 2, "new_commune": 3}
+    order = {"province": 0, "new_province": 0, "district": 1, "commune": 2, "new_commune": 3}
     return tuple(sorted(seen.values(), key=lambda f: (order[f.level], f.name)))
 
 
-def _found(unit: Unit, gazetteer: Gazetteer) -> list[FoundUnit]:
-    """A resolved unit as the units the text is about: a commune brings its district too."""
-    watch = gazetteer.district
+def _found(unit: Unit, area: WatchArea) -> list[FoundUnit]:
+    """A resolved unit as the units the text is about: a commune brings its district too. A
+    province counts only when it lies wholly in the watch area."""
+    if unit.level in ("province", "new_province"):
+        return [FoundUnit(unit.level, unit.name, unit.province, True)] if unit.in_watch_area else []
     if unit.level == "district":
-        return [FoundUnit("district", unit.name, unit.province, unit.name == watch)]
+        watched = area.has_district(unit.province, unit.name)
+        return [FoundUnit("district", unit.name, unit.province, watched)]
     if unit.level == "commune":
         assert unit.district is not None, f"commune without a district: {unit.name}"
         return [
@@ -310,7 +333,12 @@ def _found(unit: Unit, gazetteer: Gazetteer) -> list[FoundUnit]:
                 new_name=unit.new_name,
                 new_province=unit.new_province,
             ),
-            FoundUnit("district", unit.district, unit.province, unit.district == watch),
+            FoundUnit(
+                "district",
+                unit.district,
+                unit.province,
+                area.has_district(unit.province, unit.district),
+            ),
         ]
     if unit.level == "new_commune":
         return [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -205,19 +205,19 @@ def resolve_all(
     proportion to its length."""
     candidates, dropped = _read_around(text, candidates)
     named = _provinces_named(candidates)
-    ours = {gazetteer.province, *gazetteer.new_provinces}
-    province = gazetteer.province
+    provinces = frozenset(gazetteer.provinces)
+    ours = provinces | set(gazetteer.new_provinces)
     districts = _districts_named(text, candidates)
     district_units = _district_units(candidates)
-    ours_districts = {u.name for u in district_units if u.province == province}
+    ours_districts = {u.name for u in district_units if u.province in provinces}
     others_named = (named - ours) | {
         u.province
         for u in district_units
-        if u.province != province and u.name not in ours_districts
+        if u.province not in provinces and u.name not in ours_districts
     }
     context_ours = bool(named & ours) or bool(ours_districts)
     context_other = bool(others_named)
-    era = _era(published, districts, named, ours)
+    era = _era(published, districts, named, gazetteer.provinces, gazetteer.new_provinces)
     starts = [c.start for c in candidates]
     readings = skipped = 0
     found: list[Resolved] = []
@@ -262,8 +262,8 @@ def resolve_all(
         if not units:
             continue
         units = _by_districts(units, districts)
-        watched = tuple(u for u in units if of_province(u, province))
-        others = tuple(u for u in units if not of_province(u, province))
+        watched = tuple(u for u in units if of_provinces(u, provinces))
+        others = tuple(u for u in units if not of_provinces(u, provinces))
         low = [u for u in watched if u.level in ("commune", "new_commune")]
         if low and not qualified and context_other and not context_ours:
             # Another province's story: a unit of ours needs its district or province by it.
@@ -471,15 +471,20 @@ def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
 
 
 def _era(
-    published: date | None, districts: set[str], named: set[str], ours: set[str]
+    published: date | None,
+    districts: set[str],
+    named: set[str],
+    provinces: Collection[str],
+    new_provinces: Collection[str],
 ) -> str | None:
     """ "old" or "new": which side of the 2025 reorganisation the text is on, if it says. The
-    publication date first; else a district named (they were abolished in 2025) or the old
-    province alone mean "old", the new province alone "new"."""
+    publication date first; else a district named (they were abolished in 2025) or only old
+    provinces of the area that no longer exist ("tỉnh Kon Tum") mean "old", only its post-2025
+    provinces that are no old province of it ("tỉnh Quảng Ngãi" for Kon Tum's units) "new"."""
     if published is not None:
         return "old" if published < REORGANISED else "new"
-    old_named = any(p for p in named if p in ours and p.startswith("Tỉnh Kon"))
-    new_named = any(p for p in named if p in ours and not p.startswith("Tỉnh Kon"))
+    old_named = any(p in provinces and p not in new_provinces for p in named)
+    new_named = any(p in new_provinces and p not in provinces for p in named)
     if districts or (old_named and not new_named):
         return "old"
     if new_named and not old_named:
@@ -604,9 +609,10 @@ def _within(unit: Unit, parent: Unit) -> bool:
     )
 
 
-def of_province(unit: Unit, province: str) -> bool:
-    """Whether a unit is (or, for a post-2025 unit, covers part of) the watched old province."""
-    return unit.province == province or province in unit.old_provinces
+def of_provinces(unit: Unit, provinces: Collection[str]) -> bool:
+    """Whether a unit is (or, for a post-2025 unit, covers part of) one of the old provinces the
+    watch area lies in."""
+    return unit.province in provinces or any(p in provinces for p in unit.old_provinces)
 
 
 _RANK = {"province": 0, "new_province": 0, "district": 1, "new_commune": 2, "commune": 2}
@@ -622,7 +628,7 @@ def _old_or_new(
     units: tuple[Unit, ...],
     candidate: Candidate,
     named: set[str],
-    ours: set[str],
+    ours: Collection[str],
     era: str | None = None,
     qualified: bool = False,
 ) -> tuple[Unit, ...]:

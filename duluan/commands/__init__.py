@@ -26,16 +26,16 @@ class UsageError(Exception):
 
 
 def load(runtime: Runtime) -> LoadedConfig:
-    """The config, with its locality checked against the gazetteer; a `ConfigError` otherwise
-    (exit 2)."""
+    """The config, with its watch area's places checked against underthesea's mapping; a
+    `ConfigError` otherwise (exit 2), naming each unknown or ambiguous place."""
     from duluan.config import ConfigError, load_config
-    from duluan.locality import watch_area
+    from duluan.locality import LocalityError, watch_area
 
     loaded = load_config(runtime.config_path, runtime.variables)
     try:
         watch_area(loaded.config.locality)
-    except LookupError as exc:
-        raise ConfigError(loaded.path, [str(exc)]) from None
+    except LocalityError as exc:
+        raise ConfigError(loaded.path, exc.problems) from None
     return loaded
 
 
