@@ -6,6 +6,10 @@ first seen in the reported week (2026-W48) and as many in the week before; every
 is tagged relevant with its units, topics and tone, a tenth are reviewed and assigned; each
 source has crawl runs. Then builds the DOCX, HTML and summary of the week as `duluan digest`
 does, and prints the seconds of each step and the peak memory. Asserts nothing.
+
+`--province`: the watch area is Tỉnh Quảng Ngãi (its 92 post-2025 units in underthesea's
+mapping), and a third of the relevant articles name one of its new units instead of an old
+commune of Đăk Hà, so the table by commune lists every unit of the province.
 """
 
 from __future__ import annotations
@@ -46,14 +50,27 @@ TONES = ["negative", "neutral", "neutral", "positive"]
 SOURCES = [f"bao{n:02d}" for n in range(12)]
 
 
-def config_text() -> str:
+PROVINCE = "locality: {places: [Tỉnh Quảng Ngãi]}"
+
+
+def config_text(province: bool = False) -> str:
     lines = [
         f"  - {{name: {s}, title: Báo số {s[3:]}, feeds: ['https://{s}.vn/rss']}}" for s in SOURCES
     ]
-    return CONFIG % "\n".join(lines)
+    text = CONFIG % "\n".join(lines)
+    if province:
+        text = text.replace("locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}", PROVINCE)
+    return text
 
 
-def generate(url: str, total: int, week: int) -> None:
+def province_units() -> list[str]:
+    """The post-2025 units of Tỉnh Quảng Ngãi, in the mapping's order."""
+    from nlp.area import new_units, resolve_places
+
+    return [u.name for u in new_units(resolve_places(["Tỉnh Quảng Ngãi"]))]
+
+
+def generate(url: str, total: int, week: int, province: bool = False) -> None:
     """Fill the database directly through the models (a bulk load, not the crawler's path)."""
     from sqlalchemy import insert
 
@@ -68,6 +85,7 @@ def generate(url: str, total: int, week: int) -> None:
     )
 
     rng = random.Random(7)
+    news = province_units() if province else []
     store = Store.open(url)
     store.sync_sources([(s, f"Báo số {s[3:]}") for s in SOURCES])
     engine = store._engine
@@ -119,7 +137,21 @@ def generate(url: str, total: int, week: int) -> None:
                 "tagger_version": "bench",
             }
         )
-        if relevant:
+        if relevant and news and n % 3 == 0:
+            units.append(
+                {
+                    "article_id": n,
+                    "position": 0,
+                    "level": "new_commune",
+                    "name": rng.choice(news),
+                    "province": "Tỉnh Quảng Ngãi",
+                    "district": None,
+                    "new_name": None,
+                    "new_province": None,
+                    "in_watch_area": True,
+                }
+            )
+        elif relevant:
             old, new = rng.choice(COMMUNES)
             units.append(
                 {
@@ -205,10 +237,13 @@ def main() -> None:
     parser.add_argument("--week", type=int, default=2_000, help="articles in the reported week")
     parser.add_argument("--db", help="an existing database built by an earlier run")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
+    parser.add_argument(
+        "--province", action="store_true", help="the watch area is Tỉnh Quảng Ngãi (92 units)"
+    )
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        generate(args.generate, args.articles, args.week)
+        generate(args.generate, args.articles, args.week, args.province)
         return
 
     from digest.build import build_digest
@@ -234,11 +269,12 @@ def main() -> None:
                 str(args.articles),
                 "--week",
                 str(args.week),
+                *(["--province"] if args.province else []),
             ],
             check=True,
         )
         print(f"generated {args.articles:,} articles in {time.perf_counter() - started:.1f} s")
-    config = parse_config(config_text(), "bench.yaml", {}).config
+    config = parse_config(config_text(args.province), "bench.yaml", {}).config
     window = week_window("2026-W48", config.schedule.digest, config.schedule.zone)
     store = Store.open(url)
     clock = lambda: WEEK_END + timedelta(hours=1)  # noqa: E731
@@ -261,7 +297,8 @@ def main() -> None:
     store.close()
     print(
         f"week {window.label}: {content.figures.total:,} items, {len(content.attention):,} "
-        f"negative or to verify, {len(content.overdue):,} overdue"
+        f"negative or to verify, {len(content.overdue):,} overdue; table by commune: "
+        f"{len(content.figures.by_unit or content.figures.by_commune)} rows"
     )
     print(f"whole build:        {total:6.2f} s (aim < 10), {len(built.files)} files")
     print(f"peak memory:        {peak:6.0f} MB (aim < 300)")

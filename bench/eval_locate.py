@@ -8,7 +8,13 @@ Tone and needs-verification are measured on the development set of real publishe
 `../shared/eval/dev.jsonl` (outside the repository; see `dev_path`), in two fixed parts chosen
 once, before any tuning, by id: a record whose `sha1(id)` starts with the hex digit 0, 1 or 2
 (about 3/16 of the set) is in the held-out part, never looked at while tuning; the rest is the
-tuning part. Records marked `uncertain` count in neither."""
+tuning part. Records marked `uncertain` count in neither.
+
+The watched-area decision is measured per area level too (`area_figures`): for each record, its
+gold under three areas is derived from the places it is labelled with (`gold_places`,
+`gold_in_area`), and the tagger built for that area says whether the text is about it
+(`tagged_in_area`): the five new communes of the shipped district (each its own area, pooled),
+the old district (the shipped config) and the new province, Tỉnh Quảng Ngãi."""
 
 from __future__ import annotations
 
@@ -24,6 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from nlp.area import (  # noqa: E402
+    WatchArea,
+    district_area,
+    mapping_data,
+    new_units,
+    resolve_places,
+)
 from nlp.locate import Locator  # noqa: E402
 from nlp.tone import lexicon_tone, tone  # noqa: E402
 
@@ -33,6 +46,10 @@ SETS = {"tuned": DATA, "heldout": HELDOUT}
 LEVELS = ("district", "commune")
 DEV_LEVELS = ("district", "commune", "watched")
 WATCHED = "Huyện Đăk Hà"
+# The sets label the units of old Tỉnh Kon Tum (and their successors) only.
+LABELLED = "Tỉnh Kon Tum"
+NEW_PROVINCE = "Tỉnh Quảng Ngãi"
+AREA_LEVELS = ("new commune", "old district", "province")
 TONES = ("negative", "neutral", "positive")
 HELD_OUT_DIGITS = "012"
 
@@ -232,6 +249,146 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+@dataclass(frozen=True)
+class GoldPlaces:
+    """The places a record is labelled with, keyed as `nlp.area.WatchArea` keys them: old
+    districts (province, district), old communes (province, district, commune), post-2025 units
+    (new province, name)."""
+
+    districts: frozenset[tuple[str, str]]
+    communes: frozenset[tuple[str, str, str]]
+    new_units: frozenset[tuple[str, str]]
+
+
+def gold_places(item: dict) -> GoldPlaces:
+    """A record's labelled places. The real-text set writes communes as "<district>/<commune>"
+    and new units in `new_units`; the written sets write a commune's name alone (it is the
+    commune of that name in a labelled district, every such commune if the text labels several
+    districts holding one) and new units in `new_communes`. Every new unit is the one of
+    `NEW_PROVINCE` that took (part of) an old commune of `LABELLED`."""
+    rows = mapping_data()["ward_mapping"]
+    districts = frozenset((LABELLED, d) for d in item.get("districts", ()))
+    communes: set[tuple[str, str, str]] = set()
+    for commune in item.get("communes", ()):
+        if "/" in commune:
+            district, name = commune.split("/", 1)
+            communes.add((LABELLED, district, name))
+            continue
+        communes |= {
+            (LABELLED, r["old_district"], commune)
+            for r in rows
+            if r["old_province"] == LABELLED
+            and r["old_ward"] == commune
+            and (LABELLED, r["old_district"]) in districts
+        }
+    names = set(item.get("new_units", ())) | set(item.get("new_communes", ()))
+    return GoldPlaces(districts, frozenset(communes), frozenset((NEW_PROVINCE, n) for n in names))
+
+
+def gold_in_area(gold: GoldPlaces, area: WatchArea) -> bool:
+    """Whether a record labelled with `gold` is about `area`: it names an old commune or a new
+    unit of the area (wholly or in part, as the tagger's `in_watch_area` reads them), or an old
+    district lying wholly in it. A text naming only the province (`province_only`) counts in no
+    area: the written sets do not label it, nor Quảng Ngãi's coastal units."""
+    return (
+        bool(gold.communes & area.old_communes)
+        or bool(gold.new_units & area.new_communes)
+        or any(area.has_district(*d) for d in gold.districts)
+    )
+
+
+def _labelled_new_units() -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (r["new_province"], r["new_ward"])
+        for r in mapping_data()["ward_mapping"]
+        if r["old_province"] == LABELLED and r["new_ward"]
+    )
+
+
+def tagged_in_area(result: dict, labelled_new: frozenset[tuple[str, str]]) -> bool | None:
+    """The tagger's decision, in the labels' terms: relevant, with a unit of the area below the
+    province among the labelled units (old Kon Tum's and their successors); None when it is
+    relevant only through units the sets do not label (a province, a coastal commune)."""
+    if not result["relevant"]:
+        return False
+    for u in result["units"]:
+        if not u["in_watch_area"]:
+            continue
+        if u["level"] in ("district", "commune") and u["province"] == LABELLED:
+            return True
+        if u["level"] == "new_commune" and (u["province"], u["name"]) in labelled_new:
+            return True
+    return None
+
+
+def area_levels() -> dict[str, list[WatchArea]]:
+    """The areas measured per level: each new commune of the shipped district, the district,
+    the new province."""
+    district = district_area(LABELLED, WATCHED)
+    return {
+        "new commune": [resolve_places([f"{u.name}, {u.province}"]) for u in new_units(district)],
+        "old district": [district],
+        "province": [resolve_places([NEW_PROVINCE])],
+    }
+
+
+@dataclass
+class AreaCounts:
+    """Watched-area decisions of one level on one part: tp, fp, fn, and the records left
+    unjudged (relevant only through units the sets do not label)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    unjudged: int = 0
+
+    def figures(self) -> tuple[float, float, float]:
+        return _prf(self.tp, self.fp, self.fn)
+
+
+def area_figures(
+    locators: dict[str, list[tuple[WatchArea, Locator]]], items: list[dict], dated: bool
+) -> dict[str, AreaCounts]:
+    """Per area level, the pooled watched-area decisions of its areas' taggers on `items`
+    (`dated`: pass each record's `published` to the tagger, as for the real-text set)."""
+    labelled_new = _labelled_new_units()
+    out = {level: AreaCounts() for level in locators}
+    for item in items:
+        gold = gold_places(item)
+        published = item.get("published") if dated else None
+        for level, pairs in locators.items():
+            counts = out[level]
+            for area, locator in pairs:
+                want = gold_in_area(gold, area)
+                got = tagged_in_area(
+                    locator.locate(item["text"], item["id"], published), labelled_new
+                )
+                if got is None:
+                    counts.unjudged += 1
+                    continue
+                counts.tp += got and want
+                counts.fp += got and not want
+                counts.fn += want and not got
+    return out
+
+
+def print_areas(parts: dict[str, list[dict]], dated: dict[str, bool]) -> None:
+    """The watched-area P / R per area level on each part, side by side."""
+    levels = area_levels()
+    locators = {
+        level: [(area, Locator.for_area(area)) for area in areas] for level, areas in levels.items()
+    }
+    counts = {name: area_figures(locators, items, dated[name]) for name, items in parts.items()}
+    print(f"{'':13s}" + "".join(f" | {f'{n} ({len(parts[n])})':^34s}" for n in parts))
+    for level in AREA_LEVELS:
+        cells = "".join(
+            " | P {:.3f} R {:.3f} F1 {:.3f}".format(*counts[n][level].figures())
+            + f" ({counts[n][level].tp + counts[n][level].fn:3d}, {counts[n][level].unjudged:2d})"
+            for n in parts
+        )
+        print(f"{level:13s}{cells}")
+
+
 def load(path: Path = DATA) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -252,6 +409,11 @@ def main(argv: list[str] | None = None) -> None:
         choices=("tuning", "held-out", "both"),
         default="both",
         help="phần nào của tập văn bản thật ../shared/eval/dev.jsonl (mặc định: cả hai)",
+    )
+    parser.add_argument(
+        "--areas",
+        action="store_true",
+        help="thêm P, R của vùng theo dõi theo cấp: xã mới, huyện cũ, tỉnh mới",
     )
     args = parser.parse_args(argv)
     names = list(SETS) if args.set == "both" else [args.set]
@@ -274,6 +436,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.part != "both":
         parts = {args.part: parts[args.part]}
+    if args.areas:
+        print(
+            "\nVùng theo dõi theo cấp (5 xã mới của huyện Đăk Hà, mỗi xã một vùng; huyện Đăk Hà;"
+            " tỉnh Quảng Ngãi): P, R, F1 và (trong ngoặc) số quyết định 'thuộc vùng' theo nhãn,"
+            " số quyết định chỉ liên quan qua đơn vị không được gán nhãn (không tính):"
+        )
+        area_parts = {**loaded, **{f"dev {n}": items for n, items in parts.items()}}
+        print_areas(area_parts, {n: n.startswith("dev ") for n in area_parts})
     print("\nĐịa danh trên văn bản thật (dev.jsonl, bỏ các bản ghi uncertain):")
     places = {name: dev_places(locator, items) for name, items in parts.items()}
     print(f"{'':9s}" + "".join(f" | {f'{n} ({len(parts[n])})':^26s}" for n in parts))

@@ -4,7 +4,6 @@ metadata, so the same figures give the same bytes."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from typing import Any
 
 from matplotlib import rc_context
@@ -12,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from digest.content import DISTRICT_ONLY, TONES, DigestContent
+from digest.content import AREA_ONLY, DISTRICT_ONLY, TONES, DigestContent
 from storage.vocabulary import TONE_LABELS
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.4, 150
@@ -66,22 +65,39 @@ def outlets_by_tone(content: DigestContent) -> bytes | None:
 
 
 def communes(content: DigestContent) -> bytes | None:
-    """Horizontal bars: items per commune (old name), the ten most named."""
-    rows_data = [c for c in content.figures.by_commune if c.count][:MAX_BARS]
-    if len(rows_data) < 2:
+    """Horizontal bars: items per commune (the old frame's old names, the new frame's units),
+    the ten most named."""
+    bars: list[tuple[str, int]]
+    if content.figures.by_unit:
+        bars = [
+            ("Toàn địa bàn" if u.name == AREA_ONLY else u.name, u.count)
+            for u in content.figures.by_unit
+            if u.count
+        ]
+    else:
+        bars = [
+            (
+                "Toàn huyện"
+                if c.old == DISTRICT_ONLY
+                else c.old
+                if c.old != "—"
+                else f"{c.new} (mới)",
+                c.count,
+            )
+            for c in content.figures.by_commune
+            if c.count
+        ]
+    bars = bars[:MAX_BARS]
+    if len(bars) < 2:
         return None
-    labels: Sequence[str] = [
-        "Toàn huyện" if c.old == DISTRICT_ONLY else c.old if c.old != "—" else f"{c.new} (mới)"
-        for c in rows_data
-    ]
     with rc_context(STYLE):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
         axes = figure.add_subplot()
-        rows = list(range(len(rows_data)))[::-1]
-        axes.barh(rows, [c.count for c in rows_data], color="#2c6fbb", label="Kỳ này")
-        axes.set_yticks(rows, [_short(label) for label in labels])
+        rows = list(range(len(bars)))[::-1]
+        axes.barh(rows, [count for _, count in bars], color="#2c6fbb", label="Kỳ này")
+        axes.set_yticks(rows, [_short(label) for label, _ in bars])
         axes.set_xlabel("Số tin")
-        axes.set_title("Số tin theo xã, thị trấn")
+        axes.set_title(f"Số tin theo {content.communes_word}")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
         return _png(figure)
@@ -95,5 +111,5 @@ def charts(content: DigestContent) -> list[Chart]:
         out.append(("Biểu đồ 1. Số tin theo cơ quan báo chí và sắc thái", first))
     second = communes(content)
     if second is not None:
-        out.append((f"Biểu đồ {len(out) + 1}. Số tin theo xã, thị trấn", second))
+        out.append((f"Biểu đồ {len(out) + 1}. Số tin theo {content.communes_word}", second))
     return out

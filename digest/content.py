@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from digest.window import Window
 from duluan.config import Config, Report
+from duluan.locality import watch_area
+from nlp.area import NewUnit, WatchArea, area_title, new_units, old_frame
 from storage.digests import DigestArticle, SourceCoverage
 from storage.store import Store
 from storage.vocabulary import ASSIGNMENT_TITLES as ASSIGNMENT_LABELS
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 FOLLOWED = frozenset({"assigned", "false_info", "true", "false", "reported"})
 DISTRICT_ONLY = "(chung toàn huyện, không nêu xã)"
+AREA_ONLY = "(chung toàn địa bàn, không nêu xã, phường)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,29 @@ class CommuneCount:
     @property
     def change(self) -> int:
         return self.count - self.previous
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    """Items about one post-2025 unit of the area (an area named in the new frame), with the old
+    names the items used for it ("Xã Đăk Long", 2): this window's counts."""
+
+    name: str
+    count: int
+    previous: int
+    old_names: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+    @property
+    def label(self) -> str:
+        """ "Xã Đăk Pxi (gồm xã Đăk Long cũ: 2 tin)"."""
+        if not self.old_names:
+            return self.name
+        olds = "; ".join(f"{_lower_first(old)} cũ: {n} tin" for old, n in self.old_names)
+        return f"{self.name} (gồm {olds})"
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,9 @@ class Figures:
     by_commune: tuple[CommuneCount, ...]
     by_tone: tuple[Count, ...]
     by_topic: tuple[Count, ...]
+    # An area named in the new frame: every post-2025 unit of it, zero counts too, and the
+    # items naming no commune last; `by_commune` is then empty (and this empty in the old frame).
+    by_unit: tuple[UnitCount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,15 +184,24 @@ class DigestContent:
     def empty(self) -> bool:
         return self.figures.total == 0
 
+    @property
+    def communes_word(self) -> str:
+        """What the table by commune counts: the old frame's "xã, thị trấn", the new frame's
+        "xã, phường"."""
+        return "xã, phường" if self.figures.by_unit else "xã, thị trấn"
 
-def area_name(config: Config) -> str:
-    """How the title names the watch area: "huyện Đăk Hà" from "Huyện Đăk Hà"; for `places`,
-    the places' names without their qualifiers ("xã Đăk Pxi")."""
-    locality = config.locality
-    name = config.report.area or locality.district
-    if not name:
-        name = ", ".join(dict.fromkeys(p.split(",")[0].strip() for p in locality.place_names))
-    return name[:1].lower() + name[1:] if name else name
+
+def area_name(config: Config, area: WatchArea | None = None) -> str:
+    """How the title names the watch area: `report.area`, else the name `nlp.area.area_title`
+    derives from the area ("huyện Đăk Hà", "xã Đăk Pxi", "tỉnh Quảng Ngãi", "các xã Đăk Pxi và
+    Đăk Mar")."""
+    if config.report.area:
+        return _lower_first(config.report.area)
+    return area_title(area or watch_area(config.locality))
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
 
 
 def build_content(
@@ -171,6 +209,7 @@ def build_content(
 ) -> DigestContent:
     """Read the window (and the one before it) from the store and arrange the report."""
     zone = config.schedule.zone
+    area = watch_area(config.locality)
     previous = window.previous()
     as_of = window.end.astimezone(zone).date()
     current = store.digest_articles(window.start, window.end)
@@ -204,7 +243,7 @@ def build_content(
         key=lambda c: (c.complete, c.name),
     )
     figures = replace(
-        _figures(kept, before, items, len(current) - len(kept)),
+        _figures(kept, before, items, len(current) - len(kept), area),
         untagged=store.digest_untagged(window.start, window.end),
     )
     content = DigestContent(
@@ -212,7 +251,7 @@ def build_content(
         previous=previous,
         as_of=as_of,
         generated_at=now().astimezone(zone),
-        area=area_name(config),
+        area=area_name(config, area),
         report=config.report,
         figures=figures,
         attention=tuple(attention),
@@ -368,13 +407,14 @@ def _figures(
     before: Sequence[DigestArticle],
     items: Sequence[Item],
     dismissed: int,
+    area: WatchArea,
 ) -> Figures:
-    communes_now = Counter(k for a in kept for k in _commune_keys(a))
-    communes_before = Counter(k for a in before for k in _commune_keys(a))
-    keys = sorted(
-        set(communes_now) | set(communes_before),
-        key=lambda k: (k[0] == DISTRICT_ONLY, -communes_now[k], collate(k[0]), collate(k[1])),
-    )
+    by_commune: tuple[CommuneCount, ...] = ()
+    by_unit: tuple[UnitCount, ...] = ()
+    if old_frame(area):
+        by_commune = _by_commune(kept, before)
+    else:
+        by_unit = _by_unit(kept, before, new_units(area))
     tones = Counter(a.tone for a in kept)
     return Figures(
         total=len(kept),
@@ -388,10 +428,7 @@ def _figures(
         dismissed=dismissed,
         untagged=0,
         by_outlet=_counts((a.outlet for a in kept), (a.outlet for a in before)),
-        by_commune=tuple(
-            CommuneCount(old, new, communes_now[(old, new)], communes_before[(old, new)])
-            for old, new in keys
-        ),
+        by_commune=by_commune,
         by_tone=tuple(
             Count(TONE_LABELS[c.label], c.count, c.previous)
             for c in _counts((a.tone for a in kept), (a.tone for a in before), TONES)
@@ -399,4 +436,88 @@ def _figures(
         by_topic=_counts(
             (t for a in kept for t in set(a.topics)), (t for a in before for t in set(a.topics))
         ),
+        by_unit=by_unit,
     )
+
+
+def _by_commune(
+    kept: Sequence[DigestArticle], before: Sequence[DigestArticle]
+) -> tuple[CommuneCount, ...]:
+    """The old frame's rows: each (old commune, new unit) the items named, most named first."""
+    communes_now = Counter(k for a in kept for k in _commune_keys(a))
+    communes_before = Counter(k for a in before for k in _commune_keys(a))
+    keys = sorted(
+        set(communes_now) | set(communes_before),
+        key=lambda k: (k[0] == DISTRICT_ONLY, -communes_now[k], collate(k[0]), collate(k[1])),
+    )
+    return tuple(
+        CommuneCount(old, new, communes_now[(old, new)], communes_before[(old, new)])
+        for old, new in keys
+    )
+
+
+def _by_unit(
+    kept: Sequence[DigestArticle], before: Sequence[DigestArticle], units: Sequence[NewUnit]
+) -> tuple[UnitCount, ...]:
+    """The new frame's rows: every post-2025 unit of the area, most named first (then by name),
+    with the old names this window's items used for it; then the items naming no commune."""
+    shown = _unit_names(units)
+    successors: dict[tuple[str, str, str], list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    for unit in units:
+        label = shown[(unit.province, unit.name)]
+        by_name.setdefault(unit.name, []).append(label)
+        for old in unit.predecessors:
+            successors.setdefault(old, []).append(label)
+
+    def keys(article: DigestArticle) -> dict[str, set[str]]:
+        """The units (as the table names them) an article is about, each with the old names it
+        used for it."""
+        found: dict[str, set[str]] = {}
+        for u in article.units:
+            if not u.in_watch_area:
+                continue
+            if u.level == "new_commune":
+                label = shown.get((u.province or "", u.name))
+                for name in [label] if label else by_name.get(u.name, []):
+                    found.setdefault(name, set())
+            elif u.level == "commune":
+                old = (u.province or "", u.district or "", u.name)
+                fallback = by_name.get(u.new_name or "", [])
+                for name in successors.get(old, fallback):
+                    olds = found.setdefault(name, set())
+                    if u.name.casefold() != name.split(",")[0].casefold():
+                        olds.add(u.name)
+        if not found and any(u.in_watch_area for u in article.units):
+            found[AREA_ONLY] = set()
+        return found
+
+    now: Counter[str] = Counter()
+    olds: dict[str, Counter[str]] = {}
+    for article in kept:
+        for name, used in keys(article).items():
+            now[name] += 1
+            olds.setdefault(name, Counter()).update(used)
+    previous = Counter(name for a in before for name in keys(a))
+    names = sorted(shown.values(), key=lambda n: (-now[n], collate(n)))
+    if now[AREA_ONLY] or previous[AREA_ONLY]:
+        names.append(AREA_ONLY)
+    return tuple(
+        UnitCount(
+            name,
+            now[name],
+            previous[name],
+            tuple(sorted(olds.get(name, Counter()).items(), key=lambda o: (-o[1], collate(o[0])))),
+        )
+        for name in names
+    )
+
+
+def _unit_names(units: Sequence[NewUnit]) -> dict[tuple[str, str], str]:
+    """How the table names each unit: its name, with its province where two provinces of the
+    area have a unit of that name."""
+    count = Counter(unit.name for unit in units)
+    return {
+        (u.province, u.name): u.name if count[u.name] == 1 else f"{u.name}, {u.province}"
+        for u in units
+    }

@@ -271,8 +271,20 @@ def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> 
         "Bảng 1. Số tin theo cơ quan báo chí",
         [(c.label, c.count, c.previous) for c in f.by_outlet],
     )
-    add_paragraph(doc, "Bảng 2. Số tin theo xã, thị trấn", italic=True, after=2)
-    if f.by_commune:
+    add_paragraph(doc, f"Bảng 2. Số tin theo {content.communes_word}", italic=True, after=2)
+    if f.by_unit:
+        grid = _Grid(
+            doc,
+            ["STT", "Xã, phường (từ 01/7/2025), tên cũ trong tin", "Kỳ này", "Kỳ trước"],
+            [12, 103, 25, 25],
+            centred=(0, 2, 3),
+        )
+        for n, u in enumerate(f.by_unit, 1):
+            cells = (str(n), u.label, str(u.count), str(u.previous))
+            for cell, text in zip(grid.row(), cells, strict=True):
+                add_run(cell, text)
+        add_paragraph(doc, "", after=3)
+    elif f.by_commune:
         grid = _Grid(
             doc,
             ["STT", "Xã, thị trấn (tên cũ)", "Đơn vị mới (từ 01/7/2025)", "Kỳ này", "Kỳ trước"],

@@ -60,12 +60,16 @@ Số: &nbsp;&nbsp;&nbsp;&nbsp;/{{ c.report.symbol }}</div>
 {% endfor %}
 {% if not c.empty %}
 {{ counts("Số tin theo cơ quan báo chí", c.figures.by_outlet) }}
-<div class="wrap"><table><caption>Số tin theo xã, thị trấn</caption>
-<tr><th>Xã, thị trấn (tên cũ)</th><th>Đơn vị mới (từ 01/7/2025)</th>
+<div class="wrap"><table><caption>Số tin theo {{ c.communes_word }}</caption>
+{% if c.figures.by_unit %}<tr><th>Xã, phường (từ 01/7/2025), tên cũ trong tin</th>
+<th>Kỳ này</th><th>Kỳ trước</th></tr>
+{% for r in c.figures.by_unit %}<tr><td>{{ r.label }}</td>
+<td class="n">{{ r.count }}</td><td class="n">{{ r.previous }}</td></tr>
+{% endfor %}{% else %}<tr><th>Xã, thị trấn (tên cũ)</th><th>Đơn vị mới (từ 01/7/2025)</th>
 <th>Kỳ này</th><th>Kỳ trước</th></tr>
 {% for r in c.figures.by_commune %}<tr><td>{{ r.old }}</td><td>{{ r.new }}</td>
 <td class="n">{{ r.count }}</td><td class="n">{{ r.previous }}</td></tr>
-{% endfor %}</table></div>
+{% endfor %}{% endif %}</table></div>
 {{ counts("Số tin theo sắc thái", c.figures.by_tone) }}
 {{ counts("Số tin theo lĩnh vực", c.figures.by_topic) }}
 {% for caption, data in images %}<figure><img src="data:image/png;base64,{{ data }}"

@@ -1,8 +1,8 @@
 """The configured watch area, as underthesea's administrative data names it (`nlp.area`).
 
 The shell's view of it: the check at start that every configured place exists and names one
-unit (a `LocalityError`, bilingual, naming each wrong place with the closest names), and the
-queries of keyword-search feeds.
+unit (a `LocalityError`, bilingual, naming each wrong place with the closest names), the
+queries of keyword-search feeds, and the choices of the console's commune filter.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from duluan.config import Locality
 from nlp.area import (
@@ -20,8 +21,11 @@ from nlp.area import (
     bare_name,
     district_area,
     mapping_data,
+    new_units,
     resolve_places,
 )
+from nlp.normalize import fold_plain
+from storage.queue import UnitKey
 
 # Regional spellings of the same syllable, so that a search also finds the other spelling (the
 # mapping writes both: "Huyện Đăk Hà", "Huyện Đắk Glei").
@@ -209,3 +213,65 @@ def _spellings(unit: str, locality: Locality) -> tuple[str, ...]:
     for name in names:
         once.setdefault(name.casefold(), name)
     return tuple(once.values())
+
+
+@dataclass(frozen=True)
+class CommuneChoices:
+    """The console's commune filter for an area: `options` (value, label), the area's post-2025
+    units by name, and `aliases`, the old names of their predecessors ("Xã Đăk Long (cũ, nay
+    xã Đăk Pxi)"); `units` maps each value to the stored units it finds, the new unit and every
+    old commune of the area it was made of, so a new commune also finds the stories that named
+    its predecessors. An old name spelled as its successor ("Xã Đăk Pxi") is no alias; an old
+    name another choice already holds is written with its district ("Xã Đăk Long, Huyện Đăk
+    Hà")."""
+
+    options: tuple[tuple[str, str], ...]
+    aliases: tuple[tuple[str, str], ...]
+    units: dict[str, tuple[UnitKey, ...]]
+
+    def find(self, value: str) -> tuple[UnitKey, ...] | None:
+        """What a filter value finds: None for no filter (""), nothing for an unknown value."""
+        if not value:
+            return None
+        return self.units.get(value, ())
+
+
+def commune_choices(area: WatchArea) -> CommuneChoices:
+    """The console's commune filter of `area` (see `CommuneChoices`)."""
+    return _commune_choices(area)
+
+
+@cache
+def _commune_choices(area: WatchArea) -> CommuneChoices:
+    units = sorted(new_units(area), key=lambda u: (_collate(u.name), u.province))
+    repeated = {u.name for u in units if sum(v.name == u.name for v in units) > 1}
+    options: list[tuple[str, str]] = []
+    found: dict[str, tuple[UnitKey, ...]] = {}
+    successors: dict[tuple[str, str, str], list[str]] = {}
+    for unit in units:
+        value = f"{unit.name}, {unit.province}" if unit.name in repeated else unit.name
+        keys: list[UnitKey] = [("new_commune", unit.province, None, unit.name)]
+        keys += [("commune", p, d, n) for p, d, n in unit.predecessors]
+        options.append((value, value))
+        found[value] = tuple(keys)
+        for old in unit.predecessors:
+            successors.setdefault(old, []).append(value)
+    aliases: list[tuple[str, str]] = []
+    for (province, district, name), news in sorted(
+        successors.items(), key=lambda kv: (_collate(kv[0][2]), kv[0][1], kv[0][0])
+    ):
+        if news == [name]:
+            continue  # the old unit of the same name as its one successor: the choice itself
+        spellings = (name, f"{name}, {district}", f"{name}, {district}, {province}")
+        alias = next((v for v in spellings if v not in found), None)
+        if alias is None:
+            continue
+        now = ", ".join(n[:1].lower() + n[1:] for n in news)
+        aliases.append((alias, f"{alias} (cũ, nay {now})"))
+        found[alias] = tuple(dict.fromkeys(k for n in news for k in found[n]))
+    return CommuneChoices(tuple(options), tuple(aliases), found)
+
+
+def _collate(text: str) -> tuple[str, str]:
+    """Vietnamese names in a reader's order (Đ with D, tones aside first)."""
+    return (fold_plain(text), text)

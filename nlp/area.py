@@ -82,6 +82,9 @@ class WatchArea:
     new_provinces: tuple[str, ...]
     whole_provinces: frozenset[str] = frozenset()
     whole_new_provinces: frozenset[str] = frozenset()
+    # The units the places name, in their order (empty for an area built by hand): what the
+    # area is called and whether it is named in the old frame or the new one.
+    units: tuple[Place, ...] = field(default=(), compare=False)
 
     def has_district(self, province: str, district: str) -> bool:
         """Whether the old district lies wholly in the area."""
@@ -186,6 +189,7 @@ def _district_area(province: str, district: str) -> WatchArea:
 def area_of(found: Iterable[Place], places: tuple[str, ...]) -> WatchArea:
     """The area made of these units' rows."""
     index = _index()
+    found = tuple(found)
     rows: set[int] = set()
     for place in found:
         rows |= place.rows
@@ -211,6 +215,7 @@ def area_of(found: Iterable[Place], places: tuple[str, ...]) -> WatchArea:
         whole_new_provinces=frozenset(
             p for p in new_provinces if index.by_unit[("new_province", p, None)].rows <= rows
         ),
+        units=found,
     )
 
 
@@ -383,3 +388,83 @@ def _plain_names() -> dict[str, tuple[str, ...]]:
         for form in (place.name, bare_name(place.name)):
             plain[fold_plain(form)][place.name] = None
     return {k: tuple(v) for k, v in plain.items()}
+
+
+# How many units a title names before counting the rest ("… và 3 xã khác").
+TITLED_UNITS = 3
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    """One post-2025 unit of the area (by its new province and name) and the old communes of
+    the area it was made of, wholly or in part, in the mapping's order."""
+
+    province: str
+    name: str
+    predecessors: tuple[tuple[str, str, str], ...]
+
+
+def new_units(area: WatchArea) -> tuple[NewUnit, ...]:
+    """Every post-2025 unit of the area, with its predecessors in the area, in the mapping's
+    order: the rows of the digest's table by commune and the choices of the console's filter."""
+    return _new_units(area)
+
+
+@cache
+def _new_units(area: WatchArea) -> tuple[NewUnit, ...]:
+    olds: dict[tuple[str, str], dict[tuple[str, str, str], None]] = {}
+    for row in mapping_data()["ward_mapping"]:
+        key = (row["new_province"], row["new_ward"])
+        if key not in area.new_communes:
+            continue
+        old = (row["old_province"], row["old_district"], row["old_ward"])
+        olds.setdefault(key, {})
+        if old in area.old_communes:
+            olds[key][old] = None
+    return tuple(NewUnit(p, n, tuple(o)) for (p, n), o in olds.items())
+
+
+def old_frame(area: WatchArea) -> bool:
+    """Whether every place of the area is a pre-2025 unit (an old district, as the shorthand
+    names it, old communes, an old province): its report then counts the old communes the press
+    named, each beside the unit it became, as its office has always read them. An area with a
+    post-2025 unit among its places (or built by hand, without them) is read in the new frame."""
+    return bool(area.units) and all(u.level not in _NEW_LEVELS for u in area.units)
+
+
+def area_title(area: WatchArea) -> str:
+    """How a report names the area in a sentence: one unit with its prefix in lower case ("xã
+    Đăk Pxi", "huyện Đăk Hà", "tỉnh Quảng Ngãi"); several of one kind after "các" ("các xã Đăk
+    Pxi, Đăk Mar và Đăk Hà"), else each with its prefix ("huyện Sa Thầy và xã Măng Đen"); past
+    `TITLED_UNITS` names, the rest counted ("các xã A, B, C và 4 xã khác")."""
+    names = [u.name for u in area.units] or [p.split(",")[0].strip() for p in area.places]
+    names = list(dict.fromkeys(names))
+    kinds = {_kind(n) for n in names}
+    shown, left = names[:TITLED_UNITS], len(names) - TITLED_UNITS
+    if len(names) == 1:
+        return _lower_first(names[0])
+    if len(kinds) == 1 and "" not in kinds:
+        kind = kinds.pop()
+        listed = [bare_name(n) for n in shown]
+        rest = f"{left} {kind} khác" if left > 0 else ""
+        return f"các {kind} {_joined(listed, rest)}"
+    listed = [_lower_first(n) for n in shown]
+    return _joined(listed, f"{left} đơn vị khác" if left > 0 else "")
+
+
+def _kind(name: str) -> str:
+    """The prefix of a unit's name in lower case ("xã", "thị trấn"), or "" without one."""
+    match = _PREFIX.match(name)
+    return match.group(1).lower() if match else ""
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _joined(names: Sequence[str], rest: str) -> str:
+    """ "A, B và C"; with `rest`, "A, B, C và <rest>"."""
+    items = [*names, rest] if rest else list(names)
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} và {items[-1]}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, false, func, literal, or_, select, true
 
 from storage.base import StoreBase
 from storage.models import (
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 QUEUE_SCAN = 3000
+# A stored unit a filter finds: (level, province, old district or None, name), as the tagger
+# stores it in `article_units` ("commune", "Tỉnh Kon Tum", "Huyện Đăk Hà", "Xã Đăk Long").
+UnitKey = tuple[str, str, str | None, str]
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class QueueFilters:
 
     status: str = ""
     tone: str = ""
-    commune: str = ""
+    communes: tuple[UnitKey, ...] | None = None  # None: no filter; (): nothing matches
     unit: str = ""
     outlet: str = ""
     topic: str = ""
@@ -143,15 +146,23 @@ class QueueQueries(StoreBase):
             stmt = stmt.where(when < filters.until)
         if filters.query:
             stmt = stmt.where(Article.title.ilike(_like(filters.query), escape="\\"))
-        if filters.commune:
+        if filters.communes is not None:
             copy = Article.__table__.alias("copy")
             stmt = stmt.where(
                 exists().where(
                     ArticleUnit.article_id == copy.c.id,
                     copy.c.cluster_id == rep.c.cluster_id,
                     or_(
-                        ArticleUnit.name == filters.commune,
-                        ArticleUnit.new_name == filters.commune,
+                        false(),
+                        *(
+                            and_(
+                                ArticleUnit.level == level,
+                                ArticleUnit.province == province,
+                                ArticleUnit.name == name,
+                                true() if district is None else ArticleUnit.district == district,
+                            )
+                            for level, province, district, name in filters.communes
+                        ),
                     ),
                 )
             )
@@ -265,15 +276,9 @@ class QueueQueries(StoreBase):
         with self._read() as session:
             return [_assignment(*row) for row in session.execute(stmt)]
 
-    def queue_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
-        """The communes named by relevant articles and the outlets (name, title) for filters."""
+    def queue_outlets(self) -> list[tuple[str, str]]:
+        """The outlets (name, title) for the queue's filter (its communes come from the watch
+        area: `duluan.locality.commune_choices`)."""
         with self._read() as session:
-            communes = session.scalars(
-                select(ArticleUnit.name)
-                .join(Article, Article.id == ArticleUnit.article_id)
-                .where(Article.relevant.is_(True), ArticleUnit.in_watch_area.is_(True))
-                .distinct()
-                .order_by(ArticleUnit.name)
-            ).all()
             outlets = session.execute(select(Source.name, Source.title).order_by(Source.title))
-            return list(communes), [(n, t) for n, t in outlets]
+            return [(n, t) for n, t in outlets]

@@ -47,6 +47,7 @@ from duluan.console.render import (
     url,
 )
 from duluan.console.state import state_of
+from duluan.locality import commune_choices, watch_area
 from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
@@ -90,7 +91,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
     filters = QueueFilters(
         status=raw["status"],
         tone=raw["tone"],
-        commune=raw["commune"],
+        communes=commune_choices(watch_area(config_of(request).locality)).find(raw["commune"]),
         unit=unit,
         outlet=raw["outlet"],
         topic=raw["topic"],
@@ -110,8 +111,9 @@ async def queue(request: Request) -> Response:
         page = 1
     store = store_of(request)
     result = store.review_queue(filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    communes, outlets = store.queue_choices()
+    outlets = store.queue_outlets()
     config = config_of(request)
+    communes = commune_choices(watch_area(config.locality))
     topics = sorted(config.topic_keywords())
     status_links = {
         status: "?" + urlencode({**{k: v for k, v in raw.items() if v}, "status": status})
@@ -132,7 +134,8 @@ async def queue(request: Request) -> Response:
             "all_link": all_link,
             "statuses": STATUS_LABELS,
             "tones": TONE_LABELS,
-            "communes": communes,
+            "communes": communes.options,
+            "commune_aliases": communes.aliases,
             "outlets": outlets,
             "units": [u.name for u in config.units],
             "topics": topics,

@@ -197,3 +197,46 @@ def console(store: Store, tmp_path: Path) -> Iterator[Console]:
     seeded = seed(store)
     add_users(store)
     yield Console(store, config(), Clock(), seeded, tmp_path)
+
+
+def save_tagged(store: Store, stories: list[tuple[str, tuple[UnitRecord, ...]]]) -> list[int]:
+    """One relevant, tagged article per (key, units), each its own story; their cluster ids."""
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("dantri", "Dân trí")])
+    saved = store.save_articles(
+        [
+            _record(key, "baoquangngai", f"Tin {key}", f"Nội dung {key}.", 100 + n, 1 + n)
+            for n, (key, _) in enumerate(stories)
+        ]
+    )
+    store.save_tags(
+        [
+            TagRecord(
+                article_id=s.article_id,
+                relevant=True,
+                relevance=0.9,
+                tone="neutral",
+                needs_verification=False,
+                topics=(),
+                reasons=(),
+                units=units,
+                mentions=(),
+                tagged_at=NOW - timedelta(minutes=30),
+                tagger_version="test",
+            )
+            for s, (_, units) in zip(saved, stories, strict=True)
+        ]
+    )
+    return [s.cluster_id for s in saved]
+
+
+def area_console(store: Store, tmp: Path, places: list[str]) -> Console:
+    """The console of the watch area `places` (instead of the district), with one account per
+    role and nothing seeded (the clusters of `Seeded` are 0)."""
+    add_users(store)
+    quoted = ", ".join(f'"{p}"' for p in places)
+    text = CONFIG.replace(
+        "{province: Tỉnh Kon Tum, district: Huyện Đăk Hà}", f"{{places: [{quoted}]}}"
+    )
+    return Console(
+        store, parse_config(text, "test.yaml", {}).config, Clock(), Seeded(0, 0, 0, 0), tmp
+    )

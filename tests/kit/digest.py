@@ -271,3 +271,42 @@ def w48(store: Store) -> DigestContent:
     cfg = config()
     window = week_window("2026-W48", cfg.schedule.digest, cfg.schedule.zone)
     return build_content(store, cfg, window, lambda: NOW)
+
+
+def area_config(places: list[str]) -> Config:
+    """The digest tests' config with the watch area `places` instead of the district."""
+    quoted = ", ".join(f'"{p}"' for p in places)
+    text = CONFIG.replace(
+        "{province: Tỉnh Kon Tum, district: Huyện Đăk Hà}", f"{{places: [{quoted}]}}"
+    )
+    return parse_config(text, "test.yaml", {}).config
+
+
+def save_specs(store: Store, specs: list[Spec]) -> dict[str, int]:
+    """Store these articles and their tags (relevant when a unit is in the watch area); their
+    ids by key."""
+    store.sync_sources(SOURCES)
+    ids = {}
+    for a in specs:
+        outcome = store.save_article(_record(a.key, a.source, a.title, a.published, a.seen, a.n))
+        ids[a.key] = outcome.article_id
+    store.save_tags(
+        [
+            _tag(
+                ids[a.key],
+                a.tone,
+                a.units,
+                a.topics,
+                a.flagged,
+                any(u.in_watch_area for u in a.units),
+            )
+            for a in specs
+        ]
+    )
+    return ids
+
+
+def content_of(store: Store, cfg: Config) -> DigestContent:
+    """The digest content of week 48 of 2026 for `cfg`, built at `NOW`."""
+    window = week_window("2026-W48", cfg.schedule.digest, cfg.schedule.zone)
+    return build_content(store, cfg, window, lambda: NOW)
