@@ -662,8 +662,11 @@ class Report(_Model):
     place: str = Field(default="Đăk Hà", description="the place in the dateline (Đăk Hà, ngày …)")
     area: str | None = Field(
         default=None,
-        description=("the area named in the title; default: the configured district"),
-        json_schema_extra={"shown_default": "the district"},
+        description=(
+            'the area named in the title; default: named from the watch area ("xã Đăk Pxi", '
+            '"huyện Đăk Hà", "tỉnh Quảng Ngãi", "các xã Đăk Pxi và Đăk Mar")'
+        ),
+        json_schema_extra={"shown_default": "from the watch area"},
     )
     signer_title: str = Field(default="GIÁM ĐỐC", description="the signer's title")
     signer_name: str = Field(default="", description="the signer's name")
