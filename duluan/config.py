@@ -211,37 +211,30 @@ class Locality(_Model):
         given (the field validators below ask for both when `places` is absent)."""
         if not isinstance(data, dict) or data.get("places") is None:
             return data
-        places = data["places"]
-        if not isinstance(places, list):
-            raise ValueError(
-                f"places: {_short(places)} phải là danh sách tên đơn vị, ví dụ "
-                '["Xã Đăk Pxi, Tỉnh Quảng Ngãi"] / must be a list of unit names'
-            )
-        if not places:
-            raise ValueError(
-                'places: danh sách rỗng; cần ít nhất một đơn vị, ví dụ ["Xã Đăk Pxi, Tỉnh Quảng '
-                'Ngãi"] / the list is empty; name at least one unit'
-            )
-        for i, place in enumerate(places):
-            if not isinstance(place, str) or not place.strip():
-                raise ValueError(
-                    f"places[{i}]: {_short(place)} không phải tên đơn vị như 'Xã Đăk Pxi, Tỉnh "
-                    "Quảng Ngãi' / is not a unit name such as 'Xã Đăk Pxi, Tỉnh Quảng Ngãi'"
-                )
+        places = _place_list(data["places"])
         given = [key for key in ("province", "district") if data.get(key) is not None]
         if given:
             raise ValueError(
                 f"ghi places hoặc province + district, không cả hai (có cả {' và '.join(given)}) / "
                 f"either places or province + district, not both ({' and '.join(given)} given)"
             )
-        return {**data, "places": [" ".join(p.split()) for p in places]}
+        return {**data, "places": places}
 
     @field_validator("province", "district")
     @classmethod
     def _shorthand(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Both halves of the shorthand, unless `places` is given; under `areas:` (the
+        validation context says so) the locality may name no place at all: only aliases."""
         if value is None and info.data.get("places") is None:
-            raise PydanticCustomError("missing", "Field required")
+            other = info.data.get("province") if info.field_name == "district" else None
+            if not (info.context or {}).get("areas") or other is not None:
+                raise PydanticCustomError("missing", "Field required")
         return value
+
+    @property
+    def names_places(self) -> bool:
+        """Whether it names a watch area (`places` or the shorthand), not only aliases."""
+        return self.places is not None or self.district is not None
 
     @property
     def place_names(self) -> tuple[str, ...]:
@@ -249,6 +242,29 @@ class Locality(_Model):
         if self.places is not None:
             return tuple(self.places)
         return (f"{self.district}, {self.province}",)
+
+
+def _place_list(places: Any, key: str = "places: ") -> list[str]:
+    """A non-empty list of place names, spaces collapsed; a bilingual `ValueError` otherwise,
+    starting with `key` (empty where the error's location already names the list)."""
+    if not isinstance(places, list):
+        raise ValueError(
+            f"{key}{_short(places)} phải là danh sách tên đơn vị, ví dụ "
+            '["Xã Đăk Pxi, Tỉnh Quảng Ngãi"] / must be a list of unit names'
+        )
+    if not places:
+        raise ValueError(
+            f"{key}danh sách rỗng; cần ít nhất một đơn vị, ví dụ "
+            '["Xã Đăk Pxi, Tỉnh Quảng Ngãi"] / the list is empty; name at least one unit'
+        )
+    for i, place in enumerate(places):
+        if not isinstance(place, str) or not place.strip():
+            raise ValueError(
+                f"{key.removesuffix(': ')}[{i}]: {_short(place)} không phải tên đơn vị như "
+                "'Xã Đăk Pxi, Tỉnh Quảng Ngãi' / is not a unit name such as 'Xã Đăk Pxi, Tỉnh "
+                "Quảng Ngãi'"
+            )
+    return [" ".join(p.split()) for p in places]
 
 
 class CrawlSettings(_Model):
@@ -821,8 +837,126 @@ class ToneConfig(_Model):
         return value
 
 
+DEFAULT_AREA = "mac-dinh"
+
+
+class AreaConfig(_Model):
+    """One watch area of a deployment that serves several (`areas:`): its places and its own
+    units, review, report and topics; a key it does not set takes the top-level value (for
+    `review` and `report`, key by key)."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        max_length=64,
+        description="a unique slug `[a-z0-9_-]`, e.g. `dak-pxi` (`duluan digest --area NAME`)",
+    )
+    title: str = Field(
+        min_length=1, description="the area as users read it, e.g. `UBND xã Đăk Pxi`"
+    )
+    places: list[str] = Field(
+        description=(
+            "its places, as `locality.places` (the locality's `aliases` apply); checked at start"
+        )
+    )
+    units: list[Unit] | None = Field(
+        default=None,
+        description="who receives its alerts, as the top-level `units`",
+        json_schema_extra={"shown_default": "the top-level `units`"},
+    )
+    review: Review | None = Field(
+        default=None,
+        description=(
+            "its review group (chat, reviewers, leadership_chat, admin_chat…); keys it leaves "
+            "out take the top-level `review`'s"
+        ),
+        json_schema_extra={"shown_default": "the top-level `review`"},
+    )
+    report: Report | None = Field(
+        default=None,
+        description="its weekly digest (issuer, signer, recipients, chat…), key by key as `review`",
+        json_schema_extra={"shown_default": "the top-level `report`"},
+    )
+    topics: dict[str, list[str]] | None = Field(
+        default=None,
+        description="its topic keyword lists, as the top-level `topics`",
+        json_schema_extra={"shown_default": "the top-level `topics`"},
+    )
+    extra_topics: dict[str, list[str]] | None = Field(
+        default=None,
+        description="keywords added to its topics, as the top-level `extra_topics`",
+        json_schema_extra={"shown_default": "the top-level `extra_topics`"},
+    )
+
+    @field_validator("places", mode="before")
+    @classmethod
+    def _places(cls, value: Any) -> list[str]:
+        return _place_list(value, key="")
+
+
+@dataclass(frozen=True)
+class Area:
+    """A watch area with its settings merged from the top level: what every part of duluan reads
+    (`Config.watch_areas()`). `locality` holds its places and the deployment's aliases (for
+    `duluan.locality.watch_area`); `key` is the config path of its places (error messages)."""
+
+    name: str
+    title: str
+    locality: Locality
+    units: tuple[Unit, ...]
+    review: Review
+    report: Report
+    topics: tuple[tuple[str, tuple[str, ...]], ...]
+    key: str
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return self.locality.place_names
+
+    def topic_keywords(self) -> dict[str, list[str]]:
+        """Its topics in use and their keywords (see `Config.topic_keywords`)."""
+        return {topic: list(words) for topic, words in self.topics}
+
+
+def _merged(top: _Model, own: _Model | None) -> Any:
+    """`own`'s keys over `top`'s: the keys an area sets, the top level's for the rest."""
+    if own is None:
+        return top
+    return top.model_copy(update={key: getattr(own, key) for key in own.model_fields_set})
+
+
+def _topic_keywords(
+    topics: Mapping[str, list[str]], extra: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    """`topics`, or the built-in lists when empty, plus `extra` (keywords added to the topic of
+    the same name, or a new topic)."""
+    from nlp.topics import DEFAULT_TOPICS
+
+    merged = {t: list(words) for t, words in (topics or DEFAULT_TOPICS).items()}
+    for topic, words in extra.items():
+        kept = merged.setdefault(topic, [])
+        kept.extend(w for w in words if w not in kept)
+    return merged
+
+
+def _topic_name(topic: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", topic).split())
+
+
 class Config(_Model):
-    locality: Locality = Field(description="the watch area")
+    locality: Locality = Field(
+        description=(
+            "the watch area (without `areas:`); with `areas:` only its `aliases` are needed"
+        )
+    )
+    areas: list[AreaConfig] | None = Field(
+        default=None,
+        description=(
+            "several watch areas in one deployment, each with its `name`, `title`, `places` "
+            'and own `units`, `review`, `report`, `topics` (see "Watch areas"); without it '
+            "the top level is the one area"
+        ),
+        json_schema_extra={"shown_default": f"one area `{DEFAULT_AREA}`"},
+    )
     crawl: CrawlSettings = Field(
         default_factory=CrawlSettings, description="how the crawler fetches"
     )
@@ -869,39 +1003,121 @@ class Config(_Model):
             seen.add(source.name)
         return sources
 
-    @model_validator(mode="after")
-    def _unit_topics_exist(self) -> Config:
-        def name(topic: str) -> str:
-            return " ".join(unicodedata.normalize("NFC", topic).split())
-
-        known = {name(t) for t in self.topic_keywords()}
-        for unit in self.units:
-            unknown = [t for t in unit.topics if name(t) not in known]
-            if unknown:
+    @field_validator("areas")
+    @classmethod
+    def _unique_areas(cls, areas: list[AreaConfig] | None) -> list[AreaConfig] | None:
+        if areas is None:
+            return None
+        if not areas:
+            raise ValueError(
+                "danh sách rỗng; bỏ khóa areas (một địa bàn) hoặc khai báo ít nhất một "
+                "địa bàn / the list is empty; leave areas out (one area) or name at least one"
+            )
+        seen: dict[str, int] = {}
+        for i, area in enumerate(areas):
+            if area.name in seen:
                 raise ValueError(
-                    f"đơn vị {unit.name!r} nhận lĩnh vực chưa khai báo: {', '.join(unknown)}; "
-                    f"các lĩnh vực có: {', '.join(sorted(self.topic_keywords()))} (thêm lĩnh vực "
-                    f"mới ở extra_topics) / unit {unit.name!r} lists unknown topics {unknown}"
+                    f"areas[{i}].name: tên địa bàn {area.name!r} trùng với areas[{seen[area.name]}]"
+                    f" / area name {area.name!r} is repeated (areas[{seen[area.name]}])"
                 )
+            seen[area.name] = i
+        return areas
+
+    @model_validator(mode="after")
+    def _areas_are_whole(self) -> Config:
+        """Without `areas:` the locality names the watch area; in each area, unit names are
+        unique and units follow topics the area has."""
+        if self.areas is None and not self.locality.names_places:
+            raise ValueError(
+                "locality: cần places (hoặc province + district) khi không có areas / "
+                "needs places (or province + district) when there are no areas"
+            )
+        for area in self.watch_areas():
+            where = "" if self.areas is None else f"{area.key.removesuffix('.places')}: "
+            seen: set[str] = set()
+            for unit in area.units:
+                if unit.name in seen:
+                    raise ValueError(
+                        f"{where}tên đơn vị {unit.name!r} bị trùng trong địa bàn {area.name!r} / "
+                        f"unit name {unit.name!r} is repeated in area {area.name!r}"
+                    )
+                seen.add(unit.name)
+            keywords = area.topic_keywords()
+            known = {_topic_name(t) for t in keywords}
+            for unit in area.units:
+                unknown = [t for t in unit.topics if _topic_name(t) not in known]
+                if unknown:
+                    raise ValueError(
+                        f"{where}đơn vị {unit.name!r} nhận lĩnh vực chưa khai báo: "
+                        f"{', '.join(unknown)}; các lĩnh vực có: {', '.join(sorted(keywords))} "
+                        f"(thêm lĩnh vực mới ở extra_topics) / unit {unit.name!r} lists unknown "
+                        f"topics {unknown}"
+                    )
         return self
 
     def topic_keywords(self) -> dict[str, list[str]]:
-        """The topics in use and their keywords: `topics`, or the built-in lists when it is
-        empty, plus `extra_topics` (keywords added to the topic of the same name, or a new
-        topic)."""
-        from nlp.topics import DEFAULT_TOPICS
+        """The top level's topics in use and their keywords: `topics`, or the built-in lists
+        when it is empty, plus `extra_topics` (keywords added to the topic of the same name, or
+        a new topic)."""
+        return _topic_keywords(self.topics, self.extra_topics)
 
-        merged = {t: list(words) for t, words in (self.topics or DEFAULT_TOPICS).items()}
-        for topic, words in self.extra_topics.items():
-            kept = merged.setdefault(topic, [])
-            kept.extend(w for w in words if w not in kept)
-        return merged
+    def watch_areas(self) -> tuple[Area, ...]:
+        """Every watch area with its merged settings: the `areas:`, or without them the top
+        level as one area named `DEFAULT_AREA`. What everything that acts per area reads."""
+        if self.areas is None:
+            return (
+                Area(
+                    name=DEFAULT_AREA,
+                    title=self.report.area or _default_title(self.locality),
+                    locality=self.locality,
+                    units=tuple(self.units),
+                    review=self.review,
+                    report=self.report,
+                    topics=_frozen_topics(self.topic_keywords()),
+                    key="locality.places",
+                ),
+            )
+        aliases = self.locality.aliases
+        return tuple(
+            Area(
+                name=a.name,
+                title=a.title,
+                locality=Locality(places=a.places, aliases=aliases),
+                units=tuple(self.units if a.units is None else a.units),
+                review=_merged(self.review, a.review),
+                report=_merged(self.report, a.report),
+                topics=_frozen_topics(
+                    _topic_keywords(
+                        self.topics if a.topics is None else a.topics,
+                        self.extra_topics if a.extra_topics is None else a.extra_topics,
+                    )
+                ),
+                key=f"areas[{i}].places",
+            )
+            for i, a in enumerate(self.areas)
+        )
+
+    def area(self, name: str) -> Area:
+        """The watch area of that name; a `KeyError` otherwise."""
+        for area in self.watch_areas():
+            if area.name == name:
+                return area
+        raise KeyError(name)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
             if source.name == name:
                 return source
         raise KeyError(name)
+
+
+def _default_title(locality: Locality) -> str:
+    """The one area's title: its district, or its places."""
+    return locality.district or ", ".join(locality.place_names)
+
+
+def _frozen_topics(keywords: Mapping[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((topic, tuple(words)) for topic, words in keywords.items())
 
 
 @dataclass(frozen=True)
@@ -954,7 +1170,9 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
     if problems:
         raise ConfigError(where, problems)
     try:
-        config = Config.model_validate(resolved)
+        config = Config.model_validate(
+            resolved, context={"areas": isinstance(resolved.get("areas"), list)}
+        )
     except ValidationError as exc:
         raise ConfigError(where, [_describe(err, resolved) for err in exc.errors()]) from None
     if config.telegram.secret_token and "telegram.secret_token" not in secret_paths:

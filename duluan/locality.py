@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from duluan.config import Locality
+from duluan.config import Area, Config, Locality
 from nlp.area import (
     SUGGESTED_PROBLEMS,
     PlaceError,
@@ -23,6 +23,7 @@ from nlp.area import (
     mapping_data,
     new_units,
     resolve_places,
+    union,
 )
 from nlp.normalize import fold_plain
 from storage.queue import UnitKey
@@ -53,9 +54,10 @@ class LocalityError(LookupError):
         super().__init__("\n".join(self.problems))
 
 
-def watch_area(locality: Locality) -> WatchArea:
+def watch_area(locality: Locality, key: str = "locality.places") -> WatchArea:
     """The configured watch area: `locality.places`, or the old district of the shorthand
-    `province` + `district`; a `LocalityError` naming each unknown, ambiguous or repeated place."""
+    `province` + `district`; a `LocalityError` naming each unknown, ambiguous or repeated place
+    (at `key`, the config path of the places: `areas[2].places[0]`)."""
     try:
         if locality.places is not None:
             return resolve_places(locality.places)
@@ -63,18 +65,38 @@ def watch_area(locality: Locality) -> WatchArea:
         return district_area(locality.province, locality.district)
     except PlaceError as exc:
         shorthand = locality.places is None
-        lines = [_describe(p, shorthand) for p in exc.problems[:SUGGESTED_PROBLEMS]]
+        lines = [_describe(p, shorthand, key) for p in exc.problems[:SUGGESTED_PROBLEMS]]
         more = len(exc.problems) - SUGGESTED_PROBLEMS
         if more > 0:
             lines.append(
-                f"locality.places: và {_count(more)} địa danh khác cũng sai / "
-                f"and {more:,} more wrong places"
+                f"{key}: và {_count(more)} địa danh khác cũng sai / and {more:,} more wrong places"
             )
         raise LocalityError(lines) from None
 
 
-def _describe(problem: PlaceProblem, shorthand: bool) -> str:
-    where = "locality.district" if shorthand else f"locality.places[{problem.index}]"
+def area_places(config: Config) -> tuple[tuple[Area, WatchArea], ...]:
+    """Every configured area with its resolved places; one `LocalityError` naming the wrong
+    places of every area."""
+    out: list[tuple[Area, WatchArea]] = []
+    problems: list[str] = []
+    for area in config.watch_areas():
+        try:
+            out.append((area, watch_area(area.locality, area.key)))
+        except LocalityError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise LocalityError(problems)
+    return tuple(out)
+
+
+def tagged_area(config: Config) -> WatchArea:
+    """The one area the tagger reads for every configured area: their union (the area itself
+    when there is one); a `LocalityError` as `area_places`."""
+    return union([place for _, place in area_places(config)])
+
+
+def _describe(problem: PlaceProblem, shorthand: bool, key: str) -> str:
+    where = "locality.district" if shorthand else f"{key}[{problem.index}]"
     place = problem.place
     shown = ", ".join(repr(s) for s in problem.suggestions[:LISTED_SPELLINGS])
     left = len(problem.suggestions) - LISTED_SPELLINGS
@@ -117,13 +139,22 @@ class _Searched:
     where: tuple[str, ...]
 
 
+def search_queries_of(config: Config) -> list[str]:
+    """The keyword-search queries of every configured area (their union)."""
+    return _queries(tagged_area(config), config.locality)
+
+
 def search_queries(locality: Locality) -> list[str]:
     """The keyword-search queries of the watch area: each place quoted, with its regional
     spelling variants and config aliases joined by OR; a commune with its provinces (old and new)
     beside it. Up to `SEPARATE_QUERIES` places, one query each; past that, places with the same
     provinces are packed with OR into queries of at most `QUERY_WORDS` words, never splitting one
     place's spellings (a place whose spellings alone pass the limit has a query of its own)."""
-    places = _searched(watch_area(locality), locality)
+    return _queries(watch_area(locality), locality)
+
+
+def _queries(area: WatchArea, locality: Locality) -> list[str]:
+    places = _searched(area, locality)
     if len(places) <= SEPARATE_QUERIES:
         return [_query([p.spellings], p.where) for p in places]
     groups: dict[tuple[str, ...], list[_Searched]] = {}

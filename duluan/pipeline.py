@@ -46,16 +46,15 @@ class TagReport:
 def locator_for(config: Config) -> Locator:
     """The tagger for the configured watch area (a few seconds to build: build it once). A
     `duluan.locality.LocalityError` when a place is unknown or ambiguous."""
-    from duluan.locality import watch_area
+    from duluan.locality import tagged_area
     from nlp.locate import Locator
     from nlp.tone import lexicon_from_config
 
-    locality = config.locality
     words = config.tone
     lexicon = lexicon_from_config(words.negative, words.positive, words.verify)
     return Locator.for_area(
-        watch_area(locality),
-        dict(locality.aliases),
+        tagged_area(config),
+        dict(config.locality.aliases),
         config.topic_keywords(),
         lexicon,
     )
@@ -68,13 +67,15 @@ def review_chat(config: Config, console: bool) -> str | None:
 
 def search_queries_for(config: Config, sources: list[str]) -> dict[str, list[str]]:
     """The automatic search queries of the chosen sources that ask for them."""
-    from duluan.locality import search_queries
+    from duluan.locality import search_queries_of
 
-    return {
-        s.name: search_queries(config.locality)
+    wanted = [
+        s.name
         for s in config.sources
         if s.search is not None and s.search.queries == "auto" and s.name in sources
-    }
+    ]
+    queries = search_queries_of(config) if wanted else []
+    return {name: list(queries) for name in wanted}
 
 
 def crawl(

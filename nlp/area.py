@@ -85,6 +85,8 @@ class WatchArea:
     # The units the places name, in their order (empty for an area built by hand): what the
     # area is called and whether it is named in the old frame or the new one.
     units: tuple[Place, ...] = field(default=(), compare=False)
+    # The mapping's rows it is made of (what `union` joins); the fields above follow from them.
+    rows: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     def has_district(self, province: str, district: str) -> bool:
         """Whether the old district lies wholly in the area."""
@@ -188,11 +190,29 @@ def _district_area(province: str, district: str) -> WatchArea:
 
 def area_of(found: Iterable[Place], places: tuple[str, ...]) -> WatchArea:
     """The area made of these units' rows."""
-    index = _index()
     found = tuple(found)
     rows: set[int] = set()
     for place in found:
         rows |= place.rows
+    return _area_of_rows(frozenset(rows), places, found)
+
+
+def union(areas: Sequence[WatchArea]) -> WatchArea:
+    """One area holding all of these (a deployment's several areas, tagged once): its places
+    are theirs, its rows their union; a district or province split between two areas lies
+    wholly in the union. One area is returned as it is."""
+    if len(areas) == 1:
+        return areas[0]
+    rows: frozenset[int] = frozenset().union(*(a.rows for a in areas))
+    places = tuple(dict.fromkeys(p for a in areas for p in a.places))
+    units = tuple(dict.fromkeys(u for a in areas for u in a.units))
+    return _area_of_rows(rows, places, units)
+
+
+def _area_of_rows(
+    rows: frozenset[int], places: tuple[str, ...], units: tuple[Place, ...]
+) -> WatchArea:
+    index = _index()
     chosen = [index.rows[i] for i in sorted(rows)]
     old = {(r["old_province"], r["old_district"], r["old_ward"]) for r in chosen}
     new = {(r["new_province"], r["new_ward"]) for r in chosen if r["new_ward"]}
@@ -215,7 +235,8 @@ def area_of(found: Iterable[Place], places: tuple[str, ...]) -> WatchArea:
         whole_new_provinces=frozenset(
             p for p in new_provinces if index.by_unit[("new_province", p, None)].rows <= rows
         ),
-        units=found,
+        units=units,
+        rows=rows,
     )
 
 

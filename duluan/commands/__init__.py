@@ -29,11 +29,11 @@ def load(runtime: Runtime) -> LoadedConfig:
     """The config, with its watch area's places checked against underthesea's mapping; a
     `ConfigError` otherwise (exit 2), naming each unknown or ambiguous place."""
     from duluan.config import ConfigError, load_config
-    from duluan.locality import LocalityError, watch_area
+    from duluan.locality import LocalityError, area_places
 
     loaded = load_config(runtime.config_path, runtime.variables)
     try:
-        watch_area(loaded.config.locality)
+        area_places(loaded.config)
     except LocalityError as exc:
         raise ConfigError(loaded.path, exc.problems) from None
     return loaded

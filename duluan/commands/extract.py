@@ -249,7 +249,7 @@ def cmd_try(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) 
 def _entries(source: Source, config: Config) -> list[tuple[str, str]]:
     from urllib.parse import quote_plus
 
-    from duluan.locality import search_queries
+    from duluan.locality import search_queries_of
 
     found = [("feed", url) for url in source.feeds]
     found += [("sitemap", url) for url in source.sitemaps]
@@ -257,7 +257,7 @@ def _entries(source: Source, config: Config) -> list[tuple[str, str]]:
     if source.search is not None:
         queries = source.search.queries
         if queries == "auto":
-            queries = search_queries(config.locality)
+            queries = search_queries_of(config)
         if queries:
             found.append(("search", source.search.url.replace("{query}", quote_plus(queries[0]))))
     return found
