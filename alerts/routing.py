@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from duluan.config import Config, Unit
+from duluan.config import Area, Unit
 from nlp.gazetteer import Gazetteer
 
 BACKFILL_HORIZON = timedelta(hours=48)
@@ -68,19 +68,21 @@ def is_backfill(hit: Hit, horizon: timedelta = BACKFILL_HORIZON) -> bool:
 
 
 def route(
-    hit: Hit, config: Config, gazetteer: Gazetteer, review_chat: str | None = None
+    hit: Hit, area: Area, gazetteer: Gazetteer, review_chat: str | None = None
 ) -> list[Destination]:
-    """The destinations of an alert, review group first; none for backfill."""
+    """The destinations of one watch area's alert (`hit` holds the area's places and topics):
+    its review group first (`review_chat` when the area has none), its leadership chat for
+    negative news, its units by commune or topic; none for backfill."""
     if is_backfill(hit):
         return []
     out: list[Destination] = []
-    chat = review_chat if review_chat is not None else config.review.chat
+    chat = area.review.chat or review_chat
     if chat:
         out.append(Destination(chat, None, "review", "nhóm rà soát của Trung tâm"))
-    if hit.tone == "negative" and config.review.leadership_chat:
-        out.append(Destination(config.review.leadership_chat, None, "leadership", "tin tiêu cực"))
+    if hit.tone == "negative" and area.review.leadership_chat:
+        out.append(Destination(area.review.leadership_chat, None, "leadership", "tin tiêu cực"))
     places = set(hit.places)
-    for unit in config.units:
+    for unit in area.units:
         if not unit.chat:
             continue
         reason = _reason(unit, places, hit.topics, gazetteer)

@@ -33,6 +33,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from duluan.units import format_duration, parse_duration, parse_size
+from nlp.area import DEFAULT_AREA
+
+__all__ = ["DEFAULT_AREA"]
 
 log = logging.getLogger(__name__)
 
@@ -835,9 +838,6 @@ class ToneConfig(_Model):
                         f"weight of {word!r} is {weight}; it must be above 0 and at most 5"
                     )
         return value
-
-
-DEFAULT_AREA = "mac-dinh"
 
 
 class AreaConfig(_Model):

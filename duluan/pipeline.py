@@ -122,10 +122,11 @@ def tag_pending(
     and reports `more`: the next pass goes on. Then index the new and changed articles for
     search. `console` (no bot token) sends review alerts to the console when no review chat is
     configured."""
-    from duluan.tagging import Tagged, tag_article
+    from duluan.tagging import Tagged, area_taggings, tag_article
 
     locator = locator or locator_for(config)
-    chat = review_chat(config, console)
+    areas = area_taggings(config)
+    chat = "console" if console else None
     tagged = relevant = queued = 0
     after = 0
     more = False
@@ -134,7 +135,9 @@ def tag_pending(
         moment = now()
         results: list[Tagged] = []
         for article in batch:
-            results.append(tag_article(locator, article, moment, TAGGER_VERSION, config, chat))
+            results.append(
+                tag_article(locator, article, moment, TAGGER_VERSION, config, chat, areas)
+            )
             if budget is not None and clock() - started >= budget:
                 more = True
                 break

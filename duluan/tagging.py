@@ -3,13 +3,17 @@ between nlp/, alerts/ and storage/."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from alerts.message import AlertItem, article_message
 from alerts.routing import Hit, route
-from duluan.config import Config
+from duluan.config import Area, Config
+from nlp.area import WatchArea
 from nlp.locate import Located, Locator
+from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
 from storage.vocabulary import story_key
 
@@ -18,6 +22,37 @@ from storage.vocabulary import story_key
 class Tagged:
     record: TagRecord
     alerts: tuple[OutboxEntry, ...]
+
+
+@dataclass(frozen=True)
+class AreaTagging:
+    """One watch area as a tag pass reads it: its settings, its resolved places, and its own
+    topic lists where they differ from the tagger's (None: the tagger's topics)."""
+
+    area: Area
+    place: WatchArea
+    topics: Topics | None = None
+
+
+def area_taggings(config: Config) -> tuple[AreaTagging, ...]:
+    """Every configured area for a tag pass (cheap: the places resolve in milliseconds); a
+    `duluan.locality.LocalityError` when a place is wrong."""
+    from duluan.locality import area_places
+
+    tagger_topics = config.topic_keywords()
+    return tuple(
+        AreaTagging(
+            area,
+            place,
+            None if area.topic_keywords() == tagger_topics else _topics(area.topics),
+        )
+        for area, place in area_places(config)
+    )
+
+
+@cache
+def _topics(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> Topics:
+    return Topics.from_config(dict(keywords))
 
 
 def article_text(article: ArticleText) -> tuple[str, list[tuple[str, int]]]:
@@ -41,16 +76,51 @@ def tag_article(
     version: str,
     config: Config | None = None,
     review_chat: str | None = None,
+    areas: Sequence[AreaTagging] | None = None,
 ) -> Tagged:
-    """Tag one article; with a config, also the alerts to queue for it (none unless relevant)."""
+    """Tag one article once for every watch area (the locator reads their union), and say
+    which areas it concerns; with a config, also the alerts to queue for it, each concerned
+    area's in its own chats (none unless relevant). `review_chat` is the review chat of an area
+    that has none ("console" without a bot token); `areas` saves resolving them per article."""
     text, starts = article_text(article)
     result = locator.read(text, article.id)
-    record = _record(article, result, starts, tagged_at, version)
+    if areas is None:
+        areas = area_taggings(config) if config is not None else ()
+    concerned = [a for a in areas if result.relevant and result.concerns(a.place)]
+    record = _record(article, result, starts, tagged_at, version, concerned)
     if config is None or not record.relevant:
         return Tagged(record, ())
+    story = story_key(article.cluster_id or article.id)
+    alerts: dict[tuple[str, int | None], OutboxEntry] = {}
+    for each in concerned:
+        for entry in _area_alerts(
+            each, story, locator, article, result, record, text, tagged_at, review_chat
+        ):
+            alerts.setdefault((entry.chat, entry.topic), entry)
+    return Tagged(record, tuple(alerts.values()))
+
+
+def _area_alerts(
+    each: AreaTagging,
+    story: str,
+    locator: Locator,
+    article: ArticleText,
+    result: Located,
+    record: TagRecord,
+    text: str,
+    tagged_at: datetime,
+    review_chat: str | None,
+) -> list[OutboxEntry]:
+    """The alerts of one concerned area: its places and topics, routed to its chats."""
+    place = each.place
+    topics = record.topics if each.topics is None else tuple(each.topics.labels(text))
     hit = Hit(
-        places=tuple(u.name for u in record.units if u.in_watch_area),
-        topics=record.topics,
+        places=tuple(
+            u.name
+            for u in result.units
+            if u.in_watch_area and place.holds(u.level, u.name, u.province, u.district)
+        ),
+        topics=topics,
         tone=record.tone,
         backfill=article.backfill,
         published_at=article.published_at,
@@ -68,17 +138,15 @@ def tag_article(
             tone=record.tone,
             text=text,
             mention=(first.start, first.end) if first else None,
-            topics=record.topics,
+            topics=topics,
             needs_verification=record.needs_verification,
             published_precision=article.published_precision,
         )
     )
-    story = story_key(article.cluster_id or article.id)
-    alerts = tuple(
+    return [
         OutboxEntry(story, d.chat, d.topic, "alert", message, article.id)
-        for d in route(hit, config, locator.gazetteer, review_chat)
-    )
-    return Tagged(record, alerts)
+        for d in route(hit, each.area, locator.gazetteer, review_chat)
+    ]
 
 
 def _record(
@@ -87,6 +155,7 @@ def _record(
     starts: list[tuple[str, int]],
     tagged_at: datetime,
     version: str,
+    concerned: Sequence[AreaTagging] = (),
 ) -> TagRecord:
     mentions = []
     levels: dict[str, str] = {}  # a unit's name → the level of its first entry
@@ -130,4 +199,5 @@ def _record(
         mentions=tuple(mentions),
         tagged_at=tagged_at,
         tagger_version=version,
+        areas=tuple(a.area.name for a in concerned),
     )

@@ -39,6 +39,10 @@ from typing import Any, Literal
 
 from nlp.normalize import fold, fold_plain
 
+# The name of a deployment's one watch area when it names none (no `areas:` in config.yaml), and
+# of the area that stored rows written before areas existed belong to (migrations 0012, 0013).
+DEFAULT_AREA = "mac-dinh"
+
 PlaceLevel = Literal["province", "new_province", "district", "commune", "new_commune"]
 _NEW_LEVELS = ("new_province", "new_commune")
 # How many closest names a problem suggests, and how many problems get suggestions (the rest are
@@ -91,6 +95,21 @@ class WatchArea:
     def has_district(self, province: str, district: str) -> bool:
         """Whether the old district lies wholly in the area."""
         return (province, district) in self.districts
+
+    def holds(self, level: str, name: str, province: str, district: str | None = None) -> bool:
+        """Whether a unit (as the gazetteer names it: an old commune with its district) is in
+        the area: a commune in part or wholly, a district or province wholly."""
+        if level == "commune":
+            return (province, district or "", name) in self.old_communes
+        if level == "new_commune":
+            return (province, name) in self.new_communes
+        if level == "district":
+            return (province, name) in self.districts
+        if level == "province":
+            return name in self.whole_provinces
+        if level == "new_province":
+            return name in self.whole_new_provinces
+        return False
 
     def touches(self, province: str) -> bool:
         """Whether the area lies (in part) in this old or new province."""

@@ -104,6 +104,16 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Watched:
+    """A mention of the watch area as the relevance score counts it: the units it resolved to
+    and its confidence weighed by where it stands (title or body). Kept so that one tagging of a
+    deployment's areas (their union) says, per area, whether the text concerns it."""
+
+    units: tuple[Unit, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
 class Located:
     """What the tagger says of one text: relevance to the watch area, tone, the units and their
     mentions, topics, reasons, needs-verification. `as_json()` is `duluan locate`'s object."""
@@ -117,6 +127,16 @@ class Located:
     topics: tuple[str, ...]
     reasons: tuple[str, ...]
     needs_verification: bool
+    watched: tuple[Watched, ...] = ()
+
+    def score_in(self, area: WatchArea) -> float:
+        """The relevance score counting only the mentions of units in `area` (part of the
+        tagged area): the score itself when `area` is all of it."""
+        return round(_score([w.weight for w in self.watched if _in(w.units, area)]), 2)
+
+    def concerns(self, area: WatchArea) -> bool:
+        """Whether the text is relevant to `area`, as `relevant` is to the tagged area."""
+        return self.score_in(area) >= RELEVANT_AT
 
     def as_json(self) -> dict[str, Any]:
         """The DESIGN.md `locate` JSON object."""
@@ -206,8 +226,15 @@ class Locator:
             what = "Văn bản" if ident is None else f"Bài {ident}"
             log.warning("%s: %s", what, "; ".join(notes))
         title_end = text.find("\n") if "\n" in text else len(text)
-        watched = [r for r in resolved if any(u.in_watch_area for u in r.units)]
-        score = _score(watched, title_end)
+        ours = [r for r in resolved if any(u.in_watch_area for u in r.units)]
+        watched = [
+            Watched(
+                r.units,
+                r.confidence * (TITLE_WEIGHT if r.candidate.start < title_end else BODY_WEIGHT),
+            )
+            for r in ours
+        ]
+        score = _score([w.weight for w in watched])
         units = _units(resolved, self.gazetteer)
         relevant = score >= RELEVANT_AT
         provinces = self.gazetteer.provinces
@@ -220,7 +247,7 @@ class Locator:
         topics: list[str] = []
         verify = False
         if mentions:
-            anchors = [(r.candidate.start, r.candidate.end) for r in watched]
+            anchors = [(r.candidate.start, r.candidate.end) for r in ours]
             verdict = tone(text, anchors, self.lexicon, self.tone_model)
             label, reasons, verify = verdict.label, verdict.explain(text)[:5], verdict.verify
             topics = self.topics.labels(text)
@@ -244,6 +271,7 @@ class Locator:
             topics=tuple(topics),
             reasons=tuple(reasons + notes),
             needs_verification=verify,
+            watched=tuple(watched),
         )
 
 
@@ -287,15 +315,16 @@ def _start(r: Resolved) -> int:
     return prefix if prefix is not None and prefix <= r.candidate.start else r.candidate.start
 
 
-def _score(watched: list[Resolved], title_end: int) -> float:
-    if not watched:
+def _score(weights: list[float]) -> float:
+    """The best weighed mention, and a small bonus for each other one."""
+    if not weights:
         return 0.0
-    best = 0.0
-    for r in watched:
-        weight = TITLE_WEIGHT if r.candidate.start < title_end else BODY_WEIGHT
-        best = max(best, r.confidence * weight)
-    bonus = min(0.1, 0.02 * (len(watched) - 1))
-    return min(1.0, best + bonus)
+    bonus = min(0.1, 0.02 * (len(weights) - 1))
+    return min(1.0, max(weights) + bonus)
+
+
+def _in(units: tuple[Unit, ...], area: WatchArea) -> bool:
+    return any(area.holds(u.level, u.name, u.province, u.district) for u in units)
 
 
 def _units(resolved: list[Resolved], gazetteer: Gazetteer) -> tuple[FoundUnit, ...]:

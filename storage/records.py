@@ -238,6 +238,7 @@ class TagRecord:
     mentions: tuple[MentionRecord, ...]
     tagged_at: datetime
     tagger_version: str
+    areas: tuple[str, ...] = ()  # the watch areas (names) it concerns, each once
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from storage.base import IN_BATCH, StoreBase, chunks, require_aware, utc_now
 from storage.models import (
     Article,
+    ArticleArea,
     ArticleUnit,
     Mention,
     Source,
@@ -75,6 +76,7 @@ class TagQueries(StoreBase):
             for batch in chunks(ids, IN_BATCH):
                 session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
                 session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
+                session.execute(delete(ArticleArea).where(ArticleArea.article_id.in_(batch)))
             connection = session.connection()
             for tag in tags:
                 updated = connection.execute(
@@ -102,6 +104,12 @@ class TagQueries(StoreBase):
                     connection.execute(insert(ArticleUnit), units)
                 if mentions:
                     connection.execute(insert(Mention), mentions)
+                areas = [
+                    {"article_id": tag.article_id, "area": area}
+                    for area in dict.fromkeys(tag.areas)
+                ]
+                if areas:
+                    connection.execute(insert(ArticleArea), areas)
             _align_story_tones(session, ids)
             return enqueue(session, outbox, queued_at)
 
@@ -120,6 +128,11 @@ class TagQueries(StoreBase):
             ).all()
             mentions = session.scalars(
                 select(Mention).where(Mention.article_id == article_id).order_by(Mention.id)
+            ).all()
+            areas = session.scalars(
+                select(ArticleArea.area)
+                .where(ArticleArea.article_id == article_id)
+                .order_by(ArticleArea.area)
             ).all()
             return TagRecord(
                 article_id=row.id,
@@ -149,6 +162,7 @@ class TagQueries(StoreBase):
                 ),
                 tagged_at=row.tagged_at,
                 tagger_version=row.tagger_version or "",
+                areas=tuple(areas),
             )
 
 

@@ -25,6 +25,7 @@ units:
     {},
 ).config
 GAZETTEER = Gazetteer.build("Tỉnh Kon Tum", "Huyện Đăk Hà")
+(AREA,) = CONFIG.watch_areas()
 
 
 def hit(places: tuple[str, ...], topics: tuple[str, ...] = (), **changes: object) -> Hit:
@@ -41,7 +42,7 @@ def hit(places: tuple[str, ...], topics: tuple[str, ...] = (), **changes: object
 
 
 def chats(h: Hit) -> list[str]:
-    return [d.chat for d in route(h, CONFIG, GAZETTEER)]
+    return [d.chat for d in route(h, AREA, GAZETTEER)]
 
 
 def test_old_names_reach_the_unit_of_the_new_commune() -> None:
@@ -55,7 +56,7 @@ def test_new_name_reaches_the_unit_of_an_old_commune() -> None:
 
 
 def test_fields_reach_departments_with_their_forum_topic() -> None:
-    destinations = route(hit(("Huyện Đăk Hà",), ("rừng",), tone="positive"), CONFIG, GAZETTEER)
+    destinations = route(hit(("Huyện Đăk Hà",), ("rừng",), tone="positive"), AREA, GAZETTEER)
     assert [(d.chat, d.topic, d.reason) for d in destinations[1:]] == [
         ("-100333", 7, "lĩnh vực: rừng")
     ]

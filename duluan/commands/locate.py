@@ -34,9 +34,22 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     import json
 
     from duluan.pipeline import locator_for
+    from duluan.tagging import area_taggings
     from nlp.locate import publication_date
 
-    locator = locator_for(load(runtime).config)
+    config = load(runtime).config
+    locator = locator_for(config)
+    # With `areas:`, each object also says which areas the text concerns (an added key: the
+    # one-area output is unchanged).
+    areas = area_taggings(config) if config.areas is not None else ()
+
+    def locate(text: str, ident: object = None, published: object = None) -> dict[str, object]:
+        found = locator.read(text, ident, published)
+        result = found.as_json()
+        if areas:
+            result["areas"] = [a.area.name for a in areas if found.concerns(a.place)]
+        return result
+
     try:
         raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:
@@ -44,7 +57,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     except UnicodeDecodeError:
         raise UsageError(f"{args.file} không phải văn bản UTF-8") from None
     if not args.jsonl:
-        print(json.dumps(locator.locate(raw), ensure_ascii=False))
+        print(json.dumps(locate(raw), ensure_ascii=False))
         return EXIT_OK
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -61,6 +74,6 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             published = publication_date(item.get("published"))
         except ValueError as exc:
             raise UsageError(f'dòng {number}: khóa "published": {exc}') from None
-        result = locator.locate(text, item.get("id"), published=published)
+        result = locate(text, item.get("id"), published)
         print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK

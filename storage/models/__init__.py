@@ -11,13 +11,14 @@ from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
 from storage.models.reviews import Assignment, Review, ReviewAction
-from storage.models.tags import ArticleUnit, Mention
+from storage.models.tags import ArticleArea, ArticleUnit, Mention
 from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 
 __all__ = [
     "FTS_TABLE",
     "NAMING_CONVENTION",
     "Article",
+    "ArticleArea",
     "ArticleBand",
     "ArticlePage",
     "ArticleSearch",

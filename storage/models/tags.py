@@ -51,3 +51,14 @@ class Mention(Base):
     level: Mapped[str] = mapped_column(String(16))
     rule: Mapped[str] = mapped_column(String(32))
     confidence: Mapped[float] = mapped_column(Float)
+
+
+class ArticleArea(Base):
+    """A watch area an article concerns (one tagging of a deployment's areas decides each)."""
+
+    __tablename__ = "article_areas"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    area: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
