@@ -1032,8 +1032,19 @@ class Config(_Model):
                 "locality: cần places (hoặc province + district) khi không có areas / "
                 "needs places (or province + district) when there are no areas"
             )
+        reviewed_in: dict[str, str] = {}
         for area in self.watch_areas():
             where = "" if self.areas is None else f"{area.key.removesuffix('.places')}: "
+            chat = area.review.chat
+            if chat is not None and chat in reviewed_in:
+                raise ValueError(
+                    f"{where}địa bàn {area.name!r} dùng chung nhóm rà soát với địa bàn "
+                    f"{reviewed_in[chat]!r}; mỗi địa bàn rà soát tin riêng nên cần nhóm riêng "
+                    f"(review.chat) / area {area.name!r} shares its review chat with area "
+                    f"{reviewed_in[chat]!r}; each area needs its own review chat"
+                )
+            if chat is not None:
+                reviewed_in[chat] = area.name
             seen: set[str] = set()
             for unit in area.units:
                 if unit.name in seen:
@@ -1096,6 +1107,14 @@ class Config(_Model):
             )
             for i, a in enumerate(self.areas)
         )
+
+    def review_area(self, chat: str | None) -> Area | None:
+        """The area a review chat belongs to (each area has its own); with one area, that area
+        wherever the press comes from, as before areas existed."""
+        areas = self.watch_areas()
+        if len(areas) == 1:
+            return areas[0]
+        return next((a for a in areas if chat is not None and a.review.chat == chat), None)
 
     def area(self, name: str) -> Area:
         """The watch area of that name; a `KeyError` otherwise."""

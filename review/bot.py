@@ -48,13 +48,14 @@ from telegram.ext import (
 
 from alerts.message import compose
 from cases.evidence import Fetch
-from duluan.config import Config
+from duluan.config import Area, Config
 from duluan.logs import TOKEN, redact
 from review.buttons import (
     ANSWER_CODES,
     CHOOSE,
     GO_BACK,
     INVALID,
+    NOT_REVIEW_CHAT,
     NOT_REVIEWER,
     NOT_UNIT,
     PICK,
@@ -145,7 +146,14 @@ class ReviewHandlers:
     ) -> None:
         user = query.from_user
         story = story_key(press.target)
-        if user.id not in self.config.review.reviewers:
+        # The review chat says whose review this is: each area reviews a story separately.
+        chat = str(message.chat.id) if message else None
+        area = self.config.review_area(chat)
+        if area is None:
+            log.warning("[%s] nút trong chat %s, không phải nhóm rà soát nào", story, chat)
+            await query.answer(NOT_REVIEW_CHAT, show_alert=True)
+            return
+        if user.id not in area.review.reviewers:
             log.warning(
                 "[%s] %s (%d) không phải người rà soát, bỏ qua nút %s",
                 story,
@@ -155,13 +163,13 @@ class ReviewHandlers:
             )
             await query.answer(NOT_REVIEWER, show_alert=True)
             return
-        current = self.store.review_detail(story).state.version
+        current = self.store.review_detail(story, area.name).state.version
         if press.version != current:
-            await self._stale(bot, query, story, press.version, current)
+            await self._stale(bot, query, story, press.version, current, area)
             return
         if press.action in (CHOOSE, GO_BACK):
             markup = (
-                units_keyboard(self.signer, press.target, current, self.config.units)
+                units_keyboard(self.signer, press.target, current, list(area.units))
                 if press.action == CHOOSE
                 else review_keyboard(self.signer, press.target, current)
             )
@@ -176,32 +184,33 @@ class ReviewHandlers:
                     version=press.version,
                     status=VERDICT_CODES[press.action],
                     actor=_actor(user),
-                    article_id=self._article(story),
+                    article_id=self._article(story, area),
+                    area=area.name,
                 )
                 answer = f"Đã ghi: {STATUS_LABELS[done.status]}"
                 if done.case is not None:
                     answer += f"; đã mở hồ sơ vụ việc số {done.case.id}"
             elif press.action == PICK:
-                answer = self._assign(story, press, user)
+                answer = self._assign(story, press, user, area)
             else:
                 await query.answer(INVALID, show_alert=True)
                 return
         except StaleReview as exc:
-            await self._stale(bot, query, story, press.version, exc.actual)
+            await self._stale(bot, query, story, press.version, exc.actual, area)
             return
         except ReviewError as exc:
             await query.answer(str(exc), show_alert=True)
             return
         await query.answer(answer)
-        await self.refresh_review(bot, story)
+        await self.refresh_review(bot, story, area)
 
-    def _article(self, story: str) -> int | None:
-        chat = self.config.review.chat
+    def _article(self, story: str, area: Area) -> int | None:
+        chat = area.review.chat
         found = self.store.story_message(story, chat, None) if chat else None
         return found.article_id if found else None
 
-    def _assign(self, story: str, press: Press, user: User) -> str:
-        units = self.config.units
+    def _assign(self, story: str, press: Press, user: User, area: Area) -> str:
+        units = area.units
         if press.arg is None or not 0 <= press.arg < len(units):
             log.warning("[%s] đơn vị số %s không còn trong cấu hình", story, press.arg)
             return "Đơn vị này không còn trong cấu hình"
@@ -211,12 +220,26 @@ class ReviewHandlers:
             version=press.version,
             unit=unit,
             actor=_actor(user),
-            article_id=self._article(story),
+            article_id=self._article(story, area),
+            area=area.name,
         )
         return f"Đã giao {unit.name}, hạn {long_date(done.job.deadline)}"
 
+    def _reviewers(self, area: str) -> list[int]:
+        """The reviewers of an area (of the top level when the area is no longer configured)."""
+        try:
+            return self.config.area(area).review.reviewers
+        except KeyError:
+            return self.config.review.reviewers
+
     async def _stale(
-        self, bot: Bot, query: CallbackQuery, story: str, pressed: int, current: int
+        self,
+        bot: Bot,
+        query: CallbackQuery,
+        story: str,
+        pressed: int,
+        current: int,
+        area: Area,
     ) -> None:
         log.info(
             "[%s] nút cũ (phiên bản %d, hiện tại %d) từ %d",
@@ -226,7 +249,7 @@ class ReviewHandlers:
             query.from_user.id,
         )
         await query.answer(STALE, show_alert=True)
-        await self.refresh_review(bot, story)
+        await self.refresh_review(bot, story, area)
 
     async def _unit_press(
         self, bot: Bot, query: CallbackQuery, press: Press, message: Message | None
@@ -239,7 +262,7 @@ class ReviewHandlers:
             await query.answer(INVALID, show_alert=True)
             return
         chat = str(message.chat.id) if message else None
-        if user.id not in self.config.review.reviewers and chat != job.chat:
+        if user.id not in self._reviewers(job.area) and chat != job.chat:
             log.warning(
                 "[%s] %s (%d) trong chat %s không thuộc %s, bỏ qua",
                 job.story,
@@ -257,7 +280,7 @@ class ReviewHandlers:
         else:
             await query.answer(f"Đã ghi: {STATUS_LABELS[status]}")
         await self.refresh_unit(bot, job, _who(user))
-        await self.refresh_review(bot, job.story)
+        await self.refresh_review(bot, job.story, self._area_of(job))
 
     async def _ask_report(self, bot: Bot, job: AssignmentRecord, chat: str | None) -> None:
         if chat is None:
@@ -298,7 +321,7 @@ class ReviewHandlers:
         chat = str(message.chat.id)
         if job is None:
             return
-        if user.id not in self.config.review.reviewers and chat != job.chat:
+        if user.id not in self._reviewers(job.area) and chat != job.chat:
             log.warning(
                 "[%s] báo cáo từ %d trong chat %s không thuộc %s, bỏ qua",
                 job.story,
@@ -314,18 +337,30 @@ class ReviewHandlers:
         job = self.review.answer(job=job, status="reported", actor=_actor(user), report=report).job
         await message.reply_text(f"Đã lưu báo cáo của {job.unit} (giao việc số {job.id}).")
         await self.refresh_unit(bot=context.bot, job=job, user_name=_who(user))
-        await self.refresh_review(context.bot, job.story)
+        await self.refresh_review(context.bot, job.story, self._area_of(job))
 
-    async def refresh_review(self, bot: Bot, story: str) -> None:
-        """Edit the story's alert in the review group to show its status and current buttons."""
-        chat = self.config.review.chat
+    def _area_of(self, job: AssignmentRecord) -> Area | None:
+        try:
+            return self.config.area(job.area)
+        except KeyError:
+            return None
+
+    async def refresh_review(self, bot: Bot, story: str, area: Area | None = None) -> None:
+        """Edit the story's alert in the area's review group (the one area's by default) to
+        show the area's review status and current buttons."""
+        if area is None:
+            areas = self.config.watch_areas()
+            if len(areas) != 1:
+                return
+            area = areas[0]
+        chat = area.review.chat
         cluster = story_cluster(story)
         if not chat or cluster is None:
             return
         sent = self.store.story_message(story, chat, None)
         if sent is None or sent.kind != "alert" or sent.status != "sent" or not sent.message_id:
             return
-        detail = self.store.review_detail(story)
+        detail = self.store.review_detail(story, area.name)
         text = compose(sent.text, sent.also_in, status_block(detail, self.zone, self.today()))
         markup = review_keyboard(self.signer, cluster, detail.state.version)
         await self._edit_text(bot, chat, sent.message_id, text, markup, story)
@@ -595,7 +630,7 @@ async def remind_overdue(
     briefs = store.alert_briefs(j.article_id for j in due if j.article_id is not None)
     zone = config.schedule.zone
     messages = []
-    lines = []
+    lines: dict[str, list[str]] = {}  # area → its overdue lines
     for job in due:
         brief = briefs.get(job.article_id) if job.article_id is not None else None
         line = article_line(brief, job.story)
@@ -610,15 +645,21 @@ async def remind_overdue(
                     job.article_id,
                 )
             )
-        lines.append(f"{assignment_line(job, zone, today)}\n    {line}")
-    if config.review.chat:
+        lines.setdefault(job.area, []).append(f"{assignment_line(job, zone, today)}\n    {line}")
+    # Each area's review group gets the summary of its own overdue assignments (an area no
+    # longer configured: the top-level review group).
+    chats: dict[str, list[str]] = {}
+    for name, own in lines.items():
+        try:
+            chat = config.area(name).review.chat
+        except KeyError:
+            chat = config.review.chat
+        if chat:
+            chats.setdefault(chat, []).extend(own)
+    for chat, own in chats.items():
         messages.append(
             OutboxEntry(
-                f"overdue:{today.isoformat()}",
-                config.review.chat,
-                None,
-                "overdue",
-                overdue_summary(lines, today),
+                f"overdue:{today.isoformat()}", chat, None, "overdue", overdue_summary(own, today)
             )
         )
     queued = store.mark_reminded([job.id for job in due], today, messages, now())

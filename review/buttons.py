@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 INVALID = "Nút không hợp lệ"
 STALE = "Tin này đã được cập nhật, hãy dùng nút trên tin mới nhất"
+NOT_REVIEW_CHAT = (
+    "Nhóm này không còn là nhóm rà soát của địa bàn nào; hãy rà soát tin trong nhóm rà soát "
+    "của địa bàn"
+)
 NOT_REVIEWER = "Bạn không có quyền rà soát tin này"
 NOT_UNIT = "Bạn không có quyền trả lời tin giao này"
 CHOOSE_UNIT = "Giao đơn vị xác minh"
@@ -258,12 +262,12 @@ class Decorator:
         self.now = now
 
     def __call__(self, item: OutboxItem) -> tuple[str, InlineKeyboardMarkup | None]:
-        review_chat = self.config.review.chat
-        if item.kind == "alert" and review_chat and item.chat == review_chat:
+        area = self.config.review_area(item.chat) if item.kind == "alert" else None
+        if area is not None and area.review.chat and item.chat == area.review.chat:
             cluster = story_cluster(item.story)
             if cluster is None:
                 return "", None
-            detail = self.store.review_detail(item.story)
+            detail = self.store.review_detail(item.story, area.name)
             zone = self.config.schedule.zone
             today = self.now().astimezone(zone).date() if self.now else None
             return (

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from cases.evidence import Fetch, capture_soon
-from duluan.config import Config, Unit
+from duluan.config import Area, Config, Unit
+from nlp.area import DEFAULT_AREA
 from review.buttons import assignment_message
 from review.workdays import WorkCalendar
 from storage import Store
@@ -87,8 +88,9 @@ class Answered:
     job: AssignmentRecord
 
 
-def calendar(config: Config) -> WorkCalendar:
-    """The working days of the config's offices (its extra days off and working weekends)."""
+def calendar(config: Config | Area) -> WorkCalendar:
+    """The working days of the config's (or an area's) offices: its extra days off and working
+    weekends."""
     return WorkCalendar(config.review.holidays, config.review.workdays)
 
 
@@ -114,16 +116,38 @@ class ReviewService:
         """Today in the deployment's time zone."""
         return self.now().astimezone(self.zone).date()
 
-    def default_deadline(self) -> date:
-        """The deadline given when none is chosen: `review.deadline_days` working days on."""
-        return self.calendar.add_working_days(self.today(), self.config.review.deadline_days)
+    def area(self, name: str = DEFAULT_AREA) -> Area:
+        """The configured watch area called `name`, whose review this is; `ReviewError` when
+        the config has no such area (a press or a form from before areas changed)."""
+        try:
+            return self.config.area(name)
+        except KeyError:
+            raise ReviewError(
+                "Địa bàn không hợp lệ",
+                f"Không có địa bàn {name!r} trong cấu hình. Chưa có gì thay đổi.",
+            ) from None
+
+    def default_deadline(self, area: str = DEFAULT_AREA) -> date:
+        """The deadline given when none is chosen: the area's `review.deadline_days` working
+        days on, by its calendar."""
+        settings = self.area(area) if self.config.areas is not None else None
+        if settings is None:
+            return self.calendar.add_working_days(self.today(), self.config.review.deadline_days)
+        return calendar(settings).add_working_days(self.today(), settings.review.deadline_days)
 
     def verdict(
-        self, *, story: str, version: int, status: str, actor: Actor, article_id: int | None
+        self,
+        *,
+        story: str,
+        version: int,
+        status: str,
+        actor: Actor,
+        article_id: int | None,
+        area: str = DEFAULT_AREA,
     ) -> Verdict:
-        """Record the verdict `status` (relevant, irrelevant, false_info) on the review drawn at
-        `version`; false information also opens the story's case file and starts keeping its
-        pages. Raises `StaleReview` when someone acted since `version`."""
+        """Record the verdict `status` (relevant, irrelevant, false_info) on `area`'s review
+        drawn at `version`; false information also opens the area's case file and starts keeping
+        the story's pages. Raises `StaleReview` when someone acted since `version`."""
         at = self.now()
         state = self.store.review_action(
             story,
@@ -133,10 +157,11 @@ class ReviewService:
             user_name=actor.name,
             at=at,
             article_id=article_id,
+            area=area,
         )
         if status != "false_info":
             return Verdict(status, state)
-        case = self.store.open_case(story, actor.name, at, article_id=article_id)
+        case = self.store.open_case(story, actor.name, at, article_id=article_id, area=area)
         return Verdict(status, state, case, self.capture(case=case, actor=actor))
 
     def capture(self, *, case: CaseRecord, actor: Actor) -> threading.Thread | None:
@@ -145,9 +170,11 @@ class ReviewService:
             return None
         return capture_soon(self.store, case, self.fetch, self.now, actor.via)
 
-    def unit(self, name: str) -> Unit:
-        """The configured unit called `name`; `ReviewError` when there is none."""
-        found = next((u for u in self.config.units if u.name == name), None)
+    def unit(self, name: str, area: str = DEFAULT_AREA) -> Unit:
+        """The unit called `name` of the area (the top level's units without `areas:`);
+        `ReviewError` when there is none."""
+        units = self.config.units if self.config.areas is None else self.area(area).units
+        found = next((u for u in units if u.name == name), None)
         if found is None:
             raise ReviewError(
                 "Đơn vị không hợp lệ",
@@ -155,11 +182,11 @@ class ReviewService:
             )
         return found
 
-    def deadline(self, typed: str = "") -> date:
-        """The deadline typed as year-month-day, or the default one for an empty text; a text
-        that is not a date, a day already past or one more than a year ahead is refused."""
+    def deadline(self, typed: str = "", area: str = DEFAULT_AREA) -> date:
+        """The deadline typed as year-month-day, or the area's default one for an empty text; a
+        text that is not a date, a day already past or one more than a year ahead is refused."""
         if not typed:
-            return self.check_deadline(self.default_deadline())
+            return self.check_deadline(self.default_deadline(area))
         try:
             value = date.fromisoformat(typed)
         except ValueError:
@@ -196,11 +223,13 @@ class ReviewService:
         actor: Actor,
         deadline: date | None = None,
         article_id: int | None = None,
+        area: str = DEFAULT_AREA,
     ) -> Assigned:
-        """Hand the story drawn at `version` to `unit` by `deadline` (default: the configured
-        working days on) and queue the unit's message. Raises `ReviewError` for a deadline
-        past or more than a year ahead, `StaleReview` when someone acted since `version`."""
-        when = self.check_deadline(self.default_deadline() if deadline is None else deadline)
+        """Hand `area`'s review of the story drawn at `version` to `unit` by `deadline`
+        (default: the area's working days on) and queue the unit's message. Raises
+        `ReviewError` for a deadline past or more than a year ahead, `StaleReview` when someone
+        acted since `version`."""
+        when = self.check_deadline(self.default_deadline(area) if deadline is None else deadline)
         briefs = self.store.alert_briefs([article_id]) if article_id is not None else {}
         brief = briefs.get(article_id) if article_id is not None else None
         text = assignment_message(brief, story, unit.name, when, actor.name)
@@ -216,6 +245,7 @@ class ReviewService:
             at=self.now(),
             message=text,
             article_id=article_id,
+            area=area,
         )
         return Assigned(state, job)
 

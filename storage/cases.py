@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import Case, CaseStep, Evidence
@@ -82,6 +83,7 @@ class CaseRecord:
     steps: tuple[CaseStepRecord, ...]
     units: tuple[str, ...]
     published_precision: str = "minute"
+    area: str = DEFAULT_AREA  # the watch area whose review opened it
 
     @property
     def status_label(self) -> str:
@@ -189,20 +191,27 @@ class CaseQueries(StoreBase):
     # --- cases ---------------------------------------------------------------------------
 
     def open_case(
-        self, story: str, user_name: str, at: datetime, article_id: int | None = None
+        self,
+        story: str,
+        user_name: str,
+        at: datetime,
+        article_id: int | None = None,
+        area: str = DEFAULT_AREA,
     ) -> CaseRecord:
-        """Open the case of `story` (step "detected"), or return the one already open for it."""
+        """Open `area`'s case of `story` (step "detected"), or return the one already open."""
+        mine = (Case.area == area, Case.story == story)
 
         def work(session: Session) -> tuple[int, bool]:
-            found = session.scalar(select(Case.id).where(Case.story == story))
+            found = session.scalar(select(Case.id).where(*mine))
             if found is not None:
                 return found, False
-            article = article_id or _review_article(session, story) or _story_article(story)
+            article = article_id or _review_article(session, story, area) or _story_article(story)
             if article is not None and session.get(Article, article) is None:
                 article = None
             try:
                 with session.begin_nested():
                     row = Case(
+                        area=area,
                         story=story,
                         article_id=article,
                         status="detected",
@@ -218,7 +227,7 @@ class CaseQueries(StoreBase):
                     session.flush()
                     return row.id, True
             except IntegrityError:
-                return session.scalars(select(Case.id).where(Case.story == story)).one(), False
+                return session.scalars(select(Case.id).where(*mine)).one(), False
 
         case_id, created = self._writing(work)
         if created:
@@ -287,9 +296,9 @@ class CaseQueries(StoreBase):
         found = self._cases(select(Case).where(Case.id == case_id))
         return found[0] if found else None
 
-    def case_for_story(self, story: str) -> CaseRecord | None:
-        """The case opened for `story`, or None."""
-        found = self._cases(select(Case).where(Case.story == story))
+    def case_for_story(self, story: str, area: str = DEFAULT_AREA) -> CaseRecord | None:
+        """`area`'s case opened for `story`, or None."""
+        found = self._cases(select(Case).where(Case.area == area, Case.story == story))
         return found[0] if found else None
 
     def list_cases(
@@ -323,15 +332,16 @@ class CaseQueries(StoreBase):
             ):
                 steps[step.case_id].append(_step(step))
             stories = [row.story for row in rows]
-            units: dict[str, list[str]] = {s: [] for s in stories}
-            for story, unit in session.execute(
-                select(Review.story, Assignment.unit)
+            units: dict[tuple[str, str], list[str]] = {(r.area, r.story): [] for r in rows}
+            for area, story, unit in session.execute(
+                select(Review.area, Review.story, Assignment.unit)
                 .join(Assignment, Assignment.review_id == Review.id)
                 .where(Review.story.in_(stories))
                 .order_by(Assignment.id)
             ):
-                if unit not in units[story]:
-                    units[story].append(unit)
+                kept = units.get((area, story))
+                if kept is not None and unit not in kept:
+                    kept.append(unit)
             articles = [row.article_id for row in rows if row.article_id is not None]
             info: dict[int, Any] = {}
             if articles:
@@ -368,7 +378,8 @@ class CaseQueries(StoreBase):
                     source_title=known.source_title if known else None,
                     published_at=known.published_at if known else None,
                     steps=tuple(steps[row.id]),
-                    units=tuple(units[row.story]),
+                    units=tuple(units[(row.area, row.story)]),
+                    area=row.area,
                     published_precision=known.published_precision if known else "minute",
                 )
             )
@@ -471,8 +482,10 @@ class CaseQueries(StoreBase):
             return None if row is None else (_evidence(row), row.content)
 
 
-def _review_article(session: Session, story: str) -> int | None:
-    return session.scalar(select(Review.article_id).where(Review.story == story))
+def _review_article(session: Session, story: str, area: str) -> int | None:
+    return session.scalar(
+        select(Review.article_id).where(Review.area == area, Review.story == story)
+    )
 
 
 def _blank(value: str | None) -> str | None:

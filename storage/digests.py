@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase, chunks
 from storage.models import Article, ArticleUnit, Assignment, Digest, Review, Source, SourceRunRow
 from storage.records import UnitRecord
@@ -126,7 +127,11 @@ class DigestQueries(StoreBase):
         stmt = (
             select(Review.story, Review.article_id)
             .join(Assignment, Assignment.review_id == Review.id)
-            .where(Assignment.status == OPEN, Assignment.deadline < as_of)
+            .where(
+                Review.area == DEFAULT_AREA,
+                Assignment.status == OPEN,
+                Assignment.deadline < as_of,
+            )
             .distinct()
         )
         with self._read() as session:
@@ -293,7 +298,9 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
     reviews: dict[str, tuple[int, str]] = {}
     for names in chunks(stories):
         for rid, story, status in session.execute(
-            select(Review.id, Review.story, Review.status).where(Review.story.in_(names))
+            select(Review.id, Review.story, Review.status).where(
+                Review.area == DEFAULT_AREA, Review.story.in_(names)
+            )
         ):
             reviews[story] = (rid, status)
     latest: dict[int, DigestAssignment] = {}

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import String, and_, cast, exists, false, func, literal, or_, select, true
 
+from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import (
     Article,
@@ -132,7 +133,7 @@ class QueueQueries(StoreBase):
             )
             .join(Article, Article.id == rep.c.article_id)
             .join(Source, Source.id == Article.source_id)
-            .outerjoin(Review, Review.story == story)
+            .outerjoin(Review, (Review.story == story) & (Review.area == DEFAULT_AREA))
             .order_by(when.desc(), rep.c.article_id.desc())
             .limit(QUEUE_SCAN)
         )
@@ -217,7 +218,9 @@ class QueueQueries(StoreBase):
         article, else its first article."""
         with self._read() as session:
             named = session.scalar(
-                select(Review.article_id).where(Review.story == story_key(cluster_id))
+                select(Review.article_id).where(
+                    Review.area == DEFAULT_AREA, Review.story == story_key(cluster_id)
+                )
             )
             if named is not None:
                 return named
@@ -236,7 +239,7 @@ class QueueQueries(StoreBase):
             ids = session.scalars(
                 select(Assignment.id)
                 .join(Review, Review.id == Assignment.review_id)
-                .where(Review.story == story)
+                .where(Review.area == DEFAULT_AREA, Review.story == story)
             ).all()
             stories = [story, *(f"assign:{i}" for i in ids)]
             rows = session.scalars(
@@ -264,7 +267,7 @@ class QueueQueries(StoreBase):
     ) -> list[AssignmentRecord]:
         """Assignments, the nearest deadline first; of one unit, or only unanswered ones."""
         stmt = (
-            select(Assignment, Review.story, Review.article_id)
+            select(Assignment, Review.story, Review.article_id, Review.area)
             .join(Review, Review.id == Assignment.review_id)
             .order_by(Assignment.deadline.desc(), Assignment.id.desc())
             .limit(limit)

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import Assignment, Review, ReviewAction
 from storage.outbox import enqueue
@@ -55,6 +56,7 @@ class ReviewState:
     status: str
     version: int
     updated_at: datetime | None
+    area: str = DEFAULT_AREA  # the watch area reviewing the story (each reviews it separately)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class AssignmentRecord:
     answered_by: int | None
     answered_at: datetime | None
     reminded_on: date | None
+    area: str = DEFAULT_AREA  # its review's area
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,16 @@ class ReviewDetail:
 
 
 def _state(row: Review) -> ReviewState:
-    return ReviewState(row.id, row.story, row.article_id, row.status, row.version, row.updated_at)
+    return ReviewState(
+        row.id, row.story, row.article_id, row.status, row.version, row.updated_at, row.area
+    )
 
 
-def _assignment(row: Assignment, story: str, article_id: int | None) -> AssignmentRecord:
+def _assignment(
+    row: Assignment, story: str, article_id: int | None, area: str = DEFAULT_AREA
+) -> AssignmentRecord:
     return AssignmentRecord(
+        area=area,
         id=row.id,
         review_id=row.review_id,
         story=story,
@@ -145,12 +153,13 @@ def _action(row: ReviewAction) -> ReviewActionRecord:
 class ReviewQueries(StoreBase):
     """Mixed into `Store`."""
 
-    def review_detail(self, story: str) -> ReviewDetail:
-        """A story's review, history and assignments; a never-reviewed story reads as `new`."""
+    def review_detail(self, story: str, area: str = DEFAULT_AREA) -> ReviewDetail:
+        """A story's review in `area`, its history and assignments; a never-reviewed story
+        reads as `new`."""
         with self._read() as session:
-            row = session.scalar(select(Review).where(Review.story == story))
+            row = session.scalar(select(Review).where(Review.area == area, Review.story == story))
             if row is None:
-                return ReviewDetail(ReviewState(0, story, None, NEW, 0, None), (), ())
+                return ReviewDetail(ReviewState(0, story, None, NEW, 0, None, area), (), ())
             actions = session.scalars(
                 select(ReviewAction)
                 .where(ReviewAction.review_id == row.id)
@@ -162,14 +171,21 @@ class ReviewQueries(StoreBase):
             return ReviewDetail(
                 _state(row),
                 tuple(_action(a) for a in actions),
-                tuple(_assignment(a, story, row.article_id) for a in assignments),
+                tuple(_assignment(a, story, row.article_id, area) for a in assignments),
             )
 
     def list_reviews(
-        self, statuses: Sequence[str] = (), since: datetime | None = None, limit: int = 200
+        self,
+        statuses: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int = 200,
+        area: str | None = None,
     ) -> list[ReviewState]:
-        """Reviews, most recently changed first, optionally of some statuses or changed since."""
+        """Reviews, most recently changed first, optionally of some statuses, changed since, or
+        of one area (None: every area's)."""
         stmt = select(Review).order_by(Review.updated_at.desc(), Review.id.desc()).limit(limit)
+        if area is not None:
+            stmt = stmt.where(Review.area == area)
         if statuses:
             stmt = stmt.where(Review.status.in_(list(statuses)))
         if since is not None:
@@ -180,7 +196,7 @@ class ReviewQueries(StoreBase):
     def get_assignment(self, assignment_id: int) -> AssignmentRecord | None:
         with self._read() as session:
             found = session.execute(
-                select(Assignment, Review.story, Review.article_id)
+                select(Assignment, Review.story, Review.article_id, Review.area)
                 .join(Review, Review.id == Assignment.review_id)
                 .where(Assignment.id == assignment_id)
             ).first()
@@ -198,14 +214,15 @@ class ReviewQueries(StoreBase):
         unit: str | None = None,
         note: str | None = None,
         article_id: int | None = None,
+        area: str = DEFAULT_AREA,
     ) -> ReviewState:
-        """Set the verdict `action` (relevant, irrelevant, false_info) and record who did it;
-        raises `StaleReview` if the review moved past `expected_version`."""
+        """Set the verdict `action` (relevant, irrelevant, false_info) of `area`'s review and
+        record who did it; raises `StaleReview` if the review moved past `expected_version`."""
         if action not in VERDICTS:
             raise ValueError(f"hành động rà soát không hợp lệ: {action!r}")
 
         def work(session: Session) -> ReviewState:
-            row = self._bump(session, story, expected_version, action, at, article_id)
+            row = self._bump(session, area, story, expected_version, action, at, article_id)
             session.add(
                 ReviewAction(
                     review_id=row.id,
@@ -239,12 +256,14 @@ class ReviewQueries(StoreBase):
         at: datetime,
         message: str,
         article_id: int | None = None,
+        area: str = DEFAULT_AREA,
     ) -> tuple[ReviewState, AssignmentRecord]:
-        """Hand the story to `unit` by `deadline` and queue `message` to the unit's chat (story
-        `assign:<id>`, kind `assign`) in the same transaction; `StaleReview` as `review_action`."""
+        """Hand the story (`area`'s review of it) to `unit` by `deadline` and queue `message` to
+        the unit's chat (story `assign:<id>`, kind `assign`) in the same transaction;
+        `StaleReview` as `review_action`."""
 
         def work(session: Session) -> tuple[ReviewState, AssignmentRecord]:
-            row = self._bump(session, story, expected_version, "assigned", at, article_id)
+            row = self._bump(session, area, story, expected_version, "assigned", at, article_id)
             job = Assignment(
                 review_id=row.id,
                 unit=unit,
@@ -276,7 +295,7 @@ class ReviewQueries(StoreBase):
                 enqueue(session, [entry], at)
             else:
                 log.warning("[%s] đơn vị %s chưa có chat: không gửi được tin giao", story, unit)
-            return row.state, _assignment(job, story, row.state.article_id)
+            return row.state, _assignment(job, story, row.state.article_id, area)
 
         state, job = self._writing(work)
         log.info("[%s] %s giao %s, hạn %s (giao việc %d)", story, user_name, unit, deadline, job.id)
@@ -325,7 +344,7 @@ class ReviewQueries(StoreBase):
                 )
             )
             session.flush()
-            return _state(review), _assignment(job, review.story, review.article_id)
+            return _state(review), _assignment(job, review.story, review.article_id, review.area)
 
         state, job = self._writing(work)
         log.info("[%s] %s trả lời giao việc %d: %s", state.story, job.unit, job.id, status)
@@ -334,7 +353,7 @@ class ReviewQueries(StoreBase):
     def overdue_assignments(self, today: date) -> list[AssignmentRecord]:
         """Open assignments whose deadline (the last allowed day) is before `today`."""
         stmt = (
-            select(Assignment, Review.story, Review.article_id)
+            select(Assignment, Review.story, Review.article_id, Review.area)
             .join(Review, Review.id == Assignment.review_id)
             .where(Assignment.status == OPEN, Assignment.deadline < today)
             .order_by(Assignment.deadline, Assignment.id)
@@ -369,18 +388,22 @@ class ReviewQueries(StoreBase):
     def _bump(
         self,
         session: Session,
+        area: str,
         story: str,
         expected: int,
         status: str,
         at: datetime,
         article_id: int | None,
     ) -> _Bumped:
-        """Create the review if needed, then move it to `status` if still at `expected`."""
-        row = session.scalar(select(Review).where(Review.story == story))
+        """Create `area`'s review of the story if needed, then move it to `status` if still at
+        `expected`."""
+        mine = (Review.area == area, Review.story == story)
+        row = session.scalar(select(Review).where(*mine))
         if row is None:
             try:
                 with session.begin_nested():
                     row = Review(
+                        area=area,
                         story=story,
                         article_id=article_id,
                         status=NEW,
@@ -391,7 +414,7 @@ class ReviewQueries(StoreBase):
                     session.add(row)
                     session.flush()
             except IntegrityError:
-                row = session.scalars(select(Review).where(Review.story == story)).one()
+                row = session.scalars(select(Review).where(*mine)).one()
         if row.version != expected:
             raise StaleReview(story, expected, row.version)
         before = row.status

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from duluan.config import DEFAULT_AREA, Config, parse_config
+from duluan.config import DEFAULT_AREA, Config, ConfigError, parse_config
 from duluan.pipeline import locator_for, tag_pending
 from duluan.tagging import area_taggings, tag_article
 from storage import ArticleText, Store
@@ -91,12 +91,19 @@ def test_an_area_routes_by_its_own_topics() -> None:
 
 
 def test_areas_sharing_a_chat_send_one_message_there() -> None:
-    shared_a = {**AREA_A, "review": {}}
-    shared_b = {**AREA_B, "review": {}}
-    config = config_of(shared_a, shared_b, top="review: {chat: '-100', reviewers: [1]}\n")
-    areas, sent = chats(config, *BOTH)
+    police = {"name": "Công an huyện", "chat": "-100", "communes": ["Xã Đăk Pxi", "Xã Đăk Mar"]}
+    shared_a = {**AREA_A, "units": [police]}
+    shared_b = {**AREA_B, "units": [police]}
+    areas, sent = chats(config_of(shared_a, shared_b), *BOTH)
     assert areas == ("dak-pxi", "dak-mar")
-    assert sent == ["-100", "-111", "-112"]
+    assert sent == ["-100", "-101", "-102", "-131"]
+
+
+def test_two_areas_may_not_share_a_review_chat() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_of({**AREA_A, "review": {}}, {**AREA_B, "review": {}}, top="review: {chat: '-9'}\n")
+    (message,) = caught.value.problems
+    assert "areas[1]: địa bàn 'dak-mar' dùng chung nhóm rà soát với địa bàn 'dak-pxi'" in message
 
 
 def test_per_area_scores_come_from_one_reading() -> None:

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
 
 
 class Case(Base):
-    """False or inaccurate reporting on one story, followed until the outlet corrects it."""
+    """False or inaccurate reporting on one story, followed until the outlet corrects it; one
+    per watch area, as its review (the pages kept, `Evidence`, are the story's, shared)."""
 
     __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("area", "story"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    story: Mapped[str] = mapped_column(String(64), unique=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    story: Mapped[str] = mapped_column(String(64), index=True)
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,12 +19,16 @@ from storage.models.base import Base
 
 
 class Review(Base):
-    """The centre's verdict on one story (a cluster of copies); created at its first action."""
+    """One watch area's verdict on one story (a cluster of copies); created at its first action.
+    A story about two areas is reviewed in each, separately; assignments and the history hang
+    on the review, so they follow its area."""
 
     __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("area", "story"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    story: Mapped[str] = mapped_column(String(64), unique=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    story: Mapped[str] = mapped_column(String(64), index=True)
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
