@@ -33,6 +33,7 @@ class WebUserRecord:
     last_login_at: datetime | None
     password_hash: str = field(repr=False, default="")
     session_epoch: int = 0
+    area: str | None = None  # its watch area; None: every area
 
 
 MAX_COUNTED = 200  # failed attempts counted per key: the delay is capped long before
@@ -79,6 +80,7 @@ def _user(row: WebUserRow) -> WebUserRecord:
         row.last_login_at,
         row.password_hash,
         row.session_epoch,
+        row.area,
     )
 
 
@@ -86,15 +88,23 @@ class UserQueries(StoreBase):
     """The console accounts part of `Store`: users, sessions, login attempts, audit."""
 
     def add_web_user(
-        self, name: str, role: str, unit: str | None, password_hash: str, at: datetime
+        self,
+        name: str,
+        role: str,
+        unit: str | None,
+        password_hash: str,
+        at: datetime,
+        area: str | None = None,
     ) -> WebUserRecord:
-        """Create an account; `ValueError` if the name is taken."""
+        """Create an account, of one watch area or (`area` None) of all; `ValueError` if the
+        name is taken."""
 
         def work(session: Session) -> WebUserRecord:
             row = WebUserRow(
                 name=name,
                 role=role,
                 unit=unit,
+                area=area,
                 password_hash=password_hash,
                 active=True,
                 created_at=at,

@@ -42,6 +42,12 @@ def add_parser(commands: Any) -> None:
     add_user.add_argument(
         "--unit", metavar="ĐƠN_VỊ", help="đơn vị của cán bộ đơn vị, đúng tên trong cấu hình"
     )
+    add_user.add_argument(
+        "--area",
+        metavar="ĐỊA_BÀN",
+        help="địa bàn của tài khoản, đúng tên (name) trong areas của cấu hình; bỏ trống: mọi "
+        "địa bàn (cán bộ cấp tỉnh)",
+    )
     user_commands.add_parser("list", help="liệt kê các tài khoản")
     passwd = user_commands.add_parser(
         "passwd",
@@ -84,10 +90,16 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             print("Chưa có tài khoản nào. Tạo bằng: duluan users add TÊN --role staff")
             return EXIT_OK
         rows = [
-            [u.name, ROLE_LABELS.get(u.role, u.role), u.unit or "", "có" if u.active else "khóa"]
+            [
+                u.name,
+                ROLE_LABELS.get(u.role, u.role),
+                u.unit or "",
+                u.area or "mọi địa bàn",
+                "có" if u.active else "khóa",
+            ]
             for u in found
         ]
-        print(table(["Tên", "Vai trò", "Đơn vị", "Đang dùng"], rows))
+        print(table(["Tên", "Vai trò", "Đơn vị", "Địa bàn", "Đang dùng"], rows))
         return EXIT_OK
     if args.users_command == "unlock":
         return _unlock(args.name, runtime)
@@ -109,7 +121,14 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     name = args.name.strip()
     if not name or len(name) > 100:
         raise UsageError("tên đăng nhập phải có từ 1 đến 100 ký tự")
-    units = [u.name for u in config.units]
+    areas = {a.name: a for a in config.watch_areas()}
+    if args.area is not None and args.area not in areas:
+        raise UsageError(
+            f"không có địa bàn {args.area!r} trong cấu hình; các địa bàn: {', '.join(areas)}"
+        )
+    # A unit officer's unit is one of its area's units (of any area, for an account of all).
+    chosen = [areas[args.area]] if args.area is not None else list(areas.values())
+    units = list(dict.fromkeys(u.name for a in chosen for u in a.units))
     if args.role == "unit" and args.unit not in units:
         known = ", ".join(units) or "chưa có đơn vị nào trong cấu hình"
         raise UsageError(
@@ -124,12 +143,15 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     store = open_store(runtime)
     with store:
         try:
-            store.add_web_user(name, args.role, args.unit, hash_password(password), now())
+            store.add_web_user(
+                name, args.role, args.unit, hash_password(password), now(), area=args.area
+            )
         except ValueError:
             print(f"duluan: tài khoản {name!r} đã có", file=sys.stderr)
             return EXIT_FAILED
     unit = f", đơn vị {args.unit}" if args.unit else ""
-    print(f"Đã tạo tài khoản {name} ({ROLE_LABELS[args.role]}{unit}).")
+    area = f", địa bàn {args.area}" if args.area else ""
+    print(f"Đã tạo tài khoản {name} ({ROLE_LABELS[args.role]}{unit}{area}).")
     return EXIT_OK
 
 

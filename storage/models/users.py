@@ -27,6 +27,8 @@ class WebUserRow(Base):
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The watch area it belongs to; None: every area (a province's staff).
+    area: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRow(Base):
