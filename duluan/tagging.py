@@ -4,7 +4,7 @@ between nlp/, alerts/ and storage/."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 
@@ -16,6 +16,13 @@ from nlp.locate import Located, Locator
 from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
 from storage.vocabulary import story_key
+
+
+# Why a text about the areas together but about none of them alone is not relevant.
+NO_AREA = (
+    "không thuộc riêng địa bàn theo dõi nào: bài chỉ nêu đơn vị lớn hơn mỗi địa bàn "
+    "(huyện, tỉnh cũ); thêm một địa bàn gồm đơn vị đó nếu cần theo dõi"
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ def tag_article(
         areas = area_taggings(config) if config is not None else ()
     concerned = [a for a in areas if result.relevant and result.concerns(a.place)]
     record = _record(article, result, starts, tagged_at, version, concerned)
+    if len(areas) > 1 and record.relevant and not concerned:
+        # Relevant to the areas together (it names a district or the province they share) but
+        # to none of them: as each area alone would judge it, so no story is left unowned.
+        record = replace(record, relevant=False, reasons=(*record.reasons, NO_AREA))
     if config is None or not record.relevant:
         return Tagged(record, ())
     story = story_key(article.cluster_id or article.id)

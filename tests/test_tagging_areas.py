@@ -15,7 +15,7 @@ import pytest
 
 from duluan.config import DEFAULT_AREA, Config, ConfigError, parse_config
 from duluan.pipeline import locator_for, tag_pending
-from duluan.tagging import area_taggings, tag_article
+from duluan.tagging import NO_AREA, area_taggings, tag_article
 from storage import ArticleText, Store
 from tests.kit.areas import DAK_MAR, DAK_PXI, SOURCES, areas_yaml
 from tests.kit.articles import record
@@ -79,6 +79,31 @@ def test_a_story_about_one_area_alerts_only_that_area() -> None:
     config = config_of(AREA_A, AREA_B)
     assert chats(config, *PXI) == (("dak-pxi",), ["-101", "-111", "-131"])
     assert chats(config, *GOLD) == ((), [])
+
+
+def test_a_story_about_the_areas_together_but_none_alone_is_not_relevant() -> None:
+    # Huyện Đăk Hà (old) lies wholly in the two areas' union only if they cover it; here a
+    # third area makes the old district whole, and a story naming only it concerns no commune.
+    dak_ha = ["Xã Đăk Hà, Tỉnh Quảng Ngãi", "Xã Đăk Ui", "Xã Ngọk Réo"]
+    config = config_of(
+        AREA_A,
+        AREA_B,
+        {
+            "name": "con-lai",
+            "title": "Các xã còn lại",
+            "places": dak_ha,
+            "review": {"chat": "-103"},
+        },
+    )
+    title, lead = "Sạt lở ở huyện Đăk Hà", "Mưa lớn gây sạt lở ở huyện Đăk Hà, tỉnh Kon Tum."
+    locator = locator_for(config)
+    assert locator.read(f"{title}\n{lead}").relevant  # the union holds the old district
+    tagged = tag_article(locator, article(1, title, lead), NOW, "1", config)
+    assert (tagged.record.relevant, tagged.record.areas, tagged.alerts) == (False, (), ())
+    assert NO_AREA in tagged.record.reasons
+    # One area is judged as before.
+    one = config_of({**AREA_A, "places": [DAK_PXI, DAK_MAR, *dak_ha]})
+    assert tag_article(locator_for(one), article(1, title, lead), NOW, "1", one).record.relevant
 
 
 def test_an_area_routes_by_its_own_topics() -> None:
