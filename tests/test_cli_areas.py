@@ -112,3 +112,39 @@ def test_explain_names_the_areas(
     assert "Vùng theo dõi liên quan: dak-mar, dak-pxi." in capsys.readouterr().out
     assert main(["explain", "2"]) == 0
     assert "Vùng theo dõi" not in capsys.readouterr().out
+
+
+def test_config_check_lists_the_areas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = areas_yaml(
+        [
+            {
+                "name": "dak-pxi",
+                "title": "UBND xã Đăk Pxi",
+                "places": [DAK_PXI, DAK_MAR],
+                "review": {"chat": "env:CHAT_DAK_PXI"},
+                "units": [{"name": "Công an xã Đăk Pxi", "chat": "-1"}],
+            },
+            {"name": "dak-mar", "title": "UBND xã Đăk Mar", "places": [DAK_MAR]},
+        ],
+        top='review: {chat: "-1009"}\n',
+    )
+    monkeypatch.setenv("CHAT_DAK_PXI", "-1001234567890")
+    use(tmp_path, monkeypatch, config).close()
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "-1001234567890" not in out
+    lines = out[out.index("# Vùng theo dõi (2):") :].splitlines()
+    assert lines[1].split() == ["#", "Tên", "Tiêu", "đề", "Địa", "danh", "Đơn", "vị", "Nhóm",
+                                "rà", "soát"]  # fmt: skip
+    assert lines[3].split() == ["#", "dak-pxi", "UBND", "xã", "Đăk", "Pxi", "2", "1", "-1***90"]
+    assert lines[4].split() == ["#", "dak-mar", "UBND", "xã", "Đăk", "Mar", "1", "0", "-1009"]
+
+
+def test_config_check_of_one_area_is_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(tmp_path, monkeypatch, ONE_AREA).close()
+    assert main(["config", "check"]) == 0
+    assert "Vùng theo dõi" not in capsys.readouterr().out
