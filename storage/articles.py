@@ -16,6 +16,7 @@ from storage.base import IN_BATCH, StoreBase, chunks, require_aware, utc_now
 from storage.minhash import SLOT, lsh_bands, pack, unpack
 from storage.models import (
     Article,
+    ArticleArea,
     ArticleBand,
     Review,
     Source,
@@ -199,8 +200,11 @@ class ArticleQueries(StoreBase):
         )
         return deleted
 
-    def list_articles(self, source: str | None = None, limit: int = 20) -> list[ArticleSummary]:
-        """The newest stored articles (by first sighting), optionally of one source."""
+    def list_articles(
+        self, source: str | None = None, limit: int = 20, area: str | None = None
+    ) -> list[ArticleSummary]:
+        """The newest stored articles (by first sighting), optionally of one source, or only
+        those concerning one watch area (`article_areas`), each with the areas it concerns."""
         stmt = (
             select(Article, Source.name)
             .join(Source, Source.id == Article.source_id)
@@ -209,7 +213,20 @@ class ArticleQueries(StoreBase):
         )
         if source is not None:
             stmt = stmt.where(Source.name == source)
+        if area is not None:
+            stmt = stmt.where(
+                Article.id.in_(select(ArticleArea.article_id).where(ArticleArea.area == area))
+            )
         with self._read() as session:
+            rows = session.execute(stmt).all()
+            areas: dict[int, list[str]] = {}
+            for batch in chunks([a.id for a, _ in rows], IN_BATCH):
+                for article_id, name in session.execute(
+                    select(ArticleArea.article_id, ArticleArea.area)
+                    .where(ArticleArea.article_id.in_(batch))
+                    .order_by(ArticleArea.area)
+                ):
+                    areas.setdefault(article_id, []).append(name)
             return [
                 ArticleSummary(
                     id=a.id,
@@ -221,8 +238,9 @@ class ArticleQueries(StoreBase):
                     backfill=a.backfill,
                     cluster_id=a.cluster_id,
                     published_precision=a.published_precision,
+                    areas=tuple(areas.get(a.id, ())),
                 )
-                for a, name in session.execute(stmt)
+                for a, name in rows
             ]
 
     def get_article(self, article_id: int) -> ArticleDetail | None:

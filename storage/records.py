@@ -145,6 +145,7 @@ class ArticleSummary:
     backfill: bool
     cluster_id: int
     published_precision: str = "minute"
+    areas: tuple[str, ...] = ()  # the watch areas it concerns, by name
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,9 +189,14 @@ class UserQueries(StoreBase):
             row = session.scalar(select(WebUserRow).where(WebUserRow.name == name))
             return None if row is None else _user(row)
 
-    def list_web_users(self) -> list[WebUserRecord]:
+    def list_web_users(self, area: str | None = None) -> list[WebUserRecord]:
+        """The accounts by name; with `area`, those that work on it: its own and those of every
+        area."""
+        stmt = select(WebUserRow).order_by(WebUserRow.name)
+        if area is not None:
+            stmt = stmt.where(or_(WebUserRow.area == area, WebUserRow.area.is_(None)))
         with self._read() as session:
-            return [_user(r) for r in session.scalars(select(WebUserRow).order_by(WebUserRow.name))]
+            return [_user(r) for r in session.scalars(stmt)]
 
     def record_login(self, name: str, ip: str, ok: bool, at: datetime) -> None:
         """Keep one login attempt; a success also stamps the account's last login."""

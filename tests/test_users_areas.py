@@ -61,13 +61,21 @@ def test_an_account_belongs_to_one_area_or_to_all(
     assert main(["users", "list"]) == 0
     listed = capsys.readouterr().out
     assert "dak-mar" in listed and "mọi địa bàn" in listed
+    assert add(monkeypatch, "pxi", "--role", "viewer", "--area", "dak-pxi") == 0
+    capsys.readouterr()
+    # --area: the accounts that work on the area, its own and those of every area.
+    assert main(["users", "list", "--area", "dak-mar"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert names == ["mar", "tinh"]
+    assert main(["users", "list", "--area", "dak-ui"]) == 2
+    assert "các vùng có: dak-pxi, dak-mar" in capsys.readouterr().err
 
 
 def test_a_wrong_area_or_a_unit_of_another_area_is_refused(
     cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert add(monkeypatch, "x", "--role", "staff", "--area", "dak-ui") == 2
-    assert "không có địa bàn 'dak-ui' trong cấu hình; các địa bàn: dak-pxi, dak-mar" in (
+    assert "không có vùng theo dõi 'dak-ui' trong cấu hình; các vùng có: dak-pxi, dak-mar" in (
         capsys.readouterr().err
     )
     assert add(monkeypatch, "y", "--role", "unit", "--unit", "Công an xã Đăk Pxi",

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from duluan.config import LoadedConfig
+    import argparse
+
+    from duluan.config import Area, Config, LoadedConfig
     from duluan.runtime import Runtime
     from storage import Store
 
@@ -44,3 +46,26 @@ def open_store(runtime: Runtime) -> Store:
     from storage import Store
 
     return Store.open(runtime.database_url)
+
+
+def add_area_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--area NAME` (one watch area of `areas:`), the same on every command that takes it."""
+    parser.add_argument(
+        "--area",
+        metavar="VÙNG",
+        help="chỉ vùng theo dõi này (tên trong areas:, vd. dak-pxi); mặc định: mọi vùng",
+    )
+
+
+def chosen_area(config: Config, name: str | None) -> Area | None:
+    """The watch area `--area` names (None when not given); a `UsageError` listing the
+    configured names when there is no such area."""
+    if name is None:
+        return None
+    try:
+        return config.area(name)
+    except KeyError:
+        names = ", ".join(a.name for a in config.watch_areas())
+        raise UsageError(
+            f"không có vùng theo dõi {name!r} trong cấu hình; các vùng có: {names}"
+        ) from None

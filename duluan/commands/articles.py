@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from duluan.commands import EXIT_FAILED, EXIT_OK, UsageError, open_store
+from duluan.commands import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_area_option,
+    chosen_area,
+    load,
+    open_store,
+)
 from duluan.commands.output import cut, published, table, when
 
 if TYPE_CHECKING:
@@ -27,6 +35,7 @@ def add_parser(commands: Any) -> None:
     articles.add_argument(
         "--limit", type=int, default=20, metavar="N", help="số bài tối đa (mặc định 20)"
     )
+    add_area_option(articles)
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -34,17 +43,29 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.action == "show":
         if args.id is None:
             raise UsageError("cần mã số bài: duluan articles show ID")
+        if args.area is not None:
+            raise UsageError("--area chỉ dùng khi liệt kê: duluan articles --area VÙNG")
         return _show_article(args.id, runtime)
     if args.id is not None:
         raise UsageError("mã số chỉ dùng với show: duluan articles show ID")
     if args.limit < 1:
         raise UsageError("--limit phải là số dương")
+    from nlp.area import DEFAULT_AREA
+
+    # The config is read only to check --area: listing needs none.
+    area = chosen_area(load(runtime).config, args.area) if args.area is not None else None
     store = open_store(runtime)
     with store:
-        items = store.list_articles(source=args.source, limit=args.limit)
+        items = store.list_articles(
+            source=args.source, limit=args.limit, area=area.name if area else None
+        )
     if not items:
-        print("Chưa có bài nào được lưu.")
+        if area is not None:
+            print(f"Chưa có bài nào liên quan đến vùng {area.name} ({area.title}).")
+        else:
+            print("Chưa có bài nào được lưu.")
         return EXIT_OK
+    headers = ["Mã", "Nguồn", "Đăng lúc", "Tiêu đề"]
     rows = [
         [
             str(a.id),
@@ -54,7 +75,13 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         ]
         for a in items
     ]
-    print(table(["Mã", "Nguồn", "Đăng lúc", "Tiêu đề"], rows))
+    # Several areas and no --area: each row says which areas it concerns. A deployment of one
+    # area stores only the default area's name, so its listing stays as it was.
+    if area is None and any(n != DEFAULT_AREA for a in items for n in a.areas):
+        headers.insert(3, "Vùng")
+        for row, a in zip(rows, items, strict=True):
+            row.insert(3, ", ".join(a.areas))
+    print(table(headers, rows))
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from duluan.commands import EXIT_OK, load
 
 if TYPE_CHECKING:
+    from duluan.config import LoadedConfig
     from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("config",)
@@ -32,9 +33,36 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 
     loaded = load(runtime)
     sys.stdout.write(masked_dump(loaded, runtime.describe()))
+    sys.stdout.write(area_summary(loaded))
     enabled = sum(1 for s in loaded.config.sources if s.enabled)
     print(
         f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "
         f"{len(loaded.config.units)} đơn vị nhận cảnh báo.",
     )
     return EXIT_OK
+
+
+def area_summary(loaded: LoadedConfig) -> str:
+    """With `areas:`, a table of the watch areas as YAML comments (name, title, how many places
+    and units, the review group: masked, like the dump, when read from an `env:` variable);
+    empty without `areas:`, so a one-area deployment's check reads as before."""
+    from duluan.commands.output import table
+    from duluan.config import mask
+
+    config = loaded.config
+    if config.areas is None:
+        return ""
+    rows = []
+    for i, (own, area) in enumerate(zip(config.areas, config.watch_areas(), strict=True)):
+        sets_chat = own.review is not None and "chat" in own.review.model_fields_set
+        path = f"areas[{i}].review.chat" if sets_chat else "review.chat"
+        chat = area.review.chat
+        if chat is not None and path in loaded.secret_paths:
+            chat = mask(chat)
+        places = area.locality.places or ()
+        rows.append(
+            [area.name, area.title, str(len(places)), str(len(area.units)), chat or "chưa đặt"]
+        )
+    lines = table(["Tên", "Tiêu đề", "Địa danh", "Đơn vị", "Nhóm rà soát"], rows).splitlines()
+    head = f"# Vùng theo dõi ({len(rows)}):\n"
+    return head + "".join(f"#   {line}\n" for line in lines)

@@ -26,6 +26,8 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Print the stored tags of one article with the reason for each."""
+    from nlp.area import DEFAULT_AREA
+
     store = open_store(runtime)
     with store:
         article = store.get_article(args.id)
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         return EXIT_OK
     verdict = "LIÊN QUAN" if tags.relevant else "không liên quan"
     print(f"Kết luận: {verdict} đến địa bàn theo dõi (điểm {tags.relevance:.2f}).")
+    if set(tags.areas) - {DEFAULT_AREA}:  # several areas: say which ones (one area: as before)
+        print(f"Vùng theo dõi liên quan: {', '.join(tags.areas)}.")
     print(f"Sắc thái: {tags.tone}; lĩnh vực: {', '.join(tags.topics) or 'không rõ'}.")
     if tags.needs_verification:
         print("Cần xác minh: tin tiêu cực về địa bàn theo dõi.")

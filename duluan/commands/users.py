@@ -7,7 +7,15 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from duluan.commands import EXIT_FAILED, EXIT_OK, UsageError, load, open_store
+from duluan.commands import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_area_option,
+    chosen_area,
+    load,
+    open_store,
+)
 from duluan.commands.output import table
 
 if TYPE_CHECKING:
@@ -48,7 +56,13 @@ def add_parser(commands: Any) -> None:
         help="địa bàn của tài khoản, đúng tên (name) trong areas của cấu hình; bỏ trống: mọi "
         "địa bàn (cán bộ cấp tỉnh)",
     )
-    user_commands.add_parser("list", help="liệt kê các tài khoản")
+    list_users = user_commands.add_parser(
+        "list",
+        help="liệt kê các tài khoản",
+        description="Liệt kê các tài khoản; với --area, các tài khoản làm việc với vùng đó "
+        "(của vùng và của mọi vùng).",
+    )
+    add_area_option(list_users)
     passwd = user_commands.add_parser(
         "passwd",
         help="đặt lại mật khẩu một tài khoản; mật khẩu đọc từ đầu vào chuẩn",
@@ -83,9 +97,11 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 
     now = runtime.now
     if args.users_command == "list":
+        # The config is read only to check --area: listing needs none.
+        only = chosen_area(load(runtime).config, args.area) if args.area is not None else None
         store = open_store(runtime)
         with store:
-            found = store.list_web_users()
+            found = store.list_web_users(only.name if only else None)
         if not found:
             print("Chưa có tài khoản nào. Tạo bằng: duluan users add TÊN --role staff")
             return EXIT_OK
@@ -121,13 +137,9 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     name = args.name.strip()
     if not name or len(name) > 100:
         raise UsageError("tên đăng nhập phải có từ 1 đến 100 ký tự")
-    areas = {a.name: a for a in config.watch_areas()}
-    if args.area is not None and args.area not in areas:
-        raise UsageError(
-            f"không có địa bàn {args.area!r} trong cấu hình; các địa bàn: {', '.join(areas)}"
-        )
+    own = chosen_area(config, args.area)
     # A unit officer's unit is one of its area's units (of any area, for an account of all).
-    chosen = [areas[args.area]] if args.area is not None else list(areas.values())
+    chosen = (own,) if own is not None else config.watch_areas()
     units = list(dict.fromkeys(u.name for a in chosen for u in a.units))
     if args.role == "unit" and args.unit not in units:
         known = ", ".join(units) or "chưa có đơn vị nào trong cấu hình"
