@@ -4,6 +4,7 @@ new communes and wards of former Kon Tum, checked by `duluan config check` as a 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ import yaml
 from duluan.cli import main
 from duluan.config import load_config
 from duluan.locality import area_places
+from duluan.pipeline import TAGGER_VERSION, locator_for
+from duluan.tagging import area_taggings, tag_article
 from nlp.area import mapping_data, union
+from storage import ArticleText
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "quang-ngai.yaml"
@@ -90,6 +94,29 @@ def test_the_areas_are_the_new_units_of_former_kon_tum_one_each(
     }
     assert whole.provinces == (FORMER,) and whole.new_provinces == (PROVINCE,)
     assert whole.whole_provinces == {FORMER} and not whole.whole_new_provinces
+
+
+def test_an_old_name_reaches_the_area_of_the_new_unit(deployment: dict[str, str]) -> None:
+    """As the example's header says: the old xã Đăk Long of huyện Đăk Hà is now part of xã Đăk
+    Pxi, while the new xã Đăk Long (of old Đắk Glei) is another area; each area's units get
+    the stories of their fields (forests: the economy office; theft: the police)."""
+    config = load_config(EXAMPLE, deployment).config
+    locator, areas = locator_for(config), area_taggings(config)
+    now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    found = {}
+    for i, text in enumerate(
+        (
+            "Người dân xã Đăk Long, huyện Đăk Hà phản ánh việc phá rừng.",
+            "Tại xã Đăk Long, tỉnh Quảng Ngãi, xảy ra vụ trộm cắp tài sản.",
+        )
+    ):
+        article = ArticleText(i + 1, "baoquangngai", "Tin địa phương", text, "", now)
+        tagged = tag_article(locator, article, now, TAGGER_VERSION, config, None, areas)
+        found[tagged.record.areas] = {a.chat for a in tagged.alerts}
+    assert found == {
+        ("dak-pxi",): {deployment["CHAT_DAK_PXI"], deployment["CHAT_KINH_TE_DAK_PXI"]},  # rừng
+        ("dak-long",): {deployment["CHAT_DAK_LONG"], deployment["CHAT_CONG_AN_DAK_LONG"]},
+    }
 
 
 def test_the_example_reads_the_shipped_sources(deployment: dict[str, str]) -> None:
