@@ -17,7 +17,6 @@ from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
 from storage.vocabulary import story_key
 
-
 # Why a text about the areas together but about none of them alone is not relevant.
 NO_AREA = (
     "không thuộc riêng địa bàn theo dõi nào: bài chỉ nêu đơn vị lớn hơn mỗi địa bàn "

@@ -72,9 +72,8 @@ def test_duluan_articles_area(
     assert [r.split()[0] for r in rows] == ["3", "2", "1"]
     assert "dak-mar, dak-pxi" in rows[1] and "dak-pxi  " in rows[2]
     assert main(["articles", "--area", "dak-ui"]) == 2
-    assert "không có vùng theo dõi 'dak-ui' trong cấu hình; các vùng có: dak-pxi, dak-mar" in (
-        capsys.readouterr().err
-    )
+    expected = "không có địa bàn theo dõi 'dak-ui' trong cấu hình; các địa bàn có: dak-pxi, dak-mar"
+    assert expected in capsys.readouterr().err
     assert main(["articles", "show", "1", "--area", "dak-mar"]) == 2
     assert "--area chỉ dùng khi liệt kê" in capsys.readouterr().err
 
@@ -100,7 +99,7 @@ def test_one_area_deployment_takes_the_default_area_and_lists_as_before(
     assert [r.split()[0] for r in rows] == ["2", "1"]
     assert not any("mac-dinh" in r for r in rows)
     assert main(["articles", "--area", "dak-pxi"]) == 2
-    assert "các vùng có: mac-dinh" in capsys.readouterr().err
+    assert "các địa bàn có: mac-dinh" in capsys.readouterr().err
 
 
 def test_explain_names_the_areas(
@@ -109,9 +108,9 @@ def test_explain_names_the_areas(
     with use(tmp_path, monkeypatch, AREAS) as store:
         seed(store, {1: ("dak-mar", "dak-pxi"), 2: ("mac-dinh",)})
     assert main(["explain", "1"]) == 0
-    assert "Vùng theo dõi liên quan: dak-mar, dak-pxi." in capsys.readouterr().out
+    assert "Địa bàn theo dõi liên quan: dak-mar, dak-pxi." in capsys.readouterr().out
     assert main(["explain", "2"]) == 0
-    assert "Vùng theo dõi" not in capsys.readouterr().out
+    assert "Địa bàn theo dõi" not in capsys.readouterr().out
 
 
 def test_config_check_lists_the_areas(
@@ -135,7 +134,7 @@ def test_config_check_lists_the_areas(
     assert main(["config", "check"]) == 0
     out = capsys.readouterr().out
     assert "-1001234567890" not in out
-    lines = out[out.index("# Vùng theo dõi (2):") :].splitlines()
+    lines = out[out.index("# Địa bàn theo dõi (2):") :].splitlines()
     assert lines[1].split() == ["#", "Tên", "Tiêu", "đề", "Địa", "danh", "Đơn", "vị", "Nhóm",
                                 "rà", "soát"]  # fmt: skip
     assert lines[3].split() == ["#", "dak-pxi", "UBND", "xã", "Đăk", "Pxi", "2", "1", "-1***90"]
@@ -147,4 +146,4 @@ def test_config_check_of_one_area_is_as_before(
 ) -> None:
     use(tmp_path, monkeypatch, ONE_AREA).close()
     assert main(["config", "check"]) == 0
-    assert "Vùng theo dõi" not in capsys.readouterr().out
+    assert "Địa bàn theo dõi" not in capsys.readouterr().out

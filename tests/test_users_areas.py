@@ -68,16 +68,15 @@ def test_an_account_belongs_to_one_area_or_to_all(
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:]]
     assert names == ["mar", "tinh"]
     assert main(["users", "list", "--area", "dak-ui"]) == 2
-    assert "các vùng có: dak-pxi, dak-mar" in capsys.readouterr().err
+    assert "các địa bàn có: dak-pxi, dak-mar" in capsys.readouterr().err
 
 
 def test_a_wrong_area_or_a_unit_of_another_area_is_refused(
     cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert add(monkeypatch, "x", "--role", "staff", "--area", "dak-ui") == 2
-    assert "không có vùng theo dõi 'dak-ui' trong cấu hình; các vùng có: dak-pxi, dak-mar" in (
-        capsys.readouterr().err
-    )
+    expected = "không có địa bàn theo dõi 'dak-ui' trong cấu hình; các địa bàn có: dak-pxi, dak-mar"
+    assert expected in capsys.readouterr().err
     assert add(monkeypatch, "y", "--role", "unit", "--unit", "Công an xã Đăk Pxi",
                "--area", "dak-mar") == 2  # fmt: skip
     assert "Công an xã Đăk Mar" in capsys.readouterr().err

@@ -52,8 +52,8 @@ def add_area_option(parser: argparse.ArgumentParser) -> None:
     """Add `--area NAME` (one watch area of `areas:`), the same on every command that takes it."""
     parser.add_argument(
         "--area",
-        metavar="VÙNG",
-        help="chỉ vùng theo dõi này (tên trong areas:, vd. dak-pxi); mặc định: mọi vùng",
+        metavar="ĐỊA_BÀN",
+        help="chỉ địa bàn theo dõi này (tên trong areas:, vd. dak-pxi); mặc định: mọi địa bàn",
     )
 
 
@@ -67,5 +67,5 @@ def chosen_area(config: Config, name: str | None) -> Area | None:
     except KeyError:
         names = ", ".join(a.name for a in config.watch_areas())
         raise UsageError(
-            f"không có vùng theo dõi {name!r} trong cấu hình; các vùng có: {names}"
+            f"không có địa bàn theo dõi {name!r} trong cấu hình; các địa bàn có: {names}"
         ) from None

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         if args.id is None:
             raise UsageError("cần mã số bài: duluan articles show ID")
         if args.area is not None:
-            raise UsageError("--area chỉ dùng khi liệt kê: duluan articles --area VÙNG")
+            raise UsageError("--area chỉ dùng khi liệt kê: duluan articles --area ĐỊA_BÀN")
         return _show_article(args.id, runtime)
     if args.id is not None:
         raise UsageError("mã số chỉ dùng với show: duluan articles show ID")
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     # Several areas and no --area: each row says which areas it concerns. A deployment of one
     # area stores only the default area's name, so its listing stays as it was.
     if area is None and any(n != DEFAULT_AREA for a in items for n in a.areas):
-        headers.insert(3, "Vùng")
+        headers.insert(3, "Địa bàn")
         for row, a in zip(rows, items, strict=True):
             row.insert(3, ", ".join(a.areas))
     print(table(headers, rows))

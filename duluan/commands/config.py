@@ -28,16 +28,20 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Run `duluan config check`: the masked config, then a one-line count of what it holds."""
+    """Run `duluan config check`: the masked config, then a one-line count of what it holds
+    (with `areas:`, the watch areas, whose places `load` has resolved, and their units)."""
     from duluan.config import masked_dump
 
     loaded = load(runtime)
+    config = loaded.config
     sys.stdout.write(masked_dump(loaded, runtime.describe()))
     sys.stdout.write(area_summary(loaded))
-    enabled = sum(1 for s in loaded.config.sources if s.enabled)
+    enabled = sum(1 for s in config.sources if s.enabled)
+    areas = config.watch_areas()
+    counted = f"{len(areas)} địa bàn theo dõi, " if config.areas is not None else ""
     print(
-        f"# Cấu hình hợp lệ: {len(loaded.config.sources)} nguồn ({enabled} đang bật), "
-        f"{len(loaded.config.units)} đơn vị nhận cảnh báo.",
+        f"# Cấu hình hợp lệ: {len(config.sources)} nguồn ({enabled} đang bật), {counted}"
+        f"{sum(len(a.units) for a in areas)} đơn vị nhận cảnh báo.",
     )
     return EXIT_OK
 
@@ -64,5 +68,5 @@ def area_summary(loaded: LoadedConfig) -> str:
             [area.name, area.title, str(len(places)), str(len(area.units)), chat or "chưa đặt"]
         )
     lines = table(["Tên", "Tiêu đề", "Địa danh", "Đơn vị", "Nhóm rà soát"], rows).splitlines()
-    head = f"# Vùng theo dõi ({len(rows)}):\n"
+    head = f"# Địa bàn theo dõi ({len(rows)}):\n"
     return head + "".join(f"#   {line}\n" for line in lines)

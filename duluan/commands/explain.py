@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     verdict = "LIÊN QUAN" if tags.relevant else "không liên quan"
     print(f"Kết luận: {verdict} đến địa bàn theo dõi (điểm {tags.relevance:.2f}).")
     if set(tags.areas) - {DEFAULT_AREA}:  # several areas: say which ones (one area: as before)
-        print(f"Vùng theo dõi liên quan: {', '.join(tags.areas)}.")
+        print(f"Địa bàn theo dõi liên quan: {', '.join(tags.areas)}.")
     print(f"Sắc thái: {tags.tone}; lĩnh vực: {', '.join(tags.topics) or 'không rõ'}.")
     if tags.needs_verification:
         print("Cần xác minh: tin tiêu cực về địa bàn theo dõi.")
