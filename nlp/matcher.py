@@ -23,6 +23,7 @@ _PREFIXES = {
     "thi xa": "thị xã",
     "thi tran": "thị trấn",
     "thanh pho": "thành phố",
+    "dac khu": "đặc khu",
     "xa": "xã",
     "phuong": "phường",
     "huyen": "huyện",
@@ -39,7 +40,8 @@ _PREFIX_FORM = {
     plain: (plain if plain in _ABBREVIATIONS else word) for plain, word in _PREFIXES.items()
 }
 _PREFIX = re.compile(
-    r"(?<!\w)(thi xa|thi tran|thanh pho|xa|phuong|huyen|tinh|quan|tp\.?|t\.p\.?|h\.|tx\.|tt\.) ?$"
+    r"(?<!\w)(thi xa|thi tran|thanh pho|dac khu|xa|phuong|huyen|tinh|quan"
+    r"|tp\.?|t\.p\.?|h\.|tx\.|tt\.) ?$"
 )
 _PREFIX_WINDOW = 11
 _NON_WORD = re.compile(r"[^\w ]|_")

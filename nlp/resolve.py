@@ -23,6 +23,7 @@ from nlp.ner import reading
 PREFIX_LEVELS = {
     "xã": {"commune", "new_commune"},
     "phường": {"commune", "new_commune"},
+    "đặc khu": {"new_commune"},
     "thị trấn": {"commune"},
     "huyện": {"district"},
     "quận": {"district"},
@@ -581,7 +582,7 @@ def _by_following(
             break
         lowest = min(_RANK[u.level] for u in narrowed)
         parents = [u for u in nxt.units if _RANK[u.level] < lowest]
-        if nxt.prefix in ("xã", "phường", "thị trấn") or not parents:
+        if nxt.prefix in ("xã", "phường", "thị trấn", "đặc khu") or not parents:
             break  # the next name is a sibling in a list ("huyện A, huyện B"), not a parent
         kept = tuple(u for u in narrowed if any(_within(u, p) for p in parents))
         if not kept:

@@ -142,3 +142,29 @@ def test_routing_by_commune_within_a_new_commune_area() -> None:
     assert covered_places(pxi, gazetteer) == {"Xã Đăk Pxi", "Xã Đăk Long"}
     outside = ConfigUnit(name="UBND xã Đăk Mar", chat="-1002", communes=["Xã Đăk Mar"])
     assert covered_places(outside, gazetteer) == frozenset()
+
+
+def test_the_special_zone_is_named_with_its_own_prefix() -> None:
+    # Lý Sơn became "Đặc khu Lý Sơn" in 2025; the press writes "đặc khu Lý Sơn".
+    zone = locator("Đặc khu Lý Sơn")
+    text = (
+        "Tàu cá gặp nạn gần đặc khu Lý Sơn\n"
+        "Một tàu cá của ngư dân đặc khu Lý Sơn, tỉnh Quảng Ngãi bị chìm, ngư dân bức xúc."
+    )
+    result = zone.locate(text)
+    assert result["relevant"]
+    assert ("new_commune", "Đặc khu Lý Sơn") in watched(result)
+    assert any(
+        m["text"] == "đặc khu Lý Sơn" and m["rule"] == "prefixed" for m in result["mentions"]
+    )
+    # A commune elsewhere is not the zone.
+    assert not zone.locate(MO_RAI)["relevant"]
+
+
+def test_the_special_zone_after_a_commune_is_a_sibling_not_its_parent() -> None:
+    pxi = locator("Xã Đăk Pxi, Tỉnh Quảng Ngãi")
+    text = (
+        "Các xã hoàn thành chuyển đổi số\n"
+        "Danh sách gồm: xã Sơn Tây, xã Đăk Pxi, đặc khu Lý Sơn và xã Ba Vinh, tỉnh Quảng Ngãi."
+    )
+    assert ("new_commune", "Xã Đăk Pxi") in watched(pxi.locate(text))
