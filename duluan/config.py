@@ -633,7 +633,12 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _weekly_time(value: str) -> str:
     """A weekly time such as "thu 14:00", checked (`schedule.digest`, `report.schedule`)."""
     match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", str(value).lower())
-    if not match or match.group(1) not in _WEEKDAYS or int(match.group(2)) > 23:
+    if (
+        not match
+        or match.group(1) not in _WEEKDAYS
+        or int(match.group(2)) > 23
+        or int(match.group(3)) > 59
+    ):
         raise ValueError(
             f"{value!r} không phải lịch tuần như 'thu 14:00' / "
             "is not a weekly time such as 'thu 14:00'"

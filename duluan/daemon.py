@@ -544,8 +544,9 @@ class Daemon:
         """Build and queue `area`'s due digests (default: the one area's); each area has its
         own job, at its own time."""
         from digest.build import run_scheduled
+        from digest.content import sole_area
 
-        area = area or self.config.watch_areas()[0]
+        area = area or sole_area(self.config)
 
         built = await _in_thread(run_scheduled, self._store, self.config, self.now, area)
         labels = ", ".join(str(b.window.label) for b in built) or "không có tuần nào đến hạn"

@@ -20,6 +20,7 @@ from digest.window import week_window
 from duluan.cli import main
 from duluan.config import DEFAULT_AREA, Config, parse_config
 from duluan.console.auth import hash_password
+from duluan.pipeline import data_roots
 from storage import Store, UnitRecord
 from storage.db import make_engine
 from storage.migrate import alembic_config
@@ -208,8 +209,21 @@ def test_the_schedule_sends_each_area_once_per_window_at_its_own_time(
     assert ("-1001", "digest:dak-mar:2026-W48") not in sent
 
 
-def test_report_schedule_is_checked_like_schedule_digest(tmp_path: Path) -> None:
-    text = areas_text(tmp_path).replace("thu 10:00", "thứ năm 10 giờ")
+def test_a_backup_holds_each_areas_digest_folder(tmp_path: Path) -> None:
+    text = areas_text(tmp_path / "out").replace(
+        '"schedule": "thu 10:00"', f'"schedule": "thu 10:00", "out_dir": "{tmp_path / "mar"}"'
+    )
+    config = parse_config(text, "test.yaml", {}).config
+    assert data_roots(config, tmp_path / "data") == {
+        "data": tmp_path / "data",
+        "reports": tmp_path / "out",  # Đăk Pxi's too
+        "reports-dak-mar": tmp_path / "mar",
+    }
+
+
+@pytest.mark.parametrize("wrong", ["thứ năm 10 giờ", "thu 24:00", "thu 10:75"])
+def test_report_schedule_is_checked_like_schedule_digest(tmp_path: Path, wrong: str) -> None:
+    text = areas_text(tmp_path).replace("thu 10:00", wrong)
     with pytest.raises(Exception, match="không phải lịch tuần như 'thu 14:00'"):
         parse_config(text, "test.yaml", {})
 
