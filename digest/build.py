@@ -5,6 +5,11 @@ whole (written beside, then renamed) on a re-run. Queuing is idempotent per wind
 holds one summary message (kind "digest", story "digest:<label>") and one document (kind
 "document", story "digest:<label>:docx", text = JSON {"document", "caption", "filename"}) per
 chat, so a second `--send` queues nothing.
+
+A deployment of several watch areas (`areas:`) builds one report per area, each with its own
+content, settings and record: its files and outbox stories carry the area's name
+(`duluan-bao-cao-dak-pxi-tuan-2026-W48.docx`, "digest:dak-pxi:<label>"), so that two areas
+sending to one chat each get theirs, once per area and window.
 """
 
 from __future__ import annotations
@@ -15,15 +20,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 from digest.charts import charts
-from digest.content import DigestContent, build_content
+from digest.content import DigestContent, build_content, sole_area
 from digest.docx import render_docx
 from digest.html import render_html
 from digest.markdown import summary_markdown, summary_telegram
 from digest.window import Window, due_windows
-from duluan.config import Config
+from duluan.config import Area, Config
 from storage.digests import DigestRecord
 from storage.records import OutboxEntry
 from storage.store import Store
@@ -37,12 +43,14 @@ DOCUMENT_KIND = "document"
 
 @dataclass(frozen=True)
 class BuiltDigest:
-    """A written report: its content, its files by format, and its Telegram summary."""
+    """A written report: its content, its files by format, and its Telegram summary; `area`
+    names its watch area in a deployment of several (None: the one area)."""
 
     content: DigestContent
     files: dict[str, Path]
     summary: str
     record: DigestRecord
+    area: str | None = None
 
     @property
     def window(self) -> Window:
@@ -62,16 +70,20 @@ def build_digest(
     now: Callable[[], datetime],
     out_dir: str | Path | None = None,
     formats: Sequence[str] | None = None,
+    area: Area | None = None,
 ) -> BuiltDigest:
-    """Build the report of `window` and write it in `formats` (default: the config's)."""
-    wanted = [f for f in FORMATS if f in (formats or config.report.formats)]
+    """Build `area`'s report of `window` (default: the deployment's one area) and write it in
+    `formats` (default: the area's `report.formats`) to `out_dir` (its `report.out_dir`)."""
+    area = area or sole_area(config)
+    scoped = area.name if len(config.watch_areas()) > 1 else None
+    wanted = [f for f in FORMATS if f in (formats or area.report.formats)]
     unknown = sorted(set(formats or ()) - set(FORMATS))
     if unknown or not wanted:
         raise ValueError(
             f"định dạng không hỗ trợ: {', '.join(unknown) or '(trống)'} (chọn docx, html, md)"
         )
-    content = build_content(store, config, window, now)
-    folder = Path(out_dir or config.report.out_dir)
+    content = build_content(store, config, window, now, area)
+    folder = Path(out_dir or area.report.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     pictures = charts(content) if {"docx", "html"} & set(wanted) else []
     renderers: dict[str, Callable[[DigestContent], bytes]] = {
@@ -81,7 +93,7 @@ def build_digest(
     }
     files: dict[str, Path] = {}
     for fmt in wanted:
-        path = folder / f"{window.stem}.{fmt}"
+        path = folder / f"{window.stem_for(scoped)}.{fmt}"
         _write(path, renderers[fmt](content))
         files[fmt] = path
         log.info("Báo cáo %s: đã ghi %s", window.label, path)
@@ -91,25 +103,30 @@ def build_digest(
         window.end,
         content.generated_at,
         [str(p) for p in files.values()],
+        area.name,
     )
     summary = summary_telegram(content, with_document="docx" in files)
-    return BuiltDigest(content, files, summary, record)
+    return BuiltDigest(content, files, summary, record, scoped)
 
 
 def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:
     """The outbox entries that deliver a report to `chat`: the summary, then the DOCX."""
     label = built.window.label
-    entries = [OutboxEntry(f"digest:{label}", chat, None, SUMMARY_KIND, built.summary)]
+    story = f"digest:{label}" if built.area is None else f"digest:{built.area}:{label}"
+    title = f"Báo cáo tuần {label}"
+    if built.area is not None:
+        title += f": {built.content.area}"
+    entries = [OutboxEntry(story, chat, None, SUMMARY_KIND, built.summary)]
     docx = built.files.get("docx")
     if docx is not None:
         payload = {
             "document": str(docx.resolve()),
             "filename": docx.name,
-            "caption": f"<b>Báo cáo tuần {label}</b> ({built.window.describe()})",
+            "caption": f"<b>{escape(title)}</b> ({built.window.describe()})",
         }
         entries.append(
             OutboxEntry(
-                f"digest:{label}:docx",
+                f"{story}:docx",
                 chat,
                 None,
                 DOCUMENT_KIND,
@@ -123,7 +140,7 @@ def queue_digest(store: Store, built: BuiltDigest, chat: str, at: datetime) -> i
     """Queue the report for `chat` unless it already is; returns how many messages were new."""
     queued = store.enqueue(digest_entries(built, chat), at)
     if queued:
-        store.mark_digest_sent(built.window.start, built.window.end, at)
+        store.mark_digest_sent(built.window.start, built.window.end, at, built.record.area)
         log.info(
             "Báo cáo %s: đã xếp hàng %d tin nhắn cho nhóm %s", built.window.label, queued, chat
         )
@@ -134,21 +151,26 @@ def queue_digest(store: Store, built: BuiltDigest, chat: str, at: datetime) -> i
     return queued
 
 
-def run_scheduled(store: Store, config: Config, now: Callable[[], datetime]) -> list[BuiltDigest]:
-    """The daemon's digest job: build every due window once (a missed Thursday is built when
-    the daemon is back) and queue it for `report.chat`; then deliver the outbox as usual."""
-    chat = config.report.chat
-    last = store.last_digest_end(sent_only=bool(chat))
+def run_scheduled(
+    store: Store, config: Config, now: Callable[[], datetime], area: Area | None = None
+) -> list[BuiltDigest]:
+    """The daemon's digest job of `area` (default: the one area): build every due window of its
+    schedule once (a missed Thursday is built when the daemon is back) and queue it for its
+    `report.chat`; then deliver the outbox as usual."""
+    area = area or sole_area(config)
+    chat = area.report.chat
+    last = store.last_digest_end(sent_only=bool(chat), area=area.name)
     at = now()
     built = []
-    for window in due_windows(last, at, config.schedule.digest, config.schedule.zone):
-        digest = build_digest(store, config, window, now)
+    for window in due_windows(last, at, config.digest_time(area), config.schedule.zone):
+        digest = build_digest(store, config, window, now, area=area)
         if chat:
             queue_digest(store, digest, chat, at)
         else:
             log.warning(
-                "Báo cáo %s đã lập nhưng chưa cấu hình report.chat: không gửi cho ai",
+                "Báo cáo %s%s đã lập nhưng chưa cấu hình report.chat: không gửi cho ai",
                 window.label,
+                "" if digest.area is None else f" của địa bàn {area.name}",
             )
         built.append(digest)
     return built

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from digest.window import Window
-from duluan.config import Config, Report
+from duluan.config import Area, Config, Report
 from duluan.locality import watch_area
 from nlp.area import NewUnit, WatchArea, area_title, new_units, old_frame
 from storage.digests import DigestArticle, SourceCoverage
@@ -191,13 +191,32 @@ class DigestContent:
         return "xã, phường" if self.figures.by_unit else "xã, thị trấn"
 
 
-def area_name(config: Config, area: WatchArea | None = None) -> str:
-    """How the title names the watch area: `report.area`, else the name `nlp.area.area_title`
-    derives from the area ("huyện Đăk Hà", "xã Đăk Pxi", "tỉnh Quảng Ngãi", "các xã Đăk Pxi và
-    Đăk Mar")."""
-    if config.report.area:
-        return _lower_first(config.report.area)
-    return area_title(area or watch_area(config.locality))
+def sole_area(config: Config) -> Area:
+    """The deployment's one watch area; a `ValueError` (a bug) when it has several, whose
+    digests are each built for its own area."""
+    areas = config.watch_areas()
+    if len(areas) != 1:
+        raise ValueError(f"cấu hình có {len(areas)} địa bàn theo dõi: cần nêu địa bàn của báo cáo")
+    return areas[0]
+
+
+def area_name(config: Config, area: Area | None = None) -> str:
+    """How the title names the watch area: `report.area` (with `areas:`, the area's own key
+    only: one top-level name cannot name every area), else the name `nlp.area.area_title`
+    derives from its places ("huyện Đăk Hà", "xã Đăk Pxi", "tỉnh Quảng Ngãi", "các xã Đăk Pxi
+    và Đăk Mar")."""
+    area = area or sole_area(config)
+    named = config.report.area
+    if config.areas is not None:
+        own = next(a.report for a in config.areas if a.name == area.name)
+        named = own.area if own is not None else None
+    if named:
+        return _lower_first(named)
+    return area_title(_watch_area(area))
+
+
+def _watch_area(area: Area) -> WatchArea:
+    return watch_area(area.locality, area.key)
 
 
 def _lower_first(name: str) -> str:
@@ -205,20 +224,29 @@ def _lower_first(name: str) -> str:
 
 
 def build_content(
-    store: Store, config: Config, window: Window, now: Callable[[], datetime]
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    area: Area | None = None,
 ) -> DigestContent:
-    """Read the window (and the one before it) from the store and arrange the report."""
+    """Read the window (and the one before it) from the store and arrange the report of `area`
+    (default: the deployment's one area): with `areas:`, only the articles about it, its own
+    reviews, assignments and units, and its `report` settings."""
     zone = config.schedule.zone
-    area = watch_area(config.locality)
+    area = area or sole_area(config)
+    places = _watch_area(area)
+    concerning = config.areas is not None
     previous = window.previous()
     as_of = window.end.astimezone(zone).date()
-    current = store.digest_articles(window.start, window.end)
+
+    def read(start: datetime, end: datetime) -> list[DigestArticle]:
+        found = store.digest_articles(start, end, area.name, concerning=concerning)
+        return [_within(a, places) for a in found] if concerning else found
+
+    current = read(window.start, window.end)
     kept = [a for a in current if a.review_status != "irrelevant"]
-    before = [
-        a
-        for a in store.digest_articles(previous.start, previous.end)
-        if a.review_status != "irrelevant"
-    ]
+    before = [a for a in read(previous.start, previous.end) if a.review_status != "irrelevant"]
     items = [_item(a, window, zone, as_of) for a in kept]
     stories = _stories(items)
     attention = sorted(
@@ -233,7 +261,10 @@ def build_content(
     positive = sorted(
         (s for s in stories if s.tone == "positive" and s.story not in attention_ids), key=_order
     )
-    overdue_items = [_item(a, window, zone, as_of) for a in store.digest_overdue(as_of)]
+    overdue_items = [
+        _item(_within(a, places) if concerning else a, window, zone, as_of)
+        for a in store.digest_overdue(as_of, area.name)
+    ]
     overdue = sorted(
         {i.story: i for i in overdue_items if i.overdue}.values(),
         key=lambda i: (i.deadline or date.max, *_order(i)),
@@ -243,7 +274,7 @@ def build_content(
         key=lambda c: (c.complete, c.name),
     )
     figures = replace(
-        _figures(kept, before, items, len(current) - len(kept), area),
+        _figures(kept, before, items, len(current) - len(kept), places),
         untagged=store.digest_untagged(window.start, window.end),
     )
     content = DigestContent(
@@ -252,7 +283,7 @@ def build_content(
         as_of=as_of,
         generated_at=now().astimezone(zone),
         area=area_name(config, area),
-        report=config.report,
+        report=area.report,
         figures=figures,
         attention=tuple(attention),
         overdue=tuple(overdue),
@@ -261,14 +292,29 @@ def build_content(
         annex=tuple(sorted(items, key=_order)),
     )
     log.info(
-        "Báo cáo %s: %d tin, %d cần chú ý, %d quá hạn, %d tích cực",
+        "Báo cáo %s%s: %d tin, %d cần chú ý, %d quá hạn, %d tích cực",
         window.label,
+        f" ({area.name})" if concerning else "",
         figures.total,
         len(attention),
         len(overdue),
         len(positive),
     )
     return content
+
+
+def _within(article: DigestArticle, area: WatchArea) -> DigestArticle:
+    """The article with only `area`'s units marked in the watch area: the tagger marks those of
+    every area of the deployment, and one area's digest lists and counts its own."""
+    units = tuple(
+        replace(
+            u,
+            in_watch_area=u.in_watch_area
+            and area.holds(u.level, u.name, u.province or "", u.district),
+        )
+        for u in article.units
+    )
+    return replace(article, units=units)
 
 
 def _order(item: Item) -> tuple[datetime, int]:

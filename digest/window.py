@@ -42,7 +42,13 @@ class Window:
     @property
     def stem(self) -> str:
         """The file name without extension: duluan-bao-cao-tuan-2026-W48."""
-        return f"{FILE_PREFIX}-tuan-{self.label}" if self.weekly else f"{FILE_PREFIX}-{self.label}"
+        return self.stem_for(None)
+
+    def stem_for(self, area: str | None) -> str:
+        """The file name without extension of `area`'s report (a deployment of several areas:
+        duluan-bao-cao-dak-pxi-tuan-2026-W48), or of the one area's (None)."""
+        prefix = FILE_PREFIX if area is None else f"{FILE_PREFIX}-{area}"
+        return f"{prefix}-tuan-{self.label}" if self.weekly else f"{prefix}-{self.label}"
 
     def previous(self) -> Window:
         """The window of the same length just before this one."""

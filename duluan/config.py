@@ -630,6 +630,22 @@ class Telegram(_Model):
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _weekly_time(value: str) -> str:
+    """A weekly time such as "thu 14:00", checked (`schedule.digest`, `report.schedule`)."""
+    match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", str(value).lower())
+    if (
+        not match
+        or match.group(1) not in _WEEKDAYS
+        or int(match.group(2)) > 23
+        or int(match.group(3)) > 59
+    ):
+        raise ValueError(
+            f"{value!r} không phải lịch tuần như 'thu 14:00' / "
+            "is not a weekly time such as 'thu 14:00'"
+        )
+    return value
+
+
 class Schedule(_Model):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="the daemon's time zone (IANA)")
     digest: str = Field(default="thu 14:00", description="the weekly digest's day and time")
@@ -649,13 +665,7 @@ class Schedule(_Model):
     @field_validator("digest")
     @classmethod
     def _weekly(cls, value: str) -> str:
-        match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", str(value).lower())
-        if not match or match.group(1) not in _WEEKDAYS or int(match.group(2)) > 23:
-            raise ValueError(
-                f"{value!r} không phải lịch tuần như 'thu 14:00' / "
-                "is not a weekly time such as 'thu 14:00'"
-            )
-        return value
+        return _weekly_time(value)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -700,6 +710,19 @@ class Report(_Model):
         default_factory=lambda: list(_FORMATS), description="among `docx`, `html`, `md`"
     )
     out_dir: str = Field(default="data/digests", description="where the files are written")
+    schedule: str | None = Field(
+        default=None,
+        description=(
+            "the digest's day and time, as `schedule.digest` (\"thu 10:00\"): an area's own "
+            "time; default `schedule.digest`"
+        ),
+        json_schema_extra={"shown_default": "`schedule.digest`"},
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _weekly(cls, value: str | None) -> str | None:
+        return None if value is None else _weekly_time(value)
 
     @field_validator("formats")
     @classmethod
@@ -1115,6 +1138,11 @@ class Config(_Model):
         if len(areas) == 1:
             return areas[0]
         return next((a for a in areas if chat is not None and a.review.chat == chat), None)
+
+    def digest_time(self, area: Area) -> str:
+        """When `area`'s weekly digest is due ("thu 14:00"): its `report.schedule`, else
+        `schedule.digest`."""
+        return area.report.schedule or self.schedule.digest
 
     def area(self, name: str) -> Area:
         """The watch area of that name; a `KeyError` otherwise."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import multiprocessing
 import re
@@ -30,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from duluan import pipeline
 from duluan.clock import Clock
-from duluan.config import Config
+from duluan.config import Area, Config
 from duluan.runtime import DEFAULT_API_BASE
 from duluan.units import format_duration
 
@@ -300,9 +301,18 @@ class Daemon:
             next_run_time=started + min(HEALTH_FIRST, EVIDENCE_EVERY),
         )
         catch_up = started + timedelta(seconds=STARTUP_SETTLE * 2)
+        areas = self.config.watch_areas()
+        digests = [
+            (
+                DIGEST_JOB if len(areas) == 1 else f"{DIGEST_JOB}:{area.name}",
+                parse_weekly(self.config.digest_time(area)),
+                functools.partial(self._digest_job, area),
+            )
+            for area in areas
+        ]
         for name, when, job in (
             (REMINDER_JOB, parse_daily(self.config.review.reminder_at), self._reminder_job),
-            (DIGEST_JOB, parse_weekly(self.config.schedule.digest), self._digest_job),
+            *digests,
             (PRUNE_JOB, parse_daily(PRUNE_AT), self._prune_job),
             (BACKUP_JOB, parse_daily(self.config.backup.at), self._backup_job),
         ):
@@ -530,13 +540,20 @@ class Daemon:
         self._store.record_job_run(REMINDER_JOB, self.now(), f"{count} tin được nhắc")
         await self._deliver()
 
-    async def _digest_job(self) -> None:
+    async def _digest_job(self, area: Area | None = None) -> None:
+        """Build and queue `area`'s due digests (default: the one area's); each area has its
+        own job, at its own time."""
         from digest.build import run_scheduled
+        from digest.content import sole_area
 
-        built = await _in_thread(run_scheduled, self._store, self.config, self.now)
+        area = area or sole_area(self.config)
+
+        built = await _in_thread(run_scheduled, self._store, self.config, self.now, area)
         labels = ", ".join(str(b.window.label) for b in built) or "không có tuần nào đến hạn"
-        log.info("Báo cáo tuần: %s", labels)
-        self._store.record_job_run(DIGEST_JOB, self.now(), f"báo cáo: {labels}"[:500])
+        several = len(self.config.watch_areas()) > 1
+        name = f"{DIGEST_JOB}:{area.name}" if several else DIGEST_JOB
+        log.info("Báo cáo tuần%s: %s", f" của địa bàn {area.name}" if several else "", labels)
+        self._store.record_job_run(name, self.now(), f"báo cáo: {labels}"[:500])
         await self._deliver()
 
     async def _start_delivery(self) -> None:

@@ -196,11 +196,16 @@ async def deliver_with_token(
 
 
 def data_roots(config: Config, data_dir: Path = DATA_DIR) -> dict[str, Path]:
-    """The folders a backup holds: data/, and the digests' folder when it is elsewhere."""
+    """The folders a backup holds: data/, and the digests' folder when it is elsewhere; with
+    `areas:`, each area's own folder too (`reports-<area>`)."""
     roots = {"data": data_dir}
-    reports = Path(config.report.out_dir)
-    if not reports.absolute().is_relative_to(data_dir.absolute()):
-        roots["reports"] = reports
+    folders = [("reports", Path(config.report.out_dir))]
+    if config.areas is not None:
+        folders += [(f"reports-{a.name}", Path(a.report.out_dir)) for a in config.watch_areas()]
+    for name, reports in folders:
+        held = [data_dir, *roots.values()]
+        if not any(reports.absolute().is_relative_to(r.absolute()) for r in held):
+            roots[name] = reports
     return roots
 
 

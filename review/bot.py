@@ -619,11 +619,19 @@ async def remind_overdue(
     store: Store, config: Config, today: date, now: Callable[[], datetime]
 ) -> int:
     """Each working morning: remind every unit with an overdue open assignment (once a day)
-    and send the review group one summary; returns how many assignments were reminded."""
-    if not calendar(config).is_working_day(today):
+    and send the review group one summary; returns how many assignments were reminded. Each
+    area keeps its own working days (`review.holidays`, `review.workdays`): its assignments are
+    reminded only on its working days."""
+    working = {a.name: calendar(a).is_working_day(today) for a in config.watch_areas()}
+    other = calendar(config).is_working_day(today)  # an area no longer configured: the top's
+    if not any(working.values()) and not other:
         log.info("Nhắc hạn: %s không phải ngày làm việc, không nhắc", today)
         return 0
-    due = [job for job in store.overdue_assignments(today) if job.reminded_on != today]
+    due = [
+        job
+        for job in store.overdue_assignments(today)
+        if job.reminded_on != today and working.get(job.area, other)
+    ]
     if not due:
         log.info("Nhắc hạn %s: không có tin giao nào quá hạn", today)
         return 0

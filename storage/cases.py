@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -459,9 +459,10 @@ class CaseQueries(StoreBase):
 
     def flagged_without_evidence(self, limit: int = 100) -> list[tuple[str, int | None]]:
         """Stories marked false information (review status `false_info`) with no case and no
-        page kept yet (only failed fetches, or none), with their article."""
+        page kept yet (only failed fetches, or none), with their article. A story two areas
+        both marked comes once: its pages are kept per story, for every area."""
         stmt = (
-            select(Review.story, Review.article_id)
+            select(Review.story, func.min(Review.article_id))
             .where(
                 Review.status == "false_info",
                 ~select(Evidence.id)
@@ -469,7 +470,8 @@ class CaseQueries(StoreBase):
                 .exists(),
                 ~select(Case.id).where(Case.story == Review.story).exists(),
             )
-            .order_by(Review.updated_at, Review.id)
+            .group_by(Review.story)
+            .order_by(func.min(Review.updated_at), func.min(Review.id))
             .limit(limit)
         )
         with self._read() as session:

@@ -1,4 +1,4 @@
-"""Reads for the weekly digest, and the record of digests written and sent."""
+"""Reads for the weekly digest, and the record of digests written and sent, per watch area."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase, chunks
-from storage.models import Article, ArticleUnit, Assignment, Digest, Review, Source, SourceRunRow
+from storage.models import (
+    Article,
+    ArticleArea,
+    ArticleUnit,
+    Assignment,
+    Digest,
+    Review,
+    Source,
+    SourceRunRow,
+)
 from storage.records import UnitRecord
 from storage.vocabulary import story_cluster, story_key
 
@@ -74,7 +83,8 @@ class SourceCoverage:
 
 @dataclass(frozen=True)
 class DigestRecord:
-    """A digest written for a window: its files and when it was queued to be sent."""
+    """A digest written for a watch area and window: its files and when it was queued to be
+    sent."""
 
     id: int
     label: str
@@ -83,6 +93,7 @@ class DigestRecord:
     generated_at: datetime
     files: tuple[str, ...]
     sent_at: datetime | None
+    area: str = DEFAULT_AREA
 
 
 def _record(row: Digest) -> DigestRecord:
@@ -94,24 +105,36 @@ def _record(row: Digest) -> DigestRecord:
         row.generated_at,
         tuple(row.files),
         row.sent_at,
+        row.area,
     )
 
 
 class DigestQueries(StoreBase):
     """Mixed into `Store`."""
 
-    def digest_articles(self, start: datetime, end: datetime) -> list[DigestArticle]:
+    def digest_articles(
+        self,
+        start: datetime,
+        end: datetime,
+        area: str = DEFAULT_AREA,
+        *,
+        concerning: bool = False,
+    ) -> list[DigestArticle]:
         """Tagged articles first seen in [start, end) that the tagger found relevant, by first
-        sighting then id; with their units, their story's review status and latest assignment."""
-        with self._read() as session:
-            return _articles(
-                session,
-                [
-                    Article.first_seen_at >= start,
-                    Article.first_seen_at < end,
-                    Article.relevant.is_(True),
-                ],
+        sighting then id; with their units, and `area`'s review status and latest assignment of
+        their story. `concerning`: only the articles the tagger found about `area`
+        (`article_areas`), as a deployment of several areas needs."""
+        where = [
+            Article.first_seen_at >= start,
+            Article.first_seen_at < end,
+            Article.relevant.is_(True),
+        ]
+        if concerning:
+            where.append(
+                Article.id.in_(select(ArticleArea.article_id).where(ArticleArea.area == area))
             )
+        with self._read() as session:
+            return _articles(session, where, area)
 
     def digest_untagged(self, start: datetime, end: datetime) -> int:
         """Articles first seen in [start, end) not tagged yet: the report must say so."""
@@ -121,14 +144,15 @@ class DigestQueries(StoreBase):
         with self._read() as session:
             return int(session.scalar(stmt) or 0)
 
-    def digest_overdue(self, as_of: date) -> list[DigestArticle]:
-        """Stories whose unit has not answered an assignment due before `as_of`, whatever week
-        they were first seen in; one article per story (the review's, else the cluster's first)."""
+    def digest_overdue(self, as_of: date, area: str = DEFAULT_AREA) -> list[DigestArticle]:
+        """Stories of `area`'s reviews whose unit has not answered an assignment due before
+        `as_of`, whatever week they were first seen in; one article per story (the review's,
+        else the cluster's first)."""
         stmt = (
             select(Review.story, Review.article_id)
             .join(Assignment, Assignment.review_id == Review.id)
             .where(
-                Review.area == DEFAULT_AREA,
+                Review.area == area,
                 Assignment.status == OPEN,
                 Assignment.deadline < as_of,
             )
@@ -146,7 +170,7 @@ class DigestQueries(StoreBase):
                     ids.add(article_id)
             found: list[DigestArticle] = []
             for batch in chunks(sorted(ids)):
-                found.extend(_articles(session, [Article.id.in_(batch)]))
+                found.extend(_articles(session, [Article.id.in_(batch)], area))
         return found
 
     def source_coverage(self, start: datetime, end: datetime) -> list[SourceCoverage]:
@@ -196,15 +220,15 @@ class DigestQueries(StoreBase):
         end: datetime,
         generated_at: datetime,
         files: Sequence[str],
+        area: str = DEFAULT_AREA,
     ) -> DigestRecord:
-        """Record (or replace the files of) the digest of [start, end); `sent_at` is kept."""
+        """Record (or replace the files of) `area`'s digest of [start, end); `sent_at` is
+        kept."""
 
         def work(session: Session) -> DigestRecord:
-            row = session.scalars(
-                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
-            ).first()
+            row = session.scalars(_one(area, start, end)).first()
             if row is None:
-                row = Digest(window_start=start, window_end=end, sent_at=None)
+                row = Digest(area=area, window_start=start, window_end=end, sent_at=None)
                 session.add(row)
             row.label = label
             row.generated_at = generated_at
@@ -214,36 +238,41 @@ class DigestQueries(StoreBase):
 
         return self._writing(work)
 
-    def mark_digest_sent(self, start: datetime, end: datetime, at: datetime) -> None:
-        """The digest of [start, end) was queued for delivery at `at`."""
+    def mark_digest_sent(
+        self, start: datetime, end: datetime, at: datetime, area: str = DEFAULT_AREA
+    ) -> None:
+        """`area`'s digest of [start, end) was queued for delivery at `at`."""
 
         def work(session: Session) -> None:
-            row = session.scalars(
-                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
-            ).first()
+            row = session.scalars(_one(area, start, end)).first()
             if row is None:
                 raise KeyError(f"chưa có báo cáo cho kỳ {start.isoformat()} – {end.isoformat()}")
             row.sent_at = at
 
         self._writing(work)
 
-    def get_digest(self, start: datetime, end: datetime) -> DigestRecord | None:
-        """The digest recorded for exactly [start, end), if any."""
+    def get_digest(
+        self, start: datetime, end: datetime, area: str = DEFAULT_AREA
+    ) -> DigestRecord | None:
+        """`area`'s digest recorded for exactly [start, end), if any."""
         with self._read() as session:
-            row = session.scalars(
-                select(Digest).where(Digest.window_start == start, Digest.window_end == end)
-            ).first()
+            row = session.scalars(_one(area, start, end)).first()
             return None if row is None else _record(row)
 
-    def list_digests(self, limit: int = 20) -> list[DigestRecord]:
-        """The digests recorded, latest window first."""
-        stmt = select(Digest).order_by(Digest.window_end.desc(), Digest.id.desc()).limit(limit)
+    def list_digests(self, limit: int = 20, area: str | None = None) -> list[DigestRecord]:
+        """The digests recorded (of `area`, or of every area when None), latest window first,
+        then by area."""
+        stmt = select(Digest)
+        if area is not None:
+            stmt = stmt.where(Digest.area == area)
+        stmt = stmt.order_by(Digest.window_end.desc(), Digest.area, Digest.id.desc()).limit(limit)
         with self._read() as session:
             return [_record(row) for row in session.scalars(stmt)]
 
-    def last_digest_end(self, sent_only: bool = True) -> datetime | None:
-        """The end of the latest window whose digest was sent (or written, `sent_only` False)."""
-        stmt = select(func.max(Digest.window_end))
+    def last_digest_end(self, sent_only: bool = True, area: str = DEFAULT_AREA) -> datetime | None:
+        """The end of the latest window whose digest of `area` was sent (or written,
+        `sent_only` False)."""
+        stmt = select(func.max(Digest.window_end)).where(Digest.area == area)
         if sent_only:
             stmt = stmt.where(Digest.sent_at.is_not(None))
         with self._read() as session:
@@ -253,7 +282,14 @@ class DigestQueries(StoreBase):
         return value
 
 
-def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
+def _one(area: str, start: datetime, end: datetime) -> Select[Digest]:
+    """The digest of `area` for exactly [start, end)."""
+    return select(Digest).where(
+        Digest.area == area, Digest.window_start == start, Digest.window_end == end
+    )
+
+
+def _articles(session: Session, where: list[Any], area: str) -> list[DigestArticle]:
     stmt = (
         select(
             Article.id,
@@ -299,7 +335,7 @@ def _articles(session: Session, where: list[Any]) -> list[DigestArticle]:
     for names in chunks(stories):
         for rid, story, status in session.execute(
             select(Review.id, Review.story, Review.status).where(
-                Review.area == DEFAULT_AREA, Review.story.in_(names)
+                Review.area == area, Review.story.in_(names)
             )
         ):
             reviews[story] = (rid, status)

@@ -84,7 +84,7 @@ def test_duluan_articles_area_with_nothing_to_list(
     with use(tmp_path, monkeypatch, AREAS) as store:
         seed(store, {1: ("dak-pxi",)})
     assert main(["articles", "--area", "dak-mar"]) == 0
-    assert "Chưa có bài nào liên quan đến vùng dak-mar (UBND xã Đăk Mar)." in (
+    assert "Chưa có bài nào liên quan đến địa bàn dak-mar (UBND xã Đăk Mar)." in (
         capsys.readouterr().out
     )
 

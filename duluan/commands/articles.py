@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         )
     if not items:
         if area is not None:
-            print(f"Chưa có bài nào liên quan đến vùng {area.name} ({area.title}).")
+            print(f"Chưa có bài nào liên quan đến địa bàn {area.name} ({area.title}).")
         else:
             print("Chưa có bài nào được lưu.")
         return EXIT_OK

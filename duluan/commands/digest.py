@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from duluan.commands import EXIT_OK, EXIT_USAGE, open_store
+from duluan.commands import EXIT_OK, EXIT_USAGE, add_area_option, chosen_area, open_store
 
 if TYPE_CHECKING:
     from duluan.runtime import Runtime
@@ -24,9 +24,12 @@ def add_parser(commands: Any) -> None:
         "digest",
         help="lập báo cáo tuần (Word, HTML, tóm tắt) và gửi cho Văn phòng",
         description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết thúc "
-        "đúng giờ gửi theo lịch (schedule.digest, vd. thứ Năm 14:00). Chạy lại sẽ ghi đè tệp "
-        "của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ chỉ gửi một lần.",
+        "đúng giờ gửi theo lịch (report.schedule hoặc schedule.digest, vd. thứ Năm 14:00). Chạy "
+        "lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ chỉ gửi một lần. Cấu hình "
+        "nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi đến nhóm report.chat "
+        "của địa bàn.",
     )
+    add_area_option(parser)
     parser.add_argument(
         "--week", metavar="TUẦN", help="tuần ISO, vd. 2026-W48 (kỳ kết thúc trong tuần đó)"
     )
@@ -50,7 +53,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--send",
         action="store_true",
-        help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat (gửi bằng `duluan alert`)",
+        help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat của địa bàn (gửi bằng "
+        "`duluan alert`)",
     )
 
 
@@ -64,9 +68,10 @@ def _day(text: str, option: str) -> date:
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Run `duluan digest`; 0 on success, 2 on bad usage or config."""
+    """Run `duluan digest`: the report of the area `--area` names, or of every area (one set
+    of files each); 0 on success, 2 on bad usage or config."""
     from digest.build import build_digest, queue_digest
-    from digest.window import default_window, range_window, week_window
+    from digest.window import Window, default_window, range_window, week_window
     from duluan.config import ConfigError, load_config
 
     now = runtime.now
@@ -76,50 +81,70 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     zone = config.schedule.zone
+    one = chosen_area(config, args.area)  # a UsageError: exit 2
+    areas = [one] if one is not None else list(config.watch_areas())
+    several = len(config.watch_areas()) > 1
+    windows: dict[str, Window] = {}
     try:
         if args.week and (args.date_from or args.date_to):
             raise ValueError("chỉ dùng --week, hoặc --from và --to, không dùng cả hai")
         if bool(args.date_from) != bool(args.date_to):
             raise ValueError("--from và --to phải đi cùng nhau")
-        if args.week:
-            window = week_window(args.week, config.schedule.digest, zone)
-        elif args.date_from:
-            window = range_window(_day(args.date_from, "--from"), _day(args.date_to, "--to"), zone)
-        else:
-            window = default_window(now(), config.schedule.digest, zone)
+        for area in areas:
+            schedule = config.digest_time(area)
+            if args.week:
+                windows[area.name] = week_window(args.week, schedule, zone)
+            elif args.date_from:
+                windows[area.name] = range_window(
+                    _day(args.date_from, "--from"), _day(args.date_to, "--to"), zone
+                )
+            else:
+                windows[area.name] = default_window(now(), schedule, zone)
         formats = [f.strip() for f in args.format.split(",") if f.strip()] if args.format else None
-        if args.send and not config.report.chat:
+        silent = [a.name for a in areas if not a.report.chat]
+        if args.send and silent and not several:
             raise ValueError(
                 "chưa cấu hình report.chat (nhóm Telegram nhận báo cáo) nên không gửi được"
+            )
+        if args.send and silent:
+            raise ValueError(
+                f"địa bàn {', '.join(silent)} chưa cấu hình report.chat (nhóm Telegram nhận báo "
+                "cáo) nên không gửi được; đặt areas[].report.chat hoặc chọn địa bàn khác bằng "
+                "--area"
             )
         if args.send and formats is not None and "docx" not in formats:
             formats.append("docx")
     except ValueError as exc:
         print(f"duluan digest: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if several and one is None:
+        print(f"Lập báo cáo cho {len(areas)} địa bàn theo dõi: {', '.join(a.name for a in areas)}.")
     store = open_store(runtime)  # a StorageError reaches main: exit 1 (2 for a bad URL)
     with store:
-        try:
-            built = build_digest(store, config, window, now, args.out, formats)
-        except ValueError as exc:
-            print(f"duluan digest: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        f = built.content.figures
-        print(
-            f"Đã lập báo cáo {window.label} ({window.describe()}): {f.total} tin, bài; "
-            f"{len(built.content.attention)} tin tiêu cực hoặc cần xác minh; "
-            f"{len(built.content.overdue)} tin giao xác minh quá hạn."
-        )
-        for path in built.files.values():
-            print(f"  {path}")
-        chat = config.report.chat
-        if args.send and chat:
-            queued = queue_digest(store, built, chat, now())
-            if queued:
-                print(
-                    f"Đã xếp hàng {queued} tin nhắn gửi báo cáo; chạy `duluan alert` (hoặc "
-                    "chương trình chạy nền) để gửi."
-                )
-            else:
-                print("Báo cáo kỳ này đã được xếp hàng gửi từ trước: không gửi lại.")
+        for area in areas:
+            window = windows[area.name]
+            try:
+                built = build_digest(store, config, window, now, args.out, formats, area)
+            except ValueError as exc:
+                print(f"duluan digest: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            f = built.content.figures
+            whose = f" của địa bàn {area.name} ({area.title})" if several else ""
+            print(
+                f"Đã lập báo cáo {window.label}{whose} ({window.describe()}): {f.total} tin, bài; "
+                f"{len(built.content.attention)} tin tiêu cực hoặc cần xác minh; "
+                f"{len(built.content.overdue)} tin giao xác minh quá hạn."
+            )
+            for path in built.files.values():
+                print(f"  {path}")
+            chat = area.report.chat
+            if args.send and chat:
+                queued = queue_digest(store, built, chat, now())
+                if queued:
+                    print(
+                        f"Đã xếp hàng {queued} tin nhắn gửi báo cáo; chạy `duluan alert` (hoặc "
+                        "chương trình chạy nền) để gửi."
+                    )
+                else:
+                    print("Báo cáo kỳ này đã được xếp hàng gửi từ trước: không gửi lại.")
     return EXIT_OK

@@ -59,8 +59,8 @@ def add_parser(commands: Any) -> None:
     list_users = user_commands.add_parser(
         "list",
         help="liệt kê các tài khoản",
-        description="Liệt kê các tài khoản; với --area, các tài khoản làm việc với vùng đó "
-        "(của vùng và của mọi vùng).",
+        description="Liệt kê các tài khoản; với --area, các tài khoản làm việc với địa bàn đó "
+        "(của địa bàn và của mọi địa bàn).",
     )
     add_area_option(list_users)
     passwd = user_commands.add_parser(

@@ -80,35 +80,51 @@ NO_UNIT_DIGESTS = (
 )
 
 
-def digest_reader(request: Request) -> None:
+def digest_reader(request: Request) -> str | None:
     """The weekly digest lists every unit's items: a unit officer reads it only when the
-    centre allows it (`web.unit_digests`); everyone else who is logged in does."""
+    centre allows it (`web.unit_digests`); everyone else who is logged in does. Returns the
+    account's watch area (None: every area), whose digests alone it reads."""
     user = current_user(request)
     if user.role == UNIT and not config_of(request).web.unit_digests:
         raise Forbidden(NO_UNIT_DIGESTS)
+    account = store_of(request).get_web_user(user.id)
+    return account.area if account is not None else None
 
 
 async def digests(request: Request) -> Response:
-    digest_reader(request)
-    records = store_of(request).list_digests(limit=200)
+    """The digests of the account's watch area (of every area for an account of all, then
+    with their area)."""
+    area = digest_reader(request)
+    records = store_of(request).list_digests(limit=200, area=area)
+    areas = config_of(request).watch_areas()
+    titles = {a.name: a.title for a in areas}
     return render(
         request,
         "digests.html",
-        {"digests": [(d, [Path(f).name for f in d.files]) for d in records]},
+        {
+            "digests": [(d, [Path(f).name for f in d.files]) for d in records],
+            "areas": titles if area is None and len(areas) > 1 else None,
+        },
     )
 
 
 async def digest_file(request: Request) -> Response:
-    """One file of a recorded digest, only from the digest folder and only one it lists."""
-    digest_reader(request)
+    """One file of a recorded digest of the account's area, only from its area's digest folder
+    and only one it lists."""
+    area = digest_reader(request)
     digest_id: int = request.path_params["digest"]
     name: str = request.path_params["name"]
-    digests = store_of(request).list_digests(limit=1000)
+    digests = store_of(request).list_digests(limit=1000, area=area)
     record = next((d for d in digests if d.id == digest_id), None)
     if record is None:
         return not_found(request, f"báo cáo số {digest_id}")
     listed = {Path(f).name for f in record.files}
-    folder = Path(config_of(request).report.out_dir).resolve()
+    config = config_of(request)
+    try:
+        out_dir = config.area(record.area).report.out_dir
+    except KeyError:  # an area no longer configured: the top-level folder
+        out_dir = config.report.out_dir
+    folder = Path(out_dir).resolve()
     path = (folder / name).resolve()
     if name not in listed or path.parent != folder or not path.is_file():
         log.warning("[web digest %d] từ chối tệp %r", digest_id, name)

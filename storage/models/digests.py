@@ -1,4 +1,4 @@
-"""The weekly digests built, one per window."""
+"""The weekly digests built, one per watch area and window."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from storage.models.base import Base
 
 
 class Digest(Base):
-    """A weekly report written for one window: its files, and when it was queued to be sent."""
+    """A weekly report written for one watch area and window: its files, and when it was queued
+    to be sent."""
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("window_start", "window_end"),)
+    __table_args__ = (UniqueConstraint("area", "window_start", "window_end"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)
     label: Mapped[str] = mapped_column(String(32))
     window_start: Mapped[datetime]
     window_end: Mapped[datetime] = mapped_column(index=True)

@@ -92,6 +92,7 @@ def _tag(
     topics: tuple[str, ...] = (),
     flagged: bool = False,
     relevant: bool = True,
+    areas: tuple[str, ...] = (),
 ) -> TagRecord:
     return TagRecord(
         article_id=article_id,
@@ -105,6 +106,7 @@ def _tag(
         mentions=(),
         tagged_at=NOW - timedelta(days=1),
         tagger_version="test",
+        areas=areas,
     )
 
 
@@ -121,6 +123,7 @@ class Spec(NamedTuple):
     units: tuple[UnitRecord, ...]
     topics: tuple[str, ...] = ()
     flagged: bool = False
+    areas: tuple[str, ...] = ()  # the watch areas (`areas:`) it concerns
 
 
 PXI = commune("Xã Đăk Pxi", "Xã Đăk Pxi")
@@ -299,6 +302,7 @@ def save_specs(store: Store, specs: list[Spec]) -> dict[str, int]:
                 a.topics,
                 a.flagged,
                 any(u.in_watch_area for u in a.units),
+                a.areas,
             )
             for a in specs
         ]
