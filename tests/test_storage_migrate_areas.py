@@ -148,7 +148,7 @@ def test_a_single_area_database_upgrades_into_the_default_area(
         assert case is not None and (case.id, case.area) == (1, DEFAULT_AREA)
         assert [step.kind for step in case.steps] == ["detected", "verified"]
         assert [e.id for e in store.list_evidence(case_id=1)] == [1]
-        assert [d.label for d in store.list_digests()] == ["Tuần 44/2026"]
+        assert [(d.label, d.area) for d in store.list_digests()] == [("Tuần 44/2026", DEFAULT_AREA)]
         assert {(u.name, u.area) for u in store.list_web_users()} == {("lan", None), ("pxi", None)}
         store.set_web_password("lan", hash_password(PASSWORD))
         # The console reads it back, for an account of every area (the one it had).
