@@ -15,7 +15,7 @@ routing and message are computed); the peak resident memory of the child and the
 the tag pass allocates (tracemalloc, over a sample, after the build); the relevant articles,
 the (article, area) pairs and the alerts; and each ratio to one area (aim: 92-96 areas cost
 < 2x one area). Timings are noisy on a shared machine: compare the ratios of one run. Then the
-place kept for the digest time of every area (not measured yet). Asserts nothing.
+digest time of every area (`bench/digest.py --areas`, 20,000 articles). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -147,11 +147,21 @@ def texts_for(count: int, places: list[str]) -> list[str]:
 
 
 def digest_figures() -> None:
-    """THE LEAD FILLS THIS IN after merging the per-area digest (issue 14, "Measure": digest
-    time for 96 areas). Intended: bench/digest.py's database with the areas of the widest run,
-    each area's digest built as the daemon builds it, the seconds of all of them and of the
-    slowest one, and the peak memory."""
-    print("digest time for 92-96 areas: NOT MEASURED YET (the per-area digest is not merged)")
+    """Digest time for the province's 92 areas: `bench/digest.py --areas` (its own database
+    and process), every area's digest next to the province's one digest of the same week."""
+    import subprocess
+
+    print("digest time, bench/digest.py --areas --articles 20000:")
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("digest.py")),
+            "--areas",
+            "--articles",
+            "20000",
+        ],
+        check=True,
+    )
 
 
 def main() -> None:

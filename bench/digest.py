@@ -10,6 +10,11 @@ does, and prints the seconds of each step and the peak memory. Asserts nothing.
 `--province`: the watch area is Tỉnh Quảng Ngãi (its 92 post-2025 units in underthesea's
 mapping), and a third of the relevant articles name one of its new units instead of an old
 commune of Đăk Hà, so the table by commune lists every unit of the province.
+
+`--areas`: the province as 92 watch areas (`areas:`, one per post-2025 unit), every relevant
+article naming one unit and concerning its area (`article_areas`), reviews in that area; then
+every area's digest is built as the daemon builds it, and the seconds of all of them, of the
+slowest one and the peak memory are printed next to the province's one digest of the same week.
 """
 
 from __future__ import annotations
@@ -63,6 +68,16 @@ def config_text(province: bool = False) -> str:
     return text
 
 
+def areas_text(units: list[str]) -> str:
+    """One watch area per unit (`areas:`), named a00, a01… with the province's locality kept
+    for the aliases."""
+    lines = [
+        f"  - {{name: a{i:02d}, title: 'UBND {u}', places: ['{u}, Tỉnh Quảng Ngãi']}}"
+        for i, u in enumerate(units)
+    ]
+    return "areas:\n" + "\n".join(lines) + "\n"
+
+
 def province_units() -> list[str]:
     """The post-2025 units of Tỉnh Quảng Ngãi, in the mapping's order."""
     from nlp.area import new_units, resolve_places
@@ -70,13 +85,14 @@ def province_units() -> list[str]:
     return [u.name for u in new_units(resolve_places(["Tỉnh Quảng Ngãi"]))]
 
 
-def generate(url: str, total: int, week: int, province: bool = False) -> None:
+def generate(url: str, total: int, week: int, province: bool = False, areas: bool = False) -> None:
     """Fill the database directly through the models (a bulk load, not the crawler's path)."""
     from sqlalchemy import insert
 
     from storage import Store
     from storage.models import (
         Article,
+        ArticleArea,
         ArticleUnit,
         Assignment,
         Review,
@@ -98,7 +114,8 @@ def generate(url: str, total: int, week: int, province: bool = False) -> None:
         }
     body = "Nội dung bài báo về địa phương. " * 30
     week_start = WEEK_END - timedelta(days=7)
-    articles, units = [], []
+    articles, units, concerns = [], [], []
+    area_of = {u: f"a{i:02d}" for i, u in enumerate(news)}
     for n in range(1, total + 1):
         if n <= week:
             seen = week_start + timedelta(seconds=rng.randrange(7 * 86400))
@@ -137,13 +154,16 @@ def generate(url: str, total: int, week: int, province: bool = False) -> None:
                 "tagger_version": "bench",
             }
         )
-        if relevant and news and n % 3 == 0:
+        if relevant and news and (areas or n % 3 == 0):
+            unit = rng.choice(news)
+            if areas:
+                concerns.append({"article_id": n, "area": area_of[unit]})
             units.append(
                 {
                     "article_id": n,
                     "position": 0,
                     "level": "new_commune",
-                    "name": rng.choice(news),
+                    "name": unit,
                     "province": "Tỉnh Quảng Ngãi",
                     "district": None,
                     "new_name": None,
@@ -184,12 +204,16 @@ def generate(url: str, total: int, week: int, province: bool = False) -> None:
             conn.execute(insert(Article), articles[start : start + 5000])
         for start in range(0, len(units), 5000):
             conn.execute(insert(ArticleUnit), units[start : start + 5000])
+        if concerns:
+            conn.execute(insert(ArticleArea), concerns)
+        area_by_article = {c["article_id"]: c["area"] for c in concerns}
         reviews, jobs = [], []
         for n in range(1, 2 * week + 1, 10):
             reviews.append(
                 {
                     "id": n,
                     "story": f"cluster:{n}",
+                    **({"area": area_by_article[n]} if n in area_by_article else {}),
                     "article_id": n,
                     "status": "assigned",
                     "version": 1,
@@ -240,10 +264,17 @@ def main() -> None:
     parser.add_argument(
         "--province", action="store_true", help="the watch area is Tỉnh Quảng Ngãi (92 units)"
     )
+    parser.add_argument(
+        "--areas",
+        action="store_true",
+        help="the province as 92 watch areas: every area's digest, next to the province's one",
+    )
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.areas:
+        args.province = True
     if args.generate:
-        generate(args.generate, args.articles, args.week, args.province)
+        generate(args.generate, args.articles, args.week, args.province, args.areas)
         return
 
     from digest.build import build_digest
@@ -270,6 +301,7 @@ def main() -> None:
                 "--week",
                 str(args.week),
                 *(["--province"] if args.province else []),
+                *(["--areas"] if args.areas else []),
             ],
             check=True,
         )
@@ -307,10 +339,40 @@ def main() -> None:
     print(
         f"  HTML ({len(html) / 1024:,.0f} KB) and summary ({len(summary)} chars): {html_s:6.2f} s"
     )
+    if args.areas:
+        areas_figures(url, workdir, total)
     if args.keep:
         print(f"kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def areas_figures(url: str, workdir: Path, one: float) -> None:
+    """Every area's digest of the week, as the daemon builds them one after the other, from the
+    same database; `one` is the province's single digest for the ratio."""
+    from digest.build import build_digest
+    from digest.window import week_window
+    from duluan.config import parse_config
+    from storage import Store
+
+    config = parse_config(config_text(True) + areas_text(province_units()), "bench.yaml", {}).config
+    areas = config.watch_areas()
+    window = week_window("2026-W48", config.schedule.digest, config.schedule.zone)
+    store = Store.open(url)
+    clock = lambda: WEEK_END + timedelta(hours=1)  # noqa: E731
+    times = []
+    for area in areas:
+        started = time.perf_counter()
+        build_digest(store, config, window, clock, workdir / "areas" / area.name, area=area)
+        times.append(time.perf_counter() - started)
+    store.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    total = sum(times)
+    print(
+        f"{len(areas)} areas, every digest: {total:6.2f} s ({total / one:.1f}x the province's "
+        f"one digest), slowest {max(times):.2f} s, mean {total / len(times):.2f} s; "
+        f"peak memory {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
