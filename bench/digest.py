@@ -213,7 +213,7 @@ def generate(url: str, total: int, week: int, province: bool = False, areas: boo
                 {
                     "id": n,
                     "story": f"cluster:{n}",
-                    **({"area": area_by_article[n]} if n in area_by_article else {}),
+                    "area": area_by_article.get(n, "mac-dinh"),
                     "article_id": n,
                     "status": "assigned",
                     "version": 1,

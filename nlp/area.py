@@ -28,13 +28,14 @@ typed without its diacritics, or without its prefix, is not taken but suggested.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from nlp.normalize import fold, fold_plain
@@ -57,8 +58,13 @@ _PREFIX = re.compile(
 
 @cache
 def mapping_data() -> dict[str, Any]:
-    """underthesea's `address/data/mapping.json`: the old units and their post-2025 successors."""
-    path = resources.files("underthesea") / "address" / "data" / "mapping.json"
+    """underthesea's `address/data/mapping.json`: the old units and their post-2025 successors.
+    Found through the package's spec, not `importlib.resources`, which would import underthesea
+    itself (about 70 MB that the digest, the config check and the console never need)."""
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("underthesea is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "address" / "data" / "mapping.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
