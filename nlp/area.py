@@ -182,7 +182,7 @@ def resolve_places(places: Sequence[str]) -> WatchArea:
             problems.append(
                 PlaceProblem(i, text, exc.kind, exc.detail, ())
                 if len(problems) >= SUGGESTED_PROBLEMS
-                else PlaceProblem(i, text, exc.kind, exc.detail, exc.suggestions(index))
+                else PlaceProblem(i, text, exc.kind, exc.detail, exc.suggestions(index, text))
             )
             continue
         if place in seen:
@@ -299,7 +299,10 @@ class _Unresolved(Exception):
         if self.kind == "qualifier":
             return _closest(index, self.detail, qualifiers=True)
         if self.kind == "unknown":
-            return _closest(index, self.name or (text or "").split(",")[0])
+            name, *qualifiers = [p.strip() for p in (text or "").split(",")]
+            kept = _with_qualifiers(index, _close_names(self.name or name), qualifiers)
+            rest = _closest(index, self.name or name)
+            return tuple(dict.fromkeys((*kept, *rest)))[:SUGGESTIONS]
         return ()
 
 
@@ -351,6 +354,18 @@ def _within(candidates: Sequence[Place], targets: Sequence[Place]) -> tuple[Plac
 def _closest(index: _Index, name: str, qualifiers: bool = False) -> tuple[str, ...]:
     """The names closest to `name`, diacritics, case and prefix aside, written so that each
     names one unit."""
+    out: list[str] = []
+    for full in _close_names(name):
+        units = index.by_name[fold(full)]
+        if qualifiers:
+            out += [u.name for u in units if u.level in ("district", "province", "new_province")]
+        else:
+            out += [spelling(u) for u in units]
+    return tuple(dict.fromkeys(out))[:SUGGESTIONS]
+
+
+def _close_names(name: str) -> tuple[str, ...]:
+    """The mapping's names closest to `name`, diacritics, case and prefix aside."""
     key = fold_plain(name)
     if not key:
         return ()
@@ -359,14 +374,25 @@ def _closest(index: _Index, name: str, qualifiers: bool = False) -> tuple[str, .
     if not matches:
         close = difflib.get_close_matches(key, list(plain), n=SUGGESTIONS, cutoff=0.75)
         matches = tuple(dict.fromkeys(n for k in close for n in plain[k]))
-    out: list[str] = []
-    for full in matches:
-        units = index.by_name[fold(full)]
-        if qualifiers:
-            out += [u.name for u in units if u.level in ("district", "province", "new_province")]
-        else:
-            out += [spelling(u) for u in units]
-    return tuple(dict.fromkeys(out))[:SUGGESTIONS]
+    return tuple(matches)
+
+
+def _with_qualifiers(
+    index: _Index, names: Sequence[str], qualifiers: Sequence[str]
+) -> tuple[str, ...]:
+    """The close names written with the user's own qualifiers ("Xã Dak Pxi, Tỉnh Quảng Ngãi" →
+    "Xã Đăk Pxi, Tỉnh Quảng Ngãi"), where that names one unit."""
+    if not qualifiers:
+        return ()
+    out = []
+    for full in names:
+        written = ", ".join((full, *qualifiers))
+        try:
+            _resolve(index, written)
+        except _Unresolved:
+            continue
+        out.append(written)
+    return tuple(out)
 
 
 @cache

@@ -165,6 +165,15 @@ def test_suggestions_ignore_diacritics_and_prefixes(written: str, suggested: str
     assert suggested in found.suggestions
 
 
+def test_a_suggestion_keeps_the_qualifier_written() -> None:
+    found = problem(["Xã Dak Pxi, Tỉnh Quảng Ngãi"])
+    assert found.suggestions[0] == "Xã Đăk Pxi, Tỉnh Quảng Ngãi"  # the new commune asked for
+    assert resolve_places([found.suggestions[0]]).new_communes == {
+        ("Tỉnh Quảng Ngãi", "Xã Đăk Pxi")
+    }
+    assert problem(["Huyện Sa Thay, Tỉnh Kon Tum"]).suggestions[0] == "Huyện Sa Thầy, Tỉnh Kon Tum"
+
+
 def test_an_unknown_qualifier_is_named() -> None:
     found = problem(["Xã Đăk Pxi, Tỉnh Kon Tumm"])
     assert (found.kind, found.detail) == ("qualifier", "Tỉnh Kon Tumm")
