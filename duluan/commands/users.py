@@ -79,6 +79,7 @@ def _read_password(stdin: TextIO) -> str:
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run one of `duluan users add|list|passwd|unlock`."""
+    from duluan.console.areas import account_units
     from duluan.console.auth import ROLE_LABELS, hash_password
 
     now = runtime.now
@@ -126,9 +127,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         raise UsageError(
             f"không có địa bàn {args.area!r} trong cấu hình; các địa bàn: {', '.join(areas)}"
         )
-    # A unit officer's unit is one of its area's units (of any area, for an account of all).
-    chosen = [areas[args.area]] if args.area is not None else list(areas.values())
-    units = list(dict.fromkeys(u.name for a in chosen for u in a.units))
+    units = account_units(config, args.area)
     if args.role == "unit" and args.unit not in units:
         known = ", ".join(units) or "chưa có đơn vị nào trong cấu hình"
         raise UsageError(
