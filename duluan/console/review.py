@@ -209,11 +209,10 @@ def _load_story(request: Request, cluster: int, given: str) -> Loaded:
     user = current_user(request)
     story = story_key(cluster)
     store = store_of(request)
-    if store.story_article(cluster) is None:
-        raise not_found(request, f"tin số {cluster}")
     area = story_area(request, user, cluster, given)
     article_id = store.story_article(cluster, area.name)
-    assert article_id is not None  # the story has articles
+    if article_id is None:
+        raise not_found(request, f"tin số {cluster}")
     detail = store.review_detail(story, area.name)
     if not _visible(user, detail):
         log.warning("[web %s] %s (đơn vị %s) không được xem tin này", story, user.name, user.unit)
@@ -292,13 +291,15 @@ async def item(request: Request) -> Response:
     )
 
 
-def _notify(request: Request, story: str, job: AssignmentRecord | None, user: WebUser) -> None:
+def _notify(
+    request: Request, story: str, job: AssignmentRecord | None, user: WebUser, area: Area
+) -> None:
     """Tell the daemon's bot that a review changed, without making the page wait for Telegram."""
     hook = state_of(request).on_review_change
     if hook is None:
         return
     tasks = state_of(request).background
-    task = asyncio.ensure_future(hook(story, job, user.label))
+    task = asyncio.ensure_future(hook(story, job, user.label, area))
     tasks.add(task)
 
     def done(finished: asyncio.Future[None]) -> None:
@@ -309,6 +310,11 @@ def _notify(request: Request, story: str, job: AssignmentRecord | None, user: We
             )
 
     task.add_done_callback(done)
+
+
+def _where(request: Request, area: Area) -> str:
+    """The area an action was on, for the audit log (nothing without `areas:`)."""
+    return f" (vùng {area.name})" if several(config_of(request)) else ""
 
 
 def _back(request: Request, cluster: int, area: Area) -> RedirectResponse:
@@ -352,11 +358,11 @@ async def verdict(request: Request) -> Response:
         )
     except StaleReview as exc:
         return _stale(request, story, user, exc)
-    audit(request, f"rà soát: {status}", story)
+    audit(request, f"rà soát: {status}", story, _where(request, area).strip())
     flash(request, f"Đã ghi: {STATUS_LABELS[status]}.")
-    _notify(request, story, None, user)
+    _notify(request, story, None, user, area)
     if done.case is not None:
-        audit(request, "mở vụ việc", story, f"vụ việc {done.case.id}")
+        audit(request, "mở vụ việc", story, f"vụ việc {done.case.id}{_where(request, area)}")
         flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
         if done.capture is not None:
             flash(request, "Đang lưu lại trang bài làm bằng chứng.")
@@ -398,9 +404,14 @@ async def assign(request: Request) -> Response:
         return _stale(request, story, user, exc)
     except ReviewError as exc:  # the day turned since the deadline was read
         return error_page(request, exc.title, str(exc), 400)
-    audit(request, "giao xác minh", story, f"giao việc {job.id}: {unit.name}, hạn {deadline}")
+    audit(
+        request,
+        "giao xác minh",
+        story,
+        f"giao việc {job.id}: {unit.name}, hạn {deadline}{_where(request, area)}",
+    )
     flash(request, f"Đã giao {unit.name} xác minh, hạn {long_date(deadline)}.")
-    _notify(request, story, None, user)
+    _notify(request, story, None, user, area)
     return _back(request, cluster, area)
 
 
@@ -439,7 +450,7 @@ async def report(request: Request) -> Response:
     job = done.job
     audit(request, "báo cáo xác minh", story, f"giao việc {job.id} ({job.unit}): {answer}")
     flash(request, f"Đã lưu trả lời của {job.unit}: {ANSWERS[answer]}.")
-    _notify(request, story, job, user)
+    _notify(request, story, job, user, loaded.area)
     return _back(request, cluster, loaded.area)
 
 
