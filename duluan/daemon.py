@@ -596,7 +596,7 @@ class Daemon:
                 await asyncio.wait_for(self._review.stop(), STOP_GRACE)
 
 
-def _refresher(application: Any) -> Callable[[str, Any, str], Awaitable[None]]:
+def _refresher(application: Any) -> Callable[[str, Any, str, Any], Awaitable[None]]:
     """What the console calls after an action: edit the unit's message (for an answer) and the
     review group's of the area acted on, as a button press in Telegram would."""
     service = application.bot_data["review"]
