@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import TextClause, bindparam, delete, insert, or_, select, text
+from sqlalchemy import String, TextClause, bindparam, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from nlp.normalize import strip_text
@@ -308,7 +308,11 @@ def _in_areas(column: str, areas: Sequence[str] | None) -> str:
 def _areas_bound(sql: str, areas: Sequence[str] | None) -> TextClause:
     """`sql` as a statement, with `:areas` expanded to a list when there are areas."""
     statement = text(sql)
-    return statement if areas is None else statement.bindparams(bindparam("areas", expanding=True))
+    return (
+        statement
+        if areas is None
+        else statement.bindparams(bindparam("areas", expanding=True, type_=String))
+    )
 
 
 __all__ = ["SearchHit", "SearchPage", "SearchQueries", "fold_search", "parse_query", "snippet"]

@@ -185,8 +185,19 @@ def probe_queue(w: World) -> None:
     assert f'href="/items/{w.both}?area={AREA_B}"' in every
     assert _rows(tinh.get(f"/queue?area={AREA_B}").text) == {(w.both, AREA_B), (w.b, AREA_B)}
     assert _rows(tinh.get(f"/queue?unit={UNIT_B}").text) == {(w.b, AREA_B)}
-    # The unit filter offers the listed area's units only.
-    assert UNIT_B not in w.client("pxi").get("/queue").text
+    assert _rows(tinh.get("/queue?area=dak-ui").text) == set()
+    # The unit and commune filters offer the listed areas' units and places only.
+    assert UNIT_B not in pxi and UNIT_B in every
+    assert _communes(pxi) == ["Xã Đăk Pxi"] and _communes(mar) == ["Xã Đăk Mar"]
+    assert _communes(every) == ["Xã Đăk Mar", "Xã Đăk Pxi"]
+    assert _communes(tinh.get(f"/queue?area={AREA_B}").text) == ["Xã Đăk Mar"]
+
+
+def _communes(html: str) -> list[str]:
+    """The commune filter's new units (its old names, in an optgroup, left out)."""
+    start = html.index('id="f-commune"')
+    select = html[start : html.index("</select>", start)].partition("<optgroup")[0]
+    return re.findall(r'<option value="([^"]+)"', select)
 
 
 def probe_item(w: World) -> None:
@@ -203,6 +214,9 @@ def probe_item(w: World) -> None:
     assert f'name="area" value="{AREA_B}"' in in_b and TITLE_B in in_b
     in_a = tinh.get(f"/items/{w.both}?area={AREA_A}").text
     assert "Đã giao đơn vị xác minh" in in_a.split('id="status">')[1][:80]
+    # Each area's units and working-day deadline (Thursday 26/11: 2 days A, 5 days B).
+    assert 'value="2026-11-30"' in in_a and 'value="2026-12-03"' in in_b
+    assert f"<option>{UNIT_B}</option>" in in_b and f"<option>{UNIT_A}</option>" not in in_b
     assert f'href="/items/{w.both}?area={AREA_B}"' in in_a  # the other area's review
     # A story of one area opens in it without naming it.
     only_b = tinh.get(f"/items/{w.b}")
@@ -352,6 +366,8 @@ def probe_search(w: World) -> None:
     every = tinh.get("/search?q=Nội dung").text
     assert _hits(every) == {a, b, both} and f'data-area="{AREA_B}"' in every
     assert _hits(tinh.get(f"/search?q=Nội dung&area={AREA_B}").text) == {b, both}
+    unknown = tinh.get("/search?q=Nội dung&area=dak-ui")
+    assert unknown.status_code == 200 and _hits(unknown.text) == set()
 
 
 def probe_users(w: World) -> None:

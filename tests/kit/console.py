@@ -257,24 +257,31 @@ TITLE_A, TITLE_B = "UBND xã Đăk Pxi", "UBND xã Đăk Mar"
 
 def two_areas_console(store: Store, tmp: Path) -> Console:
     """The console of a deployment of two watch areas, `AREA_A` (Xã Đăk Pxi) and `AREA_B` (Xã
-    Đăk Mar), each with its review chat, leadership chat and one unit; nothing seeded (the
+    Đăk Mar), each with its review chat, leadership chat, one unit and its deadline (2 and 5
+    working days); nothing seeded (the
     clusters of `Seeded` are 0). Accounts: quantri (admin) and tinh (staff) of every area; pxi
     (staff), pxi-donvi (unit `UNIT_A`) and pxi-xem (viewer) of `AREA_A`; mar (staff) of
     `AREA_B`."""
 
-    def area(name: str, title: str, place: str, unit: str, chat: int) -> dict[str, object]:
+    def area(
+        name: str, title: str, place: str, unit: str, chat: int, days: int
+    ) -> dict[str, object]:
         return {
             "name": name,
             "title": title,
             "places": [place],
-            "review": {"chat": str(chat), "leadership_chat": str(chat - 5)},
+            "review": {
+                "chat": str(chat),
+                "leadership_chat": str(chat - 5),
+                "deadline_days": days,
+            },
             "units": [{"name": unit, "chat": str(chat - 10)}],
         }
 
     text = areas_yaml(
         [
-            area(AREA_A, TITLE_A, DAK_PXI, UNIT_A, -1100),
-            area(AREA_B, TITLE_B, DAK_MAR, UNIT_B, -1200),
+            area(AREA_A, TITLE_A, DAK_PXI, UNIT_A, -1100, 2),
+            area(AREA_B, TITLE_B, DAK_MAR, UNIT_B, -1200, 5),
         ],
         top="review: {reviewers: [1], deadline_days: 2}\nweb: {secure_cookies: true}\n",
     )
