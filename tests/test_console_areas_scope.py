@@ -170,6 +170,7 @@ def probe_queue(w: World) -> None:
     pxi = w.client("pxi").get("/queue").text
     assert _rows(pxi) == {(w.a, ""), (w.both, "")}
     assert 'id="f-area"' not in pxi and "<th>Vùng</th>" not in pxi
+    assert f'<span class="who">pxi · {TITLE_A}</span>' in pxi  # whose area the page is
     assert _count(pxi, "false_info") == 0 and _count(pxi, "assigned") == 1
     # A's account asking for B's area still sees only its own.
     assert _rows(w.client("pxi").get(f"/queue?area={AREA_B}").text) == _rows(pxi)

@@ -72,6 +72,7 @@ def install(env: Environment, config: Config) -> None:
         return titles.get(area, area)
 
     env.globals["area_query"] = area_link
+    env.globals["several_areas"] = several(config)
     env.globals["area_field"] = area_field
     env.globals["area_title"] = area_title
     env.filters["local"] = local
