@@ -1131,6 +1131,12 @@ class Config(_Model):
             for i, a in enumerate(self.areas)
         )
 
+    def account_units(self, area: str | None) -> list[str]:
+        """The units a unit officer of `area` may belong to: its area's, or any area's for an
+        account of every area (`duluan users add` and the console's account form)."""
+        chosen = [a for a in self.watch_areas() if area is None or a.name == area]
+        return list(dict.fromkeys(u.name for a in chosen for u in a.units))
+
     def review_area(self, chat: str | None) -> Area | None:
         """The area a review chat belongs to (each area has its own); with one area, that area
         wherever the press comes from, as before areas existed."""

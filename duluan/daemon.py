@@ -613,15 +613,15 @@ class Daemon:
                 await asyncio.wait_for(self._review.stop(), STOP_GRACE)
 
 
-def _refresher(application: Any) -> Callable[[str, Any, str], Awaitable[None]]:
+def _refresher(application: Any) -> Callable[[str, Any, str, Any], Awaitable[None]]:
     """What the console calls after an action: edit the unit's message (for an answer) and the
-    review group's, as a button press in Telegram would."""
+    review group's of the area acted on, as a button press in Telegram would."""
     service = application.bot_data["review"]
 
-    async def refresh(story: str, job: Any, user_name: str) -> None:
+    async def refresh(story: str, job: Any, user_name: str, area: Any) -> None:
         if job is not None:
             await service.refresh_unit(application.bot, job, user_name)
-        await service.refresh_review(application.bot, story)
+        await service.refresh_review(application.bot, story, area)
 
     return refresh
 

@@ -9,6 +9,7 @@ SHA-256, the extracted text) each time the story is flagged or re-checked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -302,22 +303,32 @@ class CaseQueries(StoreBase):
         return found[0] if found else None
 
     def list_cases(
-        self, open_only: bool = False, unit: str | None = None, limit: int = 200
+        self,
+        open_only: bool = False,
+        unit: str | None = None,
+        limit: int = 200,
+        areas: Sequence[str] | None = None,
     ) -> list[CaseRecord]:
         """Cases, open ones first, each group most recently changed first; `unit` keeps the
-        cases of stories assigned to that unit."""
+        cases whose area's review assigned the story to that unit; `areas` the cases of those
+        watch areas (None: every area's)."""
         stmt = select(Case).order_by(
             Case.closed_at.is_not(None), Case.updated_at.desc(), Case.id.desc()
         )
         if open_only:
             stmt = stmt.where(Case.closed_at.is_(None))
+        if areas is not None:
+            stmt = stmt.where(Case.area.in_(areas))
         if unit is not None:
             assigned = (
-                select(Review.story)
-                .join(Assignment, Assignment.review_id == Review.id)
-                .where(Assignment.unit == unit)
+                select(Assignment.id)
+                .join(Review, Review.id == Assignment.review_id)
+                .where(
+                    Review.story == Case.story, Review.area == Case.area, Assignment.unit == unit
+                )
+                .exists()
             )
-            stmt = stmt.where(Case.story.in_(assigned))
+            stmt = stmt.where(assigned)
         return self._cases(stmt.limit(limit))
 
     def _cases(self, stmt: object) -> list[CaseRecord]:

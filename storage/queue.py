@@ -4,18 +4,33 @@ messages and assignments, and the choices the filters offer."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import String, and_, cast, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 
 from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import (
     Article,
+    ArticleArea,
     ArticleUnit,
     Assignment,
+    Case,
     OutboxMessage,
     Review,
     Source,
@@ -46,6 +61,9 @@ class QueueFilters:
     since: datetime | None = None
     until: datetime | None = None
     query: str = ""
+    # None: one watch area, every flagged story with its default-area review (as before areas);
+    # names: a row per story and concerned area among them, each with that area's review.
+    areas: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,7 @@ class QueueItem:
     status: str
     version: int
     units: tuple[str, ...] = ()
+    area: str = DEFAULT_AREA  # the watch area whose review `status` is
 
 
 @dataclass(frozen=True)
@@ -100,8 +119,9 @@ class QueueQueries(StoreBase):
 
     def review_queue(self, filters: QueueFilters, offset: int = 0, limit: int = 50) -> QueuePage:
         """Flagged stories (clusters with a relevant article), newest first, filtered, with the
-        count of each status over every filter but the status itself. Scans the newest
-        `QUEUE_SCAN` stories that pass the database-side filters."""
+        count of each status over every filter but the status itself. With `filters.areas`, a
+        story appears once per area among them that it concerns (`article_areas`), with that
+        area's review. Scans the newest `QUEUE_SCAN` rows that pass the database-side filters."""
         rep = (
             select(
                 Article.cluster_id.label("cluster_id"),
@@ -133,10 +153,26 @@ class QueueQueries(StoreBase):
             )
             .join(Article, Article.id == rep.c.article_id)
             .join(Source, Source.id == Article.source_id)
-            .outerjoin(Review, (Review.story == story) & (Review.area == DEFAULT_AREA))
-            .order_by(when.desc(), rep.c.article_id.desc())
             .limit(QUEUE_SCAN)
         )
+        if filters.areas is None:
+            area: Any = literal(DEFAULT_AREA, String)
+            stmt = stmt.add_columns(area).order_by(when.desc(), rep.c.article_id.desc())
+        else:
+            concerned = (
+                select(Article.cluster_id.label("cluster_id"), ArticleArea.area.label("area"))
+                .join(ArticleArea, ArticleArea.article_id == Article.id)
+                .where(ArticleArea.area.in_(filters.areas))
+                .distinct()
+                .subquery()
+            )
+            area = concerned.c.area
+            stmt = (
+                stmt.add_columns(area)
+                .join(concerned, concerned.c.cluster_id == rep.c.cluster_id)
+                .order_by(when.desc(), rep.c.article_id.desc(), area)
+            )
+        stmt = stmt.outerjoin(Review, (Review.story == story) & (Review.area == area))
         if filters.tone:
             stmt = stmt.where(Article.tone == filters.tone)
         if filters.outlet:
@@ -204,6 +240,7 @@ class QueueQueries(StoreBase):
                     status=r[11] or "new",
                     version=r[12] or 0,
                     units=tuple(dict.fromkeys(assigned.get(r[13], ()))) if r[13] else (),
+                    area=r[14],
                 )
             )
         counts: dict[str, int] = {}
@@ -213,13 +250,28 @@ class QueueQueries(StoreBase):
             items = [i for i in items if i.status == filters.status]
         return QueuePage(items[offset : offset + limit], len(items), counts)
 
-    def story_article(self, cluster_id: int) -> int | None:
-        """The article shown for a story: the one its review names, else its first relevant
+    def story_areas(self, cluster_id: int) -> tuple[str, ...]:
+        """The watch areas a story concerns: those its articles were tagged for, and those that
+        reviewed it or opened a case on it; sorted."""
+        story = story_key(cluster_id)
+        with self._read() as session:
+            tagged = select(ArticleArea.area).join(Article, Article.id == ArticleArea.article_id)
+            found = session.scalars(
+                union(
+                    tagged.where(Article.cluster_id == cluster_id),
+                    select(Review.area).where(Review.story == story),
+                    select(Case.area).where(Case.story == story),
+                )
+            ).all()
+        return tuple(sorted(found))
+
+    def story_article(self, cluster_id: int, area: str = DEFAULT_AREA) -> int | None:
+        """The article shown for a story: the one `area`'s review names, else its first relevant
         article, else its first article."""
         with self._read() as session:
             named = session.scalar(
                 select(Review.article_id).where(
-                    Review.area == DEFAULT_AREA, Review.story == story_key(cluster_id)
+                    Review.area == area, Review.story == story_key(cluster_id)
                 )
             )
             if named is not None:
@@ -233,13 +285,15 @@ class QueueQueries(StoreBase):
                     return int(found)
         return None
 
-    def story_messages(self, story: str) -> list[StoryMessageRow]:
-        """The outbox rows of a story and of its assignments' messages, oldest first."""
+    def story_messages(self, story: str, area: str = DEFAULT_AREA) -> list[StoryMessageRow]:
+        """The outbox rows of a story and of its assignments' messages in `area`'s review,
+        oldest first (the story's alerts go to every concerned area's chats: the caller keeps
+        an area's own)."""
         with self._read() as session:
             ids = session.scalars(
                 select(Assignment.id)
                 .join(Review, Review.id == Assignment.review_id)
-                .where(Review.area == DEFAULT_AREA, Review.story == story)
+                .where(Review.area == area, Review.story == story)
             ).all()
             stories = [story, *(f"assign:{i}" for i in ids)]
             rows = session.scalars(
@@ -263,9 +317,14 @@ class QueueQueries(StoreBase):
             ]
 
     def list_assignments(
-        self, unit: str | None = None, open_only: bool = False, limit: int = 500
+        self,
+        unit: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+        areas: Sequence[str] | None = None,
     ) -> list[AssignmentRecord]:
-        """Assignments, the nearest deadline first; of one unit, or only unanswered ones."""
+        """Assignments, the nearest deadline first; of one unit, of the reviews of some watch
+        areas (None: every area's), or only unanswered ones."""
         stmt = (
             select(Assignment, Review.story, Review.article_id, Review.area)
             .join(Review, Review.id == Assignment.review_id)
@@ -276,6 +335,8 @@ class QueueQueries(StoreBase):
             stmt = stmt.where(Assignment.unit == unit)
         if open_only:
             stmt = stmt.where(Assignment.status == "open")
+        if areas is not None:
+            stmt = stmt.where(Review.area.in_(areas))
         with self._read() as session:
             return [_assignment(*row) for row in session.execute(stmt)]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import String, TextClause, bindparam, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from nlp.normalize import strip_text
@@ -186,46 +186,60 @@ class SearchQueries(StoreBase):
             log.info("Đã đánh chỉ mục tìm kiếm cho %d bài", done)
         return done
 
-    def search_articles(self, query: str, limit: int = 20, offset: int = 0) -> SearchPage:
+    def search_articles(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        areas: Sequence[str] | None = None,
+    ) -> SearchPage:
         """Articles matching every term of `query` (accent-insensitive; "quoted phrases"),
-        best first; an empty query or one of only punctuation finds nothing."""
+        best first; an empty query or one of only punctuation finds nothing. With `areas`, only
+        the articles of stories that concern one of those watch areas (`article_areas`)."""
         terms = parse_query(query)
         if not terms:
             return SearchPage(query, (), 0)
         limit = max(1, min(limit, 200))
         offset = max(0, offset)
+        params: dict[str, object] = {}
+        if areas is not None:
+            params["areas"] = list(areas)
         with self._read() as session:
             dialect = session.get_bind().dialect.name
             if dialect == "sqlite":
                 match = _fts5_query(terms)
+                where = "article_search_fts MATCH :q" + _in_areas("rowid", areas)
                 total = session.execute(
-                    text(
-                        "SELECT count(*) FROM article_search_fts WHERE article_search_fts MATCH :q"
-                    ),
-                    {"q": match},
+                    _areas_bound(f"SELECT count(*) FROM article_search_fts WHERE {where}", areas),
+                    {"q": match, **params},
                 ).scalar_one()
                 ranked = session.execute(
-                    text(
+                    _areas_bound(
                         "SELECT rowid, bm25(article_search_fts) FROM article_search_fts "
-                        "WHERE article_search_fts MATCH :q "
-                        "ORDER BY bm25(article_search_fts), rowid DESC LIMIT :n OFFSET :o"
+                        f"WHERE {where} "
+                        "ORDER BY bm25(article_search_fts), rowid DESC LIMIT :n OFFSET :o",
+                        areas,
                     ),
-                    {"q": match, "n": limit, "o": offset},
+                    {"q": match, "n": limit, "o": offset, **params},
                 ).all()
                 scores = [(a_id, -float(score)) for a_id, score in ranked]
             else:
                 tsq = _tsquery(terms)
-                where = "to_tsvector('simple', folded) @@ to_tsquery('simple', :q)"
+                where = "to_tsvector('simple', folded) @@ to_tsquery('simple', :q)" + _in_areas(
+                    "article_id", areas
+                )
                 total = session.execute(
-                    text(f"SELECT count(*) FROM article_search WHERE {where}"), {"q": tsq}
+                    _areas_bound(f"SELECT count(*) FROM article_search WHERE {where}", areas),
+                    {"q": tsq, **params},
                 ).scalar_one()
                 ranked = session.execute(
-                    text(
+                    _areas_bound(
                         "SELECT article_id, ts_rank_cd(to_tsvector('simple', folded), "
                         f"to_tsquery('simple', :q)) AS r FROM article_search WHERE {where} "
-                        "ORDER BY r DESC, article_id DESC LIMIT :n OFFSET :o"
+                        "ORDER BY r DESC, article_id DESC LIMIT :n OFFSET :o",
+                        areas,
                     ),
-                    {"q": tsq, "n": limit, "o": offset},
+                    {"q": tsq, "n": limit, "o": offset, **params},
                 ).all()
                 scores = [(a_id, float(score)) for a_id, score in ranked]
             ids = [a_id for a_id, _ in scores]
@@ -277,6 +291,28 @@ class SearchQueries(StoreBase):
             )
         log.debug("Tìm %r: %d kết quả", query, total)
         return SearchPage(query, tuple(hits), int(total))
+
+
+def _in_areas(column: str, areas: Sequence[str] | None) -> str:
+    """The SQL condition keeping the articles (`column`: their id) of stories that concern one
+    of `areas` (bound as `:areas`); nothing without areas."""
+    if areas is None:
+        return ""
+    return (
+        f" AND {column} IN (SELECT a.id FROM articles a WHERE EXISTS (SELECT 1 FROM articles c "
+        "JOIN article_areas aa ON aa.article_id = c.id WHERE (c.cluster_id = a.cluster_id "
+        "OR c.id = a.id) AND aa.area IN :areas))"
+    )
+
+
+def _areas_bound(sql: str, areas: Sequence[str] | None) -> TextClause:
+    """`sql` as a statement, with `:areas` expanded to a list when there are areas."""
+    statement = text(sql)
+    return (
+        statement
+        if areas is None
+        else statement.bindparams(bindparam("areas", expanding=True, type_=String))
+    )
 
 
 __all__ = ["SearchHit", "SearchPage", "SearchQueries", "fold_search", "parse_query", "snippet"]

@@ -138,9 +138,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if not name or len(name) > 100:
         raise UsageError("tên đăng nhập phải có từ 1 đến 100 ký tự")
     own = chosen_area(config, args.area)
-    # A unit officer's unit is one of its area's units (of any area, for an account of all).
-    chosen = (own,) if own is not None else config.watch_areas()
-    units = list(dict.fromkeys(u.name for a in chosen for u in a.units))
+    units = config.account_units(None if own is None else own.name)
     if args.role == "unit" and args.unit not in units:
         known = ", ".join(units) or "chưa có đơn vị nào trong cấu hình"
         raise UsageError(

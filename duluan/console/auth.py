@@ -48,6 +48,7 @@ class WebUser:
     name: str
     role: str
     unit: str | None
+    area: str | None = None  # its watch area; None: every area
 
     @property
     def label(self) -> str:
@@ -120,7 +121,7 @@ def optional_user(request: Request) -> WebUser | None:
         flash(request, SESSION_ENDED)
         log.info("[web] phiên của tài khoản số %s không còn hiệu lực: %s", uid, reason)
         return None
-    user = WebUser(record.id, record.name, record.role, record.unit)
+    user = WebUser(record.id, record.name, record.role, record.unit, record.area)
     request.scope["duluan.user"] = user
     return user
 

@@ -15,6 +15,7 @@ import gzip
 import logging
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,6 +25,16 @@ from starlette.routing import Route
 from cases.chain import next_steps
 from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after
 from cases.letter import letter_filename, render_letter
+from duluan.console.areas import (
+    AREA_PARAM,
+    all_areas,
+    area_choices,
+    area_of,
+    scope,
+    sees_area,
+    sees_story,
+    several,
+)
 from duluan.console.auth import (
     ADMIN,
     STAFF,
@@ -91,20 +102,32 @@ def _today(request: Request) -> date:
     return review_of(request).today()
 
 
-def _can_see(store: Store, user: WebUser, story: str) -> bool:
+def _story_areas(request: Request, user: WebUser, story: str) -> tuple[str, ...]:
+    """The areas of `story` the user may see (see `areas.sees_story`); none for a story key
+    that names no cluster."""
+    cluster = _cluster(story)
+    return () if cluster is None else sees_story(request, user, cluster)
+
+
+def _can_see(store: Store, user: WebUser, story: str, areas: tuple[str, ...]) -> bool:
+    """Whether a unit officer's unit was asked about `story` in one of `areas` (anyone else
+    may see it)."""
     if user.role != UNIT:
         return True
-    detail = store.review_detail(story)
-    return bool(user.unit) and any(job.unit == user.unit for job in detail.assignments)
+    return bool(user.unit) and any(
+        job.unit == user.unit
+        for area in areas
+        for job in store.review_detail(story, area).assignments
+    )
 
 
 def _load_case(request: Request) -> tuple[WebUser, CaseRecord]:
-    """The user and the case in the path: 404 for an unknown case, 403 for a unit officer
-    whose unit was not asked about its story."""
+    """The user and the case in the path: 404 for an unknown case or one of another area, 403
+    for a unit officer whose unit was not asked about its story."""
     user = current_user(request)
     case_id: int = request.path_params["case"]
     case = store_of(request).get_case(case_id)
-    if case is None:
+    if case is None or not sees_area(config_of(request), user, case.area):
         raise not_found(request, f"hồ sơ vụ việc số {case_id}")
     if user.role == UNIT and (not user.unit or user.unit not in case.units):
         log.warning("[web case:%d] %s (đơn vị %s) không được xem", case_id, user.name, user.unit)
@@ -121,11 +144,21 @@ async def case_list(request: Request) -> Response:
     user = current_user(request)
     open_only = request.query_params.get("open") == "1"
     unit = user.unit or "" if user.role == UNIT else None
-    cases = store_of(request).list_cases(open_only=open_only, unit=unit, limit=500)
+    cases = store_of(request).list_cases(
+        open_only=open_only, unit=unit, limit=500, areas=scope(request, user)
+    )
+    chosen = request.query_params.get(AREA_PARAM) or ""
     return render(
         request,
         "cases/list.html",
-        {"cases": cases, "open_only": open_only, "cluster": _cluster},
+        {
+            "cases": cases,
+            "open_only": open_only,
+            "cluster": _cluster,
+            "area_choices": area_choices(request, user),
+            "chosen_area": chosen,
+            "area_suffix": "&" + urlencode({AREA_PARAM: chosen}) if chosen else "",
+        },
     )
 
 
@@ -159,9 +192,10 @@ async def case_page(request: Request) -> Response:
     store = store_of(request)
     config = config_of(request)
     evidence = store.list_evidence(story=case.story)
-    detail = store.review_detail(case.story)
+    detail = store.review_detail(case.story, case.area)
     reports = [job for job in detail.assignments if job.report or job.status != "open"]
-    units = list(dict.fromkeys([*case.units, *(u.name for u in config.units)]))
+    area = area_of(config, case.area)
+    units = list(dict.fromkeys([*case.units, *(u.name for u in area.units)]))
     can_act = user.role in (ADMIN, STAFF)
     answered = [job for job in detail.assignments if job.status == "false"] or reports
     suggest = answered[-1] if answered else None
@@ -185,6 +219,8 @@ async def case_page(request: Request) -> Response:
             "field_labels": FIELD_LABELS,
             "today": _today(request),
             "letter_name": letter_filename(case),
+            "area": area,
+            "area_shown": all_areas(config, user),
         },
     )
 
@@ -265,7 +301,8 @@ async def case_letter(request: Request) -> Response:
     require(request, STAFF, VIEWER)
     _, case = _load_case(request)
     config = config_of(request)
-    data = render_letter(case, config.report, _today(request), config.schedule.timezone)
+    report = area_of(config, case.area).report
+    data = render_letter(case, report, _today(request), config.schedule.timezone)
     audit(request, "tải dự thảo công văn", f"case:{case.id}", case.story)
     name = letter_filename(case)
     return Response(
@@ -282,16 +319,22 @@ async def evidence_list(request: Request) -> Response:
     if cluster is None:
         return not_found(request, f"tin {story!r}")
     store = store_of(request)
-    if not _can_see(store, user, story):
+    areas = _story_areas(request, user, story)
+    if not areas:
+        return not_found(request, f"tin {story!r}")
+    if not _can_see(store, user, story, areas):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     evidence = store.list_evidence(story=story)
+    shown = request.query_params.get(AREA_PARAM) or ""
+    area = shown if shown in areas else areas[0]
     return render(
         request,
         "cases/evidence.html",
         {
             "story": story,
             "cluster": cluster,
-            "case": store.case_for_story(story),
+            "case": store.case_for_story(story, area),
+            "area": area,
             "evidence": evidence,
             "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
             "reason_labels": REASON_LABELS,
@@ -309,7 +352,10 @@ async def evidence_download(request: Request) -> Response:
     if found is None:
         return not_found(request, f"bằng chứng số {evidence_id}")
     record, content = found
-    if not _can_see(store, user, record.story):
+    areas = _story_areas(request, user, record.story)
+    if not areas:
+        return not_found(request, f"bằng chứng số {evidence_id}")
+    if not _can_see(store, user, record.story, areas):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     if content is None:
         return error_page(
@@ -334,18 +380,30 @@ async def evidence_download(request: Request) -> Response:
 
 
 async def search(request: Request) -> Response:
-    require(request, STAFF, VIEWER)
+    user = require(request, STAFF, VIEWER)
     query = request.query_params.get("q", "").strip()[:200]
     try:
         page = max(1, min(MAX_PAGE, int(request.query_params.get("page", "1"))))
     except ValueError:
         page = 1
     store = store_of(request)
+    config = config_of(request)
+    chosen = request.query_params.get(AREA_PARAM) or ""
+    # An account of every area searches every stored article, as without areas, unless it
+    # filters by an area; an account of one area, only its area's stories.
+    areas = None if all_areas(config, user) and not chosen else scope(request, user)
     results = (
-        store.search_articles(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        store.search_articles(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, areas=areas)
         if query
         else None
     )
+    hit_areas: dict[int, tuple[str, ...]] = {}
+    if results is not None and several(config):
+        for hit in results.hits:
+            cluster = _cluster(hit.story)
+            hit_areas[hit.article_id] = (
+                () if cluster is None else sees_story(request, user, cluster)
+            )
     if results is not None:
         log.info("[web search] %r: %d kết quả", query, results.total)
     pages = -(-results.total // PAGE_SIZE) if results else 0
@@ -358,6 +416,11 @@ async def search(request: Request) -> Response:
             "page": page,
             "pages": min(pages, MAX_PAGE),
             "cluster": _cluster,
+            "several": several(config),
+            "hit_areas": hit_areas,
+            "area_choices": area_choices(request, user),
+            "chosen_area": chosen,
+            "area_suffix": "&" + urlencode({AREA_PARAM: chosen}) if chosen else "",
         },
     )
 

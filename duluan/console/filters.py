@@ -11,6 +11,7 @@ from markupsafe import Markup
 from alerts.message import link_url
 from crawler.dates import MINUTE, shown
 from duluan.config import Config
+from duluan.console.areas import AREA_PARAM, area_query, several
 from storage.vocabulary import (
     ACTION_LABELS,
     OUTBOX_LABELS,
@@ -56,6 +57,24 @@ def install(env: Environment, config: Config) -> None:
             target, text
         )
 
+    titles = {a.name: a.title for a in config.watch_areas()}
+
+    def area_link(area: str) -> str:
+        return area_query(config, area)
+
+    def area_field(area: str) -> Markup:
+        """The hidden `area` field of a form acting on an area's review, with `areas:` only."""
+        if not several(config):
+            return Markup("")
+        return Markup('<input type="hidden" name="{}" value="{}">').format(AREA_PARAM, area)
+
+    def area_title(area: str) -> str:
+        return titles.get(area, area)
+
+    env.globals["area_query"] = area_link
+    env.globals["several_areas"] = several(config)
+    env.globals["area_field"] = area_field
+    env.globals["area_title"] = area_title
     env.filters["local"] = local
     env.filters["day"] = day
     env.filters["published"] = published

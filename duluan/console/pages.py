@@ -11,6 +11,14 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from duluan.config import Config
+from duluan.console.areas import (
+    AREA_PARAM,
+    area_choices,
+    form_area,
+    listed_areas,
+    scope,
+    several,
+)
 from duluan.console.auth import (
     ADMIN,
     ROLE_LABELS,
@@ -45,28 +53,43 @@ MEDIA_TYPES = {
 
 
 async def units(request: Request) -> Response:
+    """Each unit of the listed areas with what it was asked (a row per area and unit)."""
     user = current_user(request)
     store = store_of(request)
     config = config_of(request)
     today = state_of(request).now().astimezone(config.schedule.zone).date()
-    jobs = store.list_assignments(unit=user.unit if user.role == UNIT else None)
-    names = [u.name for u in config.units]
+    jobs = store.list_assignments(
+        unit=user.unit if user.role == UNIT else None, areas=scope(request, user)
+    )
+    listed = listed_areas(request, user)
+    pairs = [(a.name, u.name) for a in listed for u in a.units]
     if user.role == UNIT:
-        names = [user.unit] if user.unit else []
-    names += sorted({j.unit for j in jobs} - set(names))
+        pairs = [p for p in pairs if p[1] == user.unit]
+    pairs += sorted({(j.area, j.unit) for j in jobs} - set(pairs))
     briefs = store.alert_briefs([j.article_id for j in jobs if j.article_id is not None])
     rows = []
-    for name in names:
-        mine = [j for j in jobs if j.unit == name]
+    for area, name in pairs:
+        mine = [j for j in jobs if (j.area, j.unit) == (area, name)]
         rows.append(
             {
                 "name": name,
+                "area": area,
                 "jobs": mine,
                 "open": sum(1 for j in mine if j.status == "open"),
                 "overdue": sum(1 for j in mine if j.status == "open" and j.deadline < today),
             }
         )
-    return render(request, "units.html", {"rows": rows, "briefs": briefs, "today": today})
+    return render(
+        request,
+        "units.html",
+        {
+            "rows": rows,
+            "briefs": briefs,
+            "today": today,
+            "area_choices": area_choices(request, user),
+            "chosen_area": request.query_params.get(AREA_PARAM) or "",
+        },
+    )
 
 
 async def sources(request: Request) -> Response:
@@ -87,8 +110,7 @@ def digest_reader(request: Request) -> str | None:
     user = current_user(request)
     if user.role == UNIT and not config_of(request).web.unit_digests:
         raise Forbidden(NO_UNIT_DIGESTS)
-    account = store_of(request).get_web_user(user.id)
-    return account.area if account is not None else None
+    return user.area
 
 
 async def digests(request: Request) -> Response:
@@ -146,18 +168,26 @@ async def users(request: Request) -> Response:
         {
             "users": store_of(request).list_web_users(),
             "roles": ROLE_LABELS,
-            "units": [u.name for u in config_of(request).units],
+            "units": config_of(request).account_units(None),
+            "areas": [(a.name, a.title) for a in config_of(request).watch_areas()]
+            if several(config_of(request))
+            else [],
         },
     )
 
 
-def _user_problem(name: str, role: str, unit: str, password: str, config: Config) -> str:
+def _user_problem(
+    name: str, role: str, unit: str, area: str | None, password: str, config: Config
+) -> str:
     if not name or len(name) > 100:
         return "Tên đăng nhập phải có từ 1 đến 100 ký tự."
     if role not in ROLES:
         return f"Vai trò {role!r} không hợp lệ."
-    if role == UNIT and unit not in {u.name for u in config.units}:
-        return "Cán bộ đơn vị phải thuộc một đơn vị có trong cấu hình."
+    if area is not None and not any(a.name == area for a in config.watch_areas()):
+        return f"Không có địa bàn {area!r} trong cấu hình; hãy chọn một địa bàn trong danh sách."
+    if role == UNIT and unit not in config.account_units(area):
+        where = "địa bàn đã chọn" if area is not None else "cấu hình"
+        return f"Cán bộ đơn vị phải thuộc một đơn vị có trong {where}."
     if len(password) < MIN_PASSWORD:
         return f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự."
     return ""
@@ -169,8 +199,10 @@ async def user_add(request: Request) -> Response:
     name = str(form.get("name") or "").strip()
     role = str(form.get("role") or "")
     unit = str(form.get("unit") or "").strip()
+    config = config_of(request)
+    area = (form_area(form) or None) if several(config) else None
     password = str(form.get("password") or "")
-    problem = _user_problem(name, role, unit, password, config_of(request))
+    problem = _user_problem(name, role, unit, area, password, config)
     if problem:
         return error_page(request, "Không tạo được tài khoản", problem, 400)
     try:
@@ -180,10 +212,11 @@ async def user_add(request: Request) -> Response:
             unit if role == UNIT else None,
             hash_password(password),
             state_of(request).now(),
+            area=area,
         )
     except ValueError:
         return error_page(request, "Không tạo được tài khoản", f"Tài khoản {name} đã có.", 400)
-    audit(request, "tạo tài khoản", f"user:{name}", role)
+    audit(request, "tạo tài khoản", f"user:{name}", f"{role}, địa bàn {area}" if area else role)
     flash(request, f"Đã tạo tài khoản {name}.")
     return RedirectResponse(url(request, "/users"), status_code=303)
 

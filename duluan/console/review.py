@@ -23,6 +23,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from duluan.config import Area
+from duluan.console.areas import (
+    AREA_PARAM,
+    all_areas,
+    area_choices,
+    area_query,
+    communes_of,
+    form_area,
+    listed_areas,
+    scope,
+    sees_story,
+    several,
+    story_area,
+    units_of,
+)
 from duluan.console.auth import (
     ADMIN,
     STAFF,
@@ -47,12 +62,11 @@ from duluan.console.render import (
     url,
 )
 from duluan.console.state import state_of
-from duluan.locality import commune_choices, watch_area
 from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
 from storage.cases import CaseRecord
-from storage.queue import QueueFilters
+from storage.queue import QueueFilters, StoryMessageRow
 from storage.reviews import AssignmentRecord, ReviewDetail
 from storage.vocabulary import story_key
 
@@ -79,9 +93,10 @@ def _day(text: str) -> date | None:
 
 def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, str]]:
     params = request.query_params
+    keys = ("status", "tone", "commune", "unit", "outlet", "topic", "from", "to", "q", AREA_PARAM)
     raw = {
         key: (params.get(key) or "").replace("\x00", "").strip()[:MAX_QUERY]  # PostgreSQL: no NUL
-        for key in ("status", "tone", "commune", "unit", "outlet", "topic", "from", "to", "q")
+        for key in keys
     }
     zone = config_of(request).schedule.zone
     start, end = _day(raw["from"]), _day(raw["to"])
@@ -91,13 +106,14 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
     filters = QueueFilters(
         status=raw["status"],
         tone=raw["tone"],
-        communes=commune_choices(watch_area(config_of(request).locality)).find(raw["commune"]),
+        communes=communes_of(config_of(request), listed_areas(request, user)).find(raw["commune"]),
         unit=unit,
         outlet=raw["outlet"],
         topic=raw["topic"],
         since=datetime.combine(start, time(), zone) if start else None,
         until=datetime.combine(end + timedelta(days=1), time(), zone) if end else None,
         query=raw["q"],
+        areas=scope(request, user),
     )
     return filters, raw
 
@@ -113,7 +129,8 @@ async def queue(request: Request) -> Response:
     result = store.review_queue(filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     outlets = store.queue_outlets()
     config = config_of(request)
-    communes = commune_choices(watch_area(config.locality))
+    areas = listed_areas(request, user)
+    communes = communes_of(config, areas)
     topics = sorted(config.topic_keywords())
     status_links = {
         status: "?" + urlencode({**{k: v for k, v in raw.items() if v}, "status": status})
@@ -137,9 +154,10 @@ async def queue(request: Request) -> Response:
             "communes": communes.options,
             "commune_aliases": communes.aliases,
             "outlets": outlets,
-            "units": [u.name for u in config.units],
+            "units": units_of(areas),
             "topics": topics,
             "unit_locked": user.role == UNIT,
+            "area_choices": area_choices(request, user),
         },
     )
 
@@ -173,25 +191,50 @@ def _visible(user: WebUser, detail: ReviewDetail) -> bool:
     return bool(user.unit) and any(job.unit == user.unit for job in detail.assignments)
 
 
-def _load_story(request: Request, cluster: int) -> tuple[WebUser, str, int, ReviewDetail]:
-    """The user, story, shown article and review; 404 for an unknown story, 403 for a unit
-    officer whose unit was not asked about it."""
+@dataclass(frozen=True)
+class Loaded:
+    """A story page's or action's user, story, area, shown article and the area's review."""
+
+    user: WebUser
+    story: str
+    area: Area
+    article_id: int
+    detail: ReviewDetail
+
+
+def _load_story(request: Request, cluster: int, given: str) -> Loaded:
+    """The story `cluster` in the area `given` names (see `areas.story_area`); 404 for an
+    unknown story or one of another area, 403 for a unit officer whose unit was not asked
+    about it."""
     user = current_user(request)
     story = story_key(cluster)
     store = store_of(request)
-    article_id = store.story_article(cluster)
+    area = story_area(request, user, cluster, given)
+    article_id = store.story_article(cluster, area.name)
     if article_id is None:
         raise not_found(request, f"tin số {cluster}")
-    detail = store.review_detail(story)
+    detail = store.review_detail(story, area.name)
     if not _visible(user, detail):
         log.warning("[web %s] %s (đơn vị %s) không được xem tin này", story, user.name, user.unit)
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
-    return user, story, article_id, detail
+    return Loaded(user, story, area, article_id, detail)
+
+
+def _area_messages(request: Request, story: str, area: Area) -> list[StoryMessageRow]:
+    """The story's outbox rows of `area`: its assignments' messages and what went to its
+    chats (another area's chats are not shown)."""
+    rows = store_of(request).story_messages(story, area.name)
+    if not several(config_of(request)):
+        return rows
+    chats = {area.review.chat, area.review.leadership_chat, *(u.chat for u in area.units)}
+    return [r for r in rows if r.story != story or r.chat in chats]
 
 
 async def item(request: Request) -> Response:
     cluster: int = request.path_params["cluster"]
-    user, story, article_id, detail = _load_story(request, cluster)
+    loaded = _load_story(request, cluster, request.query_params.get(AREA_PARAM) or "")
+    user, story, article_id, detail = loaded.user, loaded.story, loaded.article_id, loaded.detail
+    area = loaded.area
     store = store_of(request)
     config = config_of(request)
     article = store.get_article(article_id)
@@ -208,7 +251,7 @@ async def item(request: Request) -> Response:
     copies = [briefs[i] for i in copies_ids if i in briefs and i != article.id]
     review = review_of(request)
     today = review.today()
-    default_deadline = review.default_deadline()
+    default_deadline = review.default_deadline(area.name)
     can_review = user.role in (ADMIN, STAFF)
     own_jobs = [
         job
@@ -226,26 +269,37 @@ async def item(request: Request) -> Response:
             "tags": tags,
             "fields": fields,
             "copies": copies,
-            "messages": store.story_messages(story),
+            "messages": _area_messages(request, story, area),
             "detail": detail,
-            "units": [u.name for u in config.units],
+            "units": [u.name for u in area.units],
             "default_deadline": default_deadline.isoformat(),
             "today": today,
             "can_review": can_review,
             "report_jobs": own_jobs,
             "answers": ANSWERS,
-            "case": store.case_for_story(story),
+            "case": store.case_for_story(story, area.name),
+            "area": area,
+            "area_shown": all_areas(config, user),
+            "other_areas": [
+                a
+                for a in config.watch_areas()
+                if a.name != area.name and a.name in sees_story(request, user, cluster)
+            ]
+            if all_areas(config, user)
+            else [],
         },
     )
 
 
-def _notify(request: Request, story: str, job: AssignmentRecord | None, user: WebUser) -> None:
+def _notify(
+    request: Request, story: str, job: AssignmentRecord | None, user: WebUser, area: Area
+) -> None:
     """Tell the daemon's bot that a review changed, without making the page wait for Telegram."""
     hook = state_of(request).on_review_change
     if hook is None:
         return
     tasks = state_of(request).background
-    task = asyncio.ensure_future(hook(story, job, user.label))
+    task = asyncio.ensure_future(hook(story, job, user.label, area))
     tasks.add(task)
 
     def done(finished: asyncio.Future[None]) -> None:
@@ -258,8 +312,14 @@ def _notify(request: Request, story: str, job: AssignmentRecord | None, user: We
     task.add_done_callback(done)
 
 
-def _back(request: Request, cluster: int) -> RedirectResponse:
-    return RedirectResponse(url(request, f"/items/{cluster}"), status_code=303)
+def _where(request: Request, area: Area) -> str:
+    """The area an action was on, for the audit log (nothing without `areas:`)."""
+    return f" (địa bàn {area.name})" if several(config_of(request)) else ""
+
+
+def _back(request: Request, cluster: int, area: Area) -> RedirectResponse:
+    target = f"/items/{cluster}{area_query(config_of(request), area.name)}"
+    return RedirectResponse(url(request, target), status_code=303)
 
 
 def _version(form: FormData) -> int | None:
@@ -279,7 +339,8 @@ async def verdict(request: Request) -> Response:
     action: str = request.path_params["action"]
     require(request, STAFF)
     form = await form_with_csrf(request)
-    user, story, article_id, _ = _load_story(request, cluster)
+    loaded = _load_story(request, cluster, form_area(form))
+    user, story, article_id, area = loaded.user, loaded.story, loaded.article_id, loaded.area
     status = {"relevant": "relevant", "irrelevant": "irrelevant", "false": "false_info"}.get(action)
     if status is None:
         return not_found(request, f"thao tác {action!r}")
@@ -288,19 +349,24 @@ async def verdict(request: Request) -> Response:
         return _stale(request, story, user, None)
     try:
         done = review_of(request).verdict(
-            story=story, version=version, status=status, actor=actor(user), article_id=article_id
+            story=story,
+            version=version,
+            status=status,
+            actor=actor(user),
+            article_id=article_id,
+            area=area.name,
         )
     except StaleReview as exc:
         return _stale(request, story, user, exc)
-    audit(request, f"rà soát: {status}", story)
+    audit(request, f"rà soát: {status}", story, _where(request, area).strip())
     flash(request, f"Đã ghi: {STATUS_LABELS[status]}.")
-    _notify(request, story, None, user)
+    _notify(request, story, None, user, area)
     if done.case is not None:
-        audit(request, "mở vụ việc", story, f"vụ việc {done.case.id}")
+        audit(request, "mở vụ việc", story, f"vụ việc {done.case.id}{_where(request, area)}")
         flash(request, "Đã mở hồ sơ vụ việc cho tin này.")
         if done.capture is not None:
             flash(request, "Đang lưu lại trang bài làm bằng chứng.")
-    return _back(request, cluster)
+    return _back(request, cluster, area)
 
 
 def start_capture(request: Request, case: CaseRecord, user: WebUser) -> threading.Thread | None:
@@ -313,11 +379,12 @@ async def assign(request: Request) -> Response:
     cluster: int = request.path_params["cluster"]
     require(request, STAFF)
     form = await form_with_csrf(request)
-    user, story, article_id, _ = _load_story(request, cluster)
+    loaded = _load_story(request, cluster, form_area(form))
+    user, story, article_id, area = loaded.user, loaded.story, loaded.article_id, loaded.area
     review = review_of(request)
     try:
-        unit = review.unit(str(form.get("unit") or ""))
-        deadline = review.deadline(str(form.get("deadline") or "").strip())
+        unit = review.unit(str(form.get("unit") or ""), area.name)
+        deadline = review.deadline(str(form.get("deadline") or "").strip(), area.name)
     except ReviewError as exc:
         return error_page(request, exc.title, str(exc), 400)
     version = _version(form)
@@ -331,22 +398,29 @@ async def assign(request: Request) -> Response:
             actor=actor(user),
             deadline=deadline,
             article_id=article_id,
+            area=area.name,
         ).job
     except StaleReview as exc:
         return _stale(request, story, user, exc)
     except ReviewError as exc:  # the day turned since the deadline was read
         return error_page(request, exc.title, str(exc), 400)
-    audit(request, "giao xác minh", story, f"giao việc {job.id}: {unit.name}, hạn {deadline}")
+    audit(
+        request,
+        "giao xác minh",
+        story,
+        f"giao việc {job.id}: {unit.name}, hạn {deadline}{_where(request, area)}",
+    )
     flash(request, f"Đã giao {unit.name} xác minh, hạn {long_date(deadline)}.")
-    _notify(request, story, None, user)
-    return _back(request, cluster)
+    _notify(request, story, None, user, area)
+    return _back(request, cluster, area)
 
 
 async def report(request: Request) -> Response:
     cluster: int = request.path_params["cluster"]
     require(request, STAFF, UNIT)
     form = await form_with_csrf(request)
-    user, story, _, detail = _load_story(request, cluster)
+    loaded = _load_story(request, cluster, form_area(form))
+    user, story, detail = loaded.user, loaded.story, loaded.detail
     try:
         job_id = int(str(form.get("assignment") or ""))
     except ValueError:
@@ -376,8 +450,8 @@ async def report(request: Request) -> Response:
     job = done.job
     audit(request, "báo cáo xác minh", story, f"giao việc {job.id} ({job.unit}): {answer}")
     flash(request, f"Đã lưu trả lời của {job.unit}: {ANSWERS[answer]}.")
-    _notify(request, story, job, user)
-    return _back(request, cluster)
+    _notify(request, story, job, user, loaded.area)
+    return _back(request, cluster, loaded.area)
 
 
 routes = [

@@ -14,13 +14,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from cases.evidence import Fetch
-from duluan.config import Config
+from duluan.config import Area, Config
 from review.service import ReviewService
 from storage import AssignmentRecord, Store
 
-# Called after a console review action: the story, the assignment made (if any), who acted. The
-# daemon sets it to edit the review group's message in Telegram.
-ReviewHook = Callable[[str, AssignmentRecord | None, str], Awaitable[None]]
+# Called after a console review action: the story, the assignment made (if any), who acted, and
+# the watch area whose review it was. The daemon sets it to edit that area's review group
+# message in Telegram.
+ReviewHook = Callable[[str, AssignmentRecord | None, str, Area], Awaitable[None]]
 
 
 @dataclass

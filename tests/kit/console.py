@@ -16,6 +16,7 @@ from duluan.config import Config, parse_config
 from duluan.console.app import build_app
 from duluan.console.auth import hash_password
 from storage import ArticleRecord, MentionRecord, Store, TagRecord, UnitRecord
+from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # Thursday 10:00 in Đăk Hà
 PASSWORD = "mật khẩu đủ dài 123"
@@ -199,8 +200,14 @@ def console(store: Store, tmp_path: Path) -> Iterator[Console]:
     yield Console(store, config(), Clock(), seeded, tmp_path)
 
 
-def save_tagged(store: Store, stories: list[tuple[str, tuple[UnitRecord, ...]]]) -> list[int]:
-    """One relevant, tagged article per (key, units), each its own story; their cluster ids."""
+def save_tagged(
+    store: Store,
+    stories: list[tuple[str, tuple[UnitRecord, ...]]],
+    areas: dict[str, tuple[str, ...]] | None = None,
+) -> list[int]:
+    """One relevant, tagged article per (key, units), each its own story, concerning the watch
+    areas `areas` gives for its key (none by default); their cluster ids."""
+    areas = areas or {}
     store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("dantri", "Dân trí")])
     saved = store.save_articles(
         [
@@ -222,8 +229,9 @@ def save_tagged(store: Store, stories: list[tuple[str, tuple[UnitRecord, ...]]])
                 mentions=(),
                 tagged_at=NOW - timedelta(minutes=30),
                 tagger_version="test",
+                areas=areas.get(key, ()),
             )
-            for s, (_, units) in zip(saved, stories, strict=True)
+            for s, (key, units) in zip(saved, stories, strict=True)
         ]
     )
     return [s.cluster_id for s in saved]
@@ -240,3 +248,55 @@ def area_console(store: Store, tmp: Path, places: list[str]) -> Console:
     return Console(
         store, parse_config(text, "test.yaml", {}).config, Clock(), Seeded(0, 0, 0, 0), tmp
     )
+
+
+AREA_A, AREA_B = "dak-pxi", "dak-mar"
+UNIT_A, UNIT_B = "Công an xã Đăk Pxi", "Công an xã Đăk Mar"
+TITLE_A, TITLE_B = "UBND xã Đăk Pxi", "UBND xã Đăk Mar"
+
+
+def two_areas_console(store: Store, tmp: Path) -> Console:
+    """The console of a deployment of two watch areas, `AREA_A` (Xã Đăk Pxi) and `AREA_B` (Xã
+    Đăk Mar), each with its review chat, leadership chat, one unit and its deadline (2 and 5
+    working days); nothing seeded (the
+    clusters of `Seeded` are 0). Accounts: quantri (admin) and tinh (staff) of every area; pxi
+    (staff), pxi-donvi (unit `UNIT_A`) and pxi-xem (viewer) of `AREA_A`; mar (staff) of
+    `AREA_B`."""
+
+    def area(
+        name: str, title: str, place: str, unit: str, chat: int, days: int
+    ) -> dict[str, object]:
+        return {
+            "name": name,
+            "title": title,
+            "places": [place],
+            "review": {
+                "chat": str(chat),
+                "leadership_chat": str(chat - 5),
+                "deadline_days": days,
+            },
+            "units": [{"name": unit, "chat": str(chat - 10)}],
+        }
+
+    text = areas_yaml(
+        [
+            area(AREA_A, TITLE_A, DAK_PXI, UNIT_A, -1100, 2),
+            area(AREA_B, TITLE_B, DAK_MAR, UNIT_B, -1200, 5),
+        ],
+        top=(
+            "review: {reviewers: [1], deadline_days: 2}\nweb: {secure_cookies: true}\n"
+            f"report: {{out_dir: '{tmp / 'reports'}'}}\n"
+        ),
+    )
+    hashed = hash_password(PASSWORD)
+    for name, role, unit, where in [
+        ("quantri", "admin", None, None),
+        ("tinh", "staff", None, None),
+        ("pxi", "staff", None, AREA_A),
+        ("pxi-donvi", "unit", UNIT_A, AREA_A),
+        ("pxi-xem", "viewer", None, AREA_A),
+        ("mar", "staff", None, AREA_B),
+    ]:
+        store.add_web_user(name, role, unit, hashed, NOW, area=where)
+    config = parse_config(text, "test.yaml", {}).config
+    return Console(store, config, Clock(), Seeded(0, 0, 0, 0), tmp)
