@@ -6,8 +6,6 @@ of the app must be listed here, so a new route cannot skip its area test."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +18,6 @@ from starlette.testclient import TestClient
 
 from review.service import Actor, ReviewService
 from storage import Store
-from storage.cases import EvidenceSnapshot
 from tests.kit.console import (
     AREA_A,
     AREA_B,
@@ -31,6 +28,7 @@ from tests.kit.console import (
     UNIT_B,
     Console,
     console,
+    page_snapshot,
     save_tagged,
     token,
     two_areas_console,
@@ -117,21 +115,8 @@ def world(store: Store, tmp_path: Path) -> World:
     assert case_b is not None and case_both is not None
     assert store.case_for_story(f"cluster:{both}", AREA_A) is None
     evidence = store.add_evidence(
-        EvidenceSnapshot(
-            story=f"cluster:{b}",
-            article_id=store.story_article(b),
-            case_id=case_b.id,
-            url="https://baoquangngai.vn/b.htm",
-            final_url="https://baoquangngai.vn/b.htm",
-            status_code=200,
-            fetched_at=NOW,
-            reason="ok",
-            change="first",
-            sha256=hashlib.sha256(HTML).hexdigest(),
-            size=len(HTML),
-            content=gzip.compress(HTML),
-            text_sha256="x",
-            text="Sai",
+        page_snapshot(
+            b, store.story_article(b), case_b.id, "https://baoquangngai.vn/b.htm", HTML, "Sai"
         )
     )
     return World(console, a, b, both, job_a, job_b, case_b.id, case_both.id, evidence.id)

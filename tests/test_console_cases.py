@@ -3,8 +3,6 @@ and snapshot downloads, and every role boundary."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import re
 from datetime import date, timedelta
@@ -14,8 +12,16 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from crawler.fingerprint import NUM_PERM
 from storage import ArticleRecord, TagRecord
-from storage.cases import EvidenceSnapshot
-from tests.kit.console import LAND_UNIT, NOW, PXI, PXI_UNIT, Console, console, token
+from tests.kit.console import (
+    LAND_UNIT,
+    NOW,
+    PXI,
+    PXI_UNIT,
+    Console,
+    console,
+    page_snapshot,
+    token,
+)
 
 __all__ = ["console"]
 
@@ -42,21 +48,13 @@ def _step(client, case_id: int, **data: str):  # type: ignore[no-untyped-def]
 
 def _snapshot(console: Console) -> int:
     record = console.store.add_evidence(
-        EvidenceSnapshot(
-            story=f"cluster:{console.seeded.forest}",
-            article_id=console.seeded.forest_article,
-            case_id=None,
-            url="https://baoquangngai.vn/forest.htm",
-            final_url="https://baoquangngai.vn/forest.htm",
-            status_code=200,
-            fetched_at=NOW,
-            reason="ok",
-            change="first",
-            sha256=hashlib.sha256(HTML).hexdigest(),
-            size=len(HTML),
-            content=gzip.compress(HTML),
-            text_sha256="x",
-            text="Phá rừng",
+        page_snapshot(
+            console.seeded.forest,
+            console.seeded.forest_article,
+            None,
+            "https://baoquangngai.vn/forest.htm",
+            HTML,
+            "Phá rừng",
         )
     )
     return record.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from duluan.config import Config, parse_config
 from duluan.console.app import build_app
 from duluan.console.auth import hash_password
 from storage import ArticleRecord, MentionRecord, Store, TagRecord, UnitRecord
+from storage.cases import EvidenceSnapshot
 from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # Thursday 10:00 in Đăk Hà
@@ -300,3 +303,25 @@ def two_areas_console(store: Store, tmp: Path) -> Console:
         store.add_web_user(name, role, unit, hashed, NOW, area=where)
     config = parse_config(text, "test.yaml", {}).config
     return Console(store, config, Clock(), Seeded(0, 0, 0, 0), tmp)
+
+
+def page_snapshot(
+    story: int, article_id: int | None, case_id: int | None, url: str, html: bytes, text: str
+) -> EvidenceSnapshot:
+    """A kept copy of a page of `story`, fetched at `NOW` (the console's evidence tests)."""
+    return EvidenceSnapshot(
+        story=f"cluster:{story}",
+        article_id=article_id,
+        case_id=case_id,
+        url=url,
+        final_url=url,
+        status_code=200,
+        fetched_at=NOW,
+        reason="ok",
+        change="first",
+        sha256=hashlib.sha256(html).hexdigest(),
+        size=len(html),
+        content=gzip.compress(html),
+        text_sha256="x",
+        text=text,
+    )
