@@ -587,6 +587,13 @@ def _by_following(
         kept = tuple(u for u in narrowed if any(_within(u, p) for p in parents))
         if not kept:
             return ()
+        own = {p.name for p in parents if p.level in ("province", "new_province")}
+        if not current.old_marker and any(
+            u.level == "new_commune" and u.province in own for u in kept
+        ):
+            # "xã Đăk Hà, tỉnh Quảng Ngãi": the new commune of that province, not an old commune
+            # of another old province (Kon Tum's Đăk Hà of Tu Mơ Rông) that merely went to it.
+            kept = tuple(u for u in kept if u.level == "new_commune" or u.province in own)
         narrowed = kept
         end = nxt.end
     return narrowed

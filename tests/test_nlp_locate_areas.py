@@ -168,3 +168,21 @@ def test_the_special_zone_after_a_commune_is_a_sibling_not_its_parent() -> None:
         "Danh sách gồm: xã Sơn Tây, xã Đăk Pxi, đặc khu Lý Sơn và xã Ba Vinh, tỉnh Quảng Ngãi."
     )
     assert ("new_commune", "Xã Đăk Pxi") in watched(pxi.locate(text))
+
+
+def test_a_commune_qualified_by_the_new_province_is_its_new_commune() -> None:
+    # "xã Đăk Hà, tỉnh Quảng Ngãi" is the new Xã Đăk Hà, not the old Xã Đăk Hà of Tu Mơ Rông
+    # (old Kon Tum) that also went to Quảng Ngãi, even among other provinces' places.
+    dak_ha = locator("Huyện Đăk Hà, Tỉnh Kon Tum")
+    text = (
+        "Tin địa phương\n"
+        "Tại xã Tân Lập, tỉnh Phú Thọ, người dân cho biết như vậy. Ở xã Đăk Hà, tỉnh Quảng Ngãi, "
+        "việc này đang được chính quyền xem xét. Tại TP Pleiku người dân cũng nói vậy."
+    )
+    result = dak_ha.locate(text)
+    assert result["relevant"]
+    assert ("new_commune", "Xã Đăk Hà") in watched(result)
+    assert not any(u["name"] == "Huyện Tu Mơ Rông" for u in result["units"])
+    # Marked old, the old commune stays possible.
+    old = dak_ha.locate("Tin\nỞ xã Đăk Hà (cũ), huyện Tu Mơ Rông, tỉnh Kon Tum, người dân vui.")
+    assert ("new_commune", "Xã Đăk Hà") not in watched(old)
