@@ -310,8 +310,17 @@ class Daemon:
             )
             for area in areas
         ]
+        times = sorted({self.config.review.reminder_at, *(a.review.reminder_at for a in areas)})
+        reminders = [
+            (
+                REMINDER_JOB if len(times) == 1 else f"{REMINDER_JOB}:{at}",
+                parse_daily(at),
+                functools.partial(self._reminder_job, None if len(times) == 1 else at),
+            )
+            for at in times
+        ]
         for name, when, job in (
-            (REMINDER_JOB, parse_daily(self.config.review.reminder_at), self._reminder_job),
+            *reminders,
             *digests,
             (PRUNE_JOB, parse_daily(PRUNE_AT), self._prune_job),
             (BACKUP_JOB, parse_daily(self.config.backup.at), self._backup_job),
@@ -530,14 +539,17 @@ class Daemon:
             BACKUP_JOB, self.now(), f"{done.path.name}, xóa {len(deleted)} bản cũ"
         )
 
-    async def _reminder_job(self) -> None:
+    async def _reminder_job(self, at: str | None = None) -> None:
+        """Remind the overdue assignments of the areas whose `review.reminder_at` is `at` (None:
+        every area, when they all share one time)."""
         from review.bot import remind_overdue
 
         today = self.now().astimezone(self.zone).date()
-        count = await remind_overdue(self._store, self.config, today, self.now)
+        count = await remind_overdue(self._store, self.config, today, self.now, at)
         day = today.strftime("%d/%m/%Y")
         log.info("Nhắc việc ngày %s: %d tin giao quá hạn được nhắc", day, count)
-        self._store.record_job_run(REMINDER_JOB, self.now(), f"{count} tin được nhắc")
+        name = REMINDER_JOB if at is None else f"{REMINDER_JOB}:{at}"
+        self._store.record_job_run(name, self.now(), f"{count} tin được nhắc")
         await self._deliver()
 
     async def _digest_job(self, area: Area | None = None) -> None:

@@ -616,21 +616,33 @@ def overdue_summary(lines: list[str], today: date) -> str:
 
 
 async def remind_overdue(
-    store: Store, config: Config, today: date, now: Callable[[], datetime]
+    store: Store,
+    config: Config,
+    today: date,
+    now: Callable[[], datetime],
+    at: str | None = None,
 ) -> int:
     """Each working morning: remind every unit with an overdue open assignment (once a day)
     and send the review group one summary; returns how many assignments were reminded. Each
     area keeps its own working days (`review.holidays`, `review.workdays`): its assignments are
-    reminded only on its working days."""
-    working = {a.name: calendar(a).is_working_day(today) for a in config.watch_areas()}
-    other = calendar(config).is_working_day(today)  # an area no longer configured: the top's
+    reminded only on its working days. `at`: only the areas whose `review.reminder_at` it is
+    (the daemon runs one job per time; an area no longer configured goes with the top-level
+    time); None: every area."""
+    areas = [a for a in config.watch_areas() if at is None or a.review.reminder_at == at]
+    working = {a.name: calendar(a).is_working_day(today) for a in areas}
+    known = {a.name for a in config.watch_areas()}
+    # An area no longer configured keeps the top level's days and time.
+    other = (at is None or at == config.review.reminder_at) and calendar(config).is_working_day(
+        today
+    )
     if not any(working.values()) and not other:
         log.info("Nhắc hạn: %s không phải ngày làm việc, không nhắc", today)
         return 0
     due = [
         job
         for job in store.overdue_assignments(today)
-        if job.reminded_on != today and working.get(job.area, other)
+        if job.reminded_on != today
+        and (working.get(job.area, False) if job.area in known else other)
     ]
     if not due:
         log.info("Nhắc hạn %s: không có tin giao nào quá hạn", today)

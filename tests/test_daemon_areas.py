@@ -24,9 +24,12 @@ CHAT_A, CHAT_B, UNIT_A, UNIT_B = "-1001", "-1002", "-1011", "-1012"
 SATURDAY = date(2026, 5, 9)
 
 
-def config() -> Config:
+def config(mar_reminders: str | None = None) -> Config:
     """Đăk Pxi's digest at the top-level time (14:00), Đăk Mar's at 10:00; Đăk Mar works on
-    Saturday 9/5/2026."""
+    Saturday 9/5/2026; its reminders at `mar_reminders` (else the top level's 08:00)."""
+    mar_review: dict[str, object] = {"chat": CHAT_B, "workdays": [SATURDAY.isoformat()]}
+    if mar_reminders is not None:
+        mar_review["reminder_at"] = mar_reminders
     top = "schedule: {digest: 'thu 14:00'}\nreview: {reminder_at: '08:00'}\n"
     return parse_config(
         areas_yaml(
@@ -42,7 +45,7 @@ def config() -> Config:
                     "name": "dak-mar",
                     "title": "UBND xã Đăk Mar",
                     "places": [DAK_MAR],
-                    "review": {"chat": CHAT_B, "workdays": [SATURDAY.isoformat()]},
+                    "review": mar_review,
                     "units": [{"name": "Công an xã Đăk Mar", "chat": UNIT_B}],
                     "report": {"schedule": "thu 10:00"},
                 },
@@ -145,6 +148,60 @@ def test_reminders_follow_each_areas_working_days(store: Store) -> None:
     # Monday: both (Đăk Mar once more, Đăk Pxi for the first time).
     monday = SATURDAY + timedelta(days=2)
     assert asyncio.run(remind_overdue(store, cfg, monday, lambda: now)) == 2
+
+
+def test_each_reminder_time_has_its_job(tmp_path: Path) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    cfg = config(mar_reminders="07:00")
+    assert [a.review.reminder_at for a in cfg.watch_areas()] == ["08:00", "07:00"]
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+
+    async def scheduled() -> dict[str, str]:
+        daemon = Daemon(cfg, url, now=lambda: THU_12)
+        daemon._store = Store.open(url)
+        scheduler = AsyncIOScheduler(timezone=ZONE)
+        try:
+            daemon._schedule(scheduler)
+            scheduler.start(paused=True)
+            return {job.id: str(job.trigger) for job in scheduler.get_jobs()}
+        finally:
+            scheduler.shutdown(wait=False)
+            daemon._store.close()
+
+    jobs = asyncio.run(scheduled())
+    assert "reminders" not in jobs
+    assert "hour='7', minute='0'" in jobs["reminders:07:00"]
+    assert "hour='8', minute='0'" in jobs["reminders:08:00"]
+    # One time for every area: the one job of before.
+    daemon = Daemon(config(), url, now=lambda: THU_12)
+    daemon._store = Store.open(url)
+    scheduler = AsyncIOScheduler(timezone=ZONE)
+    try:
+        daemon._schedule(scheduler)
+        ids = {job.id for job in scheduler.get_jobs()}
+    finally:
+        daemon._store.close()
+    assert "reminders" in ids and not any(i.startswith("reminders:") for i in ids)
+
+
+def test_an_area_is_reminded_at_its_own_time(store: Store) -> None:
+    cfg = config(mar_reminders="07:00")
+    story = _story(store)
+    for name, unit in (("dak-pxi", "Công an xã Đăk Pxi"), ("dak-mar", "Công an xã Đăk Mar")):
+        store.assign(
+            story, expected_version=0, unit=unit, chat=None, topic=None,
+            deadline=date(2026, 4, 29), user_id=1, user_name="Lan",
+            at=datetime(2026, 4, 27, 9, 0, tzinfo=ZONE), message="giao", article_id=1, area=name,
+        )  # fmt: skip
+    monday = date(2026, 5, 11)
+    now = datetime(2026, 5, 11, 7, 0, tzinfo=ZONE)
+    assert asyncio.run(remind_overdue(store, cfg, monday, lambda: now, "07:00")) == 1
+    assert store.story_message("overdue:2026-05-11", CHAT_B, None) is not None
+    assert store.story_message("overdue:2026-05-11", CHAT_A, None) is None
+    later = now + timedelta(hours=1)
+    assert asyncio.run(remind_overdue(store, cfg, monday, lambda: later, "08:00")) == 1
+    assert store.story_message("overdue:2026-05-11", CHAT_A, None) is not None
 
 
 def test_a_story_two_areas_marked_false_is_kept_once(store: Store) -> None:
