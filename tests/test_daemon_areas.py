@@ -128,15 +128,20 @@ def _story(store: Store) -> str:
     return f"cluster:{saved.cluster_id}"
 
 
-def test_reminders_follow_each_areas_working_days(store: Store) -> None:
-    cfg = config()
-    story = _story(store)
+def _assign_in_both(store: Store, story: str) -> None:
+    """The story assigned in each area to its unit, due 29/4/2026."""
     for name, unit in (("dak-pxi", "Công an xã Đăk Pxi"), ("dak-mar", "Công an xã Đăk Mar")):
         store.assign(
             story, expected_version=0, unit=unit, chat=None, topic=None,
             deadline=date(2026, 4, 29), user_id=1, user_name="Lan",
             at=datetime(2026, 4, 27, 9, 0, tzinfo=ZONE), message="giao", article_id=1, area=name,
         )  # fmt: skip
+
+
+def test_reminders_follow_each_areas_working_days(store: Store) -> None:
+    cfg = config()
+    story = _story(store)
+    _assign_in_both(store, story)
     now = datetime(2026, 5, 9, 8, 0, tzinfo=ZONE)
     # Saturday: only Đăk Mar works.
     assert asyncio.run(remind_overdue(store, cfg, SATURDAY, lambda: now)) == 1
@@ -188,12 +193,7 @@ def test_each_reminder_time_has_its_job(tmp_path: Path) -> None:
 def test_an_area_is_reminded_at_its_own_time(store: Store) -> None:
     cfg = config(mar_reminders="07:00")
     story = _story(store)
-    for name, unit in (("dak-pxi", "Công an xã Đăk Pxi"), ("dak-mar", "Công an xã Đăk Mar")):
-        store.assign(
-            story, expected_version=0, unit=unit, chat=None, topic=None,
-            deadline=date(2026, 4, 29), user_id=1, user_name="Lan",
-            at=datetime(2026, 4, 27, 9, 0, tzinfo=ZONE), message="giao", article_id=1, area=name,
-        )  # fmt: skip
+    _assign_in_both(store, story)
     monday = date(2026, 5, 11)
     now = datetime(2026, 5, 11, 7, 0, tzinfo=ZONE)
     assert asyncio.run(remind_overdue(store, cfg, monday, lambda: now, "07:00")) == 1
