@@ -354,3 +354,36 @@ def test_unreachable_telegram_stops_the_start_with_exit_1_and_no_token(tmp_path:
     assert code == 1, err[-3000:]
     assert "Chương trình chạy nền dừng: không kết nối được Telegram" in err
     assert DEFAULT_TOKEN not in err and "Traceback" not in err
+
+
+def test_the_crawl_child_gets_the_daemons_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The crawl runs in a child process, which cannot take a lambda: the daemon hands it the
+    # picklable clock it was given (a frozen DULUAN_NOW reaches the crawler's dates).
+    import types
+
+    from duluan import daemon as daemon_module
+    from duluan.clock import Clock
+
+    handed: dict[str, object] = {}
+
+    def crawl(config: object, url: str, names: list[str], **kwargs: object) -> object:
+        handed.update(kwargs, names=names)
+        return types.SimpleNamespace(sources=[], new=0)
+
+    monkeypatch.setattr(daemon_module.pipeline, "crawl", crawl)
+    config = parse_config(SCHEDULED, "test", {}).config
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    frozen = Clock(THU_15)
+
+    async def one_pass() -> None:
+        daemon = Daemon(config, url, now=lambda: THU_15, crawl_clock=frozen)
+        daemon._store = Store.open(url)
+        try:
+            await daemon._crawl_pass(["fresh"])
+        finally:
+            daemon._store.close()
+
+    asyncio.run(one_pass())
+    assert handed["names"] == ["fresh"] and handed["clock"] is frozen
