@@ -47,9 +47,7 @@ def internal(tmp_path: Path) -> Iterator[LocalSite]:
 
 
 @pytest.fixture
-def outlet(
-    tmp_path: Path, internal: LocalSite, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LocalSite]:
+def outlet(tmp_path: Path, internal: LocalSite) -> Iterator[LocalSite]:
     """An outlet whose feed, sitemap, listing and a redirect lead to the internal service."""
     port = internal.base.rsplit(":", 1)[1]
     hostile = [f"http://{host}:{port}/secret-{n}.html" for n, host in enumerate(INTERNAL)]

@@ -88,7 +88,7 @@ def google_redirects() -> dict[str, str]:
 
 
 @pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
+def site() -> Iterator[LocalSite]:
     with LocalSite(redirects=google_redirects()) as running:
         running.override(
             "/youtube/feeds/videos.xml",

@@ -14,7 +14,7 @@ from tests.site.server import LocalSite
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
+def site(tmp_path: Path) -> Iterator[LocalSite]:
     root = tmp_path / "site"
     (root / "thu" / "rss").mkdir(parents=True)
     (root / "thu" / "rss" / "home.rss").write_text(feed(ITEMS), encoding="utf-8")
@@ -83,9 +83,7 @@ def test_second_poll_is_conditional_and_cheap(site: LocalSite, tmp_path: Path) -
     assert len(stored(db_url)) == 4
 
 
-def test_updated_article_is_an_update_not_a_duplicate(
-    site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_updated_article_is_an_update_not_a_duplicate(site: LocalSite, tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path}/db.sqlite3"
     config = write_config(tmp_path, site.base, GOOD)
     crawl(config, db_url)

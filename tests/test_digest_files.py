@@ -283,7 +283,7 @@ def test_telegram_summary_stays_under_4096_and_says_what_it_left_out(store: Stor
     assert len(emoji.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT < len(emoji) * 2
 
 
-def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, *argv: str) -> int:
+def _cli(tmp_path: Path, db_url: str, *argv: str) -> int:
     cfg = tmp_path / "config.yaml"
     cfg.write_text(CONFIG, encoding="utf-8")
     runtime = Runtime(config_path=str(cfg), database_url=db_url, clock=Clock(NOW))
@@ -296,16 +296,15 @@ def test_digest_send_queues_once(
     store: Store,
     db_url: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed(store)
     out = str(tmp_path / "out")
-    assert _cli(tmp_path, monkeypatch, db_url, "--week", "2026-W48", "--out", out) == 0
+    assert _cli(tmp_path, db_url, "--week", "2026-W48", "--out", out) == 0
     assert store.due_outbox(NOW + timedelta(minutes=1)) == []  # no --send: nothing queued
-    assert _cli(tmp_path, monkeypatch, db_url, "--out", out, "--send") == 0
+    assert _cli(tmp_path, db_url, "--out", out, "--send") == 0
     assert "Đã xếp hàng 2 tin nhắn" in capsys.readouterr().out
-    assert _cli(tmp_path, monkeypatch, db_url, "--week", "2026-W48", "--out", out, "--send") == 0
+    assert _cli(tmp_path, db_url, "--week", "2026-W48", "--out", out, "--send") == 0
     assert "không gửi lại" in capsys.readouterr().out
     queued = store.due_outbox(NOW + timedelta(minutes=1))
     assert [(q.story, q.kind, q.chat) for q in queued] == [
@@ -320,17 +319,16 @@ def test_digest_send_queues_once(
 
 
 def test_digest_command_rejects_bad_usage(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _cli(tmp_path, monkeypatch, db_url, "--week", "2026-48") == 2
+    assert _cli(tmp_path, db_url, "--week", "2026-48") == 2
     assert "tuần ISO" in capsys.readouterr().err
-    assert _cli(tmp_path, monkeypatch, db_url, "--from", "2026-11-01") == 2
+    assert _cli(tmp_path, db_url, "--from", "2026-11-01") == 2
     assert "--from và --to" in capsys.readouterr().err
-    assert _cli(tmp_path, monkeypatch, db_url, "--format", "pdf") == 2
+    assert _cli(tmp_path, db_url, "--format", "pdf") == 2
     assert "định dạng không hỗ trợ: pdf" in capsys.readouterr().err
     code = _cli(
         tmp_path,
-        monkeypatch,
         db_url,
         "--from",
         "01/11/2026",

@@ -72,7 +72,7 @@ SOURCE = """
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSite]:
+def site(tmp_path: Path) -> Iterator[LocalSite]:
     root = tmp_path / "site"
     (root / "thu" / "rss").mkdir(parents=True)
     (root / "thu" / "rss" / "home.rss").write_text(rss(), encoding="utf-8")
