@@ -24,6 +24,7 @@ from crawler.fingerprint import content_hash
 from crawler.guard import Guard, Refused
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
+from crawler.platform import Platform, platform_of
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
 from crawler.tally import Tally
 from crawler.workers import Extraction, Extractor, fingerprint
@@ -374,7 +375,13 @@ class OutletSpider(scrapy.Spider):
         now = self.now()
         published: datetime | None = fields["published_at"]
         backfill = published is not None and now - published > self.crawl_settings.backfill_after
-        return ArticleRecord(source=source.name, fetched_at=now, backfill=backfill, **fields)
+        return ArticleRecord(
+            source=source.name,
+            fetched_at=now,
+            backfill=backfill,
+            platform=item_platform(source, fields["url"]),
+            **fields,
+        )
 
     # Failures ----------------------------------------------------------------------------
 
@@ -505,3 +512,12 @@ def _publisher_url(response: TextResponse) -> str | None:
         if url.startswith("http") and GOOGLE_NEWS_HOST not in url and "google." not in url:
             return url
     return None
+
+
+def item_platform(source: Source, url: str) -> Platform:
+    """The platform of an item crawled from `source`: a network's or a forum's link keeps its
+    own (a YouTube channel feed, voz.vn); anything else a configured source leads to is news
+    (its own pages, or an outlet an aggregator such as Google News links to)."""
+    hosts = [urlparse(str(u)).hostname or "" for u in source.configured_urls()]
+    found = platform_of(url, [*hosts, *source.domains])
+    return "news" if found == "other" else found

@@ -287,6 +287,7 @@ class ArticleQueries(StoreBase):
             cluster_others=others,
             alt_title=a.alt_title,
             published_precision=a.published_precision,
+            platform=a.platform,
         )
 
 
@@ -368,6 +369,7 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
             backfill=rec.backfill,
             via=rec.via,
             extraction=rec.extraction,
+            platform=rec.platform,
         )
         .returning(Article.id)
     )

@@ -70,6 +70,7 @@ class ArticleRecord:
     page: PageRecord | None = None
     alt_title: str | None = None  # JSON-LD/og:title where it differs from the visible headline
     published_precision: str = "minute"  # "day" when only the day is known, "unknown" if none
+    platform: str = "news"  # crawler.platform.Platform of the URL
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class ArticleDetail:
     cluster_others: tuple[int, ...]
     alt_title: str | None = None
     published_precision: str = "minute"
+    platform: str = "news"
 
 
 @dataclass(frozen=True)
