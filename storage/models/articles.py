@@ -92,6 +92,7 @@ class Article(Base):
     platform: Mapped[str] = mapped_column(
         String(16), default="news", server_default="news", index=True
     )
+    views: Mapped[int | None] = mapped_column(Integer)  # as last seen (a Telegram post's)
     tagged_at: Mapped[datetime | None]
     relevant: Mapped[bool | None] = mapped_column(Boolean, index=True)
     relevance: Mapped[float | None] = mapped_column(Float)

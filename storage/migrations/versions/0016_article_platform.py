@@ -1,7 +1,8 @@
 """The platform of an item: news outlets, social networks, forums (issue 15).
 
 `articles` gets a `platform` column (`crawler.platform.Platform`); every article stored before
-came from a configured news outlet, so existing rows are `news`.
+came from a configured news outlet, so existing rows are `news`. And `views`, how many have
+seen an item where its platform shows it (a Telegram post's views), unknown before.
 
 Revision ID: 0016
 Revises: 0015
@@ -29,9 +30,11 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=16), nullable=False, server_default="news"),
     )
     op.create_index("ix_articles_platform", "articles", ["platform"], unique=False)
+    op.add_column("articles", sa.Column("views", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_index("ix_articles_platform", table_name="articles")
     with op.batch_alter_table("articles") as batch:
+        batch.drop_column("views")
         batch.drop_column("platform")
