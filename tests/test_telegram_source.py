@@ -212,3 +212,30 @@ def test_a_broken_channel_fails_the_source_not_the_pass(tmp_path: Path, db_url: 
         assert again.ok and again.new == 3, again.errors
         texts = [a.text for a in stored(db_url)]
         assert not any("alert" in t for t in texts)
+
+
+MESSAGE = st.builds(
+    lambda post, text, when, views: (
+        f'<div class="tgme_widget_message" data-post="{post}">'
+        f'<div class="tgme_widget_message_text">{text}</div>'
+        f'<span class="tgme_widget_message_views">{views}</span>'
+        f'<a class="tgme_widget_message_date"><time datetime="{when}"></time></a></div>'
+    ),
+    st.one_of(st.just("dakpxi_tin/7"), st.text(max_size=20)),
+    st.text(max_size=200),
+    st.one_of(st.text(max_size=30), st.datetimes().map(str)),
+    st.text(max_size=8),
+)
+
+
+@given(st.lists(MESSAGE, max_size=4), st.text(max_size=100))
+def test_any_preview_markup_gives_posts_or_a_telegram_error(messages: list[str], junk: str) -> None:
+    html = f'<section class="tgme_channel_history">{junk}{"".join(messages)}</section>'
+    try:
+        page = parse_channel_page(html, CHANNEL)
+    except TelegramError:
+        return
+    for post in page.posts:
+        assert post.url == f"https://t.me/{CHANNEL}/{post.id}"
+        assert post.published_at is None or post.published_at.utcoffset() is not None
+        assert len(post.text) <= MAX_TEXT
