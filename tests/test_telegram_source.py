@@ -239,3 +239,13 @@ def test_any_preview_markup_gives_posts_or_a_telegram_error(messages: list[str],
         assert post.url == f"https://t.me/{CHANNEL}/{post.id}"
         assert post.published_at is None or post.published_at.utcoffset() is not None
         assert len(post.text) <= MAX_TEXT
+
+
+def test_the_preview_goes_through_the_fetch_guard(tmp_path: Path, db_url: str) -> None:
+    """A preview that redirects elsewhere (an internal address) is refused like any URL."""
+    with LocalSite(redirects={f"/tg/s/{CHANNEL}": "http://169.254.169.254/s/x"}) as site:
+        config = write_config(tmp_path, site.base, SOURCE)
+        summary = by_source(crawl(config, db_url))["tin-dak-pxi"]
+        assert not summary.ok and summary.new == 0
+        assert [e.kind for e in summary.errors] == ["refused"], summary.errors
+        assert stored(db_url) == []
