@@ -225,9 +225,9 @@ class OutletSpider(scrapy.Spider):
             )
 
     def parse_telegram(self, response: Response) -> Iterator[Any]:
-        """A page of a channel's web preview: each post not stored yet is an item; older
-        pages (`?before=`) are read until a post already stored, the time limit of the pass
-        or `TELEGRAM_PAGES`."""
+        """A page of a channel's web preview: each post is an item (new, or its views and
+        text brought up to date); older pages (`?before=`) are read until a post already
+        stored, the time limit of the pass or `TELEGRAM_PAGES`."""
         source = self._source(response)
         page_number: int = response.meta["page"]
         if self._not_modified(response):
@@ -245,9 +245,7 @@ class OutletSpider(scrapy.Spider):
             self.tally.entry_ok(source.name)
         known = self.store.known_articles(post.url for post in page.posts)
         for post in page.posts:
-            if post.url in known and not post.edited:
-                self.tally.count(source.name, "unchanged")
-                continue
+            # Known posts too: the store keeps their views current and their text if edited.
             yield self._record_from_post(source, page, post)
         if not page.posts or known or page_number >= TELEGRAM_PAGES:
             return

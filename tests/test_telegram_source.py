@@ -149,13 +149,15 @@ def test_a_pass_reads_back_to_the_last_post_already_stored(tmp_path: Path, db_ur
 
         # Next pass: a new post on the newest page; the rest is known, no older page is read.
         newer = NEWEST.replace('data-post="dakpxi_tin/141"', 'data-post="dakpxi_tin/146"')
-        newer = newer.replace(">845<", ">900<")
+        newer = newer.replace(">1.2K<", ">1.3K<")  # post 142 seen by more people
         serve(site, newer)
         before = len(site.requests)
         again = by_source(crawl(config, db_url))["tin-dak-pxi"]
         assert again.ok and again.new == 1, again.errors
         assert not any("before=" in h.path for h in site.requests[before:])
-        assert len(stored(db_url)) == 8
+        after = {a.url: a for a in stored(db_url)}
+        assert len(after) == 8 and after["https://t.me/dakpxi_tin/142"].views == 1300
+        assert after["https://t.me/dakpxi_tin/146"].views == 845
 
 
 HOSTILE = (
