@@ -241,6 +241,7 @@ def test_articles_stored_before_the_column_are_news(db_url: str) -> None:
     with Store.open(db_url) as store:  # upgrades to head
         old = store.get_article(old_id)
         assert old is not None and (old.title, old.platform) == ("Sạt lở ở Đăk Pxi", "news")
+        assert old.views is None  # never counted before
         new = store.save_article(
             record(8, url="https://t.me/kenh_qn/5", canonical_url="https://t.me/kenh_qn/5")
         )
