@@ -24,8 +24,17 @@ from crawler.fingerprint import content_hash
 from crawler.guard import Guard, Refused
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
+from crawler.platform import Platform, platform_of
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
 from crawler.tally import Tally
+from crawler.telegram import (
+    TITLE_CHARS,
+    ChannelPage,
+    Post,
+    TelegramError,
+    parse_channel_page,
+    preview_url,
+)
 from crawler.workers import Extraction, Extractor, fingerprint
 from duluan.config import CrawlSettings, Listing, Source
 from storage import ArticleRecord, FetchError, Store, Validator
@@ -40,6 +49,9 @@ PERMANENT = frozenset(
     {"gone", "no-article", "robots", "too-large", "redirect", "article", "refused"}
 )
 GOOGLE_NEWS_HOST = "news.google.com"
+# Older pages of a channel's preview read in one pass at most (20 posts each), on the first
+# pass or after a long pause; afterwards the pass stops at the last post already stored.
+TELEGRAM_PAGES = 10
 
 
 class OutletSpider(scrapy.Spider):
@@ -107,6 +119,8 @@ class OutletSpider(scrapy.Spider):
                 for query in self._queries(source):
                     url = source.search.url.replace("{query}", quote_plus(query))
                     yield self._entry(url, source, self.parse_feed, via="search")
+            if source.telegram:
+                yield self._entry(source.telegram_url, source, self.parse_telegram, page=1)
 
     def _queries(self, source: Source) -> list[str]:
         assert source.search is not None
@@ -209,6 +223,68 @@ class OutletSpider(scrapy.Spider):
                 errback=self.on_error,
                 meta=self._meta(source, listing=listing, page=page + 1, conditional=True),
             )
+
+    def parse_telegram(self, response: Response) -> Iterator[Any]:
+        """A page of a channel's web preview: each post is an item (new, or its views and
+        text brought up to date); older pages (`?before=`) are read until a post already
+        stored, the time limit of the pass or `TELEGRAM_PAGES`."""
+        source = self._source(response)
+        page_number: int = response.meta["page"]
+        if self._not_modified(response):
+            return
+        assert source.telegram is not None
+        if not isinstance(response, TextResponse):
+            self._fail(response.meta, response.url, "telegram", "không phải trang HTML / not HTML")
+            return
+        try:
+            page = parse_channel_page(response.text, source.telegram)
+        except TelegramError as exc:
+            self._fail(response.meta, response.url, "telegram", str(exc))
+            return
+        if response.meta.get("entry"):
+            self.tally.entry_ok(source.name)
+        known = self.store.known_articles(post.url for post in page.posts)
+        for post in page.posts:
+            # Known posts too: the store keeps their views current and their text if edited.
+            yield self._record_from_post(source, page, post)
+        if not page.posts or known or page_number >= TELEGRAM_PAGES:
+            return
+        oldest = page.posts[0]
+        if oldest.published_at is not None and oldest.published_at < self.cutoff:
+            return
+        yield scrapy.Request(
+            preview_url(source.telegram, before=oldest.id, base=source.telegram_preview),
+            callback=self.parse_telegram,
+            errback=self.on_error,
+            meta=self._meta(source, page=page_number + 1, parent=response.url),
+        )
+
+    def _record_from_post(self, source: Source, page: ChannelPage, post: Post) -> ArticleRecord:
+        first = post.text.split("\n", 1)[0]
+        title = first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1].rstrip() + "…"
+        if not title:
+            title = f"{'Ảnh' if post.photo else 'Bài'} đăng trên kênh {page.title}"
+        author = page.title
+        if post.forwarded_from:
+            author = f"{page.title} (chuyển tiếp từ {post.forwarded_from})"
+        return self._make_record(
+            source,
+            url=post.url,
+            canonical_url=post.url,
+            title=title,
+            lead="",
+            text=post.text,
+            author=author,
+            section=None,
+            language="vi",
+            published_at=post.published_at,
+            published_precision="minute" if post.published_at else "unknown",
+            via="telegram",
+            extraction="feed",
+            content_hash=content_hash(title, "", post.text),
+            fingerprint=fingerprint(title, "", post.text),
+            views=post.views,
+        )
 
     def _load_validators(self, urls: list[str]) -> None:
         """Validators of documents found during the pass (sitemap shards, listing pages)."""
@@ -374,7 +450,13 @@ class OutletSpider(scrapy.Spider):
         now = self.now()
         published: datetime | None = fields["published_at"]
         backfill = published is not None and now - published > self.crawl_settings.backfill_after
-        return ArticleRecord(source=source.name, fetched_at=now, backfill=backfill, **fields)
+        return ArticleRecord(
+            source=source.name,
+            fetched_at=now,
+            backfill=backfill,
+            platform=item_platform(source, fields["url"]),
+            **fields,
+        )
 
     # Failures ----------------------------------------------------------------------------
 
@@ -505,3 +587,12 @@ def _publisher_url(response: TextResponse) -> str | None:
         if url.startswith("http") and GOOGLE_NEWS_HOST not in url and "google." not in url:
             return url
     return None
+
+
+def item_platform(source: Source, url: str) -> Platform:
+    """The platform of an item crawled from `source`: a network's or a forum's link keeps its
+    own (a YouTube channel feed, voz.vn); anything else a configured source leads to is news
+    (its own pages, or an outlet an aggregator such as Google News links to)."""
+    hosts = [urlparse(str(u)).hostname or "" for u in source.configured_urls()]
+    found = platform_of(url, [*hosts, *source.domains])
+    return "news" if found == "other" else found

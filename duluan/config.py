@@ -416,6 +416,21 @@ class Source(_Model):
         default_factory=list, description="listing pages whose links are followed"
     )
     search: Search | None = Field(default=None, description="a keyword-search feed")
+    telegram: str | None = Field(
+        default=None,
+        description=(
+            "a public Telegram channel's username (5-32 of `A-Z a-z 0-9 _`, without `@`): "
+            "its posts are read from its public web preview `https://t.me/s/<channel>`"
+        ),
+    )
+    telegram_preview: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "where that preview is read instead of `https://t.me/s/<channel>` (a mirror, a "
+            "test server); older pages add `?before=<post id>`"
+        ),
+        json_schema_extra={"shown_default": "`https://t.me/s/<channel>`"},
+    )
     article_pattern: Regex | None = Field(
         default=None, description="regex: which feed and sitemap links are articles"
     )
@@ -474,14 +489,40 @@ class Source(_Model):
             urls.append(self.search.url)
         if self.homepage is not None:
             urls.append(self.homepage)
+        if self.telegram is not None:
+            urls.append(self.telegram_url)
         return urls
+
+    @field_validator("telegram", mode="before")
+    @classmethod
+    def _channel(cls, value: Any) -> Any:
+        """A Telegram username: 5-32 letters, digits or `_`; a leading `@` or a `t.me/` link
+        is a mistake worth naming rather than guessing."""
+        if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9_]{5,32}", value):
+            raise ValueError(
+                f"tên kênh Telegram {value[:60]!r} không hợp lệ: ghi tên kênh (5-32 chữ cái "
+                "không dấu, số, '_'), không có '@' hay 't.me/' / a Telegram channel username "
+                "is 5-32 of A-Z a-z 0-9 _, without '@' or 't.me/'"
+            )
+        return value
+
+    @property
+    def telegram_url(self) -> str:
+        """The newest page of the channel's web preview (only for a `telegram` source)."""
+        assert self.telegram is not None
+        return self.telegram_preview or f"https://t.me/s/{self.telegram}"
 
     @model_validator(mode="after")
     def _has_entry_point(self) -> Source:
-        if not (self.feeds or self.sitemaps or self.listings or self.search):
+        if not (self.feeds or self.sitemaps or self.listings or self.search or self.telegram):
             raise ValueError(
-                "cần ít nhất một trong feeds, sitemaps, listings, search / "
-                "needs at least one of feeds, sitemaps, listings, search"
+                "cần ít nhất một trong feeds, sitemaps, listings, search, telegram / "
+                "needs at least one of feeds, sitemaps, listings, search, telegram"
+            )
+        if self.telegram_preview is not None and self.telegram is None:
+            raise ValueError(
+                "telegram_preview chỉ dùng cùng telegram (tên kênh) / "
+                "telegram_preview needs telegram"
             )
         return self
 

@@ -287,11 +287,15 @@ class ArticleQueries(StoreBase):
             cluster_others=others,
             alt_title=a.alt_title,
             published_precision=a.published_precision,
+            platform=a.platform,
+            views=a.views,
         )
 
 
 def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
     row.last_fetched_at = max(row.last_fetched_at, rec.fetched_at)
+    if rec.views is not None:
+        row.views = rec.views
     if row.content_hash == rec.content_hash:
         return SaveOutcome(row.id, "unchanged", row.cluster_id)
     row.title = rec.title
@@ -368,6 +372,8 @@ def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes)
             backfill=rec.backfill,
             via=rec.via,
             extraction=rec.extraction,
+            platform=rec.platform,
+            views=rec.views,
         )
         .returning(Article.id)
     )

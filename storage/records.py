@@ -70,6 +70,8 @@ class ArticleRecord:
     page: PageRecord | None = None
     alt_title: str | None = None  # JSON-LD/og:title where it differs from the visible headline
     published_precision: str = "minute"  # "day" when only the day is known, "unknown" if none
+    platform: str = "news"  # crawler.platform.Platform of the URL
+    views: int | None = None  # how many have seen it, where the platform shows it
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ class ArticleDetail:
     cluster_others: tuple[int, ...]
     alt_title: str | None = None
     published_precision: str = "minute"
+    platform: str = "news"
+    views: int | None = None
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,9 @@ def test_crawl_fills_the_database_from_real_shaped_outlets(
     assert len(videos) == 4
     assert all(v.extraction == "feed" and v.lead and v.text == v.lead for v in videos.values())
     assert not any("youtube.com" in p for p in paths)
+    # The platform: a channel feed's videos are YouTube's, everything else the press.
+    assert {v.platform for v in videos.values()} == {"youtube"}
+    assert {a.platform for a in articles if a.source != "youtube_baoquangngai"} == {"news"}
     urls = [a.canonical_url for a in articles]
     assert len(urls) == len(set(urls)) == 32
     assert all(a.text == a.text.strip() and "\u0301" not in a.text for a in articles)

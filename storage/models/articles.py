@@ -88,6 +88,11 @@ class Article(Base):
     backfill: Mapped[bool] = mapped_column(Boolean)
     via: Mapped[str] = mapped_column(String(16))
     extraction: Mapped[str] = mapped_column(String(16))
+    # crawler.platform.Platform: "news", "facebook", "telegram", "forum"…
+    platform: Mapped[str] = mapped_column(
+        String(16), default="news", server_default="news", index=True
+    )
+    views: Mapped[int | None] = mapped_column(Integer)  # as last seen (a Telegram post's)
     tagged_at: Mapped[datetime | None]
     relevant: Mapped[bool | None] = mapped_column(Boolean, index=True)
     relevance: Mapped[float | None] = mapped_column(Float)
