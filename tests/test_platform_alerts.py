@@ -4,11 +4,16 @@ store hands the platform to the tagger and to burst summaries (SQLite and Postgr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from alerts.message import AlertItem, article_message, burst_message
 from crawler.platform import PLATFORM_LABELS, PLATFORMS, platform_label
-from storage import Store
+from duluan.config import parse_config
+from duluan.pipeline import locator_for
+from duluan.tagging import tag_article
+from storage import ArticleText, Store
+from tests.kit.areas import DAK_PXI, areas_yaml
 from tests.kit.articles import record
 
 
@@ -70,3 +75,33 @@ def test_the_store_hands_the_platform_to_the_tagger_and_bursts(store: Store) -> 
     assert {a.id: a.platform for a in store.articles_to_tag()} == {news: "news", post: "telegram"}
     briefs = store.alert_briefs([news, post])
     assert (briefs[news].platform, briefs[post].platform) == ("news", "telegram")
+
+
+def test_the_tagger_names_the_platform_in_the_alerts_it_queues() -> None:
+    area = {
+        "name": "dak-pxi",
+        "title": "UBND xã Đăk Pxi",
+        "places": [DAK_PXI],
+        "review": {"chat": "-101"},
+        "units": [{"name": "Công an xã Đăk Pxi", "chat": "-111", "communes": ["Xã Đăk Pxi"]}],
+    }
+    config = parse_config(areas_yaml([area]), "t.yaml", {}).config
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    post = ArticleText(
+        1,
+        "tindakha",
+        "Sạt lở ở xã Đăk Pxi",
+        "Mưa lớn gây sạt lở ở xã Đăk Pxi, tỉnh Quảng Ngãi.",
+        "",
+        now - timedelta(hours=1),
+        "https://t.me/tindakha/12",
+        "Kênh Tin Đăk Hà",
+        now - timedelta(hours=1),
+        platform="telegram",
+    )
+    locator = locator_for(config)
+    tagged = tag_article(locator, post, now, "1", config)
+    assert {a.chat for a in tagged.alerts} == {"-101", "-111"}
+    assert all("📰 Nguồn: <b>Telegram</b> · Kênh Tin Đăk Hà · " in a.text for a in tagged.alerts)
+    press = tag_article(locator, replace(post, platform="news"), now, "1", config)
+    assert all(a.text.startswith("📰 <b>Kênh Tin Đăk Hà</b> · ") for a in press.alerts)
