@@ -6,9 +6,11 @@ week without them renders without that part (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from docx import Document
 
+from digest.charts import outlets_by_tone
 from digest.content import Count
 from digest.docx import render_docx
 from digest.html import render_html
@@ -85,3 +87,17 @@ def test_social_items_only_last_week_still_show_the_counts(store: Store) -> None
     content = w48(store)
     assert content.figures.by_platform == (Count("Facebook", 0, 1),) and content.social == ()
     assert "Không có tin, bài nào trên mạng xã hội trong kỳ." in render_html(content, pictures=[])
+
+
+def test_the_outlet_chart_counts_the_press_alone(store: Store) -> None:
+    seed(store)
+    store.sync_sources([("fbbqn", "Báo Quảng Ngãi")])  # the paper's fan page, titled the same
+    save_specs(
+        store,
+        [Spec("s3", "fbbqn", "Bài trên trang", at(21, 7), at(21, 10), 43, "negative", (PXI,),
+              platform="facebook")],
+    )  # fmt: skip
+    content = w48(store)
+    assert any(i.outlet == "Báo Quảng Ngãi" and i.platform == "facebook" for i in content.annex)
+    press = replace(content, annex=tuple(i for i in content.annex if i.platform == "news"))
+    assert outlets_by_tone(content) == outlets_by_tone(press)
