@@ -336,7 +336,14 @@ class Deliverer:
         briefs = self.store.alert_briefs(i.article_id for i in items if i.article_id is not None)
         listed = [
             AlertItem(
-                b.outlet, b.title, b.url, None, (), "", needs_verification=b.needs_verification
+                b.outlet,
+                b.title,
+                b.url,
+                None,
+                (),
+                "",
+                needs_verification=b.needs_verification,
+                platform=b.platform,
             )
             for b in (briefs.get(i.article_id or -1) for i in items)
             if b is not None

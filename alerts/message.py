@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.dates import MINUTE, shown
+from crawler.platform import platform_label
 
 LIMIT = 4096  # a message, in UTF-16 code units as Telegram counts
 CAPTION_LIMIT = 1024  # a document's caption
@@ -38,6 +39,15 @@ class AlertItem:
     topics: tuple[str, ...] = ()
     needs_verification: bool = False
     published_precision: str = "minute"  # "day": the page gave only the day
+    platform: str = "news"  # crawler.platform.Platform; any other than news is named
+
+
+def source_line(item: AlertItem) -> str:
+    """Who published the item, escaped: the outlet in bold for the press, "Nguồn: <platform> ·
+    <channel or page>" for anything else, so a Telegram post is not read as a newspaper's."""
+    if item.platform == "news":
+        return f"<b>{escape(item.outlet)}</b>"
+    return f"Nguồn: <b>{escape(platform_label(item.platform))}</b> · {escape(item.outlet)}"
 
 
 LINK_SCHEMES = ("http", "https")
@@ -95,7 +105,7 @@ def excerpt(text: str, span: tuple[int, int] | None, width: int = 400) -> str:
 def article_message(item: AlertItem) -> str:
     """One alert, Telegram HTML, at most 4,096 UTF-16 code units."""
     lines = [
-        f"📰 <b>{escape(item.outlet)}</b> · {when(item.published_at, item.published_precision)}",
+        f"📰 {source_line(item)} · {when(item.published_at, item.published_precision)}",
         html_link(item.url, item.title),
         f"📍 {escape(', '.join(item.places))}" if item.places else "",
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
@@ -129,7 +139,7 @@ def burst_message(items: Sequence[AlertItem]) -> str:
     lines = []
     for item in items:
         flag = " ⚠️" if item.needs_verification else ""
-        lines.append(f"• {escape(item.outlet)}: {html_link(item.url, item.title)}{flag}")
+        lines.append(f"• {_burst_source(item)}: {html_link(item.url, item.title)}{flag}")
     text = head
     for count, line in enumerate(lines):
         rest = len(lines) - count
@@ -138,6 +148,13 @@ def burst_message(items: Sequence[AlertItem]) -> str:
             return text + tail
         text += "\n" + line
     return text
+
+
+def _burst_source(item: AlertItem) -> str:
+    """The outlet of a burst line; the platform before it when the item is not the press."""
+    if item.platform == "news":
+        return escape(item.outlet)
+    return f"{escape(platform_label(item.platform))} · {escape(item.outlet)}"
 
 
 _TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;")

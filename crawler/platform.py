@@ -14,6 +14,17 @@ from urllib.parse import urlsplit
 
 Platform = Literal["facebook", "tiktok", "youtube", "zalo", "telegram", "forum", "news", "other"]
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
+# What officials read for each platform: the console, the alerts and the digest all say these.
+PLATFORM_LABELS: dict[str, str] = {
+    "news": "Báo chí",
+    "facebook": "Facebook",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "zalo": "Zalo",
+    "telegram": "Telegram",
+    "forum": "Diễn đàn",
+    "other": "Khác",
+}
 
 # Only the start of a URL decides: a pasted megabyte costs nothing.
 MAX_URL = 4096
@@ -64,6 +75,11 @@ def platform_of(url: str, news_domains: Iterable[str] = ()) -> Platform:
     if host.startswith(_FORUM_PREFIXES) or path.lower().startswith(_FORUM_PATHS):
         return "forum"
     return "other"
+
+
+def platform_label(platform: str) -> str:
+    """The Vietnamese name of `platform`; a value stored by a later version shows as it is."""
+    return PLATFORM_LABELS.get(platform, platform)
 
 
 def _host_and_path(url: str) -> tuple[str, str] | None:

@@ -37,12 +37,17 @@ def _short(text: str, width: int = 28) -> str:
 
 
 def outlets_by_tone(content: DigestContent) -> bytes | None:
-    """Stacked horizontal bars: items per outlet, split by tone (the ten largest outlets)."""
+    """Stacked horizontal bars: the press's items per outlet, split by tone (the ten largest
+    outlets; posts on social networks have their own table)."""
     outlets = [c.label for c in content.figures.by_outlet if c.count][:MAX_BARS]
     if not outlets:
         return None
     counts = {
-        (outlet, tone): sum(1 for i in content.annex if i.outlet == outlet and i.tone == tone)
+        (outlet, tone): sum(
+            1
+            for i in content.annex
+            if i.outlet == outlet and i.tone == tone and i.platform == "news"
+        )
         for outlet in outlets
         for tone in TONES
     }

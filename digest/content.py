@@ -1,5 +1,8 @@
 """The content of a weekly report, built from the store: plain typed data every format renders.
 
+The press tables (by outlet) count `news` alone; posts on social networks, forums and other
+sites are counted per platform and listed in their own "Mạng xã hội" section, absent when there
+is none (the report is then what it was before items had a platform).
 An item is an article first seen in the window that the tagger found relevant and the centre did
 not dismiss as irrelevant. Sections that follow stories (negative and to-verify, positive) show
 one line per story (a cluster of syndicated copies) with the other outlets beside it; the figures
@@ -16,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from crawler.platform import PLATFORMS, platform_label
 from digest.window import Window
 from duluan.config import Area, Config, Report
 from duluan.locality import watch_area
@@ -106,6 +110,11 @@ class Item:
     assignment_status: str | None = None
     overdue: bool = False
     report: str | None = None
+    platform: str = "news"  # crawler.platform.Platform
+
+    @property
+    def platform_label(self) -> str:
+        return platform_label(self.platform)
 
     @property
     def tone_label(self) -> str:
@@ -161,6 +170,8 @@ class Figures:
     # An area named in the new frame: every post-2025 unit of it, zero counts too, and the
     # items naming no commune last; `by_commune` is then empty (and this empty in the old frame).
     by_unit: tuple[UnitCount, ...] = ()
+    # Items that are not the press, per platform (label), platforms with none in both left out.
+    by_platform: tuple[Count, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,10 +190,17 @@ class DigestContent:
     positive: tuple[Item, ...]
     coverage: tuple[Coverage, ...]
     annex: tuple[Item, ...]
+    social: tuple[Item, ...] = ()  # the items that are not the press, each article once
 
     @property
     def empty(self) -> bool:
         return self.figures.total == 0
+
+    @property
+    def has_social(self) -> bool:
+        """Whether the report has its "Mạng xã hội" section: items not from the press in this
+        window or the previous one."""
+        return bool(self.social or self.figures.by_platform)
 
     @property
     def communes_word(self) -> str:
@@ -290,6 +308,7 @@ def build_content(
         positive=tuple(positive),
         coverage=tuple(coverage),
         annex=tuple(sorted(items, key=_order)),
+        social=tuple(sorted((i for i in items if i.platform != "news"), key=_order)),
     )
     log.info(
         "Báo cáo %s%s: %d tin, %d cần chú ý, %d quá hạn, %d tích cực",
@@ -369,6 +388,7 @@ def _item(a: DigestArticle, window: Window, zone: ZoneInfo, as_of: date) -> Item
         assignment_status=job.status if job else None,
         overdue=bool(job and job.status == "open" and job.deadline < as_of),
         report=job.report if job else None,
+        platform=a.platform,
     )
 
 
@@ -473,7 +493,10 @@ def _figures(
         late=sum(1 for i in items if i.late),
         dismissed=dismissed,
         untagged=0,
-        by_outlet=_counts((a.outlet for a in kept), (a.outlet for a in before)),
+        by_outlet=_counts(
+            (a.outlet for a in kept if a.platform == "news"),
+            (a.outlet for a in before if a.platform == "news"),
+        ),
         by_commune=by_commune,
         by_tone=tuple(
             Count(TONE_LABELS[c.label], c.count, c.previous)
@@ -483,6 +506,20 @@ def _figures(
             (t for a in kept for t in set(a.topics)), (t for a in before for t in set(a.topics))
         ),
         by_unit=by_unit,
+        by_platform=_by_platform(kept, before),
+    )
+
+
+def _by_platform(
+    kept: Sequence[DigestArticle], before: Sequence[DigestArticle]
+) -> tuple[Count, ...]:
+    """Items that are not the press per platform, in `PLATFORMS` order, by Vietnamese label."""
+    now = Counter(a.platform for a in kept if a.platform != "news")
+    previous = Counter(a.platform for a in before if a.platform != "news")
+    order: list[str] = [p for p in PLATFORMS if p != "news"]
+    order += sorted((set(now) | set(previous)) - set(order))  # a later version's value
+    return tuple(
+        Count(platform_label(p), now[p], previous[p]) for p in order if now[p] or previous[p]
     )
 
 

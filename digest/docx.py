@@ -264,7 +264,9 @@ def _counts_table(doc: object, title: str, rows: Sequence[tuple[str, int, int]])
     add_paragraph(doc, "", after=3)
 
 
-def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> None:
+def _figures(
+    doc: object, content: DigestContent, pictures: Sequence[Chart], links: dict[str, str]
+) -> None:
     f = content.figures
     _counts_table(
         doc,
@@ -308,6 +310,38 @@ def _figures(doc: object, content: DigestContent, pictures: Sequence[Chart]) -> 
         picture = add_paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
         picture.add_run().add_picture(io.BytesIO(png), width=Mm(150))
         add_paragraph(doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
+    if content.has_social:
+        _social(doc, content, links)
+
+
+def _social(doc: object, content: DigestContent, links: dict[str, str]) -> None:
+    """The "Mạng xã hội" part: counts per platform, then the items that are not the press."""
+    add_paragraph(doc, "Mạng xã hội", bold=True, after=3)
+    _counts_table(
+        doc,
+        "Bảng 5. Số tin trên mạng xã hội theo nền tảng",
+        [(c.label, c.count, c.previous) for c in content.figures.by_platform],
+    )
+    if not content.social:
+        add_paragraph(
+            doc, "Không có tin, bài nào trên mạng xã hội trong kỳ.", indent=True, italic=True
+        )
+        return
+    grid = _Grid(
+        doc,
+        ["STT", "Nền tảng", "Nguồn", "Tiêu đề", "Ngày đăng", "Sắc thái"],
+        [12, 24, 32, 62, 24, 24],
+        centred=(0, 4),
+    )
+    for n, item in enumerate(content.social, 1):
+        cells = grid.row()
+        add_run(cells[0], str(n))
+        add_run(cells[1], item.platform_label)
+        add_run(cells[2], item.outlet)
+        add_link(cells[3], item.url, item.title, links)
+        add_run(cells[4], _fmt_date(item.published_at))
+        add_run(cells[5], item.tone_label)
+    add_paragraph(doc, "", after=3)
 
 
 def _coverage(doc: object, content: DigestContent) -> None:
@@ -406,10 +440,10 @@ def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None)
     _section(doc, 1, "TÌNH HÌNH CHUNG")
     for line in overview(content):
         add_paragraph(doc, line, indent=True, align=justify)
-    if not content.empty:
-        _figures(doc, content, charts(content) if pictures is None else pictures)
-    _section(doc, 2, "THÔNG TIN TIÊU CỰC, CẦN XÁC MINH")
     links: dict[str, str] = {}
+    if not content.empty:
+        _figures(doc, content, charts(content) if pictures is None else pictures, links)
+    _section(doc, 2, "THÔNG TIN TIÊU CỰC, CẦN XÁC MINH")
     _item_table(doc, content.attention, links, follow=True)
     add_paragraph(doc, "", after=3)
     _section(doc, 3, "TIN GIAO XÁC MINH ĐÃ QUÁ HẠN, CHƯA CÓ BÁO CÁO")

@@ -77,7 +77,8 @@ alt="{{ caption }}"><figcaption>{{ caption }}</figcaption></figure>
 {% endfor %}
 {% endif %}
 
-<h2>II. THÔNG TIN TIÊU CỰC, CẦN XÁC MINH</h2>
+{% if c.has_social %}{{ social(c) }}
+{% endif %}<h2>II. THÔNG TIN TIÊU CỰC, CẦN XÁC MINH</h2>
 {{ items(c.attention, true) }}
 <h2>III. TIN GIAO XÁC MINH ĐÃ QUÁ HẠN, CHƯA CÓ BÁO CÁO</h2>
 {{ items(c.overdue, true) }}
@@ -125,6 +126,19 @@ MACROS = """{% macro counts(title, rows) -%}
 <td class="n">{{ r.previous }}</td><td class="n">{{ signed(r.change) }}</td></tr>
 {% endfor %}</table></div>
 {%- endmacro %}
+{% macro social(c) -%}
+<h3>Mạng xã hội</h3>
+{{ counts("Số tin theo mạng xã hội", c.figures.by_platform) }}
+{% if c.social %}<div class="wrap"><table>
+<tr><th>STT</th><th>Nền tảng</th><th>Nguồn</th><th>Tiêu đề</th><th>Ngày đăng</th>
+<th>Sắc thái</th></tr>
+{% for i in c.social %}<tr><td class="n">{{ loop.index }}</td><td>{{ i.platform_label }}</td>
+<td>{{ i.outlet }}</td><td>{{ link(i.url, i.title) }}</td>
+<td class="n">{{ day(i.published_at) }}</td>
+<td class="{{ tone_class(i.tone) }}">{{ i.tone_label }}</td></tr>
+{% endfor %}</table></div>
+{% else %}<p><i>Không có tin, bài nào trên mạng xã hội trong kỳ.</i></p>{% endif %}
+{%- endmacro %}
 {% macro items(rows, follow) -%}
 {% if rows %}<div class="wrap"><table>
 <tr><th>STT</th><th>Cơ quan báo chí</th><th>Tiêu đề</th><th>Ngày đăng</th><th>Địa bàn</th>
@@ -171,7 +185,7 @@ def _environment() -> Environment:
     env = Environment(
         loader=DictLoader(
             {
-                "report.html": "{% from 'macros.html' import counts, items %}" + TEMPLATE,
+                "report.html": "{% from 'macros.html' import counts, items, social %}" + TEMPLATE,
                 "macros.html": MACROS,
             }
         ),

@@ -41,6 +41,9 @@ def _facts(content: DigestContent) -> list[str]:
         ]
         if f.late:
             lines.append(f"Đăng trước kỳ, đến kỳ này mới thu thập: {f.late}.")
+        social = [f"{c.label} {c.count}" for c in f.by_platform if c.count]
+        if social:
+            lines.append(f"Trên mạng xã hội: {' · '.join(social)}.")
     if content.overdue:
         lines.append(f"Tin giao xác minh quá hạn chưa báo cáo: {len(content.overdue)}.")
     if f.untagged:
@@ -61,6 +64,15 @@ def _item_facts(item: Item) -> str:
     if item.unit:
         parts.append(f"giao {item.unit}, hạn {item.deadline:%d/%m}" if item.deadline else item.unit)
     parts.append(item.status_label)
+    return " · ".join(parts)
+
+
+def _social_facts(item: Item) -> str:
+    """A social item's line: platform and channel, day, tone."""
+    parts = [f"{item.platform_label} · {item.outlet}"]
+    if item.published_at is not None:
+        parts[0] += f", {item.published_at:%d/%m}"
+    parts.append(item.tone_label)
     return " · ".join(parts)
 
 
@@ -135,6 +147,8 @@ def summary_markdown(content: DigestContent) -> str:
         ("Tin giao xác minh quá hạn, chưa có báo cáo", content.overdue, _item_facts),
         ("Thông tin tích cực", content.positive, lambda i: i.outlet),
     ]
+    if content.social:
+        sections.append(("Mạng xã hội", content.social, _social_facts))
     for title, items, facts in sections:
         lines += ["", f"## {title}", ""]
         if not items:

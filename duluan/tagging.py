@@ -151,6 +151,7 @@ def _area_alerts(
             topics=topics,
             needs_verification=record.needs_verification,
             published_precision=article.published_precision,
+            platform=article.platform,
         )
     )
     return [

@@ -62,6 +62,7 @@ class DigestArticle:
     units: tuple[UnitRecord, ...]
     review_status: str
     assignment: DigestAssignment | None
+    platform: str = "news"  # crawler.platform.Platform
 
     @property
     def story(self) -> str:
@@ -305,6 +306,7 @@ def _articles(session: Session, where: list[Any], area: str) -> list[DigestArtic
             Article.tone,
             Article.needs_verification,
             Article.topics,
+            Article.platform,
         )
         .join(Source, Source.id == Article.source_id)
         .where(*where)
@@ -370,6 +372,7 @@ def _articles(session: Session, where: list[Any], area: str) -> list[DigestArtic
                 units=tuple(units.get(row[0], ())),
                 review_status=status,
                 assignment=latest.get(rid),
+                platform=row[13],
             )
         )
     return out

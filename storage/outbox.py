@@ -212,6 +212,7 @@ class OutboxQueries(StoreBase):
                         article.title,
                         article.url,
                         bool(article.needs_verification),
+                        article.platform,
                     )
         return out
 

@@ -61,6 +61,7 @@ class QueueFilters:
     since: datetime | None = None
     until: datetime | None = None
     query: str = ""
+    platform: str = ""  # crawler.platform.Platform of the story's first article
     # None: one watch area, every flagged story with its default-area review (as before areas);
     # names: a row per story and concerned area among them, each with that area's review.
     areas: tuple[str, ...] | None = None
@@ -85,6 +86,7 @@ class QueueItem:
     version: int
     units: tuple[str, ...] = ()
     area: str = DEFAULT_AREA  # the watch area whose review `status` is
+    platform: str = "news"  # crawler.platform.Platform of the first article
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,10 @@ class QueueQueries(StoreBase):
                 .join(concerned, concerned.c.cluster_id == rep.c.cluster_id)
                 .order_by(when.desc(), rep.c.article_id.desc(), area)
             )
+        stmt = stmt.add_columns(Article.platform)
         stmt = stmt.outerjoin(Review, (Review.story == story) & (Review.area == area))
+        if filters.platform:
+            stmt = stmt.where(Article.platform == filters.platform)
         if filters.tone:
             stmt = stmt.where(Article.tone == filters.tone)
         if filters.outlet:
@@ -241,6 +246,7 @@ class QueueQueries(StoreBase):
                     version=r[12] or 0,
                     units=tuple(dict.fromkeys(assigned.get(r[13], ()))) if r[13] else (),
                     area=r[14],
+                    platform=r[15],
                 )
             )
         counts: dict[str, int] = {}

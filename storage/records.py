@@ -199,6 +199,7 @@ class ArticleText:
     backfill: bool = False
     cluster_id: int = 0
     published_precision: str = "minute"
+    platform: str = "news"
 
 
 @dataclass(frozen=True)
@@ -316,3 +317,4 @@ class AlertBrief:
     title: str
     url: str
     needs_verification: bool
+    platform: str = "news"

@@ -51,6 +51,7 @@ class TagQueries(StoreBase):
                 Article.backfill,
                 Article.cluster_id,
                 Article.published_precision,
+                Article.platform,
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id > after_id)

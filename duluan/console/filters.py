@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from alerts.message import link_url
 from crawler.dates import MINUTE, shown
+from crawler.platform import PLATFORM_LABELS
 from duluan.config import Config
 from duluan.console.areas import AREA_PARAM, area_query, several
 from storage.vocabulary import (
@@ -43,6 +44,7 @@ def install(env: Environment, config: Config) -> None:
             "tone": TONE_LABELS,
             "outbox": OUTBOX_LABELS,
             "action": ACTION_LABELS,
+            "platform": PLATFORM_LABELS,
         }
         return tables[table].get(str(value), str(value))
 

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from crawler.platform import PLATFORM_LABELS
 from duluan.config import Area
 from duluan.console.areas import (
     AREA_PARAM,
@@ -93,7 +94,19 @@ def _day(text: str) -> date | None:
 
 def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, str]]:
     params = request.query_params
-    keys = ("status", "tone", "commune", "unit", "outlet", "topic", "from", "to", "q", AREA_PARAM)
+    keys = (
+        "status",
+        "tone",
+        "platform",
+        "commune",
+        "unit",
+        "outlet",
+        "topic",
+        "from",
+        "to",
+        "q",
+        AREA_PARAM,
+    )
     raw = {
         key: (params.get(key) or "").replace("\x00", "").strip()[:MAX_QUERY]  # PostgreSQL: no NUL
         for key in keys
@@ -106,6 +119,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
     filters = QueueFilters(
         status=raw["status"],
         tone=raw["tone"],
+        platform=raw["platform"],
         communes=communes_of(config_of(request), listed_areas(request, user)).find(raw["commune"]),
         unit=unit,
         outlet=raw["outlet"],
@@ -151,6 +165,7 @@ async def queue(request: Request) -> Response:
             "all_link": all_link,
             "statuses": STATUS_LABELS,
             "tones": TONE_LABELS,
+            "platforms": PLATFORM_LABELS,
             "communes": communes.options,
             "commune_aliases": communes.aliases,
             "outlets": outlets,

@@ -63,7 +63,13 @@ class Seeded:
 
 
 def _record(
-    key: str, source: str, title: str, published: datetime | None, seen: datetime, n: int
+    key: str,
+    source: str,
+    title: str,
+    published: datetime | None,
+    seen: datetime,
+    n: int,
+    platform: str = "news",
 ) -> ArticleRecord:
     return ArticleRecord(
         source=source,
@@ -82,6 +88,7 @@ def _record(
         content_hash=f"hash-{key}",
         fingerprint=tuple(n * 1000 + i for i in range(NUM_PERM)),
         backfill=False,
+        platform=platform,
     )
 
 
@@ -124,6 +131,7 @@ class Spec(NamedTuple):
     topics: tuple[str, ...] = ()
     flagged: bool = False
     areas: tuple[str, ...] = ()  # the watch areas (`areas:`) it concerns
+    platform: str = "news"  # crawler.platform.Platform
 
 
 PXI = commune("Xã Đăk Pxi", "Xã Đăk Pxi")
@@ -291,7 +299,9 @@ def save_specs(store: Store, specs: list[Spec]) -> dict[str, int]:
     store.sync_sources(SOURCES)
     ids = {}
     for a in specs:
-        outcome = store.save_article(_record(a.key, a.source, a.title, a.published, a.seen, a.n))
+        outcome = store.save_article(
+            _record(a.key, a.source, a.title, a.published, a.seen, a.n, a.platform)
+        )
         ids[a.key] = outcome.article_id
     store.save_tags(
         [
