@@ -10,7 +10,7 @@ import ipaddress
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -981,6 +981,11 @@ class Area:
         return {topic: list(words) for topic, words in self.topics}
 
 
+def units_of(areas: Sequence[Area]) -> list[str]:
+    """The unit names of `areas`, each once, in config order."""
+    return list(dict.fromkeys(u.name for a in areas for u in a.units))
+
+
 def _merged(top: _Model, own: _Model | None) -> Any:
     """`own`'s keys over `top`'s: the keys an area sets, the top level's for the rest."""
     if own is None:
@@ -1140,18 +1145,7 @@ class Config(_Model):
         """Every watch area with its merged settings: the `areas:`, or without them the top
         level as one area named `DEFAULT_AREA`. What everything that acts per area reads."""
         if self.areas is None:
-            return (
-                Area(
-                    name=DEFAULT_AREA,
-                    title=self.report.area or _default_title(self.locality),
-                    locality=self.locality,
-                    units=tuple(self.units),
-                    review=self.review,
-                    report=self.report,
-                    topics=_frozen_topics(self.topic_keywords()),
-                    key="locality.places",
-                ),
-            )
+            return (self._top_area(DEFAULT_AREA),)
         aliases = self.locality.aliases
         return tuple(
             Area(
@@ -1172,11 +1166,32 @@ class Config(_Model):
             for i, a in enumerate(self.areas)
         )
 
+    def _top_area(self, name: str) -> Area:
+        """The top level as an area called `name`."""
+        return Area(
+            name=name,
+            title=self.report.area or _default_title(self.locality),
+            locality=self.locality,
+            units=tuple(self.units),
+            review=self.review,
+            report=self.report,
+            topics=_frozen_topics(self.topic_keywords()),
+            key="locality.places",
+        )
+
+    def stored_area(self, name: str) -> Area:
+        """The area a stored row names (a review, case, digest, assignment): the configured
+        area of that name; without `areas:` the one area, whatever name an earlier
+        configuration gave it; an area no longer configured takes the top level's settings."""
+        areas = self.watch_areas()
+        if self.areas is None:
+            return areas[0]
+        return next((a for a in areas if a.name == name), None) or self._top_area(name)
+
     def account_units(self, area: str | None) -> list[str]:
         """The units a unit officer of `area` may belong to: its area's, or any area's for an
         account of every area (`duluan users add` and the console's account form)."""
-        chosen = [a for a in self.watch_areas() if area is None or a.name == area]
-        return list(dict.fromkeys(u.name for a in chosen for u in a.units))
+        return units_of([a for a in self.watch_areas() if area is None or a.name == area])
 
     def review_area(self, chat: str | None) -> Area | None:
         """The area a review chat belongs to (each area has its own); with one area, that area

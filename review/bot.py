@@ -227,10 +227,7 @@ class ReviewHandlers:
 
     def _reviewers(self, area: str) -> list[int]:
         """The reviewers of an area (of the top level when the area is no longer configured)."""
-        try:
-            return self.config.area(area).review.reviewers
-        except KeyError:
-            return self.config.review.reviewers
+        return self.config.stored_area(area).review.reviewers
 
     async def _stale(
         self,
@@ -670,10 +667,7 @@ async def remind_overdue(
     # longer configured: the top-level review group).
     chats: dict[str, list[str]] = {}
     for name, own in lines.items():
-        try:
-            chat = config.area(name).review.chat
-        except KeyError:
-            chat = config.review.chat
+        chat = config.stored_area(name).review.chat
         if chat:
             chats.setdefault(chat, []).extend(own)
     for chat, own in chats.items():

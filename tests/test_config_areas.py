@@ -33,6 +33,8 @@ def test_without_areas_the_top_level_is_one_area() -> None:
     assert area.topic_keywords() == config.topic_keywords()
     assert area.locality is config.locality
     assert config.area(DEFAULT_AREA) == area
+    # A row stored under an earlier area name still reads the one area.
+    assert config.stored_area("dak-pxi") == area
 
 
 def test_an_area_sets_its_own_keys_and_takes_the_rest_from_the_top() -> None:
@@ -64,6 +66,11 @@ def test_an_area_sets_its_own_keys_and_takes_the_rest_from_the_top() -> None:
     assert [u.name for u in mar.units] == ["Phòng Văn hóa"]
     assert "du lịch" not in mar.topic_keywords()
     assert pxi.key == "areas[0].places" and mar.key == "areas[1].places"
+    # A stored row's area: the configured one, or the top level for one no longer configured.
+    assert config.stored_area("dak-pxi") == pxi
+    gone = config.stored_area("dak-ui")
+    assert gone.name == "dak-ui" and gone.review == config.review
+    assert gone.report == config.report and gone.units == tuple(config.units)
 
 
 def test_one_tagger_reads_the_union_of_the_areas() -> None:

@@ -75,11 +75,6 @@ def scope(request: Request, user: WebUser) -> tuple[str, ...] | None:
     return tuple(a.name for a in listed_areas(request, user))
 
 
-def units_of(areas: Sequence[Area]) -> list[str]:
-    """The unit names of `areas`, each once, in config order."""
-    return list(dict.fromkeys(u.name for a in areas for u in a.units))
-
-
 def communes_of(config: Config, areas: Sequence[Area]) -> CommuneChoices:
     """The commune filter of the listed areas: one area's places, or the union the tagger reads
     when an account of all areas lists them all."""
@@ -109,15 +104,6 @@ def story_area(request: Request, user: WebUser, cluster: int, given: str) -> Are
     if name not in concerned:
         raise not_found(request, f"tin số {cluster}")
     return own[name]
-
-
-def area_of(config: Config, name: str) -> Area:
-    """The configured area called `name` (a case's, a review's); without `areas:` the one
-    area, whatever a row from an earlier configuration names."""
-    areas = config.watch_areas()
-    if not several(config):
-        return areas[0]
-    return config.area(name)
 
 
 def sees_area(config: Config, user: WebUser, area: str) -> bool:

@@ -29,7 +29,6 @@ from duluan.console.areas import (
     AREA_PARAM,
     all_areas,
     area_choices,
-    area_of,
     scope,
     sees_area,
     sees_story,
@@ -194,7 +193,7 @@ async def case_page(request: Request) -> Response:
     evidence = store.list_evidence(story=case.story)
     detail = store.review_detail(case.story, case.area)
     reports = [job for job in detail.assignments if job.report or job.status != "open"]
-    area = area_of(config, case.area)
+    area = config.stored_area(case.area)
     units = list(dict.fromkeys([*case.units, *(u.name for u in area.units)]))
     can_act = user.role in (ADMIN, STAFF)
     answered = [job for job in detail.assignments if job.status == "false"] or reports
@@ -301,7 +300,7 @@ async def case_letter(request: Request) -> Response:
     require(request, STAFF, VIEWER)
     _, case = _load_case(request)
     config = config_of(request)
-    report = area_of(config, case.area).report
+    report = config.stored_area(case.area).report
     data = render_letter(case, report, _today(request), config.schedule.timezone)
     audit(request, "tải dự thảo công văn", f"case:{case.id}", case.story)
     name = letter_filename(case)

@@ -142,11 +142,7 @@ async def digest_file(request: Request) -> Response:
         return not_found(request, f"báo cáo số {digest_id}")
     listed = {Path(f).name for f in record.files}
     config = config_of(request)
-    try:
-        out_dir = config.area(record.area).report.out_dir
-    except KeyError:  # an area no longer configured: the top-level folder
-        out_dir = config.report.out_dir
-    folder = Path(out_dir).resolve()
+    folder = Path(config.stored_area(record.area).report.out_dir).resolve()
     path = (folder / name).resolve()
     if name not in listed or path.parent != folder or not path.is_file():
         log.warning("[web digest %d] từ chối tệp %r", digest_id, name)

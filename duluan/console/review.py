@@ -24,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crawler.platform import PLATFORM_LABELS
-from duluan.config import Area
+from duluan.config import Area, units_of
 from duluan.console.areas import (
     AREA_PARAM,
     all_areas,
@@ -37,7 +37,6 @@ from duluan.console.areas import (
     sees_story,
     several,
     story_area,
-    units_of,
 )
 from duluan.console.auth import (
     ADMIN,
