@@ -47,6 +47,7 @@ REASON_LABELS = {
     "redirected_home": "Chuyển hướng về trang chủ",
     "no_article": "Trang không còn nội dung bài",
     "error": "Không tải được",
+    "reported": "Ảnh chụp màn hình do người báo tin gửi",
 }
 CHANGE_LABELS = {
     "first": "Lần lưu đầu tiên",

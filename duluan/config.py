@@ -539,6 +539,13 @@ class Unit(_Model):
         default_factory=list,
         description=("the fields it follows (topics in use): stories of that field reach it"),
     )
+    members: list[int] = Field(
+        default_factory=list,
+        description=(
+            "the Telegram user ids of its staff: they may report items to the bot (a link, a "
+            "forwarded post, a screenshot); reviewers may too, anyone else is refused"
+        ),
+    )
 
     @field_validator("topics")
     @classmethod

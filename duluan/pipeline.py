@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -115,13 +115,14 @@ def tag_pending(
     stop: Callable[[], bool] | None = None,
     budget: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    ids: Sequence[int] | None = None,
 ) -> TagReport:
     """Tag the stored articles not tagged yet (all with `retag`) and queue their alerts in the
     same transaction, batch by batch; `stop` ends it between batches. With a `budget` (seconds
     of `clock`), the pass also ends after the article that spends it, saving what it tagged,
     and reports `more`: the next pass goes on. Then index the new and changed articles for
     search. `console` (no bot token) sends review alerts to the console when no review chat is
-    configured."""
+    configured. `ids` tags those articles only, tagged before or not (a reported item)."""
     from duluan.tagging import Tagged, area_taggings, tag_article
 
     locator = locator or locator_for(config)
@@ -131,7 +132,9 @@ def tag_pending(
     after = 0
     more = False
     started = clock()
-    while batch := store.articles_to_tag(TAG_BATCH, retag=retag, after_id=after):
+    while batch := store.articles_to_tag(
+        TAG_BATCH, retag=retag or ids is not None, after_id=after, ids=ids
+    ):
         moment = now()
         results: list[Tagged] = []
         for article in batch:

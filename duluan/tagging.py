@@ -24,6 +24,10 @@ NO_AREA = (
 )
 
 
+# Why a reported item is relevant although the tagger found no place of the area in it.
+REPORTED = "do cán bộ báo tin về địa bàn (không cần nêu địa danh trong bài)"
+
+
 @dataclass(frozen=True)
 class Tagged:
     record: TagRecord
@@ -93,8 +97,14 @@ def tag_article(
     if areas is None:
         areas = area_taggings(config) if config is not None else ()
     concerned = [a for a in areas if result.relevant and result.concerns(a.place)]
-    record = _record(article, result, starts, tagged_at, version, concerned)
-    if len(areas) > 1 and record.relevant and not concerned:
+    reported = _reported_areas(article, areas)
+    record = _record(article, result, starts, tagged_at, version, _union(concerned, reported))
+    if reported and not (record.relevant and concerned):
+        # A person the centre knows reported it for their area: reviewed there whatever the
+        # text says (a screenshot's caption rarely names the commune).
+        record = replace(record, relevant=True, reasons=(*record.reasons, REPORTED))
+        concerned = _union(concerned, reported)
+    elif len(areas) > 1 and record.relevant and not concerned:
         # Relevant to the areas together (it names a district or the province they share) but
         # to none of them: as each area alone would judge it, so no story is left unowned.
         record = replace(record, relevant=False, reasons=(*record.reasons, NO_AREA))
@@ -108,6 +118,20 @@ def tag_article(
         ):
             alerts.setdefault((entry.chat, entry.topic), entry)
     return Tagged(record, tuple(alerts.values()))
+
+
+def _reported_areas(article: ArticleText, areas: Sequence[AreaTagging]) -> list[AreaTagging]:
+    """The areas an item was reported for (a report for every area of its reporter: all)."""
+    if not article.reported_areas:
+        return []
+    if None in article.reported_areas:
+        return list(areas)
+    return [a for a in areas if a.area.name in article.reported_areas]
+
+
+def _union(first: Sequence[AreaTagging], second: Sequence[AreaTagging]) -> list[AreaTagging]:
+    names = {a.area.name for a in first}
+    return [*first, *(a for a in second if a.area.name not in names)]
 
 
 def _area_alerts(

@@ -143,6 +143,8 @@ class EvidenceRecord:
     text_sha256: str | None
     text: str | None
     error: str | None
+    media_type: str | None = None  # a reported screenshot's image type
+    submitted_by: str | None = None  # who sent that screenshot
 
 
 def _step(row: CaseStep) -> CaseStepRecord:
@@ -177,6 +179,8 @@ def _evidence(row: Evidence) -> EvidenceRecord:
         text_sha256=row.text_sha256,
         text=row.text,
         error=row.error,
+        media_type=row.media_type,
+        submitted_by=row.submitted_by,
     )
 
 

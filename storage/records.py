@@ -200,6 +200,8 @@ class ArticleText:
     cluster_id: int = 0
     published_precision: str = "minute"
     platform: str = "news"
+    # The areas people reported it for (None: every area of the reporter); empty: crawled.
+    reported_areas: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from storage.queue import QueueQueries
 from storage.reviews import ReviewQueries
 from storage.search import SearchQueries
 from storage.sources import SourceQueries
+from storage.submissions import SubmissionQueries
 from storage.tags import TagQueries
 from storage.users import UserQueries
 
@@ -28,9 +29,11 @@ class Store(
     QueueQueries,
     CaseQueries,
     SearchQueries,
+    SubmissionQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
     reviews (`reviews.py`), the daemon's jobs (`jobs.py`), digests (`digests.py`), the console's
     users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and their
-    evidence (`cases.py`), article search (`search.py`)."""
+    evidence (`cases.py`), article search (`search.py`), who reported an item
+    (`submissions.py`)."""

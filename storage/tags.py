@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -27,6 +27,7 @@ from storage.records import (
     TagRecord,
     UnitRecord,
 )
+from storage.submissions import reported_areas
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,17 @@ class TagQueries(StoreBase):
     """The tags part of `Store`: articles to tag, their tags, and the story's tone."""
 
     def articles_to_tag(
-        self, limit: int = 500, *, retag: bool = False, after_id: int = 0
+        self,
+        limit: int = 500,
+        *,
+        retag: bool = False,
+        after_id: int = 0,
+        ids: Sequence[int] | None = None,
     ) -> list[ArticleText]:
         """Articles not tagged yet (or all, with `retag`), oldest id first, from `after_id` on:
-        page through them with the last id returned."""
+        page through them with the last id returned. `ids` keeps only those articles (a
+        reported item, tagged as soon as it is stored). Reported items carry the areas they
+        were reported for."""
         stmt = (
             select(Article.id, Source.name, Article.title, Article.lead, Article.text)
             .add_columns(
@@ -60,8 +68,12 @@ class TagQueries(StoreBase):
         )
         if not retag:
             stmt = stmt.where(Article.tagged_at.is_(None))
+        if ids is not None:
+            stmt = stmt.where(Article.id.in_(list(ids)[:IN_BATCH]))
         with self._read() as session:
-            return [ArticleText(*row) for row in session.execute(stmt)]
+            found = [ArticleText(*row) for row in session.execute(stmt)]
+            reported = reported_areas(session, [a.id for a in found])
+        return [replace(a, reported_areas=reported[a.id]) if a.id in reported else a for a in found]
 
     def save_tags(self, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry] = ()) -> int:
         """Store tagging results in one transaction, replacing an article's earlier ones, with

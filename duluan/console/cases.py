@@ -58,6 +58,7 @@ from duluan.console.render import (
 )
 from duluan.console.review import start_capture
 from duluan.console.state import state_of
+from duluan.submit import IMAGE_TYPES
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 
@@ -365,7 +366,10 @@ async def evidence_download(request: Request) -> Response:
         )
     audit(request, "tải bằng chứng", f"evidence:{evidence_id}", record.story)
     stamp = record.fetched_at.strftime("%Y%m%dT%H%M%SZ")
-    name = f"bang-chung-{evidence_id}-{stamp}.html"
+    # A reported screenshot keeps its image extension (its type was told by its bytes); a
+    # fetched page is HTML. Either way an attachment, never rendered here.
+    extension = IMAGE_TYPES.get(record.media_type or "", ".html")
+    name = f"bang-chung-{evidence_id}-{stamp}{extension}"
     return Response(
         gzip.decompress(content),
         media_type="application/octet-stream",

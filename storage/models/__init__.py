@@ -11,6 +11,7 @@ from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
 from storage.models.reviews import Assignment, Review, ReviewAction
+from storage.models.submissions import Submission
 from storage.models.tags import ArticleArea, ArticleUnit, Mention
 from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 
@@ -38,6 +39,7 @@ __all__ = [
     "ReviewAction",
     "Source",
     "SourceRunRow",
+    "Submission",
     "UTCDateTime",
     "UrlValidator",
     "WebUserRow",

@@ -82,6 +82,9 @@ class Evidence(Base):
     text_sha256: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    # A reported screenshot (reason "reported"): its image type and who sent it.
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class ArticleSearch(Base):
