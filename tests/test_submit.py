@@ -32,6 +32,7 @@ from duluan.submit import (
 from duluan.tagging import REPORTED
 from nlp.locate import Locator
 from storage import Store
+from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 from tests.kit.articles import record
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
@@ -312,3 +313,45 @@ def test_command_prints_the_id(
     assert main(["submit", "--file", str(tmp_path / "bad.png"), "--no-fetch"]) == 2
     with Store.open(url) as store:
         assert [a.id for a in store.list_articles()] == [1]
+
+
+TWO_AREAS = areas_yaml(
+    [
+        {
+            "name": "dak-pxi",
+            "title": "UBND xã Đăk Pxi",
+            "places": [DAK_PXI],
+            "review": {"chat": "-2001", "reviewers": [11]},
+        },
+        {
+            "name": "dak-mar",
+            "title": "UBND xã Đăk Mar",
+            "places": [DAK_MAR],
+            "review": {"chat": "-2002", "reviewers": [12]},
+            "units": [{"name": "UBND xã Đăk Mar", "chat": "-2102", "members": [21]}],
+        },
+    ]
+)
+
+
+def test_a_report_concerns_the_reporters_area_and_the_places_it_names(store: Store) -> None:
+    config = parse_config(TWO_AREAS, "areas.yaml", {}).config
+    locator = locator_for(config)
+    mar = telegram_reporter(config, 21, "Cán bộ Đăk Mar")
+    assert mar is not None and mar.area == "dak-mar"
+    assert telegram_reporter(config, 11, "Rà soát Đăk Pxi", area="dak-mar") == Reporter(
+        "Rà soát Đăk Pxi", "telegram", 11, "dak-pxi"
+    )  # a group of another area does not make anyone a reporter there
+    plain = submit(store, config, Report(text="Cán bộ thu tiền sai"), mar, clock, locator=locator)
+    assert plain.areas == ("dak-mar",) and plain.relevant
+    named = submit(
+        store,
+        config,
+        Report(text="Đường xã Đăk Pxi, tỉnh Quảng Ngãi sạt lở"),
+        mar,
+        clock,
+        locator=locator,
+    )
+    assert set(named.areas) == {"dak-pxi", "dak-mar"}
+    chats = {item.chat for item in store.due_outbox(NOW)}
+    assert {"-2001", "-2002"} <= chats
