@@ -570,7 +570,11 @@ def _page_record(result: Extraction, response: TextResponse) -> PageRecord | Non
 
 
 def _entry_urls(source: Source) -> list[str]:
-    return [*source.feeds, *source.sitemaps, *(listing.url for listing in source.listings)]
+    """The documents a pass starts from, asked with their stored validators (a 304 is cheap)."""
+    urls = [*source.feeds, *source.sitemaps, *(listing.url for listing in source.listings)]
+    if source.telegram:
+        urls.append(source.telegram_url)
+    return urls
 
 
 def _host(url: str) -> str:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.spider import TELEGRAM_PAGES
 from crawler.telegram import (
     MAX_TEXT,
     TelegramError,
@@ -251,3 +252,48 @@ def test_the_preview_goes_through_the_fetch_guard(tmp_path: Path, db_url: str) -
         assert not summary.ok and summary.new == 0
         assert [e.kind for e in summary.errors] == ["refused"], summary.errors
         assert stored(db_url) == []
+
+
+def channel_page(newest: int, count: int = 5) -> str:
+    """A preview page of `count` posts up to `newest` (oldest first, as Telegram lists them),
+    all within the pass's time limit."""
+    posts = "".join(
+        f'<div class="tgme_widget_message" data-post="{CHANNEL}/{n}">'
+        f'<div class="tgme_widget_message_text">Bài số {n} của kênh xã Đăk Pxi</div>'
+        f'<span class="tgme_widget_message_views">{n}</span>'
+        f'<a class="tgme_widget_message_date"><time datetime="2026-11-25T10:{n % 60:02d}:00+00:00">'
+        "</time></a></div>"
+        for n in range(newest - count + 1, newest + 1)
+    )
+    return f'<section class="tgme_channel_history">{posts}</section>'
+
+
+def test_a_pass_reads_at_most_ten_pages_of_a_channel(tmp_path: Path, db_url: str) -> None:
+    """A channel that posted more than ten pages since the last pass (or an endless preview)
+    stops at `TELEGRAM_PAGES`: the next pass starts again from the newest page."""
+    kind = "text/html; charset=utf-8"
+    with LocalSite() as site:
+        site.override(f"/tg/s/{CHANNEL}", channel_page(1000).encode(), kind)
+        for before in range(996, 900, -5):
+            site.override(f"/tg/s/{CHANNEL}?before={before}", channel_page(before - 1), kind)
+        config = write_config(tmp_path, site.base, SOURCE)
+        summary = by_source(crawl(config, db_url))["tin-dak-pxi"]
+        assert summary.ok, summary.errors
+        asked = [h.path for h in site.requests if h.path.startswith("/tg/")]
+        assert len(asked) == TELEGRAM_PAGES
+        assert asked[-1] == f"/tg/s/{CHANNEL}?before={1001 - 5 * (TELEGRAM_PAGES - 1)}"
+        assert summary.new == 5 * TELEGRAM_PAGES
+
+
+def test_an_unchanged_preview_is_answered_not_modified(tmp_path: Path, db_url: str) -> None:
+    """The newest page is asked again with its validators: a 304 stores nothing and reads no
+    older page."""
+    with LocalSite() as site:
+        serve(site, NEWEST, OLDER)
+        config = write_config(tmp_path, site.base, SOURCE)
+        assert by_source(crawl(config, db_url))["tin-dak-pxi"].ok
+        before = len(site.requests)
+        again = by_source(crawl(config, db_url))["tin-dak-pxi"]
+        assert again.ok and again.new == 0 and again.updated == 0, again.errors
+        hits = [h for h in site.requests[before:] if h.path.startswith("/tg/")]
+        assert [(h.path, h.status) for h in hits] == [(f"/tg/s/{CHANNEL}", 304)]
