@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 REPORTED_SOURCE = "_reported"  # not a valid configured name: no outlet can take it
 REPORTED_TITLE = "Tin do cán bộ báo"
-VIAS = ("telegram", "console", "cli")
+# The doors a report comes through, as reviewers read them.
+VIA_LABELS = {"telegram": "qua Telegram", "console": "trên trang quản trị", "cli": "dòng lệnh"}
+VIAS = tuple(VIA_LABELS)
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
 MAX_NAME = 200

@@ -355,3 +355,21 @@ def test_a_report_concerns_the_reporters_area_and_the_places_it_names(store: Sto
     assert set(named.areas) == {"dak-pxi", "dak-mar"}
     chats = {item.chat for item in store.due_outbox(NOW)}
     assert {"-2001", "-2002"} <= chats
+
+
+def test_articles_show_names_platform_and_reporters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    monkeypatch.setenv("DULUAN_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.setenv("DULUAN_DATABASE_URL", url)
+    config = parse_config(CONFIG, "test.yaml", {}).config
+    with Store.open(url) as store:
+        done = submit(store, config, Report(url=POST, text="Dân phản ánh"), reporter(), clock)
+        submit(store, config, Report(url=POST), reporter("Trần Thị B", "console"), clock)
+    assert main(["articles", "show", str(done.article_id)]) == 0
+    out = capsys.readouterr().out
+    assert "Facebook" in out
+    assert "Nguyễn Văn A (qua Telegram, " in out and ": Dân phản ánh" in out
+    assert "Trần Thị B (trên trang quản trị, " in out

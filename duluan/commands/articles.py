@@ -86,9 +86,13 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _show_article(article_id: int, runtime: Runtime) -> int:
+    from crawler.platform import platform_label
+    from duluan.submit import VIA_LABELS
+
     store = open_store(runtime)
     with store:
         article = store.get_article(article_id)
+        reports = store.submissions_of([article_id]).get(article_id, [])
     if article is None:
         print(f"Không có bài mã {article_id}.", file=sys.stderr)
         return EXIT_FAILED
@@ -106,6 +110,15 @@ def _show_article(article_id: int, runtime: Runtime) -> int:
         ("Bài cũ (backfill)", "có" if article.backfill else "không"),
         ("Tìm thấy qua", article.via),
         ("Cụm tin", _cluster(article)),
+        ("Nền tảng", platform_label(article.platform)),
+    ]
+    fields += [
+        (
+            "Người báo tin",
+            f"{r.reporter} ({VIA_LABELS.get(r.via, r.via)}, {when(r.submitted_at)})"
+            + (f": {r.note.splitlines()[0][:80]}" if r.note else ""),
+        )
+        for r in reports
     ]
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
