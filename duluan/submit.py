@@ -46,8 +46,12 @@ MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
 MAX_NAME = 200
 TITLE_CHARS = 160
+# Networks whose public page of a post names the page or channel in og:title, the post's text
+# in og:description (a YouTube video's og:title is its own title).
+POST_PLATFORMS = frozenset({"facebook", "tiktok", "telegram", "zalo"})
 # What an upload may be, told by its first bytes (never by its name or declared type).
 IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ỹ\d\"“])")
 # A scheme (`javascript:`, `https:`), not a host with its port (`voz.vn:443`).
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 # Query parameters that only track who shared a link: the same post, reported twice, is one.
@@ -342,11 +346,6 @@ def _record(
     moment: datetime,
 ) -> ArticleRecord:
     page = page or PageFacts()
-    title = page.title or _headline(text) or _headline(page.description)
-    if not title:
-        title = "Ảnh chụp màn hình do cán bộ gửi" if report.screenshot else "Tin do cán bộ báo"
-    lead = page.description
-    body = "\n\n".join(p for p in (page.text, text) if p and p != lead) or lead
     if url is None:
         # No link: the item is named by what was sent, so the same screenshot or text sent
         # twice is one item.
@@ -357,6 +356,16 @@ def _record(
         platform = report.platform
     elif platform == "other" and page.text:
         platform = "news"  # a page holding an article: an outlet the config does not list
+    author = None
+    title = page.title
+    if platform in POST_PLATFORMS and page.description:
+        # A post's og:title is its page's or channel's name; its text is in og:description.
+        title, author = _headline(page.description), page.title or None
+    title = title or _headline(text) or _headline(page.description)
+    if not title:
+        title = "Ảnh chụp màn hình do cán bộ gửi" if report.screenshot else "Tin do cán bộ báo"
+    lead = page.description
+    body = "\n\n".join(p for p in (page.text, text) if p and p != lead) or lead
     published = page.published_at or report.published_at
     precision = page.published_precision if page.published_at else "minute"
     return ArticleRecord(
@@ -366,7 +375,7 @@ def _record(
         title=title,
         lead=lead,
         text=body,
-        author=None,
+        author=author,
         section=None,
         language="vi",
         published_at=published,
@@ -391,7 +400,12 @@ def news_domains(config: Config) -> list[str]:
 
 
 def _headline(text: str) -> str:
+    """A post's first line, or its first sentence when the lines were run together (og:
+    descriptions lose their line breaks), cut at `TITLE_CHARS`."""
     first = text.strip().split("\n", 1)[0].strip()
+    sentence = _SENTENCE_END.search(first)
+    if sentence is not None and sentence.start() >= 20:
+        first = first[: sentence.start()]
     if len(first) <= TITLE_CHARS:
         return first
     return first[: TITLE_CHARS - 1].rstrip() + "…"

@@ -47,8 +47,9 @@ review: {chat: "-1009", reviewers: [1]}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 POST = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc"
 PAGE = """<html><head>
-<meta property="og:title" content="Người dân xã Đăk Pxi phản ánh đường sạt lở &amp; ngập">
-<meta property="og:description" content="Đoạn đường qua thôn 3 xã Đăk Pxi bị sạt lở nặng.">
+<meta property="og:title" content="Tin tức Đăk Pxi &amp; vùng lân cận">
+<meta property="og:description" content="Đường thôn 3 xã Đăk Pxi sạt lở &amp; ngập.
+Bà con đi lại rất khó khăn.">
 <meta property="og:url" content="https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc">
 </head><body>Đăng nhập Facebook</body></html>"""
 
@@ -106,12 +107,13 @@ def test_link_becomes_a_tagged_alerted_item(
     assert fb.asked == [POST]  # tracking parameters dropped before anything is fetched
     assert done.new and done.added and done.reporters == ("Nguyễn Văn A",)
     assert done.platform == "facebook"
-    assert done.title == "Người dân xã Đăk Pxi phản ánh đường sạt lở & ngập"
+    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập."  # the post, not the page
     assert done.url == POST
     assert done.relevant is True and "Xã Đăk Pxi" in done.places
     article = store.get_article(done.article_id)
     assert article is not None and article.source == REPORTED_SOURCE
-    assert "Anh em xem giúp" in article.text and "thôn 3" in article.lead
+    assert "Anh em xem giúp" in article.text and "khó khăn" in article.lead
+    assert article.author == "Tin tức Đăk Pxi & vùng lân cận"
     chats = {item.chat for item in store.due_outbox(NOW)}
     assert {"-1009", "-1001"} <= chats  # the review group and the commune's unit
 
@@ -373,3 +375,24 @@ def test_articles_show_names_platform_and_reporters(
     assert "Facebook" in out
     assert "Nguyễn Văn A (qua Telegram, " in out and ": Dân phản ánh" in out
     assert "Trần Thị B (trên trang quản trị, " in out
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "author"),
+    [
+        ("https://t.me/dakpxi_tin/145", "Cảm ơn bà con đã báo tin về sạt lở", "Tin Đăk Pxi"),
+        ("https://www.youtube.com/watch?v=abc123", "Tin Đăk Pxi", None),
+        ("https://voz.vn/t/dak-pxi.123/", "Tin Đăk Pxi", None),
+    ],
+)
+def test_title_of_a_post_is_its_text_of_a_video_its_title(
+    store: Store, config: Config, url: str, title: str, author: str | None
+) -> None:
+    head = (
+        '<meta property="og:title" content="Tin Đăk Pxi">'
+        '<meta property="og:description" content="Cảm ơn bà con đã báo tin\nvề sạt lở">'
+    )
+    pages = Pages({url: (200, f"<html><head>{head}</head><body></body></html>")})
+    done = submit(store, config, Report(url=url), reporter(), clock, fetch=pages)
+    article = store.get_article(done.article_id)
+    assert article is not None and (article.title, article.author) == (title, author)
