@@ -369,7 +369,7 @@ def _record(
     published = page.published_at or report.published_at
     precision = page.published_precision if page.published_at else "minute"
     return ArticleRecord(
-        source=REPORTED_SOURCE,
+        source=_outlet_of(config, url) or REPORTED_SOURCE,
         url=url,
         canonical_url=page.canonical or url,
         title=title,
@@ -388,6 +388,20 @@ def _record(
         published_precision=precision if published else "unknown",
         platform=platform,
     )
+
+
+def _outlet_of(config: Config, url: str) -> str | None:
+    """The configured outlet a reported news link belongs to (its pages are counted under its
+    name in the digest's press tables), or None."""
+    from urllib.parse import urlsplit
+
+    for source in config.sources:
+        if source.offsite:
+            continue
+        hosts = [urlsplit(str(u)).hostname or "" for u in source.configured_urls()]
+        if platform_of(url, [*hosts, *source.domains]) == "news":
+            return source.name
+    return None
 
 
 def news_domains(config: Config) -> list[str]:

@@ -396,3 +396,23 @@ def test_title_of_a_post_is_its_text_of_a_video_its_title(
     done = submit(store, config, Report(url=url), reporter(), clock, fetch=pages)
     article = store.get_article(done.article_id)
     assert article is not None and (article.title, article.author) == (title, author)
+
+
+def test_a_news_link_of_a_configured_outlet_is_filed_under_it(store: Store, config: Config) -> None:
+    """Not crawled yet: the item is the outlet's, so the digest counts it under its name."""
+    link = "https://baoquangngai.vn/xa-hoi/sat-lo-dak-pxi-5531.htm"
+    article = (
+        "<html><head><title>Sạt lở ở Đăk Pxi</title></head><body><article><h1>Sạt lở ở Đăk "
+        "Pxi</h1><p>" + "Mưa lớn làm sạt lở đường liên thôn ở xã Đăk Pxi. " * 30 + "</p>"
+        "</article></body></html>"
+    )
+    pages = Pages({link: (200, article)})
+    done = submit(store, config, Report(url=link), reporter(), clock, fetch=pages)
+    stored = store.get_article(done.article_id)
+    assert stored is not None and stored.source == "baoquangngai"
+    assert (stored.platform, stored.title) == ("news", "Sạt lở ở Đăk Pxi")
+    assert "liên thôn" in stored.text
+    other = submit(
+        store, config, Report(url="https://baomoi.com/a.epi", text="Tin"), reporter(), clock
+    )
+    assert store.get_article(other.article_id).source == REPORTED_SOURCE  # type: ignore[union-attr]
