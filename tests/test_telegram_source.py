@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.posts import MAX_TEXT
 from crawler.telegram import (
-    MAX_TEXT,
     TelegramError,
     parse_channel_page,
     parse_views,

@@ -235,8 +235,9 @@ def cmd_try(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) 
     if not links:
         print("Cảnh báo: không liên kết nào khớp article_pattern (mọi liên kết bị loại).", file=out)
         problems += 1
-    if not source.fetch_pages:
-        print("Nguồn chỉ đọc feed (fetch_pages: false): không tải trang bài.", file=out)
+    if not source.fetches_pages:
+        reason = f"bridge: {source.bridge}" if source.bridge else "fetch_pages: false"
+        print(f"Nguồn chỉ đọc feed ({reason}): không tải trang bài.", file=out)
         return EXIT_OK if links else EXIT_FAILED
     for link in list(links.values())[: max(args.articles, 0)]:
         print("", file=out)
