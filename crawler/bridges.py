@@ -99,8 +99,8 @@ def parse_bridge_feed(body: bytes, bridge_urls: Iterable[str]) -> BridgeFeed:
         if url in posts:
             continue
         text = post_text(entry.html)
-        if not text:  # RSSHub's TikTok route: the caption is the title, the description a video
-            text = entry.title
+        if not text and entry.title not in (entry.author, title):
+            text = entry.title  # RSSHub's TikTok route: the caption; the description, a video
         posts[url] = BridgePost(url, text, entry.author, entry.published_at, entry.updated_at)
     return BridgeFeed(title, tuple(posts.values()), tuple(refused))
 
@@ -175,17 +175,18 @@ def _original(links: Iterable[str], bridge_hosts: set[str]) -> str | Refused:
         if len(url) > MAX_URL:
             refusal = refusal or Refused(url[:200], "scheme", "liên kết quá dài / link too long")
             continue
+        found = origin(url)
+        if found is not None and found[1] in bridge_hosts:
+            refusal = refusal or Refused(
+                url, "bridge", "liên kết trỏ về chính cầu nối / link back to the bridge itself"
+            )
+            continue
         try:
             check_link(url)
         except Refused as exc:
             refusal = refusal or exc
             continue
         parts = urlsplit(url)
-        if (parts.hostname or "").rstrip(".") in bridge_hosts:
-            refusal = refusal or Refused(
-                url, "bridge", "liên kết trỏ về chính cầu nối / link back to the bridge itself"
-            )
-            continue
         if parts.path in ("", "/") and not parts.query:
             continue  # a network's home page (FacebookBridge's fallback), not a post
         return url

@@ -289,7 +289,11 @@ class OutletSpider(scrapy.Spider):
             return
         self.tally.entry_ok(source.name)
         for refusal in feed.refused:
-            self._refuse(source.name, refusal)
+            if refusal.kind != "missing":
+                self._refuse(source.name, refusal)
+                continue
+            log.warning("[%s] %s: %s", source.name, response.url, refusal.message)
+            self.tally.error(source.name, FetchError(response.url, "no-link", refusal.message))
         posts = [
             post
             for post in feed.posts
