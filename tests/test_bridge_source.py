@@ -9,6 +9,8 @@ refused; broken and hostile feeds neither crash the pass nor store what they sho
 
 from __future__ import annotations
 
+import argparse
+import io
 import ipaddress
 import json
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from crawler.bridges import BridgeError, parse_bridge_feed
 from crawler.guard import Guard, Refused, check_link, internal_host
 from crawler.posts import MAX_TEXT, TITLE_CHARS, post_text, post_title
 from crawler.spider import item_platform
+from duluan.commands.extract import cmd_try
 from duluan.config import ConfigError, parse_config
 from tests.kit.crawl import by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
@@ -392,3 +395,18 @@ def test_a_hostile_bridge_feed_stores_only_public_posts(tmp_path: Path, db_url: 
         [item] = stored(db_url)
         assert item.url == FB_POST and "alert" not in item.text
         assert len(pages(site)) == 2
+
+
+def test_try_shows_the_posts_and_fetches_no_page(tmp_path: Path) -> None:
+    with LocalSite() as site:
+        hostile = RSSHUB_FACEBOOK.replace(f"<link>{FB_PHOTO}</link>", "<link>javascript:x</link>")
+        serve(site, hostile.replace(f'"false">{FB_PHOTO}<', '"false">javascript:x<'))
+        config = write_config(tmp_path, site.base, SOURCES)
+        out = io.StringIO()
+        code = cmd_try(argparse.Namespace(source="fb-dak-pxi", articles=3), config, out)
+        shown = out.getvalue()
+        assert code == 0, shown
+        assert f"+ {FB_POST}  (2026-11-24T23:15:00+00:00)" in shown
+        assert "bỏ qua javascript:x: không phải địa chỉ http(s)" in shown
+        assert "Nguồn chỉ đọc feed (bridge: rsshub): không tải trang bài." in shown
+        assert pages(site) == ["/rsshub/facebook/page/ubnd.xadakpxi"]
