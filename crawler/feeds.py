@@ -59,8 +59,8 @@ def _entry_link(entry: Any, via: str) -> Link | None:
         lead=_html_text(_summary(entry), url) or None,
         author=clean(entry.get("author")) or None,
         section=section,
-        published_at=_entry_date(entry, "published"),
-        updated_at=_entry_date(entry, "updated"),
+        published_at=entry_date(entry, "published"),
+        updated_at=entry_date(entry, "updated"),
         publisher=publisher,
         publisher_url=source.get("href"),
     )
@@ -73,7 +73,7 @@ def _summary(entry: Any) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-def _entry_date(entry: Any, key: str) -> datetime | None:
+def entry_date(entry: Any, key: str) -> datetime | None:
     # dict.get: feedparser's own get() answers "updated" with the published date.
     raw = dict.get(entry, key)
     value = parse_date(raw) if raw else None
