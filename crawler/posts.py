@@ -20,11 +20,20 @@ MAX_TEXT = 10_000
 TITLE_CHARS = 160
 
 
+# Where a sentence ends: its mark, then a space before a capital or a digit.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ỹ\d\"“])")
+
+
 def post_title(text: str) -> str:
-    """The first line of `text`, cut at `TITLE_CHARS` with "…"; "" for an empty text."""
+    """The first line of `text`; a line too long for a title ends at its first sentence (an
+    og:description runs a post's lines together), else it is cut at `TITLE_CHARS` with "…";
+    "" for an empty text."""
     first = text.strip().split("\n", 1)[0].strip()
     if len(first) <= TITLE_CHARS:
         return first
+    sentence = _SENTENCE_END.search(first, 0, TITLE_CHARS)
+    if sentence is not None and sentence.start() >= 20:
+        return first[: sentence.start()]
     return first[: TITLE_CHARS - 1].rstrip() + "…"
 
 
