@@ -96,6 +96,10 @@ RELATED = re.compile(
 )
 # Promotional lines that outlets append to bodies.
 PROMO = re.compile(r"^(?:Mời (?:quý )?(?:độc giả|bạn đọc)|Xem thêm\s*:|Đọc thêm\s*:|>> ?Xem)", re.I)
+# A photo caption written as a plain paragraph (CKEditor bodies of government portals): a short
+# line ending with the photographer, "… Ảnh: Thanh Hồng" or "(Ảnh: TL)".
+CAPTION = re.compile(r"(?:^|[.!?…:\s])\(?Ảnh(?: minh họa)?\s*:\s*[^\n.:;()]{1,40}\)?\.?$")
+CAPTION_CHARS = 200
 MARKERS = frozenset(LEAD_MARKERS + DATE_MARKERS + AUTHOR_MARKERS + SECTION_MARKERS)
 # A leading outlet tag in a lead: "(Dân trí) - ", "(Báo Quảng Ngãi)- ", "VTV.vn - ", "TPO - ".
 OUTLET_TAG = re.compile(
@@ -533,6 +537,13 @@ def _tidy_body(text: str, title: str, lead: str, author: str) -> tuple[str, str]
         break
     while paragraphs and PROMO.match(paragraphs[-1]):
         paragraphs.pop()
+    # A closing "Ảnh: Name" alone is the photographer's byline, read below.
+    bylined = paragraphs[-1:] if paragraphs and BYLINE.match(paragraphs[-1]) else []
+    captions = {
+        p for p in paragraphs if len(p) <= CAPTION_CHARS and CAPTION.search(p) and p not in bylined
+    }
+    if len(captions) < len(paragraphs):
+        paragraphs = [p for p in paragraphs if p not in captions]
     byline = ""
     if paragraphs:
         last = paragraphs[-1]

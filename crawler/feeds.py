@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import feedparser
 import lxml.html
@@ -55,11 +56,11 @@ def _entry_link(entry: Any, via: str) -> Link | None:
         url=url,
         via=via,
         title=title or None,
-        lead=_html_text(_summary(entry)) or None,
+        lead=_html_text(_summary(entry), url) or None,
         author=clean(entry.get("author")) or None,
         section=section,
-        published_at=_entry_date(entry, "published"),
-        updated_at=_entry_date(entry, "updated"),
+        published_at=entry_date(entry, "published"),
+        updated_at=entry_date(entry, "updated"),
         publisher=publisher,
         publisher_url=source.get("href"),
     )
@@ -72,7 +73,7 @@ def _summary(entry: Any) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-def _entry_date(entry: Any, key: str) -> datetime | None:
+def entry_date(entry: Any, key: str) -> datetime | None:
     # dict.get: feedparser's own get() answers "updated" with the published date.
     raw = dict.get(entry, key)
     value = parse_date(raw) if raw else None
@@ -86,8 +87,9 @@ def _entry_date(entry: Any, key: str) -> datetime | None:
     return value
 
 
-def _html_text(value: str) -> str:
-    """Feed descriptions hold HTML (VnExpress: an image link, `</br>`, then the sapo)."""
+def _html_text(value: str, own_url: str = "") -> str:
+    """Feed descriptions hold HTML (VnExpress: an image link, `</br>`, then the sapo; a
+    forum's first post, cut short and ended by a "Read more" link to the thread)."""
     if "<" not in value:
         return clean(value)
     try:
@@ -96,8 +98,43 @@ def _html_text(value: str) -> str:
         return clean(value)
     for br in fragment.iter("br"):
         br.tail = "\n" + (br.tail or "")
+    _drop_read_more(fragment, own_url)
     text = clean(fragment.text_content())
     linked = sum(len(clean(a.text_content())) for a in fragment.iter("a"))
     if text and linked / len(text) > 0.6:
         return ""  # a list of links (Google News clusters), not a summary
     return text
+
+
+def _drop_read_more(fragment: lxml.html.HtmlElement, own_url: str) -> None:
+    """Remove the link that closes a summary and leads to the entry itself ("Read more",
+    "Xem thêm" in XenForo forum feeds and WordPress excerpts): it names no content. A link
+    to the entry that text follows (Google News: the title, then the publisher) stays."""
+    anchors = list(fragment.iter("a"))
+    if not own_url or not anchors:
+        return
+    last = anchors[-1]
+    if clean(last.text_content()) == clean(fragment.text_content()):
+        return  # the link holds the whole summary
+    try:
+        target = urljoin(own_url, last.get("href") or "")
+    except ValueError:  # a broken href ("http://[x"): not a link to the entry
+        return
+    if _same_page(target, own_url) and not _after(last):
+        last.drop_tree()
+
+
+def _same_page(url: str, other: str) -> bool:
+    return urldefrag(url)[0].rstrip("/") == urldefrag(other)[0].rstrip("/")
+
+
+def _after(element: lxml.html.HtmlElement) -> str:
+    """The text that follows `element` in its document."""
+    parts = [element.tail or ""]
+    for node in element.itersiblings():
+        parts.append(node.text_content() + (node.tail or ""))
+    for parent in element.iterancestors():
+        parts.append(parent.tail or "")
+        for node in parent.itersiblings():
+            parts.append(node.text_content() + (node.tail or ""))
+    return "".join(parts).strip()

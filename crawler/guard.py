@@ -43,6 +43,9 @@ MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Ranges Python's `ipaddress` reports as global that must still never be fetched.
 _EMBEDDING_V6 = ipaddress.IPv6Network("64:ff9b::/96")  # NAT64: the last 32 bits are IPv4
+# Name suffixes of local networks (RFC 6761 `.localhost`, RFC 6762 `.local`, RFC 8375
+# `.home.arpa`, ICANN's `.internal`) and the customary `.lan`.
+_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".lan")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolve = Callable[[str, int], list[Address]]
@@ -110,6 +113,31 @@ def is_public(address: Address) -> bool:
         and not address.is_private
         and not address.is_unspecified
     )
+
+
+def internal_host(host: str) -> bool:
+    """A host that, by its spelling alone, is a machine of an internal network: a non-public
+    address in any spelling, `localhost`, a name without a dot (a Docker Compose service such
+    as `rsshub`, an intranet name) or under a suffix kept for local networks."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    literal = ip_literal(host)
+    if literal is not None:
+        return not is_public(literal)
+    return host == "localhost" or "." not in host or host.endswith(_INTERNAL_SUFFIXES)
+
+
+def check_link(url: str) -> str:
+    """`url`, when it may be kept as an item's link without being fetched (a post a bridge
+    reports): http(s) on a host that is not internal by its spelling; `Refused` otherwise.
+    A later fetch of it (evidence) still goes through `Guard.addresses`, which asks DNS."""
+    found = origin(url)
+    if found is None:
+        raise Refused(url, "scheme", "không phải địa chỉ http(s) / not an http(s) URL")
+    if internal_host(found[1]):
+        raise Refused(
+            url, "private", f"địa chỉ nội bộ {found[1]} không được phép / internal address refused"
+        )
+    return url
 
 
 def _same_site(host: str, own: str) -> bool:

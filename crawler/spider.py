@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.bridges import BridgeError, BridgePost, parse_bridge_feed
 from crawler.extract import Hints
 from crawler.feeds import FeedError, parse_feed
 from crawler.fingerprint import content_hash
@@ -25,10 +26,10 @@ from crawler.guard import Guard, Refused
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
 from crawler.platform import Platform, platform_of
+from crawler.posts import post_title
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
 from crawler.tally import Tally
 from crawler.telegram import (
-    TITLE_CHARS,
     ChannelPage,
     Post,
     TelegramError,
@@ -110,7 +111,8 @@ class OutletSpider(scrapy.Spider):
         for source in self.sources.values():
             self.tally.begin(source.name)
             for url in source.feeds:
-                yield self._entry(url, source, self.parse_feed)
+                parse = self.parse_bridge if source.bridge else self.parse_feed
+                yield self._entry(url, source, parse)
             for url in source.sitemaps:
                 yield self._entry(url, source, self.parse_sitemap)
             for listing in source.listings:
@@ -260,30 +262,94 @@ class OutletSpider(scrapy.Spider):
         )
 
     def _record_from_post(self, source: Source, page: ChannelPage, post: Post) -> ArticleRecord:
-        first = post.text.split("\n", 1)[0]
-        title = first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1].rstrip() + "…"
-        if not title:
-            title = f"{'Ảnh' if post.photo else 'Bài'} đăng trên kênh {page.title}"
         author = page.title
         if post.forwarded_from:
             author = f"{page.title} (chuyển tiếp từ {post.forwarded_from})"
-        return self._make_record(
+        return self._post_record(
             source,
             url=post.url,
-            canonical_url=post.url,
+            text=post.text,
+            untitled=f"{'Ảnh' if post.photo else 'Bài'} đăng trên kênh {page.title}",
+            author=author,
+            published_at=post.published_at,
+            via="telegram",
+            views=post.views,
+        )
+
+    def parse_bridge(self, response: Response) -> Iterator[Any]:
+        """A feed of the centre's RSSHub or RSS-Bridge: each entry is a post, stored as it
+        is (its page on the network is never fetched), when new or updated since stored."""
+        source = self._source(response)
+        if self._not_modified(response):
+            return
+        try:
+            feed = parse_bridge_feed(response.body, source.configured_urls())
+        except BridgeError as exc:
+            self._fail(response.meta, response.url, "feed", str(exc))
+            return
+        self.tally.entry_ok(source.name)
+        for refusal in feed.refused:
+            if refusal.kind != "missing":
+                self._refuse(source.name, refusal)
+                continue
+            log.warning("[%s] %s: %s", source.name, response.url, refusal.message)
+            self.tally.error(source.name, FetchError(response.url, "no-link", refusal.message))
+        posts = [
+            post
+            for post in feed.posts
+            if wanted(post.url, source.article_pattern, source.exclude_pattern)
+        ]
+        known = self.store.known_articles(post.url for post in posts)
+        for post in posts:
+            fetched = known.get(post.url)
+            if fetched is not None and not (post.updated_at and post.updated_at > fetched):
+                self.tally.count(source.name, "unchanged")
+                continue
+            yield self._record_from_bridge(source, feed.title or source.title, post)
+
+    def _record_from_bridge(self, source: Source, feed: str, post: BridgePost) -> ArticleRecord:
+        return self._post_record(
+            source,
+            url=post.url,
+            text=post.text,
+            untitled=f"Bài đăng trên {feed}",
+            author=post.author or feed,
+            published_at=post.published_at,
+            via=source.bridge or "feed",
+        )
+
+    def _post_record(
+        self,
+        source: Source,
+        *,
+        url: str,
+        text: str,
+        untitled: str,
+        author: str,
+        published_at: datetime | None,
+        via: str,
+        views: int | None = None,
+    ) -> ArticleRecord:
+        """A post as an item: it has no headline, so its first line is the title (`untitled`
+        for a post without text) and its whole text the body."""
+        title = post_title(text) or untitled
+        return self._make_record(
+            source,
+            url=url,
+            canonical_url=url,
             title=title,
             lead="",
-            text=post.text,
+            text=text,
             author=author,
             section=None,
             language="vi",
-            published_at=post.published_at,
-            published_precision="minute" if post.published_at else "unknown",
-            via="telegram",
+            published_at=published_at,
+            published_precision="minute" if published_at else "unknown",
+            via=via,
             extraction="feed",
-            content_hash=content_hash(title, "", post.text),
-            fingerprint=fingerprint(title, "", post.text),
-            views=post.views,
+            content_hash=content_hash(title, "", text),
+            fingerprint=fingerprint(title, "", text),
+            views=views,
         )
 
     def _load_validators(self, urls: list[str]) -> None:
@@ -311,7 +377,7 @@ class OutletSpider(scrapy.Spider):
             if fetched is not None and not (link.updated_at and link.updated_at > fetched):
                 self.tally.count(source.name, "unchanged")
                 continue
-            if not source.fetch_pages:
+            if not source.fetches_pages:
                 record = self._record_from_link(source, link)
                 if record is not None:
                     yield record
@@ -327,7 +393,7 @@ class OutletSpider(scrapy.Spider):
         """The links this source may fetch. A feed-only source fetches none: its links need
         only be http(s) (what is stored is shown as a link; evidence fetches pass the guard)."""
         scope = self.guard.scope(source.name)
-        if not source.fetch_pages:
+        if not source.fetches_pages:
             scope = replace(scope, offsite=True)
         kept = []
         for link in links:
@@ -596,7 +662,10 @@ def _publisher_url(response: TextResponse) -> str | None:
 def item_platform(source: Source, url: str) -> Platform:
     """The platform of an item crawled from `source`: a network's or a forum's link keeps its
     own (a YouTube channel feed, voz.vn); anything else a configured source leads to is news
-    (its own pages, or an outlet an aggregator such as Google News links to)."""
+    (its own pages, or an outlet an aggregator such as Google News links to). A bridge's post
+    keeps the platform of its original link alone (never the bridge's, never news)."""
+    if source.bridge is not None:
+        return platform_of(url)
     hosts = [urlparse(str(u)).hostname or "" for u in source.configured_urls()]
     found = platform_of(url, [*hosts, *source.domains])
     return "news" if found == "other" else found

@@ -17,11 +17,10 @@ from datetime import datetime
 import lxml.html
 from lxml import etree
 
+from crawler.posts import MAX_TEXT
+
 CHANNEL = re.compile(r"^[A-Za-z0-9_]{5,32}$")
 PREVIEW = "https://t.me/s/{channel}"
-# A post's text is cut here: a channel post is at most 4096 characters, a caption 1024.
-MAX_TEXT = 10_000
-TITLE_CHARS = 160
 _VIEWS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([KkMm]?)\s*$")
 _DROP = ("script", "style", "noscript", "template", "iframe", "object")
 

@@ -431,6 +431,15 @@ class Source(_Model):
         ),
         json_schema_extra={"shown_default": "`https://t.me/s/<channel>`"},
     )
+    bridge: Literal["rsshub", "rss-bridge"] | None = Field(
+        default=None,
+        description=(
+            "`rsshub` or `rss-bridge`: its `feeds` are made by the centre's own RSSHub or "
+            "RSS-Bridge (a Facebook page, a TikTok account…). Each entry is the post itself: "
+            "its page is never fetched; the item keeps the original post's link and its "
+            'platform (see "Nguồn qua RSSHub / RSS-Bridge")'
+        ),
+    )
     article_pattern: Regex | None = Field(
         default=None, description="regex: which feed and sitemap links are articles"
     )
@@ -507,6 +516,12 @@ class Source(_Model):
         return value
 
     @property
+    def fetches_pages(self) -> bool:
+        """Whether the pages its feeds and sitemaps link to are fetched: not with
+        `fetch_pages: false`, never for a bridge's feeds (the entry is the post)."""
+        return self.fetch_pages and self.bridge is None
+
+    @property
     def telegram_url(self) -> str:
         """The newest page of the channel's web preview (only for a `telegram` source)."""
         assert self.telegram is not None
@@ -524,7 +539,23 @@ class Source(_Model):
                 "telegram_preview chỉ dùng cùng telegram (tên kênh) / "
                 "telegram_preview needs telegram"
             )
+        if self.bridge is not None:
+            self._check_bridge()
         return self
+
+    def _check_bridge(self) -> None:
+        """A bridge source is its feeds alone, read without fetching a page."""
+        if not self.feeds or self.sitemaps or self.listings or self.search or self.telegram:
+            raise ValueError(
+                f"bridge: {self.bridge} cần feeds (địa chỉ nguồn tin do {self.bridge} tạo) và "
+                "không dùng cùng sitemaps, listings, search, telegram / a bridge source needs "
+                "feeds and nothing else"
+            )
+        if self.fetch_pages and "fetch_pages" in self.model_fields_set:
+            raise ValueError(
+                "bridge: không tải trang của bài đăng mạng xã hội; bỏ fetch_pages: true / "
+                "a bridge's posts are never fetched: remove fetch_pages: true"
+            )
 
 
 class Unit(_Model):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from alerts.message import link_url
 from crawler.fingerprint import content_hash
 from crawler.platform import platform_of
+from crawler.posts import post_title
 from crawler.workers import fingerprint
 from duluan.config import Config
 from storage import ArticleRecord, Store
@@ -45,13 +46,11 @@ VIAS = tuple(VIA_LABELS)
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
 MAX_NAME = 200
-TITLE_CHARS = 160
 # Networks whose public page of a post names the page or channel in og:title, the post's text
 # in og:description (a YouTube video's og:title is its own title).
 POST_PLATFORMS = frozenset({"facebook", "tiktok", "telegram", "zalo"})
 # What an upload may be, told by its first bytes (never by its name or declared type).
 IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ỹ\d\"“])")
 # A scheme (`javascript:`, `https:`), not a host with its port (`voz.vn:443`).
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 # Query parameters that only track who shared a link: the same post, reported twice, is one.
@@ -360,8 +359,8 @@ def _record(
     title = page.title
     if platform in POST_PLATFORMS and page.description:
         # A post's og:title is its page's or channel's name; its text is in og:description.
-        title, author = _headline(page.description), page.title or None
-    title = title or _headline(text) or _headline(page.description)
+        title, author = post_title(page.description), page.title or None
+    title = title or post_title(text) or post_title(page.description)
     if not title:
         title = "Ảnh chụp màn hình do cán bộ gửi" if report.screenshot else "Tin do cán bộ báo"
     lead = page.description
@@ -411,18 +410,6 @@ def news_domains(config: Config) -> list[str]:
 
     hosts = [urlsplit(str(u)).hostname or "" for s in config.sources for u in s.configured_urls()]
     return [h for h in (*hosts, *(d for s in config.sources for d in s.domains)) if h]
-
-
-def _headline(text: str) -> str:
-    """A post's first line, or its first sentence when the lines were run together (og:
-    descriptions lose their line breaks), cut at `TITLE_CHARS`."""
-    first = text.strip().split("\n", 1)[0].strip()
-    sentence = _SENTENCE_END.search(first)
-    if sentence is not None and sentence.start() >= 20:
-        first = first[: sentence.start()]
-    if len(first) <= TITLE_CHARS:
-        return first
-    return first[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 def _clean_text(text: str) -> str:

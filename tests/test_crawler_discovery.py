@@ -10,6 +10,7 @@ import pytest
 from crawler.feeds import FeedError, parse_feed
 from crawler.listings import parse_listing
 from crawler.sitemaps import SitemapError, parse_sitemap, shard_end
+from duluan.config import load_config
 
 DATA = Path(__file__).resolve().parent / "site" / "data"
 OUTLETS = Path(__file__).resolve().parent / "outlets"
@@ -117,3 +118,19 @@ def test_listing_rel_next_and_words() -> None:
     links, next_url = parse_listing(html, "http://s/tin", r"-\d+\.html$")
     assert [link.url for link in links] == ["http://s/a-1.html"]
     assert next_url == "http://s/tin?trang=b"
+
+
+def test_provincial_portal_listing_keeps_its_articles() -> None:
+    """The shipped `quangngai_gov` pattern on a category page of the portal: the articles
+    (relative, absolute, `www.`), not the menu's categories, files, look-alike or other hosts."""
+    config = load_config(Path(__file__).resolve().parent.parent / "config.yaml", {}).config
+    (source,) = [s for s in config.sources if s.name == "quangngai_gov"]
+    assert source.article_pattern is not None
+    html = (OUTLETS / "quangngai_gov" / "listing.html").read_text(encoding="utf-8")
+    page = "https://quangngai.gov.vn/tin-tuc/tin-tu-cac-so-nganh-dia-phuong"
+    links, _ = parse_listing(html, page, source.article_pattern, source.exclude_pattern)
+    assert [link.url.rsplit("/", 1)[-1] for link in links] == [
+        "xa-dak-pxi-to-chuc-doi-thoai-voi-nhan-dan-ve-giai-phong-mat-bang-cao-toc.html",
+        "dak-ha-ra-mat-mo-hinh-dan-van-kheo-trong-giai-phong-mat-bang.html",
+        "hoi-nghi-trien-khai-cong-tac-boi-thuong-cao-toc-quang-ngai-kon-tum.html",
+    ]

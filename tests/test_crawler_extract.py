@@ -164,3 +164,81 @@ def test_feed_titles_escaped_in_cdata_are_decoded() -> None:
     ).encode()
     (link,) = parse_feed(feed, "https://vietnamnet.vn/thoi-su.rss").links
     assert link.title == "Xã Đăk Pxi 'khát' nước" and link.lead == "Người dân"
+
+
+def _forum_item(content: str, link: str = "https://voz.vn/t/sat-lo-dak-pxi.1318842/") -> bytes:
+    """One XenForo 2 feed item whose first post is `content` (inside its CDATA)."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Điểm báo</title>'
+        f"<item><title>Sạt lở ở Đăk Pxi</title><link>{link}</link>"
+        f'<content:encoded><![CDATA[<div class="bbWrapper">{content}</div>]]></content:encoded>'
+        "</item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "lead"),
+    [
+        # XenForo cuts the first post and closes it with a link to the thread itself.
+        (
+            'Đường vào thôn sạt lở...<br />\n<a href="https://voz.vn/t/sat-lo-dak-pxi.1318842/"'
+            ' class="link link--internal">Read more</a>',
+            "Đường vào thôn sạt lở...",
+        ),
+        # The same link written relative, with a fragment.
+        (
+            'Đường sạt lở... <a href="/t/sat-lo-dak-pxi.1318842/#post-1">Xem thêm</a>',
+            "Đường sạt lở...",
+        ),
+        # A closing link elsewhere (the article the post quotes) is content.
+        (
+            'Đường vào thôn Kon Gu 2 sạt lở, học sinh lội bùn. Nguồn: <a href="https://baoquangn'
+            'gai.vn/bai-71533.htm">Báo Quảng Ngãi</a>',
+            "Đường vào thôn Kon Gu 2 sạt lở, học sinh lội bùn. Nguồn: Báo Quảng Ngãi",
+        ),
+        # A link to the thread that text follows stays (Google News: title, then publisher).
+        (
+            '<a href="https://voz.vn/t/sat-lo-dak-pxi.1318842/">Sạt lở ở xã Đăk Pxi làm hư đường'
+            "</a> vào sáng nay, thôn Kon Gu 2",
+            "Sạt lở ở xã Đăk Pxi làm hư đường vào sáng nay, thôn Kon Gu 2",
+        ),
+        # A summary that is only the link is kept whole.
+        (
+            '<a href="https://voz.vn/t/sat-lo-dak-pxi.1318842/">Sạt lở ở Đăk Pxi</a>',
+            None,
+        ),
+        # Hostile: a broken href neither raises nor drops anything.
+        ('Đường sạt lở <a href="http://[bad">Read more</a>', "Đường sạt lở Read more"),
+    ],
+)
+def test_feed_summary_loses_only_its_closing_read_more_link(content: str, lead: str | None) -> None:
+    (link,) = parse_feed(_forum_item(content), "https://voz.vn/f/diem-bao.33/index.rss").links
+    assert link.lead == lead
+
+
+def test_photo_captions_written_as_paragraphs_leave_the_body() -> None:
+    """CKEditor bodies (government portals) write a caption as a plain paragraph "… Ảnh: X";
+    a long paragraph that only mentions a photo stays, and a closing "Ảnh: X" is a byline."""
+    body = (
+        "<p>Sáng 2/12, UBND xã Đăk Pxi tổ chức hội nghị đối thoại với hơn 120 hộ dân có đất bị ảnh"
+        " hưởng bởi dự án cao tốc, nghe ý kiến về đơn giá bồi thường và tái định cư.</p>"
+        "<p><em>Quang cảnh hội nghị. Ảnh: Thanh Hồng</em></p>"
+        "<p>Người dân đề nghị đo đạc lại các thửa đất có sai lệch, xã hứa trả lời bằng văn bản "
+        "trước ngày 15/12 cho từng hộ có ý kiến tại hội nghị.</p>"
+        "<p>(Ảnh: TL)</p>"
+        "<p>Ông A Thuận kể lại chuyện cũ, khi đó phóng viên chụp cảnh đường sạt lở và ghi chú "
+        "dưới tấm hình rằng đây là đoạn đường khó đi nhất xã, rồi hỏi người dân nghĩ gì về dự án;"
+        " ông trả lời rằng đã chờ con đường này nhiều năm. Ảnh: Hồng</p>"
+        "<p>Ảnh: Thanh Hồng</p>"
+    )
+    page = (
+        "<html><head><title>Đối thoại ở Đăk Pxi</title></head><body><h1>Đối thoại ở Đăk Pxi</h1>"
+        f"<div class='article-content'>{body}</div></body></html>"
+    )
+    article = extract_article(page, "https://quangngai.gov.vn/tin-tuc/doi-thoai.html")
+    assert article is not None
+    assert "Quang cảnh hội nghị" not in article.text and "(Ảnh: TL)" not in article.text
+    assert "đã chờ con đường này nhiều năm. Ảnh: Hồng" in article.text
+    assert article.text.startswith("Sáng 2/12, UBND xã Đăk Pxi")
+    assert article.author == "Thanh Hồng"

@@ -261,3 +261,42 @@ def test_changed_index_rereads_only_changed_shards(site: LocalSite, tmp_path: Pa
     assert statuses["sitemaps-2026-11-26-30.xml"] == 304
     assert statuses["sitemaps-2026-11-21-25.xml"] == 304
     assert not [p for p in statuses if p.endswith(".htm")]
+
+
+def test_forum_feed_threads_are_forum_items(site: LocalSite, tmp_path: Path) -> None:
+    """The shipped `voz` source on its XenForo feed served locally: each thread is an item of
+    platform `forum` made from the feed alone (no thread page is fetched), its closing "Read
+    more" link dropped; a second pass stores nothing new."""
+    site.override(
+        "/voz/f/diem-bao.33/index.rss",
+        (OUTLETS / "voz" / "feed.xml").read_bytes(),
+        "application/rss+xml; charset=utf-8",
+    )
+    config = write_config(
+        tmp_path,
+        site.base,
+        "  - name: voz\n    title: Diễn đàn VOZ\n"
+        "    feeds: ['{{BASE}}/voz/f/diem-bao.33/index.rss']\n    fetch_pages: false\n",
+    )
+    shipped = SHIPPED.source("voz")
+    assert shipped.feeds and not shipped.fetch_pages
+    (source,) = config.sources
+    source = source.model_copy(update={"article_pattern": shipped.article_pattern})
+    config = config.model_copy(update={"sources": [source]})
+    db_url = f"sqlite:///{tmp_path}/voz.sqlite3"
+    now = "2026-12-02T12:00:00+07:00"
+    summary = by_source(crawl(config, db_url, now=now))["voz"]
+    assert summary.ok and summary.failed == 0, summary.errors
+    threads = titles(stored(db_url), "voz")
+    assert len(threads) == 3
+    assert {t.platform for t in threads.values()} == {"forum"}
+    assert all(t.url.startswith("https://voz.vn/t/") for t in threads.values())
+    slide = threads["Đường vào thôn Kon Gu 2, xã Đăk Pxi sạt lở, học sinh phải lội bùn đến trường"]
+    assert slide.author == "thocon_dakha" and slide.section == "Điểm báo"
+    assert "Hơn 80 học sinh của thôn phải lội bùn" in slide.text
+    assert not any("Read more" in t.text for t in threads.values())
+    assert [h.path for h in site.requests if h.path.startswith("/voz/")] == [
+        "/voz/f/diem-bao.33/index.rss"
+    ]
+    again = by_source(crawl(config, db_url, now=now))["voz"]
+    assert (again.new, again.failed) == (0, 0)

@@ -2,6 +2,7 @@
 
 A new outlet is a config entry plus `tests/outlets/<name>/page.html` (or `feed.xml` for a
 feed-only source) and `expected.json`; sub-folders hold further layouts of the same outlet.
+`expected.json` may name the `platform` the crawler gives the item (a forum's threads: `forum`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from crawler.dates import parse_date
 from crawler.extract import extract_article
 from crawler.feeds import parse_feed
+from crawler.spider import item_platform
 from duluan.config import Source, load_config
 
 # What no stored field may hold: a character reference, or a tag.
@@ -41,6 +43,7 @@ def extracted(source: Source, folder: Path, expected: dict[str, Any]) -> dict[st
         article = extract_article(page.read_text(encoding="utf-8"), expected["url"], source.extract)
         assert article is not None, f"{folder}: no article extracted"
         return {
+            "platform": item_platform(source, expected["url"]),
             "title": article.title,
             "lead": article.lead,
             "text": article.text,
@@ -54,6 +57,7 @@ def extracted(source: Source, folder: Path, expected: dict[str, Any]) -> dict[st
     feed = parse_feed((folder / "feed.xml").read_bytes(), expected["url"])
     link = feed.links[0]
     return {
+        "platform": item_platform(source, link.url),
         "url": link.url,
         "title": link.title,
         "lead": link.lead or "",
@@ -80,7 +84,8 @@ def test_outlet_page(source: Source, folder: Path) -> None:
     # Files that give `published_precision` (written since issue 11) mean null as "the page has
     # none" (an outlet's name is not an author); in older files null means "not checked".
     strict = "published_precision" in expected
-    for key in ("title", "lead", "author", "section", "canonical_url", "publisher", "alt_title"):
+    keys = ("title", "lead", "author", "section", "canonical_url", "publisher", "alt_title")
+    for key in (*keys, "platform"):
         if key not in expected or key not in got or (expected[key] is None and not strict):
             continue
         want = expected[key]

@@ -15,6 +15,7 @@ import pytest
 
 from cases.evidence import Fetched, http_fetcher
 from crawler.guard import Guard
+from crawler.posts import post_title
 from duluan.cli import main
 from duluan.config import Config, parse_config
 from duluan.pipeline import locator_for
@@ -107,7 +108,8 @@ def test_link_becomes_a_tagged_alerted_item(
     assert fb.asked == [POST]  # tracking parameters dropped before anything is fetched
     assert done.new and done.added and done.reporters == ("Nguyễn Văn A",)
     assert done.platform == "facebook"
-    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập."  # the post, not the page
+    # The post, not the page (og:description ran its two lines together).
+    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập. Bà con đi lại rất khó khăn."
     assert done.url == POST
     assert done.relevant is True and "Xã Đăk Pxi" in done.places
     article = store.get_article(done.article_id)
@@ -416,3 +418,10 @@ def test_a_news_link_of_a_configured_outlet_is_filed_under_it(store: Store, conf
         store, config, Report(url="https://baomoi.com/a.epi", text="Tin"), reporter(), clock
     )
     assert store.get_article(other.article_id).source == REPORTED_SOURCE  # type: ignore[union-attr]
+
+
+def test_a_long_run_together_post_is_titled_by_its_first_sentence() -> None:
+    first = "Đường liên thôn ở xã Đăk Pxi sạt lở nặng sau ba ngày mưa lớn."
+    assert post_title(f"{first} Bà con cần {'đi lại ' * 40}") == first
+    assert post_title("Ngắn. " + "x" * 300).endswith("…")  # a first sentence too short
+    assert post_title("a" * 161) == "a" * 159 + "…"

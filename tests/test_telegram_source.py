@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.posts import MAX_TEXT
 from crawler.spider import TELEGRAM_PAGES
 from crawler.telegram import (
-    MAX_TEXT,
     TelegramError,
     parse_channel_page,
     parse_views,

@@ -214,6 +214,7 @@ class EntryReport:
     matched: list[Link] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     children: int = 0
+    refused: list[str] = field(default_factory=list)  # a bridge's entries left out, and why
 
 
 def cmd_try(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) -> int:
@@ -235,8 +236,9 @@ def cmd_try(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) 
     if not links:
         print("Cảnh báo: không liên kết nào khớp article_pattern (mọi liên kết bị loại).", file=out)
         problems += 1
-    if not source.fetch_pages:
-        print("Nguồn chỉ đọc feed (fetch_pages: false): không tải trang bài.", file=out)
+    if not source.fetches_pages:
+        reason = f"bridge: {source.bridge}" if source.bridge else "fetch_pages: false"
+        print(f"Nguồn chỉ đọc feed ({reason}): không tải trang bài.", file=out)
         return EXIT_OK if links else EXIT_FAILED
     for link in list(links.values())[: max(args.articles, 0)]:
         print("", file=out)
@@ -264,6 +266,7 @@ def _entries(source: Source, config: Config) -> list[tuple[str, str]]:
 
 
 def _entry(kind: str, url: str, source: Source, guard: Guard, config: Config) -> EntryReport:
+    from crawler.bridges import BridgeError
     from crawler.extract import decode_html
     from crawler.feeds import FeedError, parse_feed
     from crawler.links import wanted
@@ -279,7 +282,9 @@ def _entry(kind: str, url: str, source: Source, guard: Guard, config: Config) ->
     body, final = got.body, got.final_url
     html = decode_html(body, got.charset)
     try:
-        if kind in ("feed", "search"):
+        if kind == "feed" and source.bridge is not None:
+            found, report.refused = _bridge_links(body, source)
+        elif kind in ("feed", "search"):
             found = parse_feed(body, final, via=kind).links
         elif kind == "sitemap":
             sitemap = parse_sitemap(body)
@@ -292,7 +297,7 @@ def _entry(kind: str, url: str, source: Source, guard: Guard, config: Config) ->
             report.matched = [x for x in found if wanted(x.url, pattern, source.exclude_pattern)]
             report.unmatched = [x.url for x in found if x not in report.matched]
             return report
-    except (FeedError, SitemapError) as exc:
+    except (FeedError, SitemapError, BridgeError) as exc:
         report.error = str(exc)
         return report
     if kind == "search":
@@ -304,6 +309,26 @@ def _entry(kind: str, url: str, source: Source, guard: Guard, config: Config) ->
         else:
             report.unmatched.append(link.url)
     return report
+
+
+def _bridge_links(body: bytes, source: Source) -> tuple[list[Link], list[str]]:
+    """The posts of a bridge's feed as the crawl would store them (title, date), and the
+    entries it would leave out."""
+    from crawler.bridges import parse_bridge_feed
+    from crawler.links import Link
+    from crawler.posts import post_title
+
+    feed = parse_bridge_feed(body, source.configured_urls())
+    links = [
+        Link(
+            url=post.url,
+            via=source.bridge or "feed",
+            title=post_title(post.text) or None,
+            published_at=post.published_at,
+        )
+        for post in feed.posts
+    ]
+    return links, [f"{r.url or '(không có liên kết)'}: {r.message}" for r in feed.refused]
 
 
 def _print_entry(report: EntryReport, out: TextIO) -> None:
@@ -323,6 +348,8 @@ def _print_entry(report: EntryReport, out: TextIO) -> None:
         print(f"  + {link.url}  ({when})", file=out)
     for url in report.unmatched[:3]:
         print(f"  - {url}", file=out)
+    for refused in report.refused[:5]:
+        print(f"  bỏ qua {refused}", file=out)
 
 
 def _try_article(link: Link, source: Source, guard: Guard, config: Config, out: TextIO) -> int:
