@@ -54,6 +54,7 @@ from duluan.logs import TOKEN, redact
 from review.buttons import (
     ANSWER_CODES,
     CHOOSE,
+    CORRECT_SCOPE,
     GO_BACK,
     INVALID,
     NOT_REVIEW_CHAT,
@@ -453,7 +454,7 @@ def build_application(
     tags a reported item at once, under `tag_lock` (the daemon's tag passes hold it); `after`
     delivers the alerts it caused."""
     service = ReviewHandlers(store, config, signing_key(token), now, fetch)
-    intake = Intake(store, config, now, fetch, locator, tag_lock, after)
+    intake = Intake(store, config, now, fetch, locator, tag_lock, after, signing_key(token))
     application = (
         Application.builder()
         .token(token)
@@ -462,6 +463,7 @@ def build_application(
         .build()
     )
     application.bot_data["review"] = service
+    application.add_handler(CallbackQueryHandler(intake.on_press, pattern=f"^{CORRECT_SCOPE}"))
     application.add_handler(CallbackQueryHandler(service.on_callback))
     application.add_handler(
         MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, service.on_reply)

@@ -5,7 +5,7 @@ it) in a review or unit group, a link, a forwarded post or a screenshot with its
 handler reads what the message holds, checks that the sender is a known reporter before
 touching anything (a stranger is told whom to ask, and nothing is downloaded or stored), calls
 the one `submit` operation in a worker thread and answers with what was understood, with
-buttons to fix the tone and the place (`review.corrections`).
+buttons to fix the tone and the place (`duluan.correct`): the reporter or a reviewer may press.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from telegram.ext import ContextTypes
 from alerts.message import cut_html, html_link
 from crawler.platform import platform_label
 from duluan.config import Area, Config
+from duluan.correct import OUTSIDE, CorrectionError, Corrector, area_communes, correct
 from duluan.logs import TOKEN
 from duluan.submit import (
     MAX_FILE_BYTES,
@@ -45,6 +46,17 @@ from duluan.submit import (
     check_size,
     submit,
     telegram_reporter,
+)
+from review.buttons import (
+    CORRECT_SCOPE,
+    INVALID,
+    NOT_CORRECTOR,
+    OUTSIDE_AREA,
+    OUTSIDE_LABEL,
+    PLACE,
+    TONE_CODES,
+    Signer,
+    correction_keyboard,
 )
 from storage import Store
 from storage.vocabulary import TONE_LABELS
@@ -105,7 +117,7 @@ class Intake:
         locator: Callable[[], Locator | None] | None = None,
         tag_lock: asyncio.Lock | None = None,
         after: Callable[[], Awaitable[None]] | None = None,
-        keyboard: Callable[[Submitted, Reporter], InlineKeyboardMarkup | None] | None = None,
+        secret: bytes = b"",
     ) -> None:
         self.store = store
         self.config = config
@@ -114,7 +126,7 @@ class Intake:
         self.locator = locator or (lambda: None)
         self.tag_lock = tag_lock or asyncio.Lock()
         self.after = after
-        self.keyboard = keyboard
+        self.signer = Signer(secret)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -160,10 +172,87 @@ class Intake:
             log.exception("Lỗi khi nhận tin báo từ %d trong chat %s", user.id, message.chat.id)
             await self._reply(message, SORRY)
             return
-        markup = self.keyboard(done, reporter) if self.keyboard else None
-        await self._reply(message, answer(done, self.config), markup)
+        await self._reply(message, answer(done, self.config), self.keyboard(done, reporter))
         if self.after is not None:
             await self.after()  # the alerts the item caused go out now, not at the next pass
+
+    def keyboard(self, done: Submitted, reporter: Reporter) -> InlineKeyboardMarkup:
+        """The correction buttons under the answer: the tone, and the commune when the area is
+        known (the reporter's, the only one the item concerns, or the only one configured)."""
+        areas = self.config.watch_areas()
+        names = [a.name for a in areas]
+        name = reporter.area or (done.areas[0] if len(done.areas) == 1 else None)
+        if name is None and len(areas) == 1:
+            name = areas[0].name
+        index = names.index(name) if name in names else None
+        communes = area_communes(areas[index]) if index is not None else []
+        return correction_keyboard(self.signer, done.article_id, index, communes)
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on a correction button: the reporter or a reviewer fixes the tone or place."""
+        query = update.callback_query
+        if query is None:
+            return
+        user = query.from_user
+        press = self.signer.unpack(query.data)
+        if press is None or press.scope != CORRECT_SCOPE:
+            log.warning("Nút sửa tin không hợp lệ từ %d: %r", user.id, (query.data or "")[:64])
+            await query.answer(INVALID, show_alert=True)
+            return
+        areas = self.config.watch_areas()
+        area = areas[press.version - 1] if 0 < press.version <= len(areas) else None
+        tone = TONE_CODES.get(press.action)
+        place: str | None = None
+        if press.action == OUTSIDE_AREA and area is not None:
+            place = OUTSIDE
+        elif press.action == PLACE and area is not None and press.arg is not None:
+            communes = area_communes(area)
+            place = communes[press.arg] if press.arg < len(communes) else None
+        if (tone is None and place is None) or (press.version and area is None):
+            log.warning("Nút sửa tin %d cũ hoặc sai từ %d", press.target, user.id)
+            await query.answer(INVALID, show_alert=True)
+            return
+        if not self._may_correct(press.target, user.id, area):
+            log.warning("%d không báo tin %d, không rà soát: không cho sửa", user.id, press.target)
+            await query.answer(NOT_CORRECTOR, show_alert=True)
+            return
+        try:
+            async with self.tag_lock:
+                await asyncio.to_thread(
+                    correct,
+                    self.store,
+                    self.config,
+                    press.target,
+                    Corrector(user.full_name, user.id),
+                    self.now,
+                    tone=tone,
+                    place=place,
+                    area=area.name if area is not None and place is not None else None,
+                    locator=self.locator(),
+                )
+        except CorrectionError as exc:
+            await query.answer(str(exc), show_alert=True)
+            return
+        if tone is not None:
+            what = f"sắc thái: {TONE_LABELS[tone]}"
+        else:
+            what = f"địa bàn: {place or OUTSIDE_LABEL}"
+        await query.answer(f"Đã sửa {what}")
+        if isinstance(query.message, Message):
+            note = f"✏️ {escape(user.full_name)} đã sửa {escape(what)} (tin số {press.target})."
+            await self._reply(query.message, note)
+        if self.after is not None:
+            await self.after()
+
+    def _may_correct(self, article_id: int, user_id: int, area: Area | None) -> bool:
+        """The item's reporters and the reviewers (of the area pressed for, else of any)."""
+        reviewers = (area.review.reviewers if area else []) or [
+            r for a in self.config.watch_areas() for r in a.review.reviewers
+        ]
+        if user_id in reviewers:
+            return True
+        reports = self.store.submissions_of([article_id]).get(article_id, [])
+        return any(r.telegram_id == user_id for r in reports)
 
     def _addressed(self, message: Message, bot: Bot) -> bool:
         """In a group: the message mentions the bot or replies to one of its messages (not to

@@ -2,7 +2,8 @@
 python-telegram-bot client and the fake Bot API: a link, a forwarded post, a photo or an image
 sent as a document becomes an item through `duluan.submit.submit`; strangers are refused with
 nothing stored or downloaded; groups need a mention or a reply and pick the reporter's area;
-hostile messages get a clear answer, never a crash.
+hostile messages get a clear answer, never a crash. The buttons under the answer fix the tone
+and the place (the reporter or a reviewer only); the tagger keeps the fix on every pass.
 
 Message shapes follow the Bot API reference (core.telegram.org/bots/api: Message, MessageEntity
 offsets in UTF-16 units, PhotoSize sizes ascending, Document, MessageOrigin* `forward_origin`,
@@ -20,10 +21,11 @@ import pytest
 
 from cases.evidence import Fetched
 from duluan.config import Config, parse_config
-from duluan.pipeline import locator_for
+from duluan.pipeline import locator_for, tag_pending
 from duluan.submit import MAX_FILE_BYTES
 from nlp.locate import Locator
 from review.bot import ReviewBot, build_application, file_url
+from review.buttons import CORRECT_SCOPE, INVALID, NOT_CORRECTOR, PLACE, Press, Signer, signing_key
 from storage import Store
 from tests.kit.review import settle
 from tests.telegram.fake_api import FakeTelegram
@@ -476,3 +478,107 @@ def test_a_4096_character_message_is_answered_within_telegrams_limit(
     [item] = store.list_articles()
     [sub] = store.submissions_of([item.id])[item.id]
     assert sub.note.startswith(POST) and "<Sạt lở & ngập>" in sub.note
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+async def press(fake: FakeTelegram, user: int, chat: int, message_id: int, data: str) -> str:
+    """Press a button as `user`; the bot's answer to the press."""
+    count = len(fake.answered_queries)
+    fake.push_callback(from_id=user, chat_id=chat, message_id=message_id, data=data)
+    await settle(fake, lambda: len(fake.answered_queries) > count)
+    return str(fake.answered_queries[-1]["params"].get("text"))
+
+
+def test_reporter_fixes_tone_and_place_and_the_tagger_keeps_them(
+    store: Store, config: Config, locator: Locator
+) -> None:
+    text = "Hội nghị tổng kết năm thành công tốt đẹp, khen thưởng nhiều tập thể."
+    with FakeTelegram() as fake:
+        shot = fake.add_file(PNG)
+
+        async def scenario() -> None:
+            async with running(fake, store, config, locator):
+                got = await ask(
+                    fake, MEMBER, MEMBER, caption=text, photo=[{**shot, "width": 9, "height": 9}]
+                )
+                data = buttons(got)
+                assert list(data) == [
+                    "Tiêu cực",
+                    "Trung tính",
+                    "Tích cực",
+                    "Xã Đăk Pxi",
+                    "Không thuộc địa bàn",
+                ]
+                assert all(len(d.encode()) <= 64 for d in data.values())
+                mid = got["message_id"]
+                assert await press(fake, MEMBER, MEMBER, mid, data["Tiêu cực"]) == (
+                    "Đã sửa sắc thái: Tiêu cực"
+                )
+                assert await press(fake, REVIEWER, MEMBER, mid, data["Xã Đăk Pxi"]) == (
+                    "Đã sửa địa bàn: Xã Đăk Pxi"
+                )
+                await settle(fake, lambda: "đã sửa địa bàn" in fake.sent(MEMBER)[-1]["text"])
+
+        run(scenario)
+    [item] = store.list_articles()
+    tags = store.get_tags(item.id)
+    assert tags is not None and tags.tone == "negative" and tags.relevant
+    unit_alerts = [e for e in store.due_outbox(NOW) if e.chat == str(UNIT)]
+    assert unit_alerts and "Xã Đăk Pxi" in unit_alerts[0].text  # re-routed to the commune
+    tag_pending(store, config, clock, locator=locator, retag=True)
+    again = store.get_tags(item.id)
+    assert again is not None and again.tone == "negative"  # `duluan tag --retag` keeps it
+
+
+def test_not_of_the_area_makes_a_reported_item_irrelevant(
+    store: Store, config: Config, locator: Locator
+) -> None:
+    with FakeTelegram() as fake:
+
+        async def scenario() -> None:
+            async with running(fake, store, config, locator):
+                got = await ask(fake, MEMBER, MEMBER, **link(POST, POST))
+                await press(
+                    fake, MEMBER, MEMBER, got["message_id"], buttons(got)["Không thuộc địa bàn"]
+                )
+
+        run(scenario)
+    [item] = store.list_articles()
+    tags = store.get_tags(item.id)
+    assert tags is not None and tags.relevant is False and tags.areas == ()
+
+
+def test_presses_from_others_and_forged_or_old_data_change_nothing(
+    store: Store, config: Config
+) -> None:
+    with FakeTelegram() as fake:
+
+        async def scenario() -> None:
+            async with running(fake, store, config):
+                got = await ask(fake, MEMBER, MEMBER, **link(POST, POST))
+                data = buttons(got)
+                mid = got["message_id"]
+                tone = data["Tích cực"]
+                article = int(tone[1:].split(".")[0])
+                assert await press(fake, STRANGER, MEMBER, mid, tone) == NOT_CORRECTOR
+                assert await press(fake, OTHER_MEMBER, MEMBER, mid, tone) == NOT_CORRECTOR
+                forged = tone[:-1] + ("A" if tone[-1] != "A" else "B")
+                assert await press(fake, MEMBER, MEMBER, mid, forged) == INVALID
+                other = Signer(signing_key("999:AnotherBotTokenThatIsNotOurs_00000000000"))
+                foreign = other.pack(Press(CORRECT_SCOPE, article, 1, "pos"))
+                assert await press(fake, MEMBER, MEMBER, mid, foreign) == INVALID
+                ours = Signer(signing_key(fake.token))
+                gone = ours.pack(Press(CORRECT_SCOPE, article, 1, PLACE, 7))  # no 8th commune
+                assert await press(fake, MEMBER, MEMBER, mid, gone) == INVALID
+                no_area = ours.pack(Press(CORRECT_SCOPE, article, 5, "pos"))  # area removed
+                assert await press(fake, MEMBER, MEMBER, mid, no_area) == INVALID
+                missing = ours.pack(Press(CORRECT_SCOPE, 999, 1, "pos"))
+                assert "Không còn tin số 999" in await press(fake, REVIEWER, MEMBER, mid, missing)
+
+        run(scenario)
+    [item] = store.list_articles()
+    assert store.corrections_of([item.id]) == {}
