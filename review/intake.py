@@ -136,6 +136,8 @@ class Intake:
         private = message.chat.type == ChatType.PRIVATE
         if not private and not self._addressed(message, bot):
             return
+        if not private and not _mentions(message, bot) and not _holds_report(message):
+            return  # a comment replying to an alert in a group: not a report, no answer
         user = message.from_user
         area = None if private else chat_area(self.config, str(message.chat.id))
         reporter = telegram_reporter(
@@ -260,10 +262,7 @@ class Intake:
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
             return REPORT_PROMPT not in (replied.text or "")
-        name = f"@{bot.username}".casefold() if bot.username else None
-        return name is not None and any(
-            text.casefold() == name for text in _entities(message, [MessageEntity.MENTION])
-        )
+        return _mentions(message, bot)
 
     async def _report(self, message: Message, bot: Bot) -> Report | None:
         """What the message reports; None when it holds no link, forward or image."""
@@ -331,6 +330,23 @@ class Intake:
                 message.chat.id,
                 TOKEN.sub("<token>", str(exc)),
             )
+
+
+def _mentions(message: Message, bot: Bot) -> bool:
+    """The message names the bot (@username)."""
+    name = f"@{bot.username}".casefold() if bot.username else None
+    return name is not None and any(
+        text.casefold() == name for text in _entities(message, [MessageEntity.MENTION])
+    )
+
+
+def _holds_report(message: Message) -> bool:
+    """The message holds something to report (a forward, an image or file, a link entity),
+    told without downloading anything."""
+    kinds = [MessageEntity.URL, MessageEntity.TEXT_LINK]
+    return bool(
+        message.forward_origin or message.photo or message.document or _entities(message, kinds)
+    )
 
 
 def _entities(message: Message, kinds: Sequence[str]) -> list[str]:

@@ -134,13 +134,10 @@ def link(text: str, url: str) -> dict[str, Any]:
 
 def mention(url: str, bot: str = "@duluan_test_bot") -> dict[str, Any]:
     """`url` addressed to the bot in a group, with the entities Telegram marks."""
-    return {
-        "text": f"{bot} {url}",
-        "entities": [
-            {"type": "mention", "offset": 0, "length": len(bot)},
-            {"type": "url", "offset": len(bot) + 1, "length": len(url)},
-        ],
-    }
+    entities = [{"type": "mention", "offset": 0, "length": len(bot)}]
+    if url:
+        entities.append({"type": "url", "offset": len(bot) + 1, "length": len(url)})
+    return {"text": f"{bot} {url}".strip(), "entities": entities}
 
 
 def run(scenario: Callable[[], Any]) -> None:
@@ -404,6 +401,13 @@ def test_group_messages_need_a_mention_or_a_reply(store: Store, config: Config) 
                     fake, MEMBER, UNIT, reply_to=got["message_id"], **link(POST, POST)
                 )
                 assert "Nền tảng: Facebook" in replied["text"]
+                # A comment replying to the bot in a group is not a report: no answer.
+                fake.push_message(
+                    from_id=MEMBER, chat_id=UNIT, text="Đã nhận", reply_to=got["message_id"]
+                )
+                helped = await ask(fake, MEMBER, UNIT, **mention(""))
+                assert "Để báo tin" in helped["text"]
+                assert len(fake.sent(UNIT)) == 3
 
         run(scenario)
     assert len(store.list_articles()) == 2
