@@ -170,8 +170,15 @@ class Intake:
         except SubmitError as exc:
             await self._reply(message, escape(str(exc)))
             return
-        except Exception:
-            log.exception("Lỗi khi nhận tin báo từ %d trong chat %s", user.id, message.chat.id)
+        except Exception as exc:  # a bug or Telegram failing: told to the sender, logged
+            log.error(
+                "Lỗi khi nhận tin báo từ %d trong chat %s: %s: %s",
+                user.id,
+                message.chat.id,
+                type(exc).__name__,
+                TOKEN.sub("<token>", str(exc)),
+            )
+            log.debug("Chi tiết lỗi nhận tin báo", exc_info=True)
             await self._reply(message, SORRY)
             return
         await self._reply(message, answer(done, self.config), self.keyboard(done, reporter))

@@ -12,6 +12,7 @@ getFile then /file/bot<token>/<file_path>)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -586,3 +587,23 @@ def test_presses_from_others_and_forged_or_old_data_change_nothing(
         run(scenario)
     [item] = store.list_articles()
     assert store.corrections_of([item.id]) == {}
+
+
+def test_a_telegram_failure_gets_an_apology_and_stores_nothing(
+    store: Store, config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    with FakeTelegram() as fake:
+        shot = fake.add_file(PNG)
+        fake.fail_next("getFile", status=500)
+
+        async def scenario() -> None:
+            async with running(fake, store, config):
+                got = await ask(
+                    fake, MEMBER, MEMBER, caption="x", photo=[{**shot, "width": 9, "height": 9}]
+                )
+                assert "Xin lỗi, bot gặp lỗi" in got["text"]
+
+        with caplog.at_level(logging.ERROR, logger="review"):
+            run(scenario)
+    assert store.list_articles() == [] and store.list_evidence() == []
+    assert "Lỗi khi nhận tin báo" in caplog.text and fake.token not in caplog.text
