@@ -51,12 +51,12 @@ areas:
     title: Xã Đăk Pxi
     places: [Xã Đăk Pxi, Tỉnh Quảng Ngãi]
     review: {chat: "-1009", reviewers: [1]}
-    units: [{name: Công an Đăk Pxi, chat: "-1001", members: [501]}]
+    units: [{name: Công an Đăk Pxi, chat: "-1001", communes: [Xã Đăk Pxi], members: [501]}]
   - name: dak-mar
     title: Xã Đăk Mar
     places: [Xã Đăk Mar, Tỉnh Quảng Ngãi]
     review: {chat: "-1019", reviewers: [2]}
-    units: [{name: Công an Đăk Mar, chat: "-1011", members: [501]}]
+    units: [{name: Công an Đăk Mar, chat: "-1011", communes: [Xã Đăk Mar], members: [501]}]
 """
 POST = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc"
 PAGE = """<html><head>
@@ -388,11 +388,12 @@ def test_group_messages_need_a_mention_or_a_reply(store: Store, config: Config) 
 
         async def scenario() -> None:
             async with running(fake, store, config):
-                fake.push_message(from_id=MEMBER, chat_id=UNIT, **link(POST, POST))
+                unseen = POST + "/khong-nhac-bot"
+                fake.push_message(from_id=MEMBER, chat_id=UNIT, **link(unseen, unseen))
                 fake.push_message(
                     from_id=MEMBER,
                     chat_id=UNIT,
-                    text="@someone_else " + POST,
+                    text="@someone_else " + POST + "/2",
                     entities=[{"type": "mention", "offset": 0, "length": 13}],
                 )
                 got = await ask(fake, MEMBER, UNIT, **mention("https://tiktok.com/@a/video/1"))
@@ -420,8 +421,10 @@ def test_a_group_mention_picks_the_groups_area(store: Store) -> None:
 
         async def scenario() -> None:
             async with running(fake, store, config):
-                await ask(fake, MEMBER, -1011, **mention(POST))
-                await ask(fake, MEMBER, -1001, **mention(POST + "/2"))
+                mar = await ask(fake, MEMBER, -1011, **mention(POST))
+                pxi = await ask(fake, MEMBER, -1001, **mention(POST + "/2"))
+                assert "Xã Đăk Mar" in buttons(mar) and "Xã Đăk Pxi" not in buttons(mar)
+                assert "Xã Đăk Pxi" in buttons(pxi) and "Xã Đăk Mar" not in buttons(pxi)
 
         run(scenario)
     areas = sorted(
