@@ -40,7 +40,8 @@ class Corrector:
 
 @dataclass(frozen=True)
 class Fixed:
-    """The item as tagged after the correction (None: not tagged again yet)."""
+    """The item as tagged after the correction (`relevant` None: not tagged again yet);
+    `places` are those its text names, `areas` those it now concerns."""
 
     relevant: bool | None
     tone: str | None
