@@ -590,6 +590,9 @@ class Daemon:
             self.config,
             self.now,
             fetch=fetcher_for(self.config),
+            locator=lambda: self._locator,
+            tag_lock=self._tag_lock,
+            after=self._deliver,
         )
         self._review = ReviewBot(application, self.config)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from storage.articles import ArticleQueries
 from storage.cases import CaseQueries
+from storage.corrections import CorrectionQueries
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
 from storage.outbox import OutboxQueries
@@ -30,6 +31,7 @@ class Store(
     CaseQueries,
     SearchQueries,
     SubmissionQueries,
+    CorrectionQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),

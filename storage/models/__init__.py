@@ -6,6 +6,7 @@ from __future__ import annotations
 from storage.models.articles import Article, ArticleBand, Source, SourceRunRow, UrlValidator
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.cases import FTS_TABLE, ArticleSearch, Case, CaseStep, Evidence, include_name
+from storage.models.corrections import Correction
 from storage.models.digests import Digest
 from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseStep",
+    "Correction",
     "Digest",
     "Evidence",
     "JobRun",
