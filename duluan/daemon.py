@@ -242,6 +242,11 @@ class Daemon:
             await self._start_web()
         await self._start_delivery()
         self._locator = await _in_thread(pipeline.locator_for, self.config)
+        if self._web is not None:  # the console's "Thêm tin" tags with the daemon's tagger
+            from duluan.console.state import state_of
+
+            web = state_of(self._web.app)
+            web.locator, web.console_mode = self._locator, self.token is None
         self._schedule(scheduler)
         scheduler.start()
         self._worker = asyncio.create_task(self._crawl_loop(), name="duluan-crawl-loop")

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 REPORTED_SOURCE = "_reported"  # not a valid configured name: no outlet can take it
 REPORTED_TITLE = "Tin do cán bộ báo"
 VIAS = ("telegram", "console", "cli")
+VIA_LABELS = {"telegram": "Telegram", "console": "Trang web", "cli": "Dòng lệnh"}
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
 MAX_NAME = 200
