@@ -176,6 +176,7 @@ def test_non_images_are_refused_with_what_was_typed_kept(
     assert _code(refused) == 400
     assert "không phải ảnh PNG, JPEG hay WebP" in _text(refused)
     assert f'value="{POST}"' in _text(refused) and f">{NOTE}</textarea>" in _text(refused)
+    assert "hãy chọn lại ảnh" in _text(refused)
     _nothing_stored(console.store)
 
 

@@ -158,7 +158,13 @@ def _area(request: Request, user: WebUser, typed: Typed) -> str | None:
 
 
 def _page(
-    request: Request, user: WebUser, typed: Typed, error: str = "", status: int = 200
+    request: Request,
+    user: WebUser,
+    typed: Typed,
+    error: str = "",
+    status: int = 200,
+    *,
+    had_file: bool = False,
 ) -> Response:
     return render(
         request,
@@ -166,6 +172,7 @@ def _page(
         {
             "typed": typed,
             "error": error,
+            "had_file": had_file,
             "area_choices": _choices(request, user),
             "own_area": user.area if several(config_of(request)) else None,
             "max_mb": f"{MAX_FILE_BYTES / 1e6:.0f}",
@@ -194,19 +201,19 @@ async def add(request: Request) -> Response:
     )
     if cut:
         log.warning("[web thêm tin] %s gửi tệp quá lớn: đã ngắt khi đọc", user.name)
-        return _page(request, user, typed, TOO_BIG, 413)
+        return _page(request, user, typed, TOO_BIG, 413, had_file=True)
     screenshot = None
     try:
         area = _area(request, user, typed)
         if upload is not None:
-            content = await upload.read(MAX_FILE_BYTES + 1)
+            content = await upload.read()  # at most MAX_UPLOAD_BODY: the body was cut there
             screenshot = check_image(upload.filename or "anh", content)
         report = Report(url=typed.link or None, text=typed.text, screenshot=screenshot)
         reporter = Reporter(user.name, "console", area=area)
         done = await run_in_threadpool(_submit, request, report, reporter)
     except SubmitError as exc:
         log.info("[web thêm tin] %s: không nhận: %s", user.name, exc)
-        return _page(request, user, typed, str(exc), 400)
+        return _page(request, user, typed, str(exc), 400, had_file=upload is not None)
     finally:
         if upload is not None:
             await upload.close()
