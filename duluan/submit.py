@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 REPORTED_SOURCE = "_reported"  # not a valid configured name: no outlet can take it
 REPORTED_TITLE = "Tin do cán bộ báo"
 # The doors a report comes through, as reviewers read them.
-VIA_LABELS = {"telegram": "qua Telegram", "console": "trên trang quản trị", "cli": "dòng lệnh"}
+VIA_LABELS = {"telegram": "Telegram", "console": "Trang web", "cli": "Dòng lệnh"}
 VIAS = tuple(VIA_LABELS)
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
