@@ -254,6 +254,7 @@ def test_an_expired_token_fails_the_run_saying_what_to_do(tmp_path: Path, db_url
         (200, '{"data": "x"}'),
         (500, "<html>Internal Server Error</html>"),
         (403, json.dumps({"error": {"code": 200, "message": "Permissions error"}})),
+        (500, json.dumps({"error": {"code": 1, "message": f"Unknown error {TOKEN}"}})),
     ],
 )
 def test_a_broken_answer_stores_nothing(
@@ -264,6 +265,7 @@ def test_a_broken_answer_stores_nothing(
         config = write_config(tmp_path, api.base, SOURCE, ENV)
         summary = by_source(crawl(config, db_url))["fb-trung-tam"]
         assert not summary.ok and stored(db_url) == [], summary.errors
+        assert summary.errors and not any(TOKEN in e.message for e in summary.errors)
 
 
 def test_a_permalink_to_an_internal_address_is_not_stored(tmp_path: Path, db_url: str) -> None:

@@ -10,6 +10,7 @@ or a 403 quotaExceeded stops the searches until Google's reset at midnight Pacif
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.spider import OutletSpider
+from crawler.tally import Tally
 from crawler.youtube import (
     YoutubeError,
     parse_search,
@@ -299,3 +302,34 @@ def test_a_broken_answer_stores_nothing(
         summary = by_source(crawl(config, db_url))["yt-dak-pxi"]
         assert stored(db_url) == []
         assert summary.ok == (answer[0] == 200 and '"id": 5' in answer[1]), summary.errors
+
+
+def test_a_spent_budget_is_logged_once_a_day(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The skip is one log line until the reset, whatever the passes and restarts; the
+    source's run is not a failure (nothing was asked)."""
+    extra = "      daily_units: 100"
+    config = write_config(tmp_path, "http://127.0.0.1:9", source("['a', 'b']", extra), ENV)
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+    def one_pass() -> tuple[int, Tally]:
+        tally = Tally()
+        spider = OutletSpider(config.sources, config.crawl, store, tally, lambda: now)
+        try:
+            return len(list(spider._entry_requests())), tally
+        finally:
+            spider.extractor.close()
+
+    with caplog.at_level(logging.WARNING, logger="crawler.spider"):
+        assert one_pass()[0] == 1  # 'a' spends the 100 units, 'b' finds none
+        for _ in range(3):  # later passes, or after a restart
+            asked, tally = one_pass()
+            assert asked == 0 and tally.sources["yt-dak-pxi"].ok
+    lines = [r.getMessage() for r in caplog.records if "hết hạn mức" in r.getMessage()]
+    assert lines == [
+        "[yt-dak-pxi] YouTube: đã dùng hết hạn mức trong ngày (100 đơn vị), bỏ qua tìm kiếm đến "
+        "khi Google đặt lại hạn mức lúc 15:00 26/11/2026 giờ Việt Nam / daily quota spent, "
+        "searches skipped until the reset"
+    ]
+    assert store.quota_use(quota_name(KEY), DAY).units == 100
