@@ -343,14 +343,22 @@ class OutletSpider(scrapy.Spider):
                 )
             return None
         url = search_url(search.api_url, query, self.cutoff, token)
-        entry = page == 1
+        # No automatic retry: each call is paid for, and only this one was counted.
         return self._api_request(
-            url, source, self.parse_youtube, entry=entry, page=page, query=query, **meta
+            url,
+            source,
+            self.parse_youtube,
+            entry=page == 1,
+            page=page,
+            query=query,
+            dont_retry=True,
+            **meta,
         )
 
     def parse_youtube(self, response: Response) -> Iterator[Any]:
         """A `search.list` answer: each video is an item (the result is the item: no page is
-        fetched); the next result page while `pages` and the quota allow."""
+        fetched); the next result page (newest first) while `pages` and the quota allow and no
+        video of this page is stored already."""
         source = self._source(response)
         search = source.youtube_search
         assert search is not None
@@ -367,10 +375,11 @@ class OutletSpider(scrapy.Spider):
             return
         if response.meta.get("entry"):
             self.tally.entry_ok(source.name)
+        known = self.store.known_articles(video.url for video in found.videos)
         for video in found.videos:
             yield self._record_from_video(source, video)
         page: int = response.meta["page"]
-        if found.next_page and found.videos and page < search.pages:
+        if found.next_page and found.videos and not known and page < search.pages:
             request = self._youtube_request(
                 source, response.meta["query"], found.next_page, page + 1, parent=response.url
             )

@@ -241,6 +241,12 @@ def test_a_pass_stores_each_video_and_spends_the_quota(tmp_path: Path, db_url: s
         assert spent(db_url) == (200, False)
         assert not any(KEY in str(v) for a in stored(db_url) for v in vars(a).values())
 
+        # Next pass: the first page holds a stored video: no second page, 100 more units.
+        again = by_source(crawl(config, db_url))["yt-dak-pxi"]
+        assert again.ok and again.new == 0 and len(api.calls) == 3
+        assert "pageToken" not in api.calls[-1].query
+        assert spent(db_url) == (300, False)
+
 
 def test_the_daily_budget_is_checked_before_each_call(tmp_path: Path, db_url: str) -> None:
     with JsonApi() as api:
@@ -290,6 +296,7 @@ def test_a_wrong_key_fails_the_source_not_the_pass(tmp_path: Path, db_url: str) 
         (200, "{"),
         (200, '{"kind": "youtube#searchListResponse", "items": {"a": 1}}'),
         (500, "<html>Internal Server Error</html>"),
+        (503, json.dumps({"error": {"code": 503, "message": "Backend Error"}})),
         (200, json.dumps({"kind": "youtube#searchListResponse", "items": [{"id": 5}] * 3})),
     ],
 )
@@ -302,6 +309,7 @@ def test_a_broken_answer_stores_nothing(
         summary = by_source(crawl(config, db_url))["yt-dak-pxi"]
         assert stored(db_url) == []
         assert summary.ok == (answer[0] == 200 and '"id": 5' in answer[1]), summary.errors
+        assert len(api.calls) == 1  # a paid call is not retried
 
 
 def test_a_spent_budget_is_logged_once_a_day(
