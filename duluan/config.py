@@ -442,6 +442,12 @@ class FacebookPage(_Model):
         ),
     )
 
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page_id(cls, value: Any) -> Any:
+        """A page id written without quotes is read by YAML as a number: the same id."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
 
 class Extract(_Model):
     """Per-site CSS overrides, only where the generic extraction is wrong."""

@@ -191,6 +191,8 @@ def test_the_token_lives_in_the_environment_only() -> None:
     with pytest.raises(ConfigError, match=r"facebook_page\.page"):
         parse_config(head + entry.replace(PAGE, "../me"), "config.yaml", ENV)
     [only] = parse_config(head + entry, "config.yaml", ENV).config.sources
+    unquoted = parse_config(head + entry.replace(f"'{PAGE}'", PAGE), "config.yaml", ENV)
+    assert unquoted.config.sources[0].facebook_page == only.facebook_page  # YAML's number
     assert only.configured_urls() == ["https://x.vn/v26.0"]  # the guard's origin
     assert TOKEN not in repr(only) and TOKEN not in only.model_dump_json()
 
