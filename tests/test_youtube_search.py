@@ -31,7 +31,7 @@ from crawler.youtube import (
     youtube_query,
 )
 from duluan.config import ConfigError, parse_config
-from storage import Store
+from storage import QuotaUse, Store
 from tests.apis.server import JsonApi
 from tests.kit.crawl import by_source, crawl, stored, write_config
 
@@ -341,3 +341,19 @@ def test_a_spent_budget_is_logged_once_a_day(
         "searches skipped until the reset"
     ]
     assert store.quota_use(quota_name(KEY), DAY).units == 100
+
+
+def test_the_quota_is_spent_once_across_threads(store: Store) -> None:
+    """Two processes (the daemon's crawl role twice, a `duluan crawl` beside it) never spend
+    past the budget together: the check and the spending are one locked step."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: store.spend_quota("k", DAY, 100, 1000), range(24)))
+    assert results.count(True) == 10
+    assert store.quota_use("k", DAY) == QuotaUse(1000, False)
+    assert store.quota_use("k", date(2026, 11, 26)) == QuotaUse(0, False)  # another day
+    store.exhaust_quota("other", DAY)
+    assert not store.spend_quota("other", DAY, 100, 10_000)
+    assert store.quota_use("other", DAY) == QuotaUse(0, True)
+    assert [store.note_quota_skip("k", DAY) for _ in range(3)] == [True, False, False]
