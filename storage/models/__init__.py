@@ -11,6 +11,7 @@ from storage.models.digests import Digest
 from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
+from storage.models.quota import ApiQuota
 from storage.models.reviews import Assignment, Review, ReviewAction
 from storage.models.submissions import Submission
 from storage.models.tags import ArticleArea, ArticleUnit, Mention
@@ -19,6 +20,7 @@ from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 __all__ = [
     "FTS_TABLE",
     "NAMING_CONVENTION",
+    "ApiQuota",
     "Article",
     "ArticleArea",
     "ArticleBand",
