@@ -60,8 +60,9 @@ areas:
 """
 POST = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc"
 PAGE = """<html><head>
-<meta property="og:title" content="Người dân xã Đăk Pxi phản ánh đường sạt lở">
-<meta property="og:description" content="Đoạn đường qua thôn 3 xã Đăk Pxi bị sạt lở nặng.">
+<meta property="og:title" content="Tin tức xã Đăk Pxi">
+<meta property="og:description" content="Người dân xã Đăk Pxi phản ánh đường sạt lở.
+Đường thôn 3 sạt lở.">
 </head><body>Đăng nhập Facebook</body></html>"""
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
