@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus, urlparse
+from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy import signals
@@ -20,6 +21,7 @@ from twisted.python.failure import Failure
 
 from crawler.bridges import BridgeError, BridgePost, parse_bridge_feed
 from crawler.extract import Hints
+from crawler.facebook import FacebookError, PagePost, parse_posts, posts_url
 from crawler.feeds import FeedError, parse_feed
 from crawler.fingerprint import content_hash
 from crawler.guard import Guard, Refused
@@ -37,6 +39,17 @@ from crawler.telegram import (
     preview_url,
 )
 from crawler.workers import Extraction, Extractor, fingerprint
+from crawler.youtube import (
+    KEY_HEADER,
+    SEARCH_COST,
+    Video,
+    YoutubeError,
+    parse_search,
+    quota_day,
+    quota_name,
+    quota_reset,
+    search_url,
+)
 from duluan.config import CrawlSettings, Listing, Source
 from storage import ArticleRecord, FetchError, Store, Validator
 from storage.records import PageRecord
@@ -50,6 +63,8 @@ PERMANENT = frozenset(
     {"gone", "no-article", "robots", "too-large", "redirect", "article", "refused"}
 )
 GOOGLE_NEWS_HOST = "news.google.com"
+# Where the centre reads the time of a quota reset.
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # Older pages of a channel's preview read in one pass at most (20 posts each), on the first
 # pass or after a long pause; afterwards the pass stops at the last post already stored.
 TELEGRAM_PAGES = 10
@@ -118,17 +133,63 @@ class OutletSpider(scrapy.Spider):
             for listing in source.listings:
                 yield self._entry(listing.url, source, self.parse_listing, listing=listing, page=1)
             if source.search:
-                for query in self._queries(source):
+                for query in self._queries(source, source.search.queries):
                     url = source.search.url.replace("{query}", quote_plus(query))
                     yield self._entry(url, source, self.parse_feed, via="search")
             if source.telegram:
                 yield self._entry(source.telegram_url, source, self.parse_telegram, page=1)
+            if source.youtube_search:
+                for number, query in enumerate(
+                    self._queries(source, source.youtube_search.queries)
+                ):
+                    request = self._youtube_request(source, query)
+                    if request is None:
+                        if number == 0:  # nothing asked: the quota waits, nothing failed
+                            self.tally.entry(source.name)
+                            self.tally.entry_ok(source.name)
+                        break
+                    yield request
+            if source.facebook_page:
+                page = source.facebook_page
+                url = posts_url(page.api_url, page.page, page.limit)
+                yield self._api_request(url, source, self.parse_facebook, entry=True, page=1)
 
-    def _queries(self, source: Source) -> list[str]:
-        assert source.search is not None
-        if source.search.queries == "auto":
+    def _queries(self, source: Source, queries: str | list[str]) -> list[str]:
+        """A search's queries: its own list, or the watch area's (`auto`)."""
+        if queries == "auto":
             return self.search_queries.get(source.name, [])
-        return list(source.search.queries)
+        return list(queries)
+
+    def _api_request(
+        self, url: str, source: Source, callback: Callable[..., Any], **meta: Any
+    ) -> scrapy.Request:
+        """A call of a JSON API (YouTube Data API, Graph API): its credential in a header,
+        never in the URL; every status reaches the callback, which reads the API's error; no
+        robots.txt (no page is crawled) and no redirect (an API answers where it is asked)."""
+        if meta.get("entry"):
+            self.tally.entry(source.name)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=True,
+            headers=self._credential(source),
+            meta={
+                "source": source.name,
+                "dont_obey_robotstxt": True,
+                "dont_redirect": True,
+                "handle_httpstatus_all": True,
+                **meta,
+            },
+        )
+
+    @staticmethod
+    def _credential(source: Source) -> dict[str, str]:
+        if source.youtube_search is not None:
+            return {KEY_HEADER: source.youtube_search.key.get_secret_value()}
+        if source.facebook_page is not None:
+            return {"Authorization": f"Bearer {source.facebook_page.token.get_secret_value()}"}
+        return {}
 
     def _entry(
         self, url: str, source: Source, callback: Callable[..., Any], **meta: Any
@@ -260,6 +321,161 @@ class OutletSpider(scrapy.Spider):
             errback=self.on_error,
             meta=self._meta(source, page=page_number + 1, parent=response.url),
         )
+
+    # YouTube keyword search --------------------------------------------------------------
+
+    def _youtube_request(
+        self, source: Source, query: str, token: str | None = None, page: int = 1, **meta: Any
+    ) -> scrapy.Request | None:
+        """A `search.list` call, if the day's quota allows it: its units are spent (stored)
+        before the call; when the budget is gone the search is skipped, logged once a day."""
+        search = source.youtube_search
+        assert search is not None
+        api, day = quota_name(search.key.get_secret_value()), quota_day(self.now())
+        if not self.store.spend_quota(api, day, SEARCH_COST, search.daily_units):
+            if self.store.note_quota_skip(api, day):
+                reset = quota_reset(self.now()).astimezone(VIETNAM)
+                log.warning(
+                    "[%s] YouTube: đã dùng hết hạn mức trong ngày (%d đơn vị), bỏ qua tìm kiếm "
+                    "đến khi Google đặt lại hạn mức lúc %s giờ Việt Nam / daily quota spent, "
+                    "searches skipped until the reset",
+                    source.name,
+                    search.daily_units,
+                    reset.strftime("%H:%M %d/%m/%Y"),
+                )
+            return None
+        url = search_url(search.api_url, query, self.cutoff, token)
+        # No automatic retry: each call is paid for, and only this one was counted.
+        return self._api_request(
+            url,
+            source,
+            self.parse_youtube,
+            entry=page == 1,
+            page=page,
+            query=query,
+            dont_retry=True,
+            **meta,
+        )
+
+    def parse_youtube(self, response: Response) -> Iterator[Any]:
+        """A `search.list` answer: each video is an item (the result is the item: no page is
+        fetched); the next result page (newest first) while `pages` and the quota allow and no
+        video of this page is stored already."""
+        source = self._source(response)
+        search = source.youtube_search
+        assert search is not None
+        try:
+            found = parse_search(response.body)
+        except YoutubeError as exc:
+            if exc.reason == "quotaExceeded":
+                key = quota_name(search.key.get_secret_value())
+                self.store.exhaust_quota(key, quota_day(self.now()))
+            self._api_fail(response, "youtube", str(exc))
+            return
+        if response.status >= 400:
+            self._api_fail(response, "youtube", f"HTTP {response.status}")
+            return
+        if response.meta.get("entry"):
+            self.tally.entry_ok(source.name)
+        known = self.store.known_articles(video.url for video in found.videos)
+        for video in found.videos:
+            yield self._record_from_video(source, video)
+        page: int = response.meta["page"]
+        if found.next_page and found.videos and not known and page < search.pages:
+            request = self._youtube_request(
+                source, response.meta["query"], found.next_page, page + 1, parent=response.url
+            )
+            if request is not None:
+                yield request
+
+    def _record_from_video(self, source: Source, video: Video) -> ArticleRecord:
+        title = _title(video.title, f"Video trên kênh {video.channel or 'YouTube'}")
+        text = f"{video.title}\n\n{video.description}".strip()
+        return self._make_record(
+            source,
+            url=video.url,
+            canonical_url=video.url,
+            title=title,
+            lead="",
+            text=text,
+            author=video.channel or None,
+            section=None,
+            language="vi",
+            published_at=video.published_at,
+            published_precision="minute" if video.published_at else "unknown",
+            via="youtube",
+            extraction="feed",
+            content_hash=content_hash(title, "", text),
+            fingerprint=fingerprint(title, "", text),
+        )
+
+    # Facebook pages (Graph API) -----------------------------------------------------------
+
+    def parse_facebook(self, response: Response) -> Iterator[Any]:
+        """A page of a Facebook page's posts, newest first: each post an item; older pages
+        (`paging.next`, without its token) until a post already stored, the crawl horizon or
+        `pages`."""
+        source = self._source(response)
+        settings = source.facebook_page
+        assert settings is not None
+        try:
+            found = parse_posts(response.body, settings.api_url)
+        except FacebookError as exc:
+            self._api_fail(response, "facebook", str(exc))
+            return
+        if response.status >= 400:
+            self._api_fail(response, "facebook", f"HTTP {response.status}")
+            return
+        if response.meta.get("entry"):
+            self.tally.entry_ok(source.name)
+        if found.skipped:
+            log.warning(
+                "[%s] %d bài đăng không có liên kết Facebook hợp lệ, đã bỏ / posts without a "
+                "valid facebook.com permalink, skipped",
+                source.name,
+                found.skipped,
+            )
+        known = self.store.known_articles(post.url for post in found.posts)
+        for post in found.posts:
+            yield self._record_from_page_post(source, post)
+        page: int = response.meta["page"]
+        if not found.posts or known or not found.next_url or page >= settings.pages:
+            return
+        oldest = found.posts[-1]
+        if oldest.published_at is not None and oldest.published_at < self.cutoff:
+            return
+        yield self._api_request(
+            found.next_url, source, self.parse_facebook, page=page + 1, parent=response.url
+        )
+
+    def _record_from_page_post(self, source: Source, post: PagePost) -> ArticleRecord:
+        title = _title(post.message or post.story, f"Bài đăng trên trang {source.title}")
+        return self._make_record(
+            source,
+            url=post.url,
+            canonical_url=post.url,
+            title=title,
+            lead="",
+            text=post.message,
+            author=source.title,
+            section=None,
+            language="vi",
+            published_at=post.published_at,
+            published_precision="minute" if post.published_at else "unknown",
+            via="facebook",
+            extraction="feed",
+            content_hash=content_hash(title, "", post.message),
+            fingerprint=fingerprint(title, "", post.message),
+        )
+
+    def _api_fail(self, response: Response, kind: str, message: str) -> None:
+        """A failed API call, its message without the source's credential (whatever the
+        API echoed)."""
+        secret = next(iter(self._credential(self._source(response)).values()), "")
+        secret = secret.removeprefix("Bearer ")
+        if secret:
+            message = message.replace(secret, "***")
+        self._fail(response.meta, response.url, kind, message)
 
     def _record_from_post(self, source: Source, page: ChannelPage, post: Post) -> ArticleRecord:
         author = page.title
@@ -633,6 +849,12 @@ def _page_record(result: Extraction, response: TextResponse) -> PageRecord | Non
         status=response.status,
         encoding=response.encoding,
     )
+
+
+def _title(text: str, fallback: str) -> str:
+    """An item's title from its text (a post, a video: `crawler.posts.post_title`), else
+    `fallback`."""
+    return post_title(text) or fallback
 
 
 def _entry_urls(source: Source) -> list[str]:

@@ -380,6 +380,75 @@ class Search(_Model):
         return value
 
 
+class YoutubeSearch(_Model):
+    """YouTube keyword search (YouTube Data API v3 `search.list`), within a daily quota."""
+
+    key: Secret = Field(
+        description=(
+            "the API key, `env:NAME` only (a key written in the file is refused); see "
+            '"YouTube và Facebook" below'
+        )
+    )
+    queries: Literal["auto"] | list[str] = Field(
+        default="auto",
+        description=(
+            "a list of queries, or `auto`: the same place queries as the Google News `search`, "
+            "`OR` written as YouTube's `|`"
+        ),
+    )
+    daily_units: int = Field(
+        default=10_000,
+        ge=100,
+        le=10_000_000,
+        description=(
+            "quota units this source may spend per Pacific-time day (a search costs 100; "
+            "Google grants 10,000 a day by default); checked before each call, stored in the "
+            "database"
+        ),
+    )
+    pages: int = Field(
+        default=1, ge=1, le=10, description="result pages (50 videos each) per query and pass"
+    )
+    api_url: HttpUrl = Field(
+        default="https://www.googleapis.com/youtube/v3",
+        description="the API's base URL (a test server)",
+    )
+
+
+class FacebookPage(_Model):
+    """A Facebook page the centre may read, through the Graph API with a page access token."""
+
+    page: str = Field(
+        pattern=r"^(?:\d{1,20}|[A-Za-z0-9.]{5,50})$",
+        description="the page's id (digits) or username",
+    )
+    token: Secret = Field(
+        description=(
+            "the page access token, `env:NAME` only (a token written in the file is refused)"
+        )
+    )
+    api_url: HttpUrl = Field(
+        default="https://graph.facebook.com/v26.0",
+        description="the Graph API's base URL with its version (a test server)",
+    )
+    limit: int = Field(default=25, ge=1, le=100, description="posts per request")
+    pages: int = Field(
+        default=5,
+        ge=1,
+        le=50,
+        description=(
+            "older pages read at most in one pass (fewer once a post already stored or the "
+            "crawl horizon is reached)"
+        ),
+    )
+
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page_id(cls, value: Any) -> Any:
+        """A page id written without quotes is read by YAML as a number: the same id."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Extract(_Model):
     """Per-site CSS overrides, only where the generic extraction is wrong."""
 
@@ -416,6 +485,12 @@ class Source(_Model):
         default_factory=list, description="listing pages whose links are followed"
     )
     search: Search | None = Field(default=None, description="a keyword-search feed")
+    youtube_search: YoutubeSearch | None = Field(
+        default=None, description="YouTube keyword search through the YouTube Data API"
+    )
+    facebook_page: FacebookPage | None = Field(
+        default=None, description="a Facebook page read through the Graph API"
+    )
     telegram: str | None = Field(
         default=None,
         description=(
@@ -500,6 +575,10 @@ class Source(_Model):
             urls.append(self.homepage)
         if self.telegram is not None:
             urls.append(self.telegram_url)
+        if self.youtube_search is not None:
+            urls.append(self.youtube_search.api_url)
+        if self.facebook_page is not None:
+            urls.append(self.facebook_page.api_url)
         return urls
 
     @field_validator("telegram", mode="before")
@@ -529,10 +608,12 @@ class Source(_Model):
 
     @model_validator(mode="after")
     def _has_entry_point(self) -> Source:
-        if not (self.feeds or self.sitemaps or self.listings or self.search or self.telegram):
+        entries = (self.feeds, self.sitemaps, self.listings, self.search, self.telegram)
+        if not any(entries) and not (self.youtube_search or self.facebook_page):
             raise ValueError(
-                "cần ít nhất một trong feeds, sitemaps, listings, search, telegram / "
-                "needs at least one of feeds, sitemaps, listings, search, telegram"
+                "cần ít nhất một trong feeds, sitemaps, listings, search, telegram, "
+                "youtube_search, facebook_page / needs at least one of feeds, sitemaps, "
+                "listings, search, telegram, youtube_search, facebook_page"
             )
         if self.telegram_preview is not None and self.telegram is None:
             raise ValueError(
@@ -1322,6 +1403,25 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
         )
     except ValidationError as exc:
         raise ConfigError(where, [_describe(err, resolved) for err in exc.errors()]) from None
+    written = [
+        f"sources[{i}].{path}"
+        for i, source in enumerate(config.sources)
+        for path, value in (
+            ("youtube_search.key", source.youtube_search),
+            ("facebook_page.token", source.facebook_page),
+        )
+        if value is not None and f"sources[{i}].{path}" not in secret_paths
+    ]
+    if written:
+        raise ConfigError(
+            where,
+            [
+                f"{path}: mã bí mật không được ghi thẳng trong tệp cấu hình; đặt env:TÊN_BIẾN "
+                "và đặt giá trị trong biến môi trường / secrets never live in the config file; "
+                "use env:NAME"
+                for path in written
+            ],
+        )
     if config.telegram.secret_token and "telegram.secret_token" not in secret_paths:
         warnings.append(
             "telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình; nên đặt "

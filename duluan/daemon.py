@@ -242,6 +242,7 @@ class Daemon:
             await self._start_web()
         await self._start_delivery()
         self._locator = await _in_thread(pipeline.locator_for, self.config)
+        self._share_tagger()
         self._schedule(scheduler)
         scheduler.start()
         self._worker = asyncio.create_task(self._crawl_loop(), name="duluan-crawl-loop")
@@ -590,6 +591,9 @@ class Daemon:
             self.config,
             self.now,
             fetch=fetcher_for(self.config),
+            locator=lambda: self._locator,
+            tag_lock=self._tag_lock,
+            after=self._deliver,
         )
         self._review = ReviewBot(application, self.config)
         try:
@@ -608,6 +612,16 @@ class Daemon:
 
             state_of(self._web.app).on_review_change = _refresher(application)
         log.info("Đã kết nối Telegram; đang nhận thao tác duyệt tin")
+
+    def _share_tagger(self) -> None:
+        """Hand the daemon's tagger to its console, whose "Thêm tin" then tags a report at once
+        without building another, and tell it whether alerts go to Telegram."""
+        if self._web is None:
+            return
+        from duluan.console.state import state_of
+
+        web = state_of(self._web.app)
+        web.locator, web.console_mode = self._locator, self.token is None
 
     async def _start_web(self) -> None:
         """Serve the review console on this loop (`web.enabled`), sharing the daemon's store.

@@ -72,7 +72,11 @@ def search_queries_for(config: Config, sources: list[str]) -> dict[str, list[str
     wanted = [
         s.name
         for s in config.sources
-        if s.search is not None and s.search.queries == "auto" and s.name in sources
+        if s.name in sources
+        and any(
+            search is not None and search.queries == "auto"
+            for search in (s.search, s.youtube_search)
+        )
     ]
     queries = search_queries_of(config) if wanted else []
     return {name: list(queries) for name in wanted}

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 REPORTED_SOURCE = "_reported"  # not a valid configured name: no outlet can take it
 REPORTED_TITLE = "Tin do cán bộ báo"
 # The doors a report comes through, as reviewers read them.
-VIA_LABELS = {"telegram": "qua Telegram", "console": "trên trang quản trị", "cli": "dòng lệnh"}
+VIA_LABELS = {"telegram": "Telegram", "console": "Trang web", "cli": "Dòng lệnh"}
 VIAS = tuple(VIA_LABELS)
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
@@ -133,11 +133,7 @@ def check_image(name: str, content: bytes, max_bytes: int = MAX_FILE_BYTES) -> S
     `SubmitError` saying what is accepted."""
     if not content:
         raise SubmitError(f"Tệp {name!r} rỗng.")
-    if len(content) > max_bytes:
-        raise SubmitError(
-            f"Tệp {name!r} quá lớn ({len(content) / 1e6:.1f} MB); chỉ nhận ảnh tới "
-            f"{max_bytes / 1e6:.0f} MB."
-        )
+    check_size(name, len(content), max_bytes)
     media_type = image_type(content)
     if media_type is None:
         raise SubmitError(
@@ -145,6 +141,16 @@ def check_image(name: str, content: bytes, max_bytes: int = MAX_FILE_BYTES) -> S
         )
     safe = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", name))[:100] or "anh"
     return Screenshot(safe, media_type, content)
+
+
+def check_size(name: str, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """A `SubmitError` when a file of `size` bytes is over `max_bytes`: told before a door
+    downloads or reads a file whose size it is given (the bot's photos)."""
+    if size > max_bytes:
+        raise SubmitError(
+            f"Tệp {name!r} quá lớn ({size / 1e6:.1f} MB); chỉ nhận ảnh tới "
+            f"{max_bytes / 1e6:.0f} MB."
+        )
 
 
 def image_type(content: bytes) -> str | None:

@@ -15,6 +15,7 @@ from nlp.area import WatchArea
 from nlp.locate import Located, Locator
 from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
+from storage.records import Corrected
 from storage.vocabulary import story_key
 
 # Why a text about the areas together but about none of them alone is not relevant.
@@ -23,6 +24,11 @@ NO_AREA = (
     "(huyện, tỉnh cũ); thêm một địa bàn gồm đơn vị đó nếu cần theo dõi"
 )
 
+
+# Why an item is not of an area although its text or a report put it there.
+OUTSIDE = "cán bộ đã sửa: không thuộc địa bàn"
+# Why the tone is not the tagger's.
+TONE_FIXED = "cán bộ đã sửa sắc thái"
 
 # Why a reported item is relevant although the tagger found no place of the area in it.
 REPORTED = "do cán bộ báo tin về địa bàn (không cần nêu địa danh trong bài)"
@@ -98,6 +104,10 @@ def tag_article(
         areas = area_taggings(config) if config is not None else ()
     concerned = [a for a in areas if result.relevant and result.concerns(a.place)]
     reported = _reported_areas(article, areas)
+    fixed = article.corrected or Corrected()
+    placed = [a for a in areas if fixed.place(a.area.name)]  # a person named its commune
+    outside = {a.area.name for a in areas if fixed.place(a.area.name) == ""}
+    reported = _union(reported, placed)
     record = _record(article, result, starts, tagged_at, version, _union(concerned, reported))
     if reported and not (record.relevant and concerned):
         # A person the centre knows reported it for their area: reviewed there whatever the
@@ -108,13 +118,31 @@ def tag_article(
         # Relevant to the areas together (it names a district or the province they share) but
         # to none of them: as each area alone would judge it, so no story is left unowned.
         record = replace(record, relevant=False, reasons=(*record.reasons, NO_AREA))
+    if outside:
+        # A person said it is not of these areas: neither the text nor a report keeps it there.
+        concerned = [a for a in concerned if a.area.name not in outside]
+        kept = tuple(a for a in record.areas if a not in outside)
+        record = replace(record, areas=kept, reasons=(*record.reasons, OUTSIDE))
+        if not concerned:
+            record = replace(record, relevant=False)
+    if fixed.tone is not None and fixed.tone != record.tone:
+        record = replace(record, tone=fixed.tone, reasons=(*record.reasons, TONE_FIXED))
     if config is None or not record.relevant:
         return Tagged(record, ())
     story = story_key(article.cluster_id or article.id)
     alerts: dict[tuple[str, int | None], OutboxEntry] = {}
     for each in concerned:
         for entry in _area_alerts(
-            each, story, locator, article, result, record, text, tagged_at, review_chat
+            each,
+            story,
+            locator,
+            article,
+            result,
+            record,
+            text,
+            tagged_at,
+            review_chat,
+            fixed.place(each.area.name),
         ):
             alerts.setdefault((entry.chat, entry.topic), entry)
     return Tagged(record, tuple(alerts.values()))
@@ -144,16 +172,22 @@ def _area_alerts(
     text: str,
     tagged_at: datetime,
     review_chat: str | None,
+    commune: str | None = None,
 ) -> list[OutboxEntry]:
-    """The alerts of one concerned area: its places and topics, routed to its chats."""
+    """The alerts of one concerned area: its places (the commune a person named, when one
+    did) and topics, routed to its chats."""
     place = each.place
     topics = record.topics if each.topics is None else tuple(each.topics.labels(text))
+    places = tuple(
+        u.name
+        for u in result.units
+        if u.in_watch_area and place.holds(u.level, u.name, u.province, u.district)
+    )
+    if commune:
+        found = [p.name for p in locator.gazetteer.lookup(commune) if p.in_watch_area]
+        places = tuple(dict.fromkeys(found)) or (commune,)
     hit = Hit(
-        places=tuple(
-            u.name
-            for u in result.units
-            if u.in_watch_area and place.holds(u.level, u.name, u.province, u.district)
-        ),
+        places=places,
         topics=topics,
         tone=record.tone,
         backfill=article.backfill,

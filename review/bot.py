@@ -16,9 +16,10 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from datetime import date, datetime
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -53,6 +54,7 @@ from duluan.logs import TOKEN, redact
 from review.buttons import (
     ANSWER_CODES,
     CHOOSE,
+    CORRECT_SCOPE,
     GO_BACK,
     INVALID,
     NOT_REVIEW_CHAT,
@@ -75,10 +77,14 @@ from review.buttons import (
     unit_keyboard,
     units_keyboard,
 )
+from review.intake import Intake
 from review.service import Actor, ReviewError, ReviewService, calendar
 from review.workdays import long_date
 from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
 from storage.vocabulary import story_cluster, story_key
+
+if TYPE_CHECKING:
+    from nlp.locate import Locator
 
 log = logging.getLogger(__name__)
 
@@ -438,18 +444,41 @@ def build_application(
     config: Config,
     now: Callable[[], datetime],
     fetch: Fetch | None = None,
+    locator: Callable[[], Locator | None] | None = None,
+    tag_lock: asyncio.Lock | None = None,
+    after: Callable[[], Awaitable[None]] | None = None,
 ) -> Application:
-    """The bot's `Application` with the review handlers (not started); with `fetch`, a story
-    marked false has its pages kept at once rather than at the daemon's next evidence pass."""
+    """The bot's `Application` with the review and intake handlers (not started); with
+    `fetch`, a story marked false has its pages kept at once rather than at the daemon's next
+    evidence pass, and a reported link's page is read. `locator` (the daemon's, once built)
+    tags a reported item at once, under `tag_lock` (the daemon's tag passes hold it); `after`
+    delivers the alerts it caused."""
     service = ReviewHandlers(store, config, signing_key(token), now, fetch)
-    application = Application.builder().token(token).base_url(base_url).build()
+    intake = Intake(store, config, now, fetch, locator, tag_lock, after, signing_key(token))
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url(base_url))
+        .build()
+    )
     application.bot_data["review"] = service
+    application.add_handler(CallbackQueryHandler(intake.on_press, pattern=f"^{CORRECT_SCOPE}"))
     application.add_handler(CallbackQueryHandler(service.on_callback))
     application.add_handler(
         MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, service.on_reply)
     )
+    # Group 1: seen also when a reply went to `on_reply` above (which keeps to report prompts).
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, intake.on_message), 1)
     application.add_error_handler(service.on_error)
     return application
+
+
+def file_url(base_url: str) -> str:
+    """Where the Bot API serves files, beside its methods: `https://api.telegram.org/bot` →
+    `https://api.telegram.org/file/bot` (Telegram's layout, kept by local Bot API servers)."""
+    root, bot, _ = base_url.rstrip("/").rpartition("/bot")
+    return f"{root}/file/bot" if bot else base_url.rstrip("/") + "/file/bot"
 
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -31,7 +31,7 @@ from storage import (
     ReviewDetail,
     Store,
 )
-from storage.vocabulary import ASSIGNMENT_LABELS, STATUS_LABELS, story_cluster
+from storage.vocabulary import ASSIGNMENT_LABELS, STATUS_LABELS, TONE_LABELS, story_cluster
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,18 @@ BACK = "« Quay lại"
 VERDICT_CODES = {"rel": "relevant", "irr": "irrelevant", "fal": "false_info"}
 ANSWER_CODES = {"t": "true", "f": "false", "r": "reported"}
 CHOOSE, PICK, GO_BACK = "asg", "u", "bk"
-REVIEW_SCOPE, UNIT_SCOPE = "r", "a"
+REVIEW_SCOPE, UNIT_SCOPE, CORRECT_SCOPE = "r", "a", "c"
+# A reported item's corrections: the tone set, the commune (by index) or "not of the area".
+TONE_CODES = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+PLACE, OUTSIDE_AREA = "pl", "out"
+NOT_CORRECTOR = "Chỉ người báo tin này hoặc người rà soát mới sửa được"
+OUTSIDE_LABEL = "Không thuộc địa bàn"
 
 MAX_DATA = 64
 HISTORY_SHOWN = 5
 REPORT_SHOWN = 300
 SIGNATURE_BYTES = 9  # 72 bits, 12 base64 characters
-_DATA = re.compile(r"([ra])(\d{1,18})\.(\d{1,9})\.([a-z]{1,4})\.(\d{0,4})\.([A-Za-z0-9_-]{12})")
+_DATA = re.compile(r"([rac])(\d{1,18})\.(\d{1,9})\.([a-z]{1,4})\.(\d{0,4})\.([A-Za-z0-9_-]{12})")
 _ASSIGN = re.compile(r"assign:(\d{1,18})")
 
 
@@ -162,6 +167,25 @@ def unit_keyboard(signer: Signer, assignment_id: int) -> InlineKeyboardMarkup:
             [_button(signer, ASSIGNMENT_LABELS["reported"], press("r"))],
         ]
     )
+
+
+def correction_keyboard(
+    signer: Signer, article_id: int, area_index: int | None, communes: Sequence[str]
+) -> InlineKeyboardMarkup:
+    """The buttons under the answer to a report: its tone, and with an area (its index among
+    the watch areas) the commune it is about or "not of the area". The press carries the area
+    index + 1 in its version field (0: no area)."""
+    version = 0 if area_index is None else area_index + 1
+
+    def press(action: str, arg: int | None = None) -> Press:
+        return Press(CORRECT_SCOPE, article_id, version, action, arg)
+
+    rows = [[_button(signer, TONE_LABELS[tone], press(code)) for code, tone in TONE_CODES.items()]]
+    if area_index is not None:
+        names = [_button(signer, c, press(PLACE, i)) for i, c in enumerate(communes)]
+        rows.extend(names[i : i + 2] for i in range(0, len(names), 2))
+        rows.append([_button(signer, OUTSIDE_LABEL, press(OUTSIDE_AREA))])
+    return InlineKeyboardMarkup(rows)
 
 
 def _local(value: datetime, zone: ZoneInfo) -> str:

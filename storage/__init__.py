@@ -1,6 +1,7 @@
 """duluan storage: every SQL statement of the project lives behind `Store`."""
 
 from storage.db import DatabaseUrlError, StorageError
+from storage.quota import QuotaUse
 from storage.records import (
     AlertBrief,
     ArticleDetail,
@@ -42,6 +43,7 @@ __all__ = [
     "OutboxCount",
     "OutboxEntry",
     "OutboxItem",
+    "QuotaUse",
     "ReviewActionRecord",
     "ReviewDetail",
     "ReviewState",

@@ -184,6 +184,17 @@ class ArticleDetail:
 
 
 @dataclass(frozen=True)
+class Corrected:
+    """What people fixed of one item, as the tagger honours it."""
+
+    tone: str | None = None
+    places: tuple[tuple[str, str], ...] = ()  # (area, commune or "" for "not of this area")
+
+    def place(self, area: str) -> str | None:
+        return next((value for name, value in self.places if name == area), None)
+
+
+@dataclass(frozen=True)
 class ArticleText:
     """What the tagger reads of a stored article."""
 
@@ -202,6 +213,8 @@ class ArticleText:
     platform: str = "news"
     # The areas people reported it for (None: every area of the reporter); empty: crawled.
     reported_areas: tuple[str | None, ...] = ()
+    # What people fixed of it (tone, place per area): the tagger honours it on every pass.
+    corrected: Corrected | None = None
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from storage.articles import ArticleQueries
 from storage.cases import CaseQueries
+from storage.corrections import CorrectionQueries
 from storage.digests import DigestQueries
 from storage.jobs import JobQueries
 from storage.outbox import OutboxQueries
 from storage.queue import QueueQueries
+from storage.quota import QuotaQueries
 from storage.reviews import ReviewQueries
 from storage.search import SearchQueries
 from storage.sources import SourceQueries
@@ -30,10 +32,13 @@ class Store(
     CaseQueries,
     SearchQueries,
     SubmissionQueries,
+    CorrectionQueries,
+    QuotaQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
     reviews (`reviews.py`), the daemon's jobs (`jobs.py`), digests (`digests.py`), the console's
     users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and their
     evidence (`cases.py`), article search (`search.py`), who reported an item
-    (`submissions.py`)."""
+    (`submissions.py`) and the corrections made to it (`corrections.py`), daily API quotas
+    (`quota.py`)."""

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.base import IN_BATCH, StoreBase, chunks, require_aware, utc_now
+from storage.corrections import corrections
 from storage.models import (
     Article,
     ArticleArea,
@@ -73,7 +74,11 @@ class TagQueries(StoreBase):
         with self._read() as session:
             found = [ArticleText(*row) for row in session.execute(stmt)]
             reported = reported_areas(session, [a.id for a in found])
-        return [replace(a, reported_areas=reported[a.id]) if a.id in reported else a for a in found]
+            fixed = corrections(session, [a.id for a in found])
+        return [
+            replace(a, reported_areas=reported.get(a.id, ()), corrected=fixed.get(a.id))
+            for a in found
+        ]
 
     def save_tags(self, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry] = ()) -> int:
         """Store tagging results in one transaction, replacing an article's earlier ones, with

@@ -32,6 +32,9 @@ sources:
   - name: hong
     title: Nguồn hỏng
     feeds: ['{{BASE}}/bad/not-xml.rss']
+  - name: yt
+    title: YouTube
+    youtube_search: {key: env:DULUAN_TEST_YT_KEY, api_url: 'http://127.0.0.1:9/youtube/v3'}
 """
 
 
@@ -50,6 +53,7 @@ def env(site: LocalSite, tmp_path: Path) -> dict[str, str]:
         "DULUAN_CONFIG": str(config),
         "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DULUAN_NOW": FROZEN_NOW,
+        "DULUAN_TEST_YT_KEY": "AIzaSy-test-key-for-duluan-try",
     }
 
 
@@ -109,3 +113,12 @@ def test_try_a_broken_source_says_why(env: dict[str, str]) -> None:
     run = duluan(env, "try", "hong")
     assert run.returncode == 1
     assert "LỖI" in run.stdout and "không liên kết nào khớp" in run.stdout
+
+
+def test_try_an_api_source_says_to_crawl_it(env: dict[str, str]) -> None:
+    """A dry run calls no paid API: it says how to try the source instead."""
+    run = duluan(env, "try", "yt")
+    assert run.returncode == 1
+    assert "duluan try chưa chạy thử nguồn kiểu youtube_search" in run.stdout
+    assert "duluan crawl --source yt" in run.stdout
+    assert "AIzaSy-test-key" not in run.stdout + run.stderr

@@ -401,7 +401,69 @@ def probe_digests(w: World) -> None:
     assert tinh.get(other).text == f"# {AREA_B}"
 
 
+def probe_submit_form(w: World) -> None:
+    """An account of one area reports for its own area (no choice); one of every area chooses
+    among all; a viewer cannot report."""
+    pxi = w.client("pxi").get("/submit").text
+    assert 'id="submit-area"' not in pxi and f'id="submit-own-area">{TITLE_A}<' in pxi
+    tinh = w.client("tinh").get("/submit").text
+    choices = re.findall(r'<option value="([^"]+)"', tinh.split('id="submit-area"')[1])
+    assert choices == [AREA_A, AREA_B]
+    assert w.client("pxi-xem").get("/submit").status_code == 403
+
+
+def _submit(client: TestClient, text: str, **data: str) -> object:
+    form = {"csrf_token": token(client, "/submit"), "text": text, "link": "", **data}
+    return client.post("/submit", data=form, follow_redirects=False)
+
+
+def _reported(w: World, text: str) -> tuple[int, str | None] | None:
+    """The cluster of the item reported with `text` and the area its report was for."""
+    for article_id, rows in w.console.store.submissions_of(range(1, 100)).items():
+        for row in rows:
+            if row.note == text:
+                article = w.console.store.get_article(article_id)
+                assert article is not None
+                return article.cluster_id, row.area
+    return None
+
+
+def probe_submit(w: World) -> None:
+    w.console.tagged = True
+    pxi = w.client("pxi")
+    # Another area named by an account of one area: refused, the text kept, nothing stored.
+    foreign = _submit(pxi, "Tin của xã khác", area=AREA_B)
+    assert _code(foreign) == 400 and "Tin của xã khác</textarea>" in str(
+        getattr(foreign, "text", "")
+    )
+    assert _reported(w, "Tin của xã khác") is None
+    # Its report goes to its own area, which alone sees it.
+    own = _submit(pxi, "Đường thôn 3 sạt lở")
+    assert _code(own) == 303
+    found = _reported(w, "Đường thôn 3 sạt lở")
+    assert found is not None and found[1] == AREA_A
+    cluster = found[0]
+    assert getattr(own, "headers", {})["location"] == f"/items/{cluster}?area={AREA_A}"
+    assert w.console.store.story_areas(cluster) == (AREA_A,)
+    assert _not_found(w.client("mar").get(f"/items/{cluster}"))
+    # An account of every area must choose, and reports for the area chosen.
+    tinh = w.client("tinh")
+    unchosen = _submit(tinh, "Cầu tràn ngập nước")
+    assert _code(unchosen) == 400 and "Hãy chọn địa bàn" in str(getattr(unchosen, "text", ""))
+    assert _code(_submit(tinh, "Cầu tràn ngập nước", area="dak-ui")) == 400
+    chosen = _submit(tinh, "Cầu tràn ngập nước", area=AREA_B)
+    assert _code(chosen) == 303
+    found = _reported(w, "Cầu tràn ngập nước")
+    assert found is not None and found[1] == AREA_B
+    assert getattr(chosen, "headers", {})["location"] == f"/items/{found[0]}?area={AREA_B}"
+    assert _not_found(pxi.get(f"/items/{found[0]}"))
+    page = w.client("mar").get(f"/items/{found[0]}").text
+    assert 'data-reporter="tinh"' in page and TITLE_B in page  # the report names its area
+
+
 PROBES: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/submit"): probe_submit_form,
+    ("POST", "/submit"): probe_submit,
     ("GET", "/digests"): probe_digests,
     ("GET", "/digests/{digest:int}/{name:str}"): probe_digests,
     ("GET", "/queue"): probe_queue,

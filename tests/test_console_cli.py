@@ -24,6 +24,7 @@ from duluan.config import ConfigError, masked_dump, parse_config
 from duluan.console.app import load_secret
 from duluan.console.auth import check_password
 from duluan.console.login import retry_at
+from duluan.console.state import state_of
 from duluan.daemon import Daemon
 from duluan.runtime import Runtime
 from storage import Store
@@ -227,6 +228,11 @@ def test_daemon_serves_the_console_on_its_loop_and_stops_it(tmp_path: Path) -> N
         daemon._store = Store.open(url)
         try:
             await daemon._start_web()
+            # "Thêm tin" tags with the daemon's own tagger, built once.
+            daemon._locator = tagger = object()
+            daemon._share_tagger()
+            web = state_of(daemon._web.app)
+            assert web.locator is tagger and web.console_mode is (daemon.token is None)
             serving = await asyncio.to_thread(_status, f"http://127.0.0.1:{port}/login")
             await daemon._web.stop()
             stopped = await asyncio.to_thread(_status, f"http://127.0.0.1:{port}/login")

@@ -171,3 +171,61 @@ def test_false_reporting_opens_a_case_with_its_letter_and_search_finds_it(
             _shot(page, "7-search-without-accents")
         finally:
             browser.close()
+
+
+def test_add_an_item_with_a_screenshot_from_the_browser(console_url: tuple[str, int]) -> None:
+    """Thêm tin in Chromium: a refused link keeps what was typed; an image over the limit is cut
+    off and the form comes back with the text; then the report with its screenshot becomes an
+    item whose page names the reporter and the screenshot."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    image = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
+    note = "Người dân xã Đăk Pxi phản ánh đường thôn 3 sạt lở."
+    base, _ = console_url
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
+            _login(page, base, "canbo")
+            page.goto(f"{base}/queue")
+            page.click("#nav-submit")
+            page.wait_for_load_state()
+            page.fill("#submit-link", "javascript:alert(1)")
+            page.fill("#submit-text", note)
+            page.click("#submit-send")
+            page.wait_for_load_state()
+            assert "không phải địa chỉ trang web" in page.inner_text("#submit-error")
+            assert page.input_value("#submit-text") == note
+            _shot(page, "8-add-refused-link")
+            page.fill("#submit-link", "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc")
+            big = image + b"\x00" * (11 * 1000**2)
+            page.set_input_files(
+                "#submit-file", {"name": "lon.png", "mimeType": "image/png", "buffer": big}
+            )
+            page.click("#submit-send")
+            page.wait_for_load_state()
+            assert "quá lớn" in page.inner_text("#submit-error")
+            assert page.input_value("#submit-text") == note
+            _shot(page, "9-add-too-big")
+            page.set_input_files(
+                "#submit-file", {"name": "anh.png", "mimeType": "image/png", "buffer": image}
+            )
+            page.click("#submit-send")
+            page.wait_for_load_state()
+            assert "/items/" in page.url, page.inner_text("body")[:300]
+            assert "tin mới" in page.inner_text(".flash")
+            assert "canbo" in page.inner_text("#reports")
+            assert "image/png" in page.inner_text("#screenshots")
+            _shot(page, "10-added-item")
+        finally:
+            browser.close()

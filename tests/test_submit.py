@@ -375,8 +375,8 @@ def test_articles_show_names_platform_and_reporters(
     assert main(["articles", "show", str(done.article_id)]) == 0
     out = capsys.readouterr().out
     assert "Facebook" in out
-    assert "Nguyễn Văn A (qua Telegram, " in out and ": Dân phản ánh" in out
-    assert "Trần Thị B (trên trang quản trị, " in out
+    assert "Nguyễn Văn A (Telegram, " in out and ": Dân phản ánh" in out
+    assert "Trần Thị B (Trang web, " in out
 
 
 @pytest.mark.parametrize(

@@ -224,6 +224,23 @@ def cmd_try(args: argparse.Namespace, config: Config, out: TextIO = sys.stdout) 
     source = _source(config, args.source)
     assert source is not None
     guard = Guard.for_sources(config.sources)
+    kinds = [
+        kind
+        for kind, value in (
+            ("telegram", source.telegram),
+            ("youtube_search", source.youtube_search),
+            ("facebook_page", source.facebook_page),
+        )
+        if value
+    ]
+    if kinds and not _entries(source, config):
+        print(
+            f"duluan try chưa chạy thử nguồn kiểu {', '.join(kinds)} (mỗi bài là một mục của "
+            "kênh hay API, không có trang để trích; gọi API tốn hạn mức): chạy "
+            f"`duluan crawl --source {source.name}` rồi xem `duluan sources`.",
+            file=out,
+        )
+        return EXIT_FAILED
     if source.search is not None:
         print("Nguồn tìm kiếm (search): chạy thử với truy vấn đầu tiên.", file=out)
     reports = [_entry(kind, url, source, guard, config) for kind, url in _entries(source, config)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from duluan.console import filters
 from duluan.console.auth import Forbidden, LoginRequired
 from duluan.console.render import BadForm, NotFoundPage, error_page, url
 from duluan.console.state import ConsoleState
+from duluan.console.submit import MAX_UPLOAD_BODY
+from duluan.console.submit import PATH as UPLOAD_PATH
 from review.service import ReviewService
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ MAX_BODY = 2 * 1024 * 1024
 SESSION_COOKIE = "duluan_session"
 SESSION_MAX_AGE = 12 * 3600
 SECRET_FILE = "web-secret"
+# The "Thêm tin" route cuts its body off itself at MAX_UPLOAD_BODY; this is the backstop.
+UPLOAD_LIMIT = MAX_UPLOAD_BODY + MAX_BODY
 TOO_LARGE = (
     "Dữ liệu gửi lên quá lớn (tối đa 2 MB). Chưa có gì thay đổi; hãy rút gọn nội dung rồi gửi lại."
 )
@@ -64,18 +68,36 @@ def load_secret(config: Config, data_dir: Path) -> str:
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with a Vietnamese 413, declared or streamed."""
+    """Refuse request bodies over `limit` bytes with a Vietnamese 413, declared or streamed.
+    `uploads` names paths that read their own body part by part up to a larger limit (the
+    "Thêm tin" form, cut off at its image limit while reading, so that the fields sent before
+    an oversized image are shown again): there the declared length is not refused up front, and
+    the larger limit holds while streaming."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        upload = self.uploads.get(path) if scope.get("method") == "POST" else None
+        limit = upload or self.limit
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+            if (
+                upload is None
+                and name == b"content-length"
+                and value.isdigit()
+                and int(value) > limit
+            ):
                 log.warning(
                     "Từ chối yêu cầu quá lớn (%s byte) tới %s", value.decode(), scope["path"]
                 )
@@ -89,7 +111,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _BodyTooLarge()
             return message
 
@@ -202,8 +224,9 @@ def _routes() -> list[BaseRoute]:
     from duluan.console.login import routes as login_routes
     from duluan.console.pages import routes as page_routes
     from duluan.console.review import routes as review_routes
+    from duluan.console.submit import routes as submit_routes
 
-    routes: list[BaseRoute] = [*login_routes, *review_routes, *page_routes]
+    routes: list[BaseRoute] = [*login_routes, *review_routes, *submit_routes, *page_routes]
     try:
         from duluan.console.cases import routes as case_routes
     except ImportError as exc:
@@ -245,7 +268,7 @@ def build_app(
         )
     middleware += [
         Middleware(SecurityHeaders),
-        Middleware(BodyLimit, limit=MAX_BODY),
+        Middleware(BodyLimit, limit=MAX_BODY, uploads={UPLOAD_PATH: UPLOAD_LIMIT}),
         Middleware(
             SessionMiddleware,
             secret_key=secret,

@@ -58,9 +58,11 @@ from duluan.console.render import (
 )
 from duluan.console.review import start_capture
 from duluan.console.state import state_of
+from duluan.console.submit import reported_by
 from duluan.submit import IMAGE_TYPES
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
+from storage.submissions import REPORTED
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +357,9 @@ async def evidence_download(request: Request) -> Response:
     areas = _story_areas(request, user, record.story)
     if not areas:
         return not_found(request, f"bằng chứng số {evidence_id}")
-    if not _can_see(store, user, record.story, areas):
+    if not _can_see(store, user, record.story, areas) and not (
+        record.reason == REPORTED and reported_by(store, user, record.article_id)
+    ):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     if content is None:
         return error_page(

@@ -13,6 +13,7 @@ from crawler.dates import MINUTE, shown
 from crawler.platform import PLATFORM_LABELS
 from duluan.config import Config
 from duluan.console.areas import AREA_PARAM, area_query, several
+from duluan.submit import VIA_LABELS
 from storage.vocabulary import (
     ACTION_LABELS,
     OUTBOX_LABELS,
@@ -45,6 +46,7 @@ def install(env: Environment, config: Config) -> None:
             "outbox": OUTBOX_LABELS,
             "action": ACTION_LABELS,
             "platform": PLATFORM_LABELS,
+            "via": VIA_LABELS,
         }
         return tables[table].get(str(value), str(value))
 

@@ -77,6 +77,12 @@ async def form_with_csrf(request: Request) -> FormData:
     except (HTTPException, ValueError, UnicodeDecodeError) as exc:
         log.warning("Biểu mẫu không đọc được tại %s: %s", request.url.path, exc)
         raise BadForm("Biểu mẫu gửi lên không hợp lệ hoặc quá lớn.") from None
+    check_csrf(request, form)
+    return form
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    """`BadForm` (400) unless the form's CSRF token is the session's."""
     sent = form.get(CSRF_FIELD)
     expected = request.session.get(CSRF_KEY)
     if (
@@ -93,7 +99,6 @@ async def form_with_csrf(request: Request) -> FormData:
             "Biểu mẫu đã hết hạn hoặc không phải gửi từ trang này (mã chống giả mạo không khớp). "
             "Hãy tải lại trang rồi thử lại; chưa có gì thay đổi."
         )
-    return form
 
 
 def client_ip(request: Request) -> str:

@@ -62,12 +62,14 @@ from duluan.console.render import (
     url,
 )
 from duluan.console.state import state_of
+from duluan.console.submit import reported_by
 from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
 from storage.cases import CaseRecord
 from storage.queue import QueueFilters, StoryMessageRow
 from storage.reviews import AssignmentRecord, ReviewDetail
+from storage.submissions import REPORTED
 from storage.vocabulary import story_key
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,7 @@ async def queue(request: Request) -> Response:
     store = store_of(request)
     result = store.review_queue(filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     outlets = store.queue_outlets()
+    reported = store.submissions_of([it.article_id for it in result.items])
     config = config_of(request)
     areas = listed_areas(request, user)
     communes = communes_of(config, areas)
@@ -156,6 +159,7 @@ async def queue(request: Request) -> Response:
         "queue.html",
         {
             "page": result,
+            "reported": {k: [s.reporter for s in v] for k, v in reported.items()},
             "raw": raw,
             "page_number": page,
             "has_more": page * PAGE_SIZE < result.total,
@@ -228,7 +232,7 @@ def _load_story(request: Request, cluster: int, given: str) -> Loaded:
     if article_id is None:
         raise not_found(request, f"tin số {cluster}")
     detail = store.review_detail(story, area.name)
-    if not _visible(user, detail):
+    if not _visible(user, detail) and not reported_by(store, user, article_id):
         log.warning("[web %s] %s (đơn vị %s) không được xem tin này", story, user.name, user.unit)
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     return Loaded(user, story, area, article_id, detail)
@@ -263,6 +267,9 @@ async def item(request: Request) -> Response:
     copies_ids = [article.id, *article.cluster_others]
     briefs = store.alert_briefs(copies_ids)
     copies = [briefs[i] for i in copies_ids if i in briefs and i != article.id]
+    reports = [s for rows in store.submissions_of(copies_ids).values() for s in rows]
+    reports.sort(key=lambda s: s.submitted_at)
+    screenshots = [e for e in store.list_evidence(story=story) if e.reason == REPORTED]
     review = review_of(request)
     today = review.today()
     default_deadline = review.default_deadline(area.name)
@@ -283,6 +290,9 @@ async def item(request: Request) -> Response:
             "tags": tags,
             "fields": fields,
             "copies": copies,
+            "reports": reports,
+            "screenshots": screenshots,
+            "several": several(config),
             "messages": _area_messages(request, story, area),
             "detail": detail,
             "units": [u.name for u in area.units],

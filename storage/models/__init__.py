@@ -6,10 +6,12 @@ from __future__ import annotations
 from storage.models.articles import Article, ArticleBand, Source, SourceRunRow, UrlValidator
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.cases import FTS_TABLE, ArticleSearch, Case, CaseStep, Evidence, include_name
+from storage.models.corrections import Correction
 from storage.models.digests import Digest
 from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
+from storage.models.quota import ApiQuota
 from storage.models.reviews import Assignment, Review, ReviewAction
 from storage.models.submissions import Submission
 from storage.models.tags import ArticleArea, ArticleUnit, Mention
@@ -18,6 +20,7 @@ from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
 __all__ = [
     "FTS_TABLE",
     "NAMING_CONVENTION",
+    "ApiQuota",
     "Article",
     "ArticleArea",
     "ArticleBand",
@@ -29,6 +32,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseStep",
+    "Correction",
     "Digest",
     "Evidence",
     "JobRun",

@@ -27,12 +27,15 @@ crawl:
 """
 
 
-def write_config(tmp_path: Path, base: str, sources_yaml: str) -> Config:
-    """A config with the test crawl settings and the given `sources:` block ({{BASE}} filled)."""
+def write_config(
+    tmp_path: Path, base: str, sources_yaml: str, environ: dict[str, str] | None = None
+) -> Config:
+    """A config with the test crawl settings and the given `sources:` block ({{BASE}} filled),
+    its `env:` references read from `environ`."""
     path = tmp_path / "config.yaml"
     text = CRAWL + "sources:\n" + sources_yaml
     path.write_text(text.replace("{{BASE}}", base), encoding="utf-8")
-    return load_config(path, {}).config
+    return load_config(path, environ or {}).config
 
 
 def crawl(
@@ -46,7 +49,11 @@ def crawl(
     locality, its child process's clock frozen at `now`."""
     from crawler.dates import parse_date
 
-    queries = {s.name: search_queries(config.locality) for s in config.sources if s.search}
+    queries = {
+        s.name: search_queries(config.locality)
+        for s in config.sources
+        if s.search or s.youtube_search
+    }
     return run_pass(
         config,
         db_url,

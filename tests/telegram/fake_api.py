@@ -37,6 +37,7 @@ MAX_POLL_SECONDS = 30.0
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files ("file is too big")
 
 _INT_FIELDS = frozenset(
     {
@@ -251,7 +252,13 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         parts = split.path.split("/")
         status, payload = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-        if len(parts) == 3 and parts[0] == "" and parts[1].startswith("bot"):
+        if len(parts) >= 4 and parts[:2] == ["", "file"] and parts[2].startswith("bot"):
+            self._drain()
+            content = fake._download(unquote(parts[2][3:]), "/".join(parts[3:]))
+            if content is not None:
+                self._answer(200, content, "application/octet-stream")
+                return
+        elif len(parts) == 3 and parts[0] == "" and parts[1].startswith("bot"):
             token, method = unquote(parts[1][3:]), parts[2]
             try:
                 params, files, filenames = self._read_params(split.query)
@@ -260,10 +267,12 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = err.status, _error_payload(err)
         else:
             self._drain()
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._answer(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+    def _answer(self, status: int, body: bytes, ctype: str = "application/json") -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -371,6 +380,8 @@ class FakeTelegram:
         self.answered_queries: list[dict[str, Any]] = []
         self._webhook: dict[str, Any] = {}
         self._file_counter = 0
+        self._files: dict[str, tuple[str, bytes, int | None]] = {}
+        self._downloads: list[str] = []
         bot_id = token.split(":", 1)[0]
         self.bot_user: dict[str, Any] = {
             "id": int(bot_id) if bot_id.isdigit() else 123456789,
@@ -510,9 +521,17 @@ class FakeTelegram:
             return self._push_update({"callback_query": query})
 
     def push_message(
-        self, *, from_id: int, chat_id: int, text: str, reply_to: int | None = None
+        self,
+        *,
+        from_id: int,
+        chat_id: int,
+        text: str | None = None,
+        reply_to: int | None = None,
+        **fields: Any,
     ) -> int:
-        """Queue a message update from a user (optionally a reply); returns its update_id."""
+        """Queue a message update from a user (optionally a reply); returns its update_id.
+        `fields` are further Message fields as the Bot API sends them (`entities`, `caption`,
+        `caption_entities`, `photo`, `document`, `forward_origin`)."""
         with self._lock:
             chat = _chat_key(chat_id)
             message: dict[str, Any] = {
@@ -520,12 +539,59 @@ class FakeTelegram:
                 "from": self._user(from_id),
                 "chat": self._chat(chat),
                 "date": int(time.time()),
-                "text": text,
             }
+            if text is not None:
+                message["text"] = text
+            message.update(copy.deepcopy(fields))
             if reply_to is not None and (chat, reply_to) in self._messages:
                 message["reply_to_message"] = copy.deepcopy(self._messages[(chat, reply_to)])
             self._messages[(chat, message["message_id"])] = message
             return self._push_update({"message": copy.deepcopy(message)})
+
+    def add_file(self, content: bytes, *, size: int | None = None) -> dict[str, Any]:
+        """Store a file users sent; returns its PhotoSize/Document fields (`file_id`,
+        `file_unique_id`, `file_size`: `size` overrides the real size, as a file too big to
+        keep here)."""
+        with self._lock:
+            self._file_counter += 1
+            number = self._file_counter
+            file_id = f"AgACAgUAAxkBAAI{number:08d}"
+            self._files[file_id] = (f"photos/file_{number}.jpg", content, size)
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"AQAD{number:08d}",
+                "file_size": len(content) if size is None else size,
+            }
+
+    @property
+    def downloads(self) -> list[str]:
+        """The file paths the bot downloaded, oldest first."""
+        with self._lock:
+            return list(self._downloads)
+
+    def _download(self, token: str, path: str) -> bytes | None:
+        with self._lock:
+            if token != self.token:
+                return None
+            self._downloads.append(path)
+            found = [c for p, c, _ in self._files.values() if p == path]
+            return found[0] if found else None
+
+    def _api_getfile(self, params: dict[str, Any], *_: Any) -> dict[str, Any]:
+        with self._lock:
+            file_id = str(params.get("file_id") or "")
+            if file_id not in self._files:
+                raise ApiError(400, "Bad Request: invalid file_id")
+            path, content, size = self._files[file_id]
+            real = len(content) if size is None else size
+            if real > MAX_DOWNLOAD:
+                raise ApiError(400, "Bad Request: file is too big")
+            return {
+                "file_id": file_id,
+                "file_unique_id": "AQAD" + file_id[-8:],
+                "file_size": real,
+                "file_path": path,
+            }
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by an offset."""
