@@ -78,7 +78,8 @@ NOT_PUBLIC_NOTE = (
 
 @dataclass(frozen=True)
 class Fetched:
-    """What a fetch answered: `status` None and `error` set when no HTTP answer came."""
+    """What a fetch answered: `status` None and `error` set when no HTTP answer came;
+    `truncated` when the body was cut at the size limit."""
 
     url: str
     status: int | None
@@ -86,6 +87,7 @@ class Fetched:
     body: bytes
     charset: str | None = None
     error: str | None = None
+    truncated: bool = False
 
 
 Fetch = Callable[[str], Fetched]
@@ -95,8 +97,9 @@ def http_fetcher(
     user_agent: str, guard: Guard, timeout: float = 30.0, max_bytes: int = MAX_BYTES
 ) -> Fetch:
     """A fetch through the fetch guard (`crawler.guard.fetch`: every redirect hop checked, no
-    internal address but the sources' own); bodies beyond `max_bytes` are cut there. A URL
-    the guard refuses is recorded as an error, never fetched."""
+    internal address but the sources' own); bodies beyond `max_bytes` are cut there (the
+    snapshot is then an error: a cut page is not compared). A URL the guard refuses is
+    recorded as an error, never fetched."""
 
     def fetch(url: str) -> Fetched:
         try:
@@ -108,7 +111,14 @@ def http_fetcher(
             return Fetched(url, None, None, b"", error=f"{refusal.message}: {refusal.url}")
         except httpx.HTTPError as exc:
             return Fetched(url, None, None, b"", error=f"{type(exc).__name__}: {exc}")
-        return Fetched(url, response.status, response.final_url, response.body, response.charset)
+        return Fetched(
+            url,
+            response.status,
+            response.final_url,
+            response.body,
+            response.charset,
+            truncated=response.truncated,
+        )
 
     return fetch
 
@@ -153,6 +163,10 @@ def capture(
     error = fetched.error
     if fetched.status is None:
         reason, text = "error", None
+    elif fetched.truncated:
+        # Half a page read would show as an edit: what was cut is kept, but not compared.
+        reason, text = "error", None
+        error = f"lớn hơn {len(fetched.body)} byte: chỉ giữ phần đầu, không so sánh"
     else:
         reading = check.read(fetched.status, fetched.final_url, fetched.body, fetched.charset)
         reason, text, error = reading.reason, reading.text, error or reading.error

@@ -98,9 +98,16 @@ def check_for(url: str, platform: str | None = None) -> Check | None:
         if video is not None:
             watch = quote(f"https://www.youtube.com/watch?v={video}", safe="")
             return Check(url, platform, f"{YOUTUBE_OEMBED}?url={watch}&format=json", "youtube")
-    if platform == "tiktok" and _TIKTOK_POST.search(urlsplit(url).path or ""):
+    if platform == "tiktok" and _TIKTOK_POST.search(_path(url)):
         return Check(url, platform, f"{TIKTOK_OEMBED}?url={quote(url, safe='')}", "tiktok")
     return Check(url, platform, url, "page")
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url.strip()[:2000]).path
+    except ValueError:
+        return ""
 
 
 def youtube_video(url: str) -> str | None:
