@@ -29,10 +29,11 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from cases.posts import check_for, page_text
+from cases.posts import NOT_PUBLIC, check_for, page_text
 from crawler.extract import decode_html
 from crawler.guard import Guard, Refused
 from crawler.guard import fetch as guarded_fetch
+from crawler.platform import platform_label
 from duluan.config import Config
 from storage import Store
 from storage.cases import CaseRecord, EvidenceRecord, EvidenceSnapshot
@@ -384,6 +385,14 @@ def standing(records: list[EvidenceRecord]) -> list[Standing]:
             state = "online" if record.text_sha256 is not None else "removed"
         out.append(Standing(url, state, record))
     return out
+
+
+def not_public_note(platform: str) -> str | None:
+    """What a case page says of an item of `platform` when nothing of it can be seen publicly
+    (never fetched: its evidence is the reporter's screenshot); None for any other platform."""
+    if platform not in NOT_PUBLIC:
+        return None
+    return NOT_PUBLIC_NOTE.format(platform=platform_label(platform))
 
 
 def capture_soon(

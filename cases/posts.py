@@ -103,6 +103,12 @@ def check_for(url: str, platform: str | None = None) -> Check | None:
     return Check(url, platform, url, "page")
 
 
+def snapshot_suffix(body: bytes) -> str:
+    """The file name suffix a kept answer is downloaded with: `.json` for an oEmbed answer,
+    else `.html` (a page, a widget)."""
+    return ".json" if body.lstrip()[:1] in (b"{", b"[") else ".html"
+
+
 def _path(url: str) -> str:
     try:
         return urlsplit(url.strip()[:2000]).path

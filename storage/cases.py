@@ -85,6 +85,7 @@ class CaseRecord:
     units: tuple[str, ...]
     published_precision: str = "minute"
     area: str = DEFAULT_AREA  # the watch area whose review opened it
+    platform: str = "news"  # of its article (crawler.platform.Platform)
 
     @property
     def status_label(self) -> str:
@@ -369,6 +370,7 @@ class CaseQueries(StoreBase):
                         Source.title.label("source_title"),
                         Article.published_at,
                         Article.published_precision,
+                        Article.platform,
                     )
                     .join(Source, Source.id == Article.source_id)
                     .where(Article.id.in_(articles))
@@ -396,6 +398,7 @@ class CaseQueries(StoreBase):
                     units=tuple(units[(row.area, row.story)]),
                     area=row.area,
                     published_precision=known.published_precision if known else "minute",
+                    platform=known.platform if known else "news",
                 )
             )
         return out

@@ -23,8 +23,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from cases.chain import next_steps
-from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after
+from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after, not_public_note, standing
 from cases.letter import letter_filename, render_letter
+from cases.posts import snapshot_suffix
 from duluan.console.areas import (
     AREA_PARAM,
     all_areas,
@@ -194,6 +195,7 @@ async def case_page(request: Request) -> Response:
     store = store_of(request)
     config = config_of(request)
     evidence = store.list_evidence(story=case.story)
+    not_public = not_public_note(case.platform)
     detail = store.review_detail(case.story, case.area)
     reports = [job for job in detail.assignments if job.report or job.status != "open"]
     area = config.stored_area(case.area)
@@ -209,13 +211,15 @@ async def case_page(request: Request) -> Response:
             "cluster": _cluster(case.story),
             "forms": _step_forms(case) if can_act else [],
             "can_act": can_act,
-            "can_capture": can_act and review_of(request).fetch is not None,
+            "can_capture": can_act and review_of(request).fetch is not None and not not_public,
             "units": units,
             "reports": reports,
             "suggest_unit": suggest.unit if suggest else "",
             "suggest_note": (suggest.report or "") if suggest else "",
             "evidence": evidence,
             "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            "standing": standing(evidence),
+            "not_public": not_public,
             "reason_labels": REASON_LABELS,
             "change_labels": CHANGE_LABELS,
             "field_labels": FIELD_LABELS,
@@ -327,6 +331,7 @@ async def evidence_list(request: Request) -> Response:
     if not _can_see(store, user, story, areas):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     evidence = store.list_evidence(story=story)
+    article = store.get_article(cluster)
     shown = request.query_params.get(AREA_PARAM) or ""
     area = shown if shown in areas else areas[0]
     return render(
@@ -339,6 +344,8 @@ async def evidence_list(request: Request) -> Response:
             "area": area,
             "evidence": evidence,
             "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            "standing": standing(evidence),
+            "not_public": not_public_note(article.platform) if article else None,
             "reason_labels": REASON_LABELS,
             "change_labels": CHANGE_LABELS,
         },
@@ -346,7 +353,8 @@ async def evidence_list(request: Request) -> Response:
 
 
 async def evidence_download(request: Request) -> Response:
-    """A snapshot's HTML as fetched, as an attachment that no browser renders here."""
+    """A snapshot as fetched (a page, a widget, an oEmbed JSON), as an attachment that no
+    browser renders here."""
     user = current_user(request)
     evidence_id: int = request.path_params["evidence"]
     store = store_of(request)
@@ -371,11 +379,12 @@ async def evidence_download(request: Request) -> Response:
     audit(request, "tải bằng chứng", f"evidence:{evidence_id}", record.story)
     stamp = record.fetched_at.strftime("%Y%m%dT%H%M%SZ")
     # A reported screenshot keeps its image extension (its type was told by its bytes); a
-    # fetched page is HTML. Either way an attachment, never rendered here.
-    extension = IMAGE_TYPES.get(record.media_type or "", ".html")
+    # fetched answer is a page or an oEmbed JSON. Either way an attachment, never rendered here.
+    body = gzip.decompress(content)
+    extension = IMAGE_TYPES.get(record.media_type or "") or snapshot_suffix(body)
     name = f"bang-chung-{evidence_id}-{stamp}{extension}"
     return Response(
-        gzip.decompress(content),
+        body,
         media_type="application/octet-stream",
         headers={
             "content-disposition": f'attachment; filename="{name}"',
