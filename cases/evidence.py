@@ -37,6 +37,7 @@ from crawler.platform import platform_label
 from duluan.config import Config
 from storage import Store
 from storage.cases import CaseRecord, EvidenceRecord, EvidenceSnapshot
+from storage.submissions import REPORTED
 
 log = logging.getLogger(__name__)
 
@@ -371,11 +372,11 @@ class Standing:
 
 
 def standing(records: list[EvidenceRecord]) -> list[Standing]:
-    """Each URL's standing after its latest check (the crawler's copies are no check), in the
-    order the URLs were first kept."""
+    """Each URL's standing after its latest check (the crawler's copies and the reporters'
+    screenshots are no check), in the order the URLs were first checked."""
     latest: dict[str, EvidenceRecord] = {}
     for record in sorted(records, key=lambda r: (r.fetched_at, r.id)):
-        if record.reason != CRAWLED:
+        if record.reason not in (CRAWLED, REPORTED):
             latest[record.url] = record
     out = []
     for url, record in latest.items():

@@ -8,8 +8,10 @@ import gzip
 import hashlib
 from datetime import timedelta
 
+from duluan.submit import Report, Reporter, submit
 from storage import Store
 from storage.cases import EvidenceSnapshot
+from storage.submissions import Screenshot
 from tests.kit.articles import record, tag
 from tests.kit.console import NOW, PXI, Console, console
 
@@ -102,3 +104,76 @@ def test_a_facebook_item_says_its_evidence_is_the_screenshot(console: Console) -
     forest = store.open_case(f"cluster:{console.seeded.forest}", "canbo", NOW)
     press = client.get(f"/cases/{forest.id}").text
     assert 'id="not-public"' not in press and 'id="no-evidence"' in press
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
+
+
+def report_screenshot(console: Console, url: str, content: bytes, name: str) -> tuple[int, int]:
+    """`name` reports `url` with a screenshot (media type PNG whatever the bytes); the item's
+    case id and the screenshot's evidence id."""
+    done = submit(
+        console.store,
+        console.config,
+        Report(
+            url=url,
+            text="Cán bộ xã nhận tiền",
+            screenshot=Screenshot("a.png", "image/png", content),
+        ),
+        Reporter(name, "console"),
+        console.clock,
+    )
+    case = console.store.open_case(done.story, "canbo", NOW)
+    [kept] = [e for e in console.store.list_evidence(done.story) if e.reason == "reported"]
+    return case.id, kept.id
+
+
+def test_reported_screenshot_is_shown_as_an_image_with_who_when_size_and_hash(
+    console: Console,
+) -> None:
+    url = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02xyz"
+    case_id, shot = report_screenshot(console, url, PNG, "Nguyễn Văn A")
+    client = console.client("canbo")
+    page = client.get(f"/cases/{case_id}").text
+    assert f'<figure class="screenshot" data-evidence="{shot}">' in page
+    assert f'<img src="/evidence/{shot}/image"' in page
+    assert "Người gửi: <strong>Nguyễn Văn A</strong>" in page
+    assert f"image/png, {len(PNG)} byte" in page
+    assert f"<code>{hashlib.sha256(PNG).hexdigest()}</code>" in page
+    assert "Facebook không cho xem công khai" in page and "Chưa có ảnh chụp" not in page
+    assert f'<tr data-evidence="{shot}"' not in page  # a screenshot is no fetch
+    assert 'id="no-evidence"' not in page
+    image = client.get(f"/evidence/{shot}/image")
+    assert image.status_code == 200 and image.content == PNG
+    assert image.headers["content-type"] == "image/png"
+    assert image.headers["content-disposition"] == f'inline; filename="anh-chup-{shot}.png"'
+    assert image.headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert image.headers["x-content-type-options"] == "nosniff"
+    download = client.get(f"/evidence/{shot}")
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].endswith('.png"')
+
+
+def test_only_true_images_are_served_as_images(console: Console) -> None:
+    url = "https://zalo.me/g/dakpxi"
+    case_id, fake = report_screenshot(
+        console, url, b"<html><script>alert(1)</script></html>", "Trần Thị B"
+    )
+    client = console.client("canbo")
+    assert client.get(f"/evidence/{fake}/image").status_code == 404
+    page = console.store.add_evidence(
+        snapshot(1, "https://baoquangngai.vn/a.htm", b"<html></html>", "ok", "first", "x", 0)
+    )
+    assert client.get(f"/evidence/{page.id}/image").status_code == 404
+    assert client.get("/evidence/999999/image").status_code == 404
+    assert "Zalo không cho xem công khai" in client.get(f"/cases/{case_id}").text
+
+
+def test_a_screenshot_is_seen_by_those_who_see_its_story_only(console: Console) -> None:
+    url = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid03abc"
+    _, shot = report_screenshot(console, url, PNG, "Nguyễn Văn A")
+    assert console.client("xem").get(f"/evidence/{shot}/image").status_code == 200
+    anonymous = console.client().get(f"/evidence/{shot}/image", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.content != PNG
+    unit = console.client("phongtn").get(f"/evidence/{shot}/image")
+    assert unit.status_code == 403 and unit.headers["content-type"].startswith("text/html")
