@@ -331,7 +331,7 @@ def refetch_open_cases(
         except Exception:
             log.exception("[%s] lỗi khi lưu bằng chứng của tin bị đánh dấu sai sự thật", story)
     for case in store.list_cases(open_only=True, limit=10_000):
-        latest = store.latest_evidence(case.story)
+        latest = store.latest_evidence(case.story, checks_only=True)
         if latest is not None and now() - latest.fetched_at < every:
             continue
         try:

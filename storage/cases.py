@@ -22,6 +22,7 @@ from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import Case, CaseStep, Evidence
+from storage.submissions import REPORTED
 from storage.vocabulary import STEP_LABELS
 
 log = logging.getLogger(__name__)
@@ -453,11 +454,16 @@ class CaseQueries(StoreBase):
         with self._read() as session:
             return [_evidence(row) for row in session.scalars(stmt)]
 
-    def latest_evidence(self, story: str, url: str | None = None) -> EvidenceRecord | None:
-        """The newest snapshot of a story (of one URL if given)."""
+    def latest_evidence(
+        self, story: str, url: str | None = None, *, checks_only: bool = False
+    ) -> EvidenceRecord | None:
+        """The newest snapshot of a story (of one URL if given); with `checks_only`, the newest
+        the system took itself (a reporter's screenshot is no check of the page)."""
         stmt = select(Evidence).where(Evidence.story == story)
         if url is not None:
             stmt = stmt.where(Evidence.url == url)
+        if checks_only:
+            stmt = stmt.where(Evidence.reason != REPORTED)
         stmt = stmt.order_by(Evidence.fetched_at.desc(), Evidence.id.desc()).limit(1)
         with self._read() as session:
             row = session.scalar(stmt)

@@ -28,7 +28,10 @@ from crawler.fingerprint import NUM_PERM
 from crawler.guard import Guard, Refused
 from crawler.platform import PLATFORMS
 from crawler.telegram import PostNotFound, TelegramError, parse_post_widget, post_of
+from duluan.submit import Report, Reporter, submit
 from storage import ArticleRecord, Store
+from storage.submissions import Screenshot
+from tests.kit.console import config as console_config
 from tests.kit.public_web import JSON, PublicWeb, public_web
 
 ICT = timezone(timedelta(hours=7))
@@ -430,3 +433,24 @@ def test_a_fetch_without_answer_keeps_the_post_standing_unknown(store: Store) ->
     )
     [where] = standing(store.list_evidence("cluster:1"))
     assert where.state == "unknown" and where.checked.id == down.id
+
+
+def test_a_reported_post_with_a_screenshot_is_still_checked_at_once(
+    store: Store, web: PublicWeb
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    clock = Clock()
+    done = submit(
+        store,
+        console_config(),
+        Report(url=POST, screenshot=Screenshot("a.png", "image/png", png)),
+        Reporter("Nguyễn Văn A", "console"),
+        clock,
+    )
+    store.open_case(done.story, "Lan", T0)
+    web.set(POST_WIDGET, WIDGET)
+    [checked] = refetch_open_cases(store, clock, web.fetch())
+    assert (checked.url, checked.reason) == (POST, "ok")
+    assert [r.reason for r in store.list_evidence(done.story)] == ["reported", "ok"]
+    [where] = standing(store.list_evidence(done.story))
+    assert where.checked.id == checked.id and where.state == "online"
