@@ -150,11 +150,11 @@ def capture(
     *,
     article_id: int | None = None,
     case_id: int | None = None,
-    platform: str | None = None,
+    platform: str = "news",
 ) -> EvidenceRecord | None:
-    """Fetch the public copy of `url` (an item of `platform`, `cases.posts`) once and store the
-    snapshot, compared with the last readable one; None, fetching nothing, for a platform that
-    shows nothing publicly."""
+    """Fetch the public copy of `url` (an item of `platform`, as stored with its article:
+    `cases.posts`) once and store the snapshot, compared with the last readable one; None,
+    fetching nothing, for a platform that shows nothing publicly."""
     check = check_for(url, platform)
     if check is None:
         log.info("[%s] %s: không xem công khai được, không tải (bằng chứng: ảnh chụp)", story, url)
