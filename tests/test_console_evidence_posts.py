@@ -13,7 +13,7 @@ from storage import Store
 from storage.cases import EvidenceSnapshot
 from storage.submissions import Screenshot
 from tests.kit.articles import record, tag
-from tests.kit.console import NOW, PXI, Console, console
+from tests.kit.console import NOW, PXI, Console, console, token
 
 __all__ = ["console"]
 
@@ -101,6 +101,9 @@ def test_a_facebook_item_says_its_evidence_is_the_screenshot(console: Console) -
     assert 'id="standing"' not in page
     listing = client.get("/evidence", params={"story": f"cluster:{item}"}).text
     assert "Facebook không cho xem công khai" in listing
+    form = {"csrf_token": token(client, f"/cases/{case.id}")}
+    refused = client.post(f"/cases/{case.id}/capture", data=form)
+    assert refused.status_code == 409 and "Facebook không cho xem công khai" in refused.text
     forest = store.open_case(f"cluster:{console.seeded.forest}", "canbo", NOW)
     press = client.get(f"/cases/{forest.id}").text
     assert 'id="not-public"' not in press and 'id="no-evidence"' in press

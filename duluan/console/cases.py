@@ -299,6 +299,9 @@ async def case_capture(request: Request) -> Response:
     require(request, STAFF)
     await form_with_csrf(request)
     user, case = _load_case(request)
+    not_public = not_public_note(case.platform)
+    if not_public is not None:
+        return error_page(request, "Không tải được bài này", not_public, 409)
     if start_capture(request, case, user) is None:
         log.info("[web case:%d] %s: trang rà soát không có bộ tải trang", case.id, user.name)
         return error_page(
