@@ -24,6 +24,7 @@ from cases.evidence import (
     standing,
 )
 from cases.posts import check_for, youtube_video
+from crawler.extract import shared_summary
 from crawler.fingerprint import NUM_PERM
 from crawler.guard import Guard, Refused
 from crawler.platform import PLATFORMS
@@ -454,3 +455,15 @@ def test_a_reported_post_with_a_screenshot_is_still_checked_at_once(
     assert [r.reason for r in store.list_evidence(done.story)] == ["reported", "ok"]
     [where] = standing(store.list_evidence(done.story))
     assert where.checked.id == checked.id and where.state == "online"
+
+
+def test_shared_summary_of_hostile_pages() -> None:
+    huge = f'<html><head><meta property="og:title" content="{"á" * 100_000}"></head></html>'
+    summary = shared_summary(huge)
+    assert summary is not None and len(summary[0]) == 5000 and summary[1] == ""
+    tagged = '<meta name="twitter:description" content="&lt;b&gt;Sạt&lt;/b&gt; lở &amp;amp; ngập">'
+    assert shared_summary(tagged) == ("", "Sạt lở & ngập")
+    # An error page's <title> is not what it shares: no summary, the page reads as removed.
+    assert shared_summary("<html><head><title>404 Not Found</title></head></html>") is None
+    for broken in ("", "\x00", "<<<>>>", "<meta property='og:title' content=''>"):
+        assert shared_summary(broken) is None
