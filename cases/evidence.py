@@ -11,10 +11,11 @@ with every advert) and compared with the last readable snapshot: unchanged, chan
 (404/410, a redirect to the home page, or a page that no longer holds an article). A network
 error or a 5xx is recorded as such, never as a takedown.
 
-Social items are read where their platform shows them publicly (`cases.posts`: a Telegram post's
-widget, YouTube's and TikTok's oEmbed JSON, a forum page's shared title and description), so a
-re-check tells whether the post is still there ("Còn trên mạng") or removed ("Đã bị gỡ"); a
-Facebook or Zalo item is never fetched: its evidence is the screenshot its reporter sent.
+Social items are read where their platform shows them publicly (`cases.public_copy`: a
+Telegram post's widget, YouTube's and TikTok's oEmbed JSON, a forum page's shared title and
+description), so a re-check tells whether the post is still there ("Còn trên mạng") or
+removed ("Đã bị gỡ"); a Facebook or Zalo item is never fetched: its evidence is the screenshot
+its reporter sent.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from cases.posts import NOT_PUBLIC, check_for, page_text
+from cases.public_copy import NOT_PUBLIC, check_for, page_text
 from crawler.extract import decode_html
 from crawler.guard import Guard, Refused
 from crawler.guard import fetch as guarded_fetch
@@ -153,7 +154,7 @@ def capture(
     platform: str = "news",
 ) -> EvidenceRecord | None:
     """Fetch the public copy of `url` (an item of `platform`, as stored with its article:
-    `cases.posts`) once and store the snapshot, compared with the last readable one; None,
+    `cases.public_copy`) once and store the snapshot, compared with the last readable one; None,
     fetching nothing, for a platform that shows nothing publicly."""
     check = check_for(url, platform)
     if check is None:
@@ -224,7 +225,7 @@ def keep_crawled(
 ) -> list[EvidenceRecord]:
     """Store the pages the crawler kept of an article as snapshots "lúc thu thập" (with the
     crawl's fetch time), those not kept for `story` yet, oldest first; read as a page of
-    `platform` is (`cases.posts.page_text`)."""
+    `platform` is (`cases.public_copy.page_text`)."""
     pages = store.article_pages(article_id)
     if not pages:
         return []

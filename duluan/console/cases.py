@@ -25,7 +25,7 @@ from starlette.routing import Route
 from cases.chain import next_steps
 from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after, not_public_note, standing
 from cases.letter import letter_filename, render_letter
-from cases.posts import snapshot_suffix
+from cases.public_copy import snapshot_suffix
 from duluan.console.areas import (
     AREA_PARAM,
     all_areas,

@@ -23,7 +23,7 @@ from cases.evidence import (
     refetch_open_cases,
     standing,
 )
-from cases.posts import check_for, youtube_video
+from cases.public_copy import check_for, youtube_video
 from crawler.extract import shared_summary
 from crawler.fingerprint import NUM_PERM
 from crawler.guard import Guard, Refused
