@@ -365,7 +365,8 @@ async def evidence_list(request: Request) -> Response:
 
 def _kept(request: Request) -> tuple[EvidenceRecord, bytes | None] | Response:
     """The snapshot the path names and its gzip content, for an account that may see its
-    story; else the page to answer (not found, or `Forbidden` raised)."""
+    story (or that sent that screenshot); else the page to answer (not found, or `Forbidden`
+    raised)."""
     user = current_user(request)
     evidence_id: int = request.path_params["evidence"]
     store = store_of(request)
