@@ -249,6 +249,21 @@ def shared_summary(html: str) -> tuple[str, str] | None:
     return clean(title)[:MAX_SUMMARY], clean(description)[:MAX_SUMMARY]
 
 
+def shared_url(html: str) -> str | None:
+    """The address a page declares as its own (`og:url`, else `<link rel="canonical">`), as
+    written; None when it declares none. A reported link's page may name the story already
+    crawled under another address (a short link, a mobile page)."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return None
+    declared = _metadata(doc).get("og:url")
+    if not declared:
+        links = doc.xpath("//link[@rel='canonical']/@href")
+        declared = str(links[0]) if links else None
+    return declared.strip()[:4096] if declared and declared.strip() else None
+
+
 def extract_article(
     html: str, url: str, rules: Extract | None = None, hints: Hints | None = None
 ) -> Extracted | None:

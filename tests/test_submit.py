@@ -108,8 +108,7 @@ def test_link_becomes_a_tagged_alerted_item(
     assert fb.asked == [POST]  # tracking parameters dropped before anything is fetched
     assert done.new and done.added and done.reporters == ("Nguyễn Văn A",)
     assert done.platform == "facebook"
-    # The post, not the page (og:description ran its two lines together).
-    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập. Bà con đi lại rất khó khăn."
+    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập."  # the post's first line
     assert done.url == POST
     assert done.relevant is True and "Xã Đăk Pxi" in done.places
     article = store.get_article(done.article_id)
@@ -382,7 +381,7 @@ def test_articles_show_names_platform_and_reporters(
 @pytest.mark.parametrize(
     ("url", "title", "author"),
     [
-        ("https://t.me/dakpxi_tin/145", "Cảm ơn bà con đã báo tin về sạt lở", "Tin Đăk Pxi"),
+        ("https://t.me/dakpxi_tin/145", "Cảm ơn bà con đã báo tin", "Tin Đăk Pxi"),
         ("https://www.youtube.com/watch?v=abc123", "Tin Đăk Pxi", None),
         ("https://voz.vn/t/dak-pxi.123/", "Tin Đăk Pxi", None),
     ],
@@ -425,3 +424,13 @@ def test_a_long_run_together_post_is_titled_by_its_first_sentence() -> None:
     assert post_title(f"{first} Bà con cần {'đi lại ' * 40}") == first
     assert post_title("Ngắn. " + "x" * 300).endswith("…")  # a first sentence too short
     assert post_title("a" * 161) == "a" * 159 + "…"
+
+
+def test_a_login_wall_title_is_not_the_items_title(store: Store, config: Config) -> None:
+    link = "https://www.facebook.com/groups/dakpxi/posts/99"
+    wall = "<html><head><title>Facebook</title></head><body>Đăng nhập</body></html>"
+    pages = Pages({link: (200, wall)})
+    done = submit(
+        store, config, Report(url=link, text="Nhóm bàn về đất ở"), reporter(), clock, fetch=pages
+    )
+    assert done.title == "Nhóm bàn về đất ở"
