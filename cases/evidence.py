@@ -326,7 +326,7 @@ def refetch_open_cases(
     within `every`. Run it every few minutes: first snapshots are then prompt, and each open
     case is still fetched only about once a day."""
     done: list[EvidenceRecord] = []
-    for story, article_id in store.flagged_without_evidence():
+    for story, article_id in store.flagged_without_evidence(skip_platforms=NOT_PUBLIC):
         try:
             done.extend(capture_story(store, story, article_id, fetch, now))
         except Exception:

@@ -9,7 +9,7 @@ SHA-256, the extracted text) each time the story is flagged or re-checked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -481,14 +481,21 @@ class CaseQueries(StoreBase):
             row = session.scalar(stmt)
             return None if row is None else _evidence(row)
 
-    def flagged_without_evidence(self, limit: int = 100) -> list[tuple[str, int | None]]:
+    def flagged_without_evidence(
+        self, limit: int = 100, skip_platforms: Collection[str] = ()
+    ) -> list[tuple[str, int | None]]:
         """Stories marked false information (review status `false_info`) with no case and no
         page kept yet (only failed fetches, or none), with their article. A story two areas
-        both marked comes once: its pages are kept per story, for every area."""
+        both marked comes once: its pages are kept per story, for every area. Stories whose
+        article is on one of `skip_platforms` (never fetched: Facebook, Zalo) are left out, so
+        they do not hold the others back."""
         stmt = (
             select(Review.story, func.min(Review.article_id))
             .where(
                 Review.status == "false_info",
+                ~select(Article.id)
+                .where(Article.id == Review.article_id, Article.platform.in_(list(skip_platforms)))
+                .exists(),
                 ~select(Evidence.id)
                 .where(Evidence.story == Review.story, Evidence.status_code.is_not(None))
                 .exists(),

@@ -434,3 +434,32 @@ def test_a_login_wall_title_is_not_the_items_title(store: Store, config: Config)
         store, config, Report(url=link, text="Nhóm bàn về đất ở"), reporter(), clock, fetch=pages
     )
     assert done.title == "Nhóm bàn về đất ở"
+
+
+def test_facebook_stories_marked_false_do_not_hold_back_the_others(
+    store: Store, config: Config
+) -> None:
+    """A Facebook post is never fetched, so it never gets a kept page: the evidence pass must
+    not pick it again and again ahead of stories it can keep."""
+    from cases.evidence import refetch_open_cases
+
+    fb_item = submit(store, config, Report(url=POST, text="Tin sai"), reporter(), clock)
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    news = store.save_article(record(9))
+    for article_id, story in ((fb_item.article_id, fb_item.story), (news.article_id, "cluster:")):
+        key = story if story != "cluster:" else f"cluster:{news.cluster_id}"
+        store.review_action(
+            key, expected_version=0, action="false_info", user_id=1, user_name="Lan",
+            at=NOW, article_id=article_id,
+        )  # fmt: skip
+    assert store.flagged_without_evidence(limit=1, skip_platforms={"facebook"}) == [
+        (f"cluster:{news.cluster_id}", news.article_id)
+    ]
+    asked: list[str] = []
+
+    def fetch(url: str) -> Fetched:
+        asked.append(url)
+        return Fetched(url, 200, url, b"<html><body><p>Bai</p></body></html>")
+
+    refetch_open_cases(store, clock, fetch)
+    assert asked == ["https://baoquangngai.vn/bai-9.htm"]  # the Facebook post never fetched
