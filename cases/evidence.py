@@ -10,6 +10,12 @@ story is fetched again daily; the article text is extracted (not the raw HTML, w
 with every advert) and compared with the last readable snapshot: unchanged, changed, or removed
 (404/410, a redirect to the home page, or a page that no longer holds an article). A network
 error or a 5xx is recorded as such, never as a takedown.
+
+Social items are read where their platform shows them publicly (`cases.public_copy`: a
+Telegram post's widget, YouTube's and TikTok's oEmbed JSON, a forum page's shared title and
+description), so a re-check tells whether the post is still there ("Còn trên mạng") or
+removed ("Đã bị gỡ"); a Facebook or Zalo item is never fetched: its evidence is the screenshot
+its reporter sent.
 """
 
 from __future__ import annotations
@@ -21,29 +27,33 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 
-from crawler.extract import decode_html, extract_article
+from cases.public_copy import NOT_PUBLIC, check_for, page_text
+from crawler.extract import decode_html
 from crawler.guard import Guard, Refused
 from crawler.guard import fetch as guarded_fetch
+from crawler.platform import platform_label
 from duluan.config import Config
 from storage import Store
 from storage.cases import CaseRecord, EvidenceRecord, EvidenceSnapshot
+from storage.submissions import REPORTED
 
 log = logging.getLogger(__name__)
 
 REFETCH_EVERY = timedelta(hours=20)
 MAX_COPIES = 10
 MAX_BYTES = 10 * 1000**2
-GONE = frozenset({404, 410})
 CRAWLED = "crawled"
 
 REASON_LABELS = {
     CRAWLED: "Lúc thu thập (bản trình thu thập đã tải)",
     "ok": "Đọc được bài",
+    "summary": "Chỉ đọc được tiêu đề và mô tả trang (og:title, og:description)",
     "gone": "Bài đã bị gỡ (HTTP 404/410)",
+    "post_missing": "Bài đăng không còn (nền tảng báo không tìm thấy)",
+    "private": "Không còn xem công khai được (riêng tư hoặc chặn nhúng)",
     "redirected_home": "Chuyển hướng về trang chủ",
     "no_article": "Trang không còn nội dung bài",
     "error": "Không tải được",
@@ -56,11 +66,23 @@ CHANGE_LABELS = {
     "removed": "Bài đã bị gỡ",
     "error": "Lỗi khi tải",
 }
+# Where an item stands after its latest check, as the case page says it.
+STANDING_LABELS = {
+    "online": "Còn trên mạng",
+    "removed": "Đã bị gỡ",
+    "unknown": "Chưa rõ (lần kiểm tra gần nhất bị lỗi)",
+}
+# What the case page says of an item nothing public shows (never fetched).
+NOT_PUBLIC_NOTE = (
+    "{platform} không cho xem công khai khi chưa đăng nhập, nên hệ thống không tải và không "
+    "kiểm tra lại được bài này: bằng chứng là ảnh chụp màn hình người báo tin đã gửi."
+)
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """What a fetch answered: `status` None and `error` set when no HTTP answer came."""
+    """What a fetch answered: `status` None and `error` set when no HTTP answer came;
+    `truncated` when the body was cut at the size limit."""
 
     url: str
     status: int | None
@@ -68,6 +90,7 @@ class Fetched:
     body: bytes
     charset: str | None = None
     error: str | None = None
+    truncated: bool = False
 
 
 Fetch = Callable[[str], Fetched]
@@ -77,8 +100,9 @@ def http_fetcher(
     user_agent: str, guard: Guard, timeout: float = 30.0, max_bytes: int = MAX_BYTES
 ) -> Fetch:
     """A fetch through the fetch guard (`crawler.guard.fetch`: every redirect hop checked, no
-    internal address but the sources' own); bodies beyond `max_bytes` are cut there. A URL
-    the guard refuses is recorded as an error, never fetched."""
+    internal address but the sources' own); bodies beyond `max_bytes` are cut there (the
+    snapshot is then an error: a cut page is not compared). A URL the guard refuses is
+    recorded as an error, never fetched."""
 
     def fetch(url: str) -> Fetched:
         try:
@@ -90,7 +114,14 @@ def http_fetcher(
             return Fetched(url, None, None, b"", error=f"{refusal.message}: {refusal.url}")
         except httpx.HTTPError as exc:
             return Fetched(url, None, None, b"", error=f"{type(exc).__name__}: {exc}")
-        return Fetched(url, response.status, response.final_url, response.body, response.charset)
+        return Fetched(
+            url,
+            response.status,
+            response.final_url,
+            response.body,
+            response.charset,
+            truncated=response.truncated,
+        )
 
     return fetch
 
@@ -107,21 +138,6 @@ def fetcher_for(config: Config) -> Fetch:
     )
 
 
-def _is_home(url: str, final_url: str | None) -> bool:
-    if not final_url:
-        return False
-    before, after = urlsplit(url), urlsplit(final_url)
-    moved = (before.netloc, before.path) != (after.netloc, after.path)
-    return moved and after.path in ("", "/") and not after.query
-
-
-def _article_text(html: str, url: str) -> str | None:
-    page = extract_article(html, url)
-    if page is None:
-        return None
-    return "\n".join(part for part in (page.title, page.lead, page.text) if part)
-
-
 def _digest(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
@@ -135,23 +151,28 @@ def capture(
     *,
     article_id: int | None = None,
     case_id: int | None = None,
-) -> EvidenceRecord:
-    """Fetch `url` once and store the snapshot, compared with the last readable one."""
-    fetched = fetch(url)
+    platform: str = "news",
+) -> EvidenceRecord | None:
+    """Fetch the public copy of `url` (an item of `platform`, as stored with its article:
+    `cases.public_copy`) once and store the snapshot, compared with the last readable one; None,
+    fetching nothing, for a platform that shows nothing publicly."""
+    check = check_for(url, platform)
+    if check is None:
+        log.info("[%s] %s: không xem công khai được, không tải (bằng chứng: ảnh chụp)", story, url)
+        return None
+    fetched = fetch(check.fetch_url)
     at = now()
     before = store.last_readable_evidence(story, url)
-    text: str | None = None
-    if fetched.status is None or fetched.status >= 500 or fetched.status == 429:
-        reason = "error"
-    elif fetched.status in GONE:
-        reason = "gone"
-    elif _is_home(url, fetched.final_url):
-        reason = "redirected_home"
-    elif fetched.status >= 400:
-        reason = "error"
+    error = fetched.error
+    if fetched.status is None:
+        reason, text = "error", None
+    elif fetched.truncated:
+        # Half a page read would show as an edit: what was cut is kept, but not compared.
+        reason, text = "error", None
+        error = f"lớn hơn {len(fetched.body)} byte: chỉ giữ phần đầu, không so sánh"
     else:
-        text = _article_text(decode_html(fetched.body, fetched.charset), fetched.final_url or url)
-        reason = "ok" if text is not None else "no_article"
+        reading = check.read(fetched.status, fetched.final_url, fetched.body, fetched.charset)
+        reason, text, error = reading.reason, reading.text, error or reading.error
     text_hash = _digest(text.encode()) if text is not None else None
     if reason == "error":
         change = "error"
@@ -178,7 +199,7 @@ def capture(
             content=gzip.compress(body, mtime=0) if fetched.status is not None else None,
             text_sha256=text_hash,
             text=text,
-            error=fetched.error,
+            error=error,
         )
     )
     level = logging.WARNING if change in ("changed", "removed") else logging.INFO
@@ -200,9 +221,11 @@ def keep_crawled(
     url: str,
     *,
     case_id: int | None = None,
+    platform: str = "news",
 ) -> list[EvidenceRecord]:
     """Store the pages the crawler kept of an article as snapshots "lúc thu thập" (with the
-    crawl's fetch time), those not kept for `story` yet, oldest first."""
+    crawl's fetch time), those not kept for `story` yet, oldest first; read as a page of
+    `platform` is (`cases.public_copy.page_text`)."""
     pages = store.article_pages(article_id)
     if not pages:
         return []
@@ -212,7 +235,7 @@ def keep_crawled(
         if page.sha256 in kept:
             continue
         body = gzip.decompress(page.content)
-        text = _article_text(decode_html(body, page.encoding), page.final_url)
+        text = page_text(decode_html(body, page.encoding), page.final_url, platform).text
         text_hash = _digest(text.encode()) if text is not None else None
         before = store.last_readable_evidence(story, url)
         if before is None or text_hash is None:
@@ -268,15 +291,19 @@ def capture_story(
     if article is None:
         log.warning("[%s] không còn bài %d: không lưu được bằng chứng", story, article_id)
         return []
-    targets = [(article.id, article.url)]
+    targets = [(article.id, article.url, article.platform)]
     for other in article.cluster_others[: MAX_COPIES - 1]:
         copy = store.get_article(other)
         if copy is not None:
-            targets.append((copy.id, copy.url))
+            targets.append((copy.id, copy.url, copy.platform))
     records: list[EvidenceRecord] = []
-    for a_id, url in targets:
-        records.extend(keep_crawled(store, story, a_id, url, case_id=case_id))
-        records.append(capture(store, story, url, fetch, now, article_id=a_id, case_id=case_id))
+    for a_id, url, platform in targets:
+        records.extend(keep_crawled(store, story, a_id, url, case_id=case_id, platform=platform))
+        record = capture(
+            store, story, url, fetch, now, article_id=a_id, case_id=case_id, platform=platform
+        )
+        if record is not None:
+            records.append(record)
     return records
 
 
@@ -299,13 +326,13 @@ def refetch_open_cases(
     within `every`. Run it every few minutes: first snapshots are then prompt, and each open
     case is still fetched only about once a day."""
     done: list[EvidenceRecord] = []
-    for story, article_id in store.flagged_without_evidence():
+    for story, article_id in store.flagged_without_evidence(skip_platforms=NOT_PUBLIC):
         try:
             done.extend(capture_story(store, story, article_id, fetch, now))
         except Exception:
             log.exception("[%s] lỗi khi lưu bằng chứng của tin bị đánh dấu sai sự thật", story)
     for case in store.list_cases(open_only=True, limit=10_000):
-        latest = store.latest_evidence(case.story)
+        latest = store.latest_evidence(case.story, checks_only=True)
         if latest is not None and now() - latest.fetched_at < every:
             continue
         try:
@@ -329,6 +356,45 @@ def before_after(records: list[EvidenceRecord]) -> list[tuple[EvidenceRecord, Ev
         if record.text_sha256 is not None:
             last[record.url] = record
     return pairs
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one URL stands after its latest check: `online` (read), `removed` (gone, not found,
+    no longer public, no article), `unknown` (the latest check failed)."""
+
+    url: str
+    state: str
+    checked: EvidenceRecord
+
+    @property
+    def label(self) -> str:
+        return STANDING_LABELS[self.state]
+
+
+def standing(records: list[EvidenceRecord]) -> list[Standing]:
+    """Each URL's standing after its latest check (the crawler's copies and the reporters'
+    screenshots are no check), in the order the URLs were first checked."""
+    latest: dict[str, EvidenceRecord] = {}
+    for record in sorted(records, key=lambda r: (r.fetched_at, r.id)):
+        if record.reason not in (CRAWLED, REPORTED):
+            latest[record.url] = record
+    out = []
+    for url, record in latest.items():
+        if record.reason == "error":
+            state = "unknown"
+        else:
+            state = "online" if record.text_sha256 is not None else "removed"
+        out.append(Standing(url, state, record))
+    return out
+
+
+def not_public_note(platform: str) -> str | None:
+    """What a case page says of an item of `platform` when nothing of it can be seen publicly
+    (never fetched: its evidence is the reporter's screenshot); None for any other platform."""
+    if platform not in NOT_PUBLIC:
+        return None
+    return NOT_PUBLIC_NOTE.format(platform=platform_label(platform))
 
 
 def capture_soon(

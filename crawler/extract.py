@@ -100,6 +100,8 @@ PROMO = re.compile(r"^(?:Mời (?:quý )?(?:độc giả|bạn đọc)|Xem thêm
 # line ending with the photographer, "… Ảnh: Thanh Hồng" or "(Ảnh: TL)".
 CAPTION = re.compile(r"(?:^|[.!?…:\s])\(?Ảnh(?: minh họa)?\s*:\s*[^\n.:;()]{1,40}\)?\.?$")
 CAPTION_CHARS = 200
+# A shared title or description longer than this is cut (a hostile page may declare megabytes).
+MAX_SUMMARY = 5000
 MARKERS = frozenset(LEAD_MARKERS + DATE_MARKERS + AUTHOR_MARKERS + SECTION_MARKERS)
 # A leading outlet tag in a lead: "(Dân trí) - ", "(Báo Quảng Ngãi)- ", "VTV.vn - ", "TPO - ".
 OUTLET_TAG = re.compile(
@@ -229,6 +231,37 @@ def decode_html(body: bytes, charset: str | None = None) -> str:
     """A fetched page as text, decoded as the crawler decodes it (BOM, then the HTTP charset,
     then the page's own declaration, else UTF-8), so every fetcher reads the same text."""
     return html_to_unicode(f"charset={charset}" if charset else None, body)[1]
+
+
+def shared_summary(html: str) -> tuple[str, str] | None:
+    """(title, description) a page declares for sharing (`og:title`, `og:description`, else the
+    `twitter:` ones); None when it declares neither. What a forum thread or a network's public
+    page says of itself where no article is found. `<title>` is not read: an error page has one."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return None
+    meta = _metadata(doc)
+    title = strip_markup(_pick(meta.get("og:title"), meta.get("twitter:title")))
+    description = strip_markup(_pick(meta.get("og:description"), meta.get("twitter:description")))
+    if not title and not description:
+        return None
+    return clean(title)[:MAX_SUMMARY], clean(description)[:MAX_SUMMARY]
+
+
+def shared_url(html: str) -> str | None:
+    """The address a page declares as its own (`og:url`, else `<link rel="canonical">`), as
+    written; None when it declares none. A reported link's page may name the story already
+    crawled under another address (a short link, a mobile page)."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return None
+    declared = _metadata(doc).get("og:url")
+    if not declared:
+        links = doc.xpath("//link[@rel='canonical']/@href")
+        declared = str(links[0]) if links else None
+    return declared.strip()[:4096] if declared and declared.strip() else None
 
 
 def extract_article(

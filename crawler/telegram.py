@@ -6,6 +6,12 @@ of a channel, oldest first, each a `.tgme_widget_message` whose `data-post` is
 (`.tgme_widget_message_date time[datetime]`), its views (`.tgme_widget_message_views`, "1.2K")
 and, when forwarded, `.tgme_widget_message_forwarded_from_name`; older posts are at
 `?before=<id>`. Each post is an item of its own, `https://t.me/<channel>/<id>`.
+
+One post alone is public too, as the widget websites embed: `https://t.me/<channel>/<id>?embed=1`
+answers 200 with the same `.tgme_widget_message` markup, or, for a post deleted (or never
+posted), a `.tgme_widget_message_error` saying "Post not found" (what public widget readers,
+such as the WP Telegram Widget plugin, take as "deleted"). The evidence of a flagged post reads
+it there (`parse_post_widget`).
 """
 
 from __future__ import annotations
@@ -23,10 +29,19 @@ CHANNEL = re.compile(r"^[A-Za-z0-9_]{5,32}$")
 PREVIEW = "https://t.me/s/{channel}"
 _VIEWS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([KkMm]?)\s*$")
 _DROP = ("script", "style", "noscript", "template", "iframe", "object")
+_POST_LINK = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
+    r"([A-Za-z0-9_]+)/(\d{1,12})/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
 
 
 class TelegramError(ValueError):
     """Not a channel's web preview (a missing or private channel, an error page)."""
+
+
+class PostNotFound(TelegramError):
+    """The post's widget says the post is not there (deleted, or never posted)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,20 @@ def post_url(channel: str, post_id: int) -> str:
     return f"https://t.me/{channel}/{post_id}"
 
 
+def widget_url(channel: str, post_id: int) -> str:
+    """The public widget of one post, as websites embed it."""
+    return f"{post_url(channel, post_id)}?embed=1"
+
+
+def post_of(url: str) -> tuple[str, int] | None:
+    """(channel, post id) of a public post link, `t.me/<channel>/<id>` (also `t.me/s/…`,
+    `telegram.me/…`); None for anything else (a channel, a private group's `t.me/c/…`)."""
+    found = _POST_LINK.match(url.strip()[:500])
+    if found is None or not CHANNEL.match(found.group(1)):
+        return None
+    return found.group(1), int(found.group(2))
+
+
 def parse_views(text: str) -> int | None:
     """ "1.2K" -> 1200, "3M" -> 3000000, "845" -> 845; None for anything else."""
     found = _VIEWS.match(text or "")
@@ -77,12 +106,7 @@ def parse_views(text: str) -> int | None:
 def parse_channel_page(html: str, channel: str) -> ChannelPage:
     """The posts of a preview page of `channel` (posts of another channel, as a forward's
     preview may hold, are skipped). `TelegramError` when the page is no channel preview."""
-    try:
-        root = lxml.html.document_fromstring(html or "<html></html>")
-    except (etree.ParserError, ValueError) as exc:
-        raise TelegramError(f"không đọc được trang: {exc}") from exc
-    for bad in root.xpath("|".join(f"//{tag}" for tag in _DROP)):
-        bad.drop_tree()
+    root = _document(html)
     history = root.xpath(
         "//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_channel_history ')]"
     )
@@ -98,6 +122,33 @@ def parse_channel_page(html: str, channel: str) -> ChannelPage:
         if post is not None:
             posts[post.id] = post
     return ChannelPage(title, tuple(posts[k] for k in sorted(posts)))
+
+
+def parse_post_widget(html: str, channel: str, post_id: int) -> Post:
+    """The post a widget page shows. `PostNotFound` when the widget says the post is not there;
+    `TelegramError` for any other page (another error, another post, no widget at all)."""
+    root = _document(html)
+    errors = _all(root, "tgme_widget_message_error")
+    if errors:
+        said = _text(errors[0])[:200]
+        if "not found" in said.lower():
+            raise PostNotFound(f"Telegram: {said}")
+        raise TelegramError(f"Telegram báo lỗi: {said or 'không rõ'}")
+    for node in _all(root, "tgme_widget_message"):
+        post = _post(node, channel)
+        if post is not None and post.id == post_id:
+            return post
+    raise TelegramError(f"không phải khung nhúng của bài đăng {channel}/{post_id}")
+
+
+def _document(html: str) -> lxml.html.HtmlElement:
+    try:
+        root = lxml.html.document_fromstring(html or "<html></html>")
+    except (etree.ParserError, ValueError) as exc:
+        raise TelegramError(f"không đọc được trang: {exc}") from exc
+    for bad in root.xpath("|".join(f"//{tag}" for tag in _DROP)):
+        bad.drop_tree()
+    return root
 
 
 def _post(node: lxml.html.HtmlElement, channel: str) -> Post | None:

@@ -10,7 +10,8 @@ Where each part lives, in the order an article flows through them:
 - alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
 - review: `review/` (the review operations `review.service`, called by the Telegram bot and
   the console; buttons, working-day deadlines)
-- case: `cases/` (the chain of a false report, evidence, the response letter)
+- case: `cases/` (the chain of a false report, evidence and how each platform's public copy of a
+  post is read for it, the response letter)
 - digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
 - console: `duluan.console` (the review web pages)
 - daemon: `duluan.daemon` (schedules the cycle, `duluan.pipeline`); the shell also holds the

@@ -307,9 +307,7 @@ def read_page(fetch: Fetch, url: str) -> PageFacts:
     an error, a refused address): the caption is then the item's text."""
     from urllib.parse import urlsplit
 
-    from trafilatura import extract_metadata
-
-    from crawler.extract import decode_html, extract_article
+    from crawler.extract import decode_html, extract_article, shared_summary, shared_url
 
     fetched = fetch(url)
     if fetched.status is None or fetched.status >= 400 or not fetched.body:
@@ -317,14 +315,10 @@ def read_page(fetch: Fetch, url: str) -> PageFacts:
         return PageFacts()
     final = fetched.final_url or url
     html = decode_html(fetched.body, fetched.charset)
-    try:
-        meta = extract_metadata(html, default_url=final)
-    except Exception:  # trafilatura on a hostile page: the caption is enough
-        log.info("Không đọc được thẻ mô tả của %s", url, exc_info=True)
-        meta = None
+    declared = shared_url(html)
     canonical = None
-    if meta is not None and meta.url and urlsplit(meta.url).hostname == urlsplit(final).hostname:
-        canonical = link_url(meta.url)
+    if declared and urlsplit(declared).hostname == urlsplit(final).hostname:
+        canonical = link_url(declared)
     article = extract_article(html, final) if platform_of(final) in ("news", "other") else None
     if article is not None and article.text:
         return PageFacts(
@@ -335,10 +329,11 @@ def read_page(fetch: Fetch, url: str) -> PageFacts:
             published_at=article.published_at,
             published_precision=article.published_precision,
         )
+    # What the page declares for sharing, never its <title> (a login wall or an error page
+    # has one: "Facebook", "Log in").
+    title, description = shared_summary(html) or ("", "")
     return PageFacts(
-        title=_clean_text(meta.title if meta and meta.title else "")[:1000],
-        description=_clean_text(meta.description if meta and meta.description else ""),
-        canonical=canonical,
+        title=_clean_text(title)[:1000], description=_clean_text(description), canonical=canonical
     )
 
 

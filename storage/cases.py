@@ -9,7 +9,7 @@ SHA-256, the extracted text) each time the story is flagged or re-checked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import Case, CaseStep, Evidence
+from storage.submissions import REPORTED
 from storage.vocabulary import STEP_LABELS
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class CaseRecord:
     units: tuple[str, ...]
     published_precision: str = "minute"
     area: str = DEFAULT_AREA  # the watch area whose review opened it
+    platform: str = "news"  # of its article (crawler.platform.Platform)
 
     @property
     def status_label(self) -> str:
@@ -369,6 +371,7 @@ class CaseQueries(StoreBase):
                         Source.title.label("source_title"),
                         Article.published_at,
                         Article.published_precision,
+                        Article.platform,
                     )
                     .join(Source, Source.id == Article.source_id)
                     .where(Article.id.in_(articles))
@@ -396,6 +399,7 @@ class CaseQueries(StoreBase):
                     units=tuple(units[(row.area, row.story)]),
                     area=row.area,
                     published_precision=known.published_precision if known else "minute",
+                    platform=known.platform if known else "news",
                 )
             )
         return out
@@ -450,11 +454,16 @@ class CaseQueries(StoreBase):
         with self._read() as session:
             return [_evidence(row) for row in session.scalars(stmt)]
 
-    def latest_evidence(self, story: str, url: str | None = None) -> EvidenceRecord | None:
-        """The newest snapshot of a story (of one URL if given)."""
+    def latest_evidence(
+        self, story: str, url: str | None = None, *, checks_only: bool = False
+    ) -> EvidenceRecord | None:
+        """The newest snapshot of a story (of one URL if given); with `checks_only`, the newest
+        the system took itself (a reporter's screenshot is no check of the page)."""
         stmt = select(Evidence).where(Evidence.story == story)
         if url is not None:
             stmt = stmt.where(Evidence.url == url)
+        if checks_only:
+            stmt = stmt.where(Evidence.reason != REPORTED)
         stmt = stmt.order_by(Evidence.fetched_at.desc(), Evidence.id.desc()).limit(1)
         with self._read() as session:
             row = session.scalar(stmt)
@@ -472,14 +481,21 @@ class CaseQueries(StoreBase):
             row = session.scalar(stmt)
             return None if row is None else _evidence(row)
 
-    def flagged_without_evidence(self, limit: int = 100) -> list[tuple[str, int | None]]:
+    def flagged_without_evidence(
+        self, limit: int = 100, skip_platforms: Collection[str] = ()
+    ) -> list[tuple[str, int | None]]:
         """Stories marked false information (review status `false_info`) with no case and no
         page kept yet (only failed fetches, or none), with their article. A story two areas
-        both marked comes once: its pages are kept per story, for every area."""
+        both marked comes once: its pages are kept per story, for every area. Stories whose
+        article is on one of `skip_platforms` (never fetched: Facebook, Zalo) are left out, so
+        they do not hold the others back."""
         stmt = (
             select(Review.story, func.min(Review.article_id))
             .where(
                 Review.status == "false_info",
+                ~select(Article.id)
+                .where(Article.id == Review.article_id, Article.platform.in_(list(skip_platforms)))
+                .exists(),
                 ~select(Evidence.id)
                 .where(Evidence.story == Review.story, Evidence.status_code.is_not(None))
                 .exists(),

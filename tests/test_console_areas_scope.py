@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from review.service import Actor, ReviewService
 from storage import Store
+from storage.submissions import Screenshot, SubmissionRecord
 from tests.kit.console import (
     AREA_A,
     AREA_B,
@@ -340,6 +341,21 @@ def probe_evidence_download(w: World) -> None:
     assert download.status_code == 200 and download.content == HTML
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def probe_evidence_image(w: World) -> None:
+    store = w.console.store
+    article = w.article(w.b)
+    report = SubmissionRecord(article, "Cán bộ B", "console", w.console.clock(), area=AREA_B)
+    store.add_submission(report, f"cluster:{w.b}", Screenshot("b.png", "image/png", PNG))
+    [shot] = [e for e in store.list_evidence(f"cluster:{w.b}") if e.reason == "reported"]
+    assert _not_found(w.client("pxi").get(f"/evidence/{shot.id}/image"))
+    image = w.client("tinh").get(f"/evidence/{shot.id}/image")
+    assert image.status_code == 200 and image.content == PNG
+    assert image.headers["content-type"] == "image/png"
+
+
 def _hits(html: str) -> set[int]:
     return {int(a) for a in re.findall(r'data-article="(\d+)"', html)}
 
@@ -479,6 +495,7 @@ PROBES: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/cases/{case:int}/letter.docx"): probe_case_letter,
     ("GET", "/evidence"): probe_evidence_list,
     ("GET", "/evidence/{evidence:int}"): probe_evidence_download,
+    ("GET", "/evidence/{evidence:int}/image"): probe_evidence_image,
     ("GET", "/search"): probe_search,
     ("GET", "/users"): probe_users,
     ("POST", "/users"): probe_user_add,

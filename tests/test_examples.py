@@ -66,7 +66,7 @@ def test_config_check_accepts_the_example_with_its_40_areas(
 ) -> None:
     assert main(["config", "check"]) == 0
     out = capsys.readouterr().out
-    assert "# Cấu hình hợp lệ: 23 nguồn (22 đang bật), 40 địa bàn theo dõi, 80 đơn vị" in out
+    assert "# Cấu hình hợp lệ: 26 nguồn (24 đang bật), 40 địa bàn theo dõi, 80 đơn vị" in out
     assert "-1007000" not in out  # chat ids read from env: are masked
 
 

@@ -108,8 +108,7 @@ def test_link_becomes_a_tagged_alerted_item(
     assert fb.asked == [POST]  # tracking parameters dropped before anything is fetched
     assert done.new and done.added and done.reporters == ("Nguyễn Văn A",)
     assert done.platform == "facebook"
-    # The post, not the page (og:description ran its two lines together).
-    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập. Bà con đi lại rất khó khăn."
+    assert done.title == "Đường thôn 3 xã Đăk Pxi sạt lở & ngập."  # the post's first line
     assert done.url == POST
     assert done.relevant is True and "Xã Đăk Pxi" in done.places
     article = store.get_article(done.article_id)
@@ -382,7 +381,7 @@ def test_articles_show_names_platform_and_reporters(
 @pytest.mark.parametrize(
     ("url", "title", "author"),
     [
-        ("https://t.me/dakpxi_tin/145", "Cảm ơn bà con đã báo tin về sạt lở", "Tin Đăk Pxi"),
+        ("https://t.me/dakpxi_tin/145", "Cảm ơn bà con đã báo tin", "Tin Đăk Pxi"),
         ("https://www.youtube.com/watch?v=abc123", "Tin Đăk Pxi", None),
         ("https://voz.vn/t/dak-pxi.123/", "Tin Đăk Pxi", None),
     ],
@@ -425,3 +424,42 @@ def test_a_long_run_together_post_is_titled_by_its_first_sentence() -> None:
     assert post_title(f"{first} Bà con cần {'đi lại ' * 40}") == first
     assert post_title("Ngắn. " + "x" * 300).endswith("…")  # a first sentence too short
     assert post_title("a" * 161) == "a" * 159 + "…"
+
+
+def test_a_login_wall_title_is_not_the_items_title(store: Store, config: Config) -> None:
+    link = "https://www.facebook.com/groups/dakpxi/posts/99"
+    wall = "<html><head><title>Facebook</title></head><body>Đăng nhập</body></html>"
+    pages = Pages({link: (200, wall)})
+    done = submit(
+        store, config, Report(url=link, text="Nhóm bàn về đất ở"), reporter(), clock, fetch=pages
+    )
+    assert done.title == "Nhóm bàn về đất ở"
+
+
+def test_facebook_stories_marked_false_do_not_hold_back_the_others(
+    store: Store, config: Config
+) -> None:
+    """A Facebook post is never fetched, so it never gets a kept page: the evidence pass must
+    not pick it again and again ahead of stories it can keep."""
+    from cases.evidence import refetch_open_cases
+
+    fb_item = submit(store, config, Report(url=POST, text="Tin sai"), reporter(), clock)
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    news = store.save_article(record(9))
+    for article_id, story in ((fb_item.article_id, fb_item.story), (news.article_id, "cluster:")):
+        key = story if story != "cluster:" else f"cluster:{news.cluster_id}"
+        store.review_action(
+            key, expected_version=0, action="false_info", user_id=1, user_name="Lan",
+            at=NOW, article_id=article_id,
+        )  # fmt: skip
+    assert store.flagged_without_evidence(limit=1, skip_platforms={"facebook"}) == [
+        (f"cluster:{news.cluster_id}", news.article_id)
+    ]
+    asked: list[str] = []
+
+    def fetch(url: str) -> Fetched:
+        asked.append(url)
+        return Fetched(url, 200, url, b"<html><body><p>Bai</p></body></html>")
+
+    refetch_open_cases(store, clock, fetch)
+    assert asked == ["https://baoquangngai.vn/bai-9.htm"]  # the Facebook post never fetched

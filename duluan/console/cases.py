@@ -23,8 +23,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from cases.chain import next_steps
-from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after
+from cases.evidence import CHANGE_LABELS, REASON_LABELS, before_after, not_public_note, standing
 from cases.letter import letter_filename, render_letter
+from cases.public_copy import snapshot_suffix
 from duluan.console.areas import (
     AREA_PARAM,
     all_areas,
@@ -59,7 +60,7 @@ from duluan.console.render import (
 from duluan.console.review import start_capture
 from duluan.console.state import state_of
 from duluan.console.submit import reported_by
-from duluan.submit import IMAGE_TYPES
+from duluan.submit import IMAGE_TYPES, image_type
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 from storage.submissions import REPORTED
@@ -175,6 +176,18 @@ def _diff(before: EvidenceRecord, after: EvidenceRecord) -> list[tuple[str, str]
     return out[:DIFF_LINES]
 
 
+def _evidence_context(evidence: list[EvidenceRecord]) -> dict[str, Any]:
+    """What the evidence part of a page shows: the checks (fetched or crawled snapshots) with
+    their changes and standing, and the screenshots reporters sent."""
+    checks = [e for e in evidence if e.reason != REPORTED]
+    return {
+        "evidence": checks,
+        "changes": [(b, a, _diff(b, a)) for b, a in before_after(checks)],
+        "standing": standing(checks),
+        "screenshots": [e for e in evidence if e.reason == REPORTED and e.has_content],
+    }
+
+
 def _step_forms(case: CaseRecord) -> list[dict[str, Any]]:
     return [
         {
@@ -194,6 +207,7 @@ async def case_page(request: Request) -> Response:
     store = store_of(request)
     config = config_of(request)
     evidence = store.list_evidence(story=case.story)
+    not_public = not_public_note(case.platform)
     detail = store.review_detail(case.story, case.area)
     reports = [job for job in detail.assignments if job.report or job.status != "open"]
     area = config.stored_area(case.area)
@@ -209,13 +223,13 @@ async def case_page(request: Request) -> Response:
             "cluster": _cluster(case.story),
             "forms": _step_forms(case) if can_act else [],
             "can_act": can_act,
-            "can_capture": can_act and review_of(request).fetch is not None,
+            "can_capture": can_act and review_of(request).fetch is not None and not not_public,
             "units": units,
             "reports": reports,
             "suggest_unit": suggest.unit if suggest else "",
             "suggest_note": (suggest.report or "") if suggest else "",
-            "evidence": evidence,
-            "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            **_evidence_context(evidence),
+            "not_public": not_public,
             "reason_labels": REASON_LABELS,
             "change_labels": CHANGE_LABELS,
             "field_labels": FIELD_LABELS,
@@ -285,6 +299,9 @@ async def case_capture(request: Request) -> Response:
     require(request, STAFF)
     await form_with_csrf(request)
     user, case = _load_case(request)
+    not_public = not_public_note(case.platform)
+    if not_public is not None:
+        return error_page(request, "Không tải được bài này", not_public, 409)
     if start_capture(request, case, user) is None:
         log.info("[web case:%d] %s: trang rà soát không có bộ tải trang", case.id, user.name)
         return error_page(
@@ -327,6 +344,7 @@ async def evidence_list(request: Request) -> Response:
     if not _can_see(store, user, story, areas):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
     evidence = store.list_evidence(story=story)
+    article = store.get_article(cluster)
     shown = request.query_params.get(AREA_PARAM) or ""
     area = shown if shown in areas else areas[0]
     return render(
@@ -337,23 +355,25 @@ async def evidence_list(request: Request) -> Response:
             "cluster": cluster,
             "case": store.case_for_story(story, area),
             "area": area,
-            "evidence": evidence,
-            "changes": [(b, a, _diff(b, a)) for b, a in before_after(evidence)],
+            **_evidence_context(evidence),
+            "not_public": not_public_note(article.platform) if article else None,
             "reason_labels": REASON_LABELS,
             "change_labels": CHANGE_LABELS,
         },
     )
 
 
-async def evidence_download(request: Request) -> Response:
-    """A snapshot's HTML as fetched, as an attachment that no browser renders here."""
+def _kept(request: Request) -> tuple[EvidenceRecord, bytes | None] | Response:
+    """The snapshot the path names and its gzip content, for an account that may see its
+    story (or that sent that screenshot); else the page to answer (not found, or `Forbidden`
+    raised)."""
     user = current_user(request)
     evidence_id: int = request.path_params["evidence"]
     store = store_of(request)
     found = store.evidence_content(evidence_id)
     if found is None:
         return not_found(request, f"bằng chứng số {evidence_id}")
-    record, content = found
+    record, _ = found
     areas = _story_areas(request, user, record.story)
     if not areas:
         return not_found(request, f"bằng chứng số {evidence_id}")
@@ -361,6 +381,42 @@ async def evidence_download(request: Request) -> Response:
         record.reason == REPORTED and reported_by(store, user, record.article_id)
     ):
         raise Forbidden("Tin này không được giao cho đơn vị của bạn.")
+    return found
+
+
+async def evidence_image(request: Request) -> Response:
+    """A reported screenshot, shown on the case and evidence pages: served with its image type,
+    only when it is a PNG, JPEG or WebP whose bytes say so; anything else (a fetched page, an
+    image whose bytes disagree) is never served here, so nothing kept renders as HTML."""
+    found = _kept(request)
+    if isinstance(found, Response):
+        return found
+    record, content = found
+    body = gzip.decompress(content) if content is not None else b""
+    media_type = record.media_type or ""
+    if record.reason != REPORTED or media_type not in IMAGE_TYPES or image_type(body) != media_type:
+        return not_found(request, f"ảnh chụp màn hình số {record.id}")
+    name = f"anh-chup-{record.id}{IMAGE_TYPES[media_type]}"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "content-disposition": f'inline; filename="{name}"',
+            "content-security-policy": "sandbox; default-src 'none'",
+            "x-content-type-options": "nosniff",
+            "x-duluan-sha256": record.sha256 or "",
+        },
+    )
+
+
+async def evidence_download(request: Request) -> Response:
+    """A snapshot as kept (a page, a widget, an oEmbed JSON, a reported screenshot), as an
+    attachment that no browser renders here."""
+    found = _kept(request)
+    if isinstance(found, Response):
+        return found
+    record, content = found
+    evidence_id = record.id
     if content is None:
         return error_page(
             request,
@@ -371,11 +427,12 @@ async def evidence_download(request: Request) -> Response:
     audit(request, "tải bằng chứng", f"evidence:{evidence_id}", record.story)
     stamp = record.fetched_at.strftime("%Y%m%dT%H%M%SZ")
     # A reported screenshot keeps its image extension (its type was told by its bytes); a
-    # fetched page is HTML. Either way an attachment, never rendered here.
-    extension = IMAGE_TYPES.get(record.media_type or "", ".html")
+    # fetched answer is a page or an oEmbed JSON. Either way an attachment, never rendered here.
+    body = gzip.decompress(content)
+    extension = IMAGE_TYPES.get(record.media_type or "") or snapshot_suffix(body)
     name = f"bang-chung-{evidence_id}-{stamp}{extension}"
     return Response(
-        gzip.decompress(content),
+        body,
         media_type="application/octet-stream",
         headers={
             "content-disposition": f'attachment; filename="{name}"',
@@ -440,5 +497,6 @@ routes = [
     Route("/cases/{case:int}/letter.docx", case_letter, methods=["GET"]),
     Route("/evidence", evidence_list, methods=["GET"]),
     Route("/evidence/{evidence:int}", evidence_download, methods=["GET"]),
+    Route("/evidence/{evidence:int}/image", evidence_image, methods=["GET"]),
     Route("/search", search, methods=["GET"]),
 ]
