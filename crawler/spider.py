@@ -389,24 +389,14 @@ class OutletSpider(scrapy.Spider):
                 yield request
 
     def _record_from_video(self, source: Source, video: Video) -> ArticleRecord:
-        title = _title(video.title, f"Video trên kênh {video.channel or 'YouTube'}")
-        text = f"{video.title}\n\n{video.description}".strip()
-        return self._make_record(
+        return self._post_record(
             source,
             url=video.url,
-            canonical_url=video.url,
-            title=title,
-            lead="",
-            text=text,
+            text=f"{video.title}\n\n{video.description}".strip(),
+            untitled=f"Video trên kênh {video.channel or 'YouTube'}",
             author=video.channel or None,
-            section=None,
-            language="vi",
             published_at=video.published_at,
-            published_precision="minute" if video.published_at else "unknown",
             via="youtube",
-            extraction="feed",
-            content_hash=content_hash(title, "", text),
-            fingerprint=fingerprint(title, "", text),
         )
 
     # Facebook pages (Graph API) -----------------------------------------------------------
@@ -449,23 +439,14 @@ class OutletSpider(scrapy.Spider):
         )
 
     def _record_from_page_post(self, source: Source, post: PagePost) -> ArticleRecord:
-        title = _title(post.message or post.story, f"Bài đăng trên trang {source.title}")
-        return self._make_record(
+        return self._post_record(
             source,
             url=post.url,
-            canonical_url=post.url,
-            title=title,
-            lead="",
             text=post.message,
+            untitled=_title(post.story, f"Bài đăng trên trang {source.title}"),
             author=source.title,
-            section=None,
-            language="vi",
             published_at=post.published_at,
-            published_precision="minute" if post.published_at else "unknown",
             via="facebook",
-            extraction="feed",
-            content_hash=content_hash(title, "", post.message),
-            fingerprint=fingerprint(title, "", post.message),
         )
 
     def _api_fail(self, response: Response, kind: str, message: str) -> None:
@@ -541,7 +522,7 @@ class OutletSpider(scrapy.Spider):
         url: str,
         text: str,
         untitled: str,
-        author: str,
+        author: str | None,
         published_at: datetime | None,
         via: str,
         views: int | None = None,

@@ -23,7 +23,7 @@ from storage.base import StoreBase
 from storage.models import Article, Assignment, Review, Source
 from storage.models.cases import Case, CaseStep, Evidence
 from storage.submissions import REPORTED
-from storage.vocabulary import STEP_LABELS
+from storage.vocabulary import STEP_LABELS, story_cluster
 
 log = logging.getLogger(__name__)
 
@@ -186,12 +186,6 @@ def _evidence(row: Evidence) -> EvidenceRecord:
     )
 
 
-def _story_article(story: str) -> int | None:
-    """A story `cluster:N` is named after its first article, N."""
-    prefix, _, rest = story.partition(":")
-    return int(rest) if prefix == "cluster" and rest.isdigit() else None
-
-
 class CaseQueries(StoreBase):
     """Mixed into `Store`."""
 
@@ -212,7 +206,8 @@ class CaseQueries(StoreBase):
             found = session.scalar(select(Case.id).where(*mine))
             if found is not None:
                 return found, False
-            article = article_id or _review_article(session, story, area) or _story_article(story)
+            # A story `cluster:N` is named after its first article, N.
+            article = article_id or _review_article(session, story, area) or story_cluster(story)
             if article is not None and session.get(Article, article) is None:
                 article = None
             try:

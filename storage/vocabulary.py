@@ -11,7 +11,9 @@ import re
 
 # A story is a cluster of copies of one article; alerts, reviews and cases are per story.
 STORY_PREFIX = "cluster:"
-_STORY = re.compile(r"cluster:(\d{1,18})")
+_STORY = re.compile(r"cluster:(\d{1,10})")
+# A cluster is named after its first article, whose id is a 32-bit INTEGER on PostgreSQL.
+MAX_CLUSTER = 2**31 - 1
 
 
 def story_key(cluster_id: int) -> str:
@@ -20,9 +22,11 @@ def story_key(cluster_id: int) -> str:
 
 
 def story_cluster(story: str) -> int | None:
-    """The cluster id in a story key; None when `story` is not one ("edit:…", a digest key)."""
+    """The cluster id in a story key; None when `story` is not one ("edit:…", a digest key,
+    a number no article id can be)."""
     match = _STORY.fullmatch(story)
-    return int(match.group(1)) if match else None
+    cluster = int(match.group(1)) if match else None
+    return cluster if cluster is not None and 0 < cluster <= MAX_CLUSTER else None
 
 
 TONES = ("negative", "neutral", "positive")

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from cases.evidence import Fetched
 from duluan.config import Config, parse_config
 from duluan.pipeline import locator_for, tag_pending
 from duluan.submit import MAX_FILE_BYTES
@@ -28,6 +27,7 @@ from nlp.locate import Locator
 from review.bot import ReviewBot, build_application, file_url
 from review.buttons import CORRECT_SCOPE, INVALID, NOT_CORRECTOR, PLACE, Press, Signer, signing_key
 from storage import Store
+from tests.kit.pages import Pages
 from tests.kit.review import settle
 from tests.telegram.fake_api import FakeTelegram
 
@@ -80,20 +80,6 @@ def config() -> Config:
 @pytest.fixture(scope="module")
 def locator(config: Config) -> Locator:
     return locator_for(config)
-
-
-class Pages:
-    """A fetch serving fixed pages (the guard's place in the daemon) and recording asks."""
-
-    def __init__(self, pages: dict[str, str]) -> None:
-        self.pages = pages
-        self.asked: list[str] = []
-
-    def __call__(self, url: str) -> Fetched:
-        self.asked.append(url)
-        if url not in self.pages:
-            return Fetched(url, None, None, b"", error="ConnectError")
-        return Fetched(url, 200, url, self.pages[url].encode(), "utf-8")
 
 
 @asynccontextmanager

@@ -8,13 +8,17 @@ import pytest
 from storage import vocabulary as v
 
 
-@pytest.mark.parametrize("cluster", [1, 42, 10**17])
+@pytest.mark.parametrize("cluster", [1, 42, 2**31 - 1])
 def test_story_keys_round_trip(cluster: int) -> None:
     assert v.story_key(cluster) == f"cluster:{cluster}"
     assert v.story_cluster(v.story_key(cluster)) == cluster
 
 
-@pytest.mark.parametrize("story", ["edit:cluster:4:9", "digest:2026-W48", "cluster:", "cluster:4x"])
+@pytest.mark.parametrize(
+    "story",
+    ["edit:cluster:4:9", "digest:2026-W48", "cluster:", "cluster:4x", "cluster:0",
+     f"cluster:{2**31}", "cluster:99999999999999999999999"],
+)  # fmt: skip
 def test_other_keys_are_no_story(story: str) -> None:
     assert v.story_cluster(story) is None
 

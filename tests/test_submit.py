@@ -35,6 +35,7 @@ from nlp.locate import Locator
 from storage import Store
 from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 from tests.kit.articles import record
+from tests.kit.pages import Pages
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 CONFIG = """
@@ -67,21 +68,6 @@ def config() -> Config:
 @pytest.fixture(scope="module")
 def locator(config: Config) -> Locator:
     return locator_for(config)
-
-
-class Pages:
-    """A fetch serving fixed pages and recording what was asked."""
-
-    def __init__(self, pages: dict[str, tuple[int, str]] | None = None) -> None:
-        self.pages = pages or {}
-        self.asked: list[str] = []
-
-    def __call__(self, url: str) -> Fetched:
-        self.asked.append(url)
-        if url not in self.pages:
-            return Fetched(url, None, None, b"", error="ConnectError")
-        status, body = self.pages[url]
-        return Fetched(url, status, url, body.encode(), "utf-8")
 
 
 def reporter(name: str = "Nguyễn Văn A", via: str = "telegram") -> Reporter:

@@ -64,6 +64,7 @@ from duluan.submit import IMAGE_TYPES, image_type
 from storage import Store
 from storage.cases import STEP_LABELS, CaseError, CaseRecord, EvidenceRecord
 from storage.submissions import REPORTED
+from storage.vocabulary import story_cluster
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def _today(request: Request) -> date:
 def _story_areas(request: Request, user: WebUser, story: str) -> tuple[str, ...]:
     """The areas of `story` the user may see (see `areas.sees_story`); none for a story key
     that names no cluster."""
-    cluster = _cluster(story)
+    cluster = story_cluster(story)
     return () if cluster is None else sees_story(request, user, cluster)
 
 
@@ -138,11 +139,6 @@ def _load_case(request: Request) -> tuple[WebUser, CaseRecord]:
     return user, case
 
 
-def _cluster(story: str) -> int | None:
-    prefix, _, rest = story.partition(":")
-    return int(rest) if prefix == "cluster" and rest.isdigit() else None
-
-
 async def case_list(request: Request) -> Response:
     user = current_user(request)
     open_only = request.query_params.get("open") == "1"
@@ -157,7 +153,7 @@ async def case_list(request: Request) -> Response:
         {
             "cases": cases,
             "open_only": open_only,
-            "cluster": _cluster,
+            "cluster": story_cluster,
             "area_choices": area_choices(request, user),
             "chosen_area": chosen,
             "area_suffix": "&" + urlencode({AREA_PARAM: chosen}) if chosen else "",
@@ -220,7 +216,7 @@ async def case_page(request: Request) -> Response:
         "cases/case.html",
         {
             "case": case,
-            "cluster": _cluster(case.story),
+            "cluster": story_cluster(case.story),
             "forms": _step_forms(case) if can_act else [],
             "can_act": can_act,
             "can_capture": can_act and review_of(request).fetch is not None and not not_public,
@@ -334,7 +330,7 @@ async def case_letter(request: Request) -> Response:
 async def evidence_list(request: Request) -> Response:
     user = current_user(request)
     story = request.query_params.get("story", "")
-    cluster = _cluster(story)
+    cluster = story_cluster(story)
     if cluster is None:
         return not_found(request, f"tin {story!r}")
     store = store_of(request)
@@ -464,7 +460,7 @@ async def search(request: Request) -> Response:
     hit_areas: dict[int, tuple[str, ...]] = {}
     if results is not None and several(config):
         for hit in results.hits:
-            cluster = _cluster(hit.story)
+            cluster = story_cluster(hit.story)
             hit_areas[hit.article_id] = (
                 () if cluster is None else sees_story(request, user, cluster)
             )
@@ -479,7 +475,7 @@ async def search(request: Request) -> Response:
             "results": results,
             "page": page,
             "pages": min(pages, MAX_PAGE),
-            "cluster": _cluster,
+            "cluster": story_cluster,
             "several": several(config),
             "hit_areas": hit_areas,
             "area_choices": area_choices(request, user),
