@@ -85,9 +85,10 @@ class Check:
 
 def check_for(url: str, platform: str | None = None) -> Check | None:
     """How `url` (an item of `platform`; judged from the URL when not given) is checked; None
-    for a platform that shows nothing without an account (nothing is fetched)."""
+    for a platform that shows nothing without an account, or an item with no web address (a
+    screenshot reported without its link): nothing is fetched."""
     platform = platform or platform_of(url)
-    if platform in NOT_PUBLIC:
+    if platform in NOT_PUBLIC or urlsplit(url).scheme.lower() not in ("http", "https"):
         return None
     if platform == "telegram":
         post = post_of(url)
