@@ -85,9 +85,10 @@ class Check:
 
 def check_for(url: str, platform: str | None = None) -> Check | None:
     """How `url` (an item of `platform`; judged from the URL when not given) is checked; None
-    for a platform that shows nothing without an account (nothing is fetched)."""
+    for a platform that shows nothing without an account, or an item with no web address (a
+    screenshot reported without its link): nothing is fetched."""
     platform = platform or platform_of(url)
-    if platform in NOT_PUBLIC:
+    if platform in NOT_PUBLIC or not _is_web_address(url):
         return None
     if platform == "telegram":
         post = post_of(url)
@@ -101,6 +102,13 @@ def check_for(url: str, platform: str | None = None) -> Check | None:
     if platform == "tiktok" and _TIKTOK_POST.search(_path(url)):
         return Check(url, platform, f"{TIKTOK_OEMBED}?url={quote(url, safe='')}", "tiktok")
     return Check(url, platform, url, "page")
+
+
+def _is_web_address(url: str) -> bool:
+    try:
+        return urlsplit(url).scheme.lower() in ("http", "https")
+    except ValueError:  # "https://[::1": no address the guard could check either
+        return False
 
 
 def snapshot_suffix(body: bytes) -> str:

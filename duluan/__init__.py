@@ -9,7 +9,9 @@ Where each part lives, in the order an article flows through them:
 - store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
 - alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
 - review: `review/` (the review operations `review.service`, called by the Telegram bot and
-  the console; buttons, working-day deadlines)
+  the console; buttons, working-day deadlines; items reported to the bot, `review.intake`)
+- reported item: `duluan.submit` (a link, a forwarded post or a screenshot from staff, through
+  the bot `review.intake`, the console and `duluan submit`), corrected by `duluan.correct`
 - case: `cases/` (the chain of a false report, evidence and how each platform's public copy of a
   post is read for it, the response letter)
 - digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)

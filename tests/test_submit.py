@@ -449,3 +449,14 @@ def test_facebook_stories_marked_false_do_not_hold_back_the_others(
 
     refetch_open_cases(store, clock, fetch)
     assert asked == ["https://baoquangngai.vn/bai-9.htm"]  # the Facebook post never fetched
+
+
+def test_an_item_without_a_link_is_never_fetched_for_evidence(store: Store, config: Config) -> None:
+    from cases.public_copy import check_for
+
+    done = submit(
+        store, config, Report(text="Ảnh", screenshot=check_image("a.png", PNG)), reporter(), clock
+    )
+    assert done.url.startswith("duluan:bao-tin:")
+    assert check_for(done.url, done.platform) is None
+    assert check_for("https://voz.vn/t/x.1/", "forum") is not None
