@@ -218,7 +218,10 @@ def submit(
     if url is None and not text and report.screenshot is None:
         raise SubmitError("Tin cần một liên kết, một đoạn nội dung hoặc một ảnh chụp màn hình.")
     moment = now()
-    item = store.find_item([url]) if url else None
+    # Without a link the item is named by what was sent: the same screenshot or text sent
+    # twice is found again here like a link, so the second report never rewrites the first.
+    address = url or _content_address(text, report.screenshot)
+    item = store.find_item([address])
     page = None
     if item is None and url is not None and fetch is not None:
         page = read_page(fetch, url)
@@ -227,16 +230,17 @@ def submit(
     new = item is None
     if item is None:
         store.sync_sources([(REPORTED_SOURCE, REPORTED_TITLE)])
-        record = _record(config, url, text, report, page, moment)
+        record = _record(config, address, text, report, page, moment)
         outcome = store.save_article(record)
         article_id, cluster_id = outcome.article_id, outcome.cluster_id
-        title, item_url = record.title, record.url
+        title, item_url, platform = record.title, record.url, record.platform
     else:
-        article_id, cluster_id, title, item_url = (
+        article_id, cluster_id, title, item_url, platform = (
             item.article_id,
             item.cluster_id,
             item.title,
             item.url,
+            item.platform,
         )
     story = story_key(cluster_id)
     done = store.add_submission(
@@ -272,14 +276,13 @@ def submit(
         if tags is not None:
             relevant, tone, areas = tags.relevant, tags.tone, tags.areas
             places = tuple(dict.fromkeys(u.name for u in tags.units if u.in_watch_area))
-    stored = store.get_article(article_id)
     return Submitted(
         article_id=article_id,
         story=story,
         new=new,
         added=done.added,
         reporters=done.reporters,
-        platform=stored.platform if stored else "other",
+        platform=platform,
         title=title,
         url=item_url,
         relevant=relevant,
@@ -337,20 +340,22 @@ def read_page(fetch: Fetch, url: str) -> PageFacts:
     )
 
 
+def _content_address(text: str, screenshot: Screenshot | None) -> str:
+    """The address of an item reported without a link: a hash of its screenshot, else of its
+    text (never a web address: never fetched, never linked)."""
+    seed = screenshot.sha256 if screenshot else text
+    return "duluan:bao-tin:" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
 def _record(
     config: Config,
-    url: str | None,
+    url: str,
     text: str,
     report: Report,
     page: PageFacts | None,
     moment: datetime,
 ) -> ArticleRecord:
     page = page or PageFacts()
-    if url is None:
-        # No link: the item is named by what was sent, so the same screenshot or text sent
-        # twice is one item.
-        seed = report.screenshot.sha256 if report.screenshot else text
-        url = "duluan:bao-tin:" + hashlib.sha256(seed.encode()).hexdigest()[:32]
     platform: str = platform_of(url, news_domains(config))
     if report.platform and report.url is None:
         platform = report.platform

@@ -69,6 +69,7 @@ class KnownItem:
     cluster_id: int
     title: str
     url: str
+    platform: str
 
 
 class SubmissionQueries(StoreBase):
@@ -78,7 +79,7 @@ class SubmissionQueries(StoreBase):
         if not wanted:
             return None
         stmt = (
-            select(Article.id, Article.cluster_id, Article.title, Article.url)
+            select(Article.id, Article.cluster_id, Article.title, Article.url, Article.platform)
             .where(or_(Article.url.in_(wanted), Article.canonical_url.in_(wanted)))
             .order_by(Article.id)
             .limit(1)

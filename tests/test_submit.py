@@ -184,6 +184,9 @@ def test_screenshot_without_place_is_relevant_for_the_reporters_area(
     assert gzip.decompress(content) == PNG
     again = submit(store, config, Report(screenshot=shot), reporter("Trần Thị B"), clock)
     assert again.article_id == done.article_id and again.reporters[-1] == "Trần Thị B"
+    assert not again.new and again.platform == done.platform
+    kept_text = store.get_article(done.article_id)
+    assert kept_text is not None and kept_text.text == "Bài đăng nói cán bộ xã nhận tiền"
     assert store.latest_evidence(done.story) is not None
 
 
