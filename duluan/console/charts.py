@@ -15,10 +15,12 @@ BAR_WIDTH = 400  # the viewBox width of a bar chart
 ROW = 26  # the height of one bar's row
 LABEL = 150  # the width kept for the labels on the left
 NUMBER = 40  # the width kept for the numbers on the right
-LABEL_CHARS = 24  # longer labels are shortened (the whole label stays in the tooltip)
+LABEL_CHARS = 20  # longer labels are shortened (the whole label stays in the tooltip)
 COLUMNS_WIDTH = 600
 COLUMNS_HEIGHT = 220
 AXIS = 24  # the room under the columns for their labels
+HEADROOM = 30  # the room over the tallest column for its total
+PAD = 24  # the room left and right, so the outer labels are not cut off
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,9 @@ def columns(items: Sequence[Column], name: str) -> Markup:
     if not items:
         return Markup("")
     top = max(max(c.total for c in items), 1)
-    slot = COLUMNS_WIDTH / len(items)
+    slot = (COLUMNS_WIDTH - 2 * PAD) / len(items)
     width = slot * 0.7
-    room = COLUMNS_HEIGHT - AXIS - 16  # the tallest column, under its total
+    room = COLUMNS_HEIGHT - AXIS - HEADROOM  # the tallest column, under its total
     base = COLUMNS_HEIGHT - AXIS
     out = [
         f'<svg class="chart columns" viewBox="0 0 {COLUMNS_WIDTH} {COLUMNS_HEIGHT}" '
@@ -106,7 +108,7 @@ def columns(items: Sequence[Column], name: str) -> Markup:
         f'<line class="axis" x1="0" y1="{base}" x2="{COLUMNS_WIDTH}" y2="{base}"></line>',
     ]
     for index, column in enumerate(items):
-        x = index * slot + (slot - width) / 2
+        x = PAD + index * slot + (slot - width) / 2
         y = float(base)
         for part in column.parts:
             if not part.value:
@@ -120,12 +122,14 @@ def columns(items: Sequence[Column], name: str) -> Markup:
                 f'width="{width:.1f}" height="{height:.1f}"></rect></a>'
             )
         middle = x + width / 2
+        # every other label from the newest one: a phone's style sheet hides the others
+        minor = " minor" if (len(items) - 1 - index) % 2 else ""
         out.append(
             f'<a href="{escape(column.href)}" aria-label="{escape(column.title)}">'
             f"<title>{escape(column.title)}</title>"
             f'<text class="total" x="{middle:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
             f"{column.total}</text>"
-            f'<text class="label" x="{middle:.1f}" y="{COLUMNS_HEIGHT - 6}" '
+            f'<text class="label{minor}" x="{middle:.1f}" y="{COLUMNS_HEIGHT - 6}" '
             f'text-anchor="middle">{escape(column.label)}</text></a>'
         )
     out.append("</svg>")
