@@ -44,7 +44,8 @@ def _stories(page: str) -> list[str]:
 def _card(page: str, key: str) -> tuple[int, int]:
     """A figure card's count and last week's."""
     found = re.search(
-        rf'data-figure="{key}">.*?id="fig-{key}">(\d+)</a>.*?Tuần trước: <a href="[^"]*">(\d+)<',
+        rf'data-figure="{key}">.*?id="fig-{key}">(\d+)</a>.*?Tuần trước: '
+        r'(?:<a href="[^"]*">|<span class="before">)(\d+)<',
         page,
         re.S,
     )

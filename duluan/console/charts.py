@@ -45,17 +45,14 @@ class Part:
 
 @dataclass(frozen=True)
 class Column:
-    """One stacked column: its label under it, its segments bottom up, and a link for its
-    total written on top."""
+    """One stacked column: its label under it, its segments bottom up, and its total written
+    on top with a link (the total may count what no segment shows)."""
 
     label: str
     parts: tuple[Part, ...]
+    total: int
     href: str
     title: str
-
-    @property
-    def total(self) -> int:
-        return sum(p.value for p in self.parts)
 
 
 def _short(text: str) -> str:
@@ -97,7 +94,7 @@ def columns(items: Sequence[Column], name: str) -> Markup:
     the chart's accessible name."""
     if not items:
         return Markup("")
-    top = max(max(c.total for c in items), 1)
+    top = max(max(max(c.total, sum(p.value for p in c.parts)) for c in items), 1)
     slot = (COLUMNS_WIDTH - 2 * PAD) / len(items)
     width = slot * 0.7
     room = COLUMNS_HEIGHT - AXIS - HEADROOM  # the tallest column, under its total

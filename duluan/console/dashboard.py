@@ -30,6 +30,7 @@ from duluan.console.charts import Bar, Column, Part, bars, columns
 from duluan.console.render import config_of, render, review_of, store_of, url
 from duluan.console.state import state_of
 from duluan.locality import CommuneChoices
+from nlp.normalize import fold_plain
 from storage.queue import QueueFilters, QueueItem, UnitKey
 from storage.reviews import AssignmentRecord
 from storage.vocabulary import TONE_LABELS, TONES
@@ -83,7 +84,7 @@ class Figure:
     count: int
     previous: int
     href: str
-    previous_href: str
+    previous_href: str | None  # None: last week's figure is a moment the queue cannot show
     note: str = ""
 
     @property
@@ -125,10 +126,6 @@ class Links:
         return self.cases + "?" + urlencode({"open": "1", **self.keep})
 
 
-def _day(item: QueueItem, request: Request) -> date:
-    return item.when.astimezone(config_of(request).schedule.zone).date()
-
-
 def _within(items: Iterable[tuple[date, QueueItem]], week: Week) -> list[QueueItem]:
     return [item for day, item in items if week.holds(day)]
 
@@ -168,7 +165,7 @@ def _figures(
     return [
         Figure(
             "stories",
-            "Tin về địa bàn",
+            "Tin phát hiện",
             len(current),
             len(before),
             links.queue(this),
@@ -196,7 +193,7 @@ def _figures(
             overdue_now,
             overdue_then,
             links.queue(overdue="1"),
-            links.queue(overdue="1"),
+            None,
             "hiện nay, so với cùng giờ tuần trước",
         ),
         Figure(
@@ -205,7 +202,7 @@ def _figures(
             open_now,
             open_then,
             links.open_cases(),
-            links.open_cases(),
+            None,
             "hiện nay, so với cùng giờ tuần trước",
         ),
     ]
@@ -229,8 +226,9 @@ def _tones(dated: list[tuple[date, QueueItem]], weeks: Sequence[Week], links: Li
             )
             for tone in TONES
         )
-        total = sum(found.values())
-        shown.append(Column(week.label, parts, links.queue(week), f"Tuần {week.span}: {total} tin"))
+        total = sum(found.values())  # with the stories of no tone, which no part shows
+        title = f"Tuần {week.span}: {total} tin"
+        shown.append(Column(week.label, parts, total, links.queue(week), title))
     return columns(shown, f"Sắc thái tin theo tuần, {len(weeks)} tuần gần đây")
 
 
@@ -243,19 +241,21 @@ def _commune_bars(
 ) -> list[Bar]:
     """Stories per post-2025 unit, as the queue's commune filter finds them (a unit also
     finds the stories naming its predecessors); the predecessors' names in the tooltip."""
-    counts: dict[str, int] = {}
+    exact: dict[UnitKey, set[str]] = {}
+    loose: dict[tuple[str, str, str], set[str]] = {}  # a filter key of any district
     for value, _ in choices.options:
-        keys = choices.units.get(value, ())
-        exact = {k for k in keys if k[2] is not None}
-        loose = {(k[0], k[1], k[3]) for k in keys if k[2] is None}
-        counts[value] = sum(
-            1
-            for item in items
-            if any(
-                k in exact or (k[0], k[1], k[3]) in loose for k in places.get(item.cluster_id, ())
-            )
-        )
-    rows = sorted((v for v in counts if counts[v]), key=lambda v: (-counts[v], v))
+        for level, province, district, name in choices.units.get(value, ()):
+            if district is None:
+                loose.setdefault((level, province, name), set()).add(value)
+            else:
+                exact.setdefault((level, province, district, name), set()).add(value)
+    counts: Counter[str] = Counter()
+    for item in items:
+        found: set[str] = set()
+        for key in places.get(item.cluster_id, ()):
+            found |= exact.get(key, set()) | loose.get((key[0], key[1], key[3]), set())
+        counts.update(found)
+    rows = sorted(counts, key=lambda v: (-counts[v], fold_plain(v), v))
     out = []
     for value in rows:
         olds = sorted(
@@ -276,7 +276,7 @@ def _commune_bars(
 def _counted_bars(
     counts: Counter[str], labels: Mapping[str, str], param: str, links: Links, period: Week
 ) -> list[Bar]:
-    rows = sorted(counts, key=lambda k: (-counts[k], labels.get(k, k)))[:TOP]
+    rows = sorted(counts, key=lambda k: (-counts[k], fold_plain(labels.get(k, k)), k))[:TOP]
     return [
         Bar(
             labels.get(k, k),
@@ -317,7 +317,7 @@ async def dashboard(request: Request) -> Response:
     page = store.review_queue(
         QueueFilters(since=since, areas=scope(request, user)), limit=SCAN, scan=SCAN
     )
-    dated = [(_day(item, request), item) for item in page.items]
+    dated = [(item.when.astimezone(zone).date(), item) for item in page.items]
     period = Week(weeks[-RECENT_WEEKS].start, today)
     recent = _within(dated, period)
     places = store.story_units([i.cluster_id for i in recent])
