@@ -293,3 +293,16 @@ def test_thousands_of_stories_in_a_handful_of_queries(store: Store, tmp_path: Pa
     weekly = [n for n in range(1, count + 1) if NOW - timedelta(hours=n) >= MONDAY]
     assert _card(response.text, "stories")[0] == len(weekly)
     assert len(statements) < 30, statements  # SQLite adds a PRAGMA per connection
+
+
+def test_the_queue_filters_the_dashboard_adds(board: Board) -> None:
+    board.assign("sunday", date(2026, 11, 25), NOW - timedelta(days=3))
+    board.assign("monday", date(2026, 11, 26), NOW - timedelta(days=3))  # due today: not late
+    client = board.console.client("xem")
+    flagged = {board.story[k] for k in ("monday", "before")}  # the tagger's needs_verification
+    assert set(_stories(client.get("/queue?verify=1").text)) == flagged
+    assert _stories(client.get("/queue?overdue=1").text) == [board.story["sunday"]]
+    assert _stories(client.get("/queue?overdue=1&verify=1").text) == []
+    assert len(_stories(client.get("/queue?overdue=yes&verify=%00").text)) == 5  # no filter
+    page = client.get("/queue?overdue=1").text
+    assert 'id="f-overdue" checked' in page and 'id="f-verify" checked' not in page
