@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -62,6 +62,8 @@ class QueueFilters:
     until: datetime | None = None
     query: str = ""
     platform: str = ""  # crawler.platform.Platform of the story's first article
+    verify: bool = False  # only stories the tagger says need verification
+    overdue_on: date | None = None  # only stories with an open assignment due before this day
     # None: one watch area, every flagged story with its default-area review (as before areas);
     # names: a row per story and concerned area among them, each with that area's review.
     areas: tuple[str, ...] | None = None
@@ -87,6 +89,7 @@ class QueueItem:
     units: tuple[str, ...] = ()
     area: str = DEFAULT_AREA  # the watch area whose review `status` is
     platform: str = "news"  # crawler.platform.Platform of the first article
+    needs_verification: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,13 @@ def _like(text: str) -> str:
 class QueueQueries(StoreBase):
     """The review queue part of `Store`."""
 
-    def review_queue(self, filters: QueueFilters, offset: int = 0, limit: int = 50) -> QueuePage:
+    def review_queue(
+        self, filters: QueueFilters, offset: int = 0, limit: int = 50, scan: int = QUEUE_SCAN
+    ) -> QueuePage:
         """Flagged stories (clusters with a relevant article), newest first, filtered, with the
         count of each status over every filter but the status itself. With `filters.areas`, a
         story appears once per area among them that it concerns (`article_areas`), with that
-        area's review. Scans the newest `QUEUE_SCAN` rows that pass the database-side filters."""
+        area's review. Scans the newest `scan` rows that pass the database-side filters."""
         rep = (
             select(
                 Article.cluster_id.label("cluster_id"),
@@ -155,7 +160,7 @@ class QueueQueries(StoreBase):
             )
             .join(Article, Article.id == rep.c.article_id)
             .join(Source, Source.id == Article.source_id)
-            .limit(QUEUE_SCAN)
+            .limit(scan)
         )
         if filters.areas is None:
             area: Any = literal(DEFAULT_AREA, String)
@@ -174,12 +179,22 @@ class QueueQueries(StoreBase):
                 .join(concerned, concerned.c.cluster_id == rep.c.cluster_id)
                 .order_by(when.desc(), rep.c.article_id.desc(), area)
             )
-        stmt = stmt.add_columns(Article.platform)
+        stmt = stmt.add_columns(Article.platform, Article.needs_verification)
         stmt = stmt.outerjoin(Review, (Review.story == story) & (Review.area == area))
         if filters.platform:
             stmt = stmt.where(Article.platform == filters.platform)
         if filters.tone:
             stmt = stmt.where(Article.tone == filters.tone)
+        if filters.verify:
+            stmt = stmt.where(Article.needs_verification.is_(True))
+        if filters.overdue_on is not None:
+            stmt = stmt.where(
+                exists().where(
+                    Assignment.review_id == Review.id,
+                    Assignment.status == "open",
+                    Assignment.deadline < filters.overdue_on,
+                )
+            )
         if filters.outlet:
             stmt = stmt.where(Source.name == filters.outlet)
         if filters.since is not None:
@@ -247,6 +262,7 @@ class QueueQueries(StoreBase):
                     units=tuple(dict.fromkeys(assigned.get(r[13], ()))) if r[13] else (),
                     area=r[14],
                     platform=r[15],
+                    needs_verification=bool(r[16]),
                 )
             )
         counts: dict[str, int] = {}
@@ -255,6 +271,28 @@ class QueueQueries(StoreBase):
         if filters.status:
             items = [i for i in items if i.status == filters.status]
         return QueuePage(items[offset : offset + limit], len(items), counts)
+
+    def story_units(self, cluster_ids: Sequence[int]) -> dict[int, set[UnitKey]]:
+        """The stored units (as the commune filter finds them) that any article of each story
+        names, for the dashboard's count per commune."""
+        found: dict[int, set[UnitKey]] = {}
+        ids = list(dict.fromkeys(cluster_ids))
+        with self._read() as session:
+            for start in range(0, len(ids), 400):
+                rows = session.execute(
+                    select(
+                        Article.cluster_id,
+                        ArticleUnit.level,
+                        ArticleUnit.province,
+                        ArticleUnit.district,
+                        ArticleUnit.name,
+                    )
+                    .join(ArticleUnit, ArticleUnit.article_id == Article.id)
+                    .where(Article.cluster_id.in_(ids[start : start + 400]))
+                )
+                for cluster, level, province, district, name in rows:
+                    found.setdefault(cluster, set()).add((level, province or "", district, name))
+        return found
 
     def story_areas(self, cluster_id: int) -> tuple[str, ...]:
         """The watch areas a story concerns: those its articles were tagged for, and those that

@@ -290,6 +290,29 @@ def _cases(html: str) -> set[int]:
     return {int(c) for c in re.findall(r'data-case="(\d+)"', html)}
 
 
+def _figure(page: str, key: str) -> int:
+    found = re.search(rf'id="fig-{key}">(\d+)</a>', page)
+    assert found, f"không thấy ô {key}"
+    return int(found.group(1))
+
+
+def probe_dashboard(w: World) -> None:
+    pxi = w.client("pxi").get("/dashboard").text
+    assert _figure(pxi, "stories") == 2 and _figure(pxi, "cases") == 0
+    assert 'id="f-area"' not in pxi and "area=" not in pxi
+    # A's account asking for B's area still sees only its own.
+    assert _figure(w.client("pxi").get(f"/dashboard?area={AREA_B}").text, "stories") == 2
+    mar = w.client("mar").get("/dashboard").text
+    assert _figure(mar, "stories") == 2 and _figure(mar, "cases") == 2
+    tinh = w.client("tinh")
+    every = tinh.get("/dashboard").text
+    assert _figure(every, "stories") == 4 and 'id="f-area"' in every
+    only_a = tinh.get(f"/dashboard?area={AREA_A}").text
+    assert _figure(only_a, "stories") == 2 and _figure(only_a, "cases") == 0
+    assert f"/queue?area={AREA_A}&amp;from=" in only_a
+    assert _figure(tinh.get("/dashboard?area=dak-ui").text, "stories") == 0
+
+
 def probe_cases(w: World) -> None:
     assert _cases(w.client("pxi").get("/cases").text) == set()
     assert _cases(w.client("mar").get("/cases").text) == {w.case_b, w.case_both}
@@ -483,6 +506,7 @@ PROBES: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/digests"): probe_digests,
     ("GET", "/digests/{digest:int}/{name:str}"): probe_digests,
     ("GET", "/queue"): probe_queue,
+    ("GET", "/dashboard"): probe_dashboard,
     ("GET", "/items/{cluster:int}"): probe_item,
     ("POST", "/items/{cluster:int}/{action:str}"): probe_verdict,
     ("POST", "/items/{cluster:int}/assign"): probe_assign,
@@ -502,7 +526,7 @@ PROBES: dict[tuple[str, str], Callable[[World], None]] = {
 }
 # Routes that show nothing of an area, each with why.
 UNSCOPED = {
-    ("GET", "/"): "redirects to the queue",
+    ("GET", "/"): "redirects to the dashboard (a unit officer: the queue)",
     ("GET", "/login"): "the login form",
     ("POST", "/login"): "logging in",
     ("POST", "/logout"): "logging out",

@@ -83,7 +83,7 @@ def test_open_redirect_is_refused(console: Console) -> None:
         },
         follow_redirects=False,
     )
-    assert response.headers["location"] == "/queue"
+    assert response.headers["location"] == "/"
 
 
 def test_wrong_password_and_unknown_user_get_one_message(console: Console) -> None:

@@ -229,3 +229,39 @@ def test_add_an_item_with_a_screenshot_from_the_browser(console_url: tuple[str, 
             _shot(page, "10-added-item")
         finally:
             browser.close()
+
+
+def test_dashboard_on_a_desktop_and_a_phone_leads_to_the_queue(
+    console_url: tuple[str, int],
+) -> None:
+    """Staff land on the dashboard after logging in; a figure and a chart's bar each open the
+    queue on what they count; on a 390 px phone nothing is wider than the screen."""
+    base, _ = console_url
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
+            _login(page, base, "canbo")
+            assert page.url.endswith("/dashboard")
+            assert page.inner_text("#fig-negative") == "1"
+            assert page.locator("#chart-tones svg rect.part-negative").count() == 1
+            _shot(page, "11-dashboard")
+            page.click("#fig-negative")
+            page.wait_for_load_state()
+            assert "/queue?" in page.url and "tone=negative" in page.url
+            rows = page.locator("#queue tbody tr")
+            assert rows.count() == 1 and "Phá rừng" in rows.first.inner_text()
+
+            phone = browser.new_page(
+                locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True
+            )
+            _login(phone, base, "canbo")
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"trang rộng {width} px trên màn hình 390 px"
+            _shot(phone, "12-dashboard-phone")
+            phone.locator("#chart-outlets a").first.click()
+            phone.wait_for_load_state()
+            assert "outlet=" in phone.url
+            assert phone.locator("#queue tbody tr").count() == 1
+        finally:
+            browser.close()

@@ -23,6 +23,7 @@ from duluan.console.auth import (
     optional_user,
     start_session,
 )
+from duluan.console.dashboard import home_path
 from duluan.console.render import (
     CSRF_KEY,
     audit,
@@ -92,12 +93,12 @@ def _safe_next(value: object) -> str:
     text = value if isinstance(value, str) else ""
     if text.startswith("/") and not text.startswith("//") and "\\" not in text:
         return text
-    return "/queue"
+    return "/"
 
 
 async def login_page(request: Request) -> Response:
     if optional_user(request) is not None:
-        return RedirectResponse(url(request, "/queue"), status_code=303)
+        return RedirectResponse(url(request, "/"), status_code=303)
     return render(
         request,
         "login.html",
@@ -165,8 +166,9 @@ async def logout(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    current_user(request)
-    return RedirectResponse(url(request, "/queue"), status_code=303)
+    """The dashboard for the centre's staff, a unit officer's queue (`dashboard.home_path`)."""
+    user = current_user(request)
+    return RedirectResponse(url(request, home_path(user)), status_code=303)
 
 
 routes = [

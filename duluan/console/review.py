@@ -106,6 +106,8 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         "from",
         "to",
         "q",
+        "verify",
+        "overdue",
         AREA_PARAM,
     )
     raw = {
@@ -129,6 +131,8 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         until=datetime.combine(end + timedelta(days=1), time(), zone) if end else None,
         query=raw["q"],
         areas=scope(request, user),
+        verify=raw["verify"] == "1",
+        overdue_on=review_of(request).today() if raw["overdue"] == "1" else None,
     )
     return filters, raw
 
