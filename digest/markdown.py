@@ -97,7 +97,7 @@ def summary_telegram(
 ) -> str:
     """The summary message in Telegram HTML."""
     head = [
-        f"<b>📰 Báo cáo tuần {escape(content.window.label)}: {escape(content.area)}</b>",
+        f"<b>📰 Báo cáo {escape(content.window.name)}: {escape(content.area)}</b>",
         f"<i>{escape(content.window.describe())}</i>",
         "",
         *(escape(line) for line in _facts(content)),
@@ -136,7 +136,7 @@ def _md_link(url: str, title: str) -> str:
 def summary_markdown(content: DigestContent) -> str:
     """The summary as Markdown (the .md file of a report)."""
     lines = [
-        f"# Báo cáo tuần {_md(content.window.label)}: {_md(content.area)}",
+        f"# Báo cáo {_md(content.window.name)}: {_md(content.area)}",
         "",
         f"_{_md(content.window.describe())}_",
         "",
