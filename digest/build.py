@@ -17,15 +17,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
 from digest.charts import charts
-from digest.content import DigestContent, build_content, sole_area
+from digest.content import DigestContent, Item, build_content, sole_area
 from digest.docx import render_docx
+from digest.excel import render_xlsx
 from digest.html import render_html
 from digest.markdown import summary_markdown, summary_telegram
 from digest.positive import FILE_PREFIX as POSITIVE_PREFIX
@@ -159,6 +160,58 @@ def build_positive(
     content = build_content(store, config, window, now, area)
     folder = out_dir or area.report.out_dir
     return content, positive_files(content, folder, formats, scoped)
+
+
+SELECTION_KINDS = {
+    "docx": "Báo cáo (Word)",
+    "html": "Báo cáo (HTML)",
+    "positive-docx": "Tin tích cực (Word)",
+    "positive-html": "Tin tích cực (HTML)",
+}
+XLSX_PREFIX = "duluan-tin-bai"
+
+
+def selection_file(
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    area: Area,
+    stories: Collection[str] | None,
+    kind: str,
+) -> tuple[str, bytes]:
+    """The report (or the good-news page) of `area` over `window` restricted to `stories` (a
+    selection of the console's queue; None: every story), as (file name, bytes); `kind` is one
+    of `SELECTION_KINDS`. Nothing is recorded or sent."""
+    if kind not in SELECTION_KINDS:
+        raise ValueError(f"loại tệp không hỗ trợ: {kind} (chọn {', '.join(SELECTION_KINDS)})")
+    scoped = area.name if len(config.watch_areas()) > 1 else None
+    content = build_content(store, config, window, now, area, selection=stories)
+    stem = window.stem_for(scoped)
+    if kind == "docx":
+        return f"{stem}.docx", render_docx(content)
+    if kind == "html":
+        return f"{stem}.html", render_html(content).encode("utf-8")
+    stem = POSITIVE_PREFIX + stem[len(FILE_PREFIX) :]
+    if kind == "positive-docx":
+        return f"{stem}.docx", render_positive_docx(content)
+    return f"{stem}.html", render_positive_html(content).encode("utf-8")
+
+
+def selection_workbook(
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    selections: Sequence[tuple[Area, Collection[str] | None]],
+) -> tuple[str, bytes]:
+    """The stories of each (area, selection) over `window`, one row per story by time, as an
+    XLSX (file name, bytes)."""
+    rows: list[Item] = []
+    for area, stories in selections:
+        rows.extend(build_content(store, config, window, now, area, selection=stories).stories)
+    rows.sort(key=lambda i: (i.when, i.article_id))
+    return f"{XLSX_PREFIX}-{window.label}.xlsx", render_xlsx(rows)
 
 
 def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:

@@ -268,6 +268,23 @@ def due_month(
     return month_window(_shift_months(local.date(), -1), zone)
 
 
+SELECTION_DAYS = 7
+MAX_SELECTION_DAYS = 366
+
+
+def selection_days(first: date | None, last: date | None, today: date) -> tuple[date, date]:
+    """The days a report of a selection covers: those given; one end alone gives the other
+    (to today, or the seven days up to it); neither, the last seven days up to today."""
+    if first is None and last is None:
+        last = today
+    if last is None:
+        assert first is not None
+        last = max(first, today)
+    if first is None:
+        first = last - timedelta(days=SELECTION_DAYS - 1)
+    return first, last
+
+
 def due_windows(
     last_done: datetime | None,
     now: datetime,
