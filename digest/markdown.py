@@ -157,4 +157,12 @@ def summary_markdown(content: DigestContent) -> str:
             mark = " **QUÁ HẠN**" if item.overdue else ""
             late = " _(đến muộn)_" if item.late else ""
             lines.append(f"{n}. {_md_link(item.url, item.title)}{late} — {_md(facts(item))}{mark}")
+    if content.outlets:
+        lines += ["", "## Theo cơ quan báo chí và tháng", ""]
+        for row in content.outlets:
+            lines.append(
+                f"- {_md(row.outlet)}, tháng {row.month}: {row.total} tin (tích cực "
+                f"{row.positive}, trung tính {row.neutral}, tiêu cực {row.negative}); tác giả: "
+                f"{_md(row.bylines)}"
+            )
     return "\n".join(lines) + "\n"

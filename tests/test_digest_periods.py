@@ -200,11 +200,12 @@ def test_month_docx_and_html_say_the_period_and_list_bylines(store: Store, tmp_p
     html = built.files["html"].read_text(encoding="utf-8")
     assert "<title>Báo cáo tháng 11 năm 2026 – huyện Đăk Hà</title>" in html
     assert f"{BINH} (1), {CUC} (1)" in html
+    markdown = built.files["md"].read_text(encoding="utf-8")
+    assert markdown.startswith("# Báo cáo tháng 11 năm 2026: huyện Đăk Hà")
     assert (
-        built.files["md"]
-        .read_text(encoding="utf-8")
-        .startswith("# Báo cáo tháng 11 năm 2026: huyện Đăk Hà")
-    )
+        "- Báo Quảng Ngãi, tháng 11/2026: 2 tin (tích cực 1, trung tính 0, tiêu cực 1); tác giả: "
+        f"{BINH} (1), {CUC} (1)"
+    ) in markdown
 
 
 def _cli(tmp_path: Path, db_url: str, *argv: str) -> int:
