@@ -346,7 +346,7 @@ def _outlets(doc: object, content: DigestContent) -> None:
             "Tổng",
             "Tác giả",
         ],
-        [10, 32, 17, 16, 18, 16, 14, 42],
+        [12, 29, 21, 15, 16, 15, 15, 42],
         centred=(0, 2, 3, 4, 5, 6),
     )
     for i, row in enumerate(content.outlets, 1):

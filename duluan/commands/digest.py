@@ -24,11 +24,12 @@ def add_parser(commands: Any) -> None:
         "digest",
         help="lập báo cáo tuần, tháng, quý hoặc một khoảng ngày (Word, HTML, tóm tắt) và gửi "
         "cho Văn phòng",
-        description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết thúc "
-        "đúng giờ gửi theo lịch (report.schedule hoặc schedule.digest, vd. thứ Năm 14:00). Chạy "
-        "lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ chỉ gửi một lần. Cấu hình "
-        "nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi đến nhóm report.chat "
-        "của địa bàn.",
+        description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết "
+        "thúc đúng giờ gửi theo lịch (report.schedule hoặc schedule.digest, vd. thứ Năm 14:00); "
+        "--month, --quarter: báo cáo tháng, quý (kèm bảng số tin theo cơ quan báo chí, tháng, sắc "
+        "thái và tác giả). Chạy lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ "
+        "chỉ gửi một lần. Cấu hình nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi "
+        "đến nhóm report.chat của địa bàn.",
     )
     add_area_option(parser)
     parser.add_argument(
