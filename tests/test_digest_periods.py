@@ -334,3 +334,13 @@ def test_daemon_schedules_and_runs_the_monthly_job(tmp_path: Path) -> None:
     with Store.open(url) as store:
         assert store.job_runs()["monthly"].last_result == "báo cáo tháng 2026-11"
         assert [d.label for d in store.list_digests()] == ["2026-11"]
+
+
+def test_monthly_job_follows_the_areas_extra_days_off(store: Store, tmp_path: Path) -> None:
+    save_specs(store, SPECS)
+    base = with_out(config(), tmp_path, monthly="08:00")
+    review = base.review.model_copy(update={"holidays": [date(2026, 12, 1)]})
+    cfg = base.model_copy(update={"review": review})
+    assert run_monthly(store, cfg, lambda: datetime(2026, 12, 1, 9, tzinfo=ZONE)) is None
+    built = run_monthly(store, cfg, lambda: datetime(2026, 12, 2, 8, tzinfo=ZONE))
+    assert built is not None and built.window.label == "2026-11"
