@@ -17,19 +17,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
 from digest.charts import charts
-from digest.content import DigestContent, build_content, sole_area
+from digest.content import DigestContent, Item, build_content, sole_area
 from digest.docx import render_docx
+from digest.excel import render_xlsx
 from digest.html import render_html
 from digest.markdown import summary_markdown, summary_telegram
-from digest.window import Window, due_windows
+from digest.positive import FILE_PREFIX as POSITIVE_PREFIX
+from digest.positive import render_positive_docx, render_positive_html
+from digest.window import FILE_PREFIX, Window, due_month, due_windows
 from duluan.config import Area, Config
+from review.service import calendar
 from storage.digests import DigestRecord
 from storage.records import OutboxEntry
 from storage.store import Store
@@ -109,11 +113,112 @@ def build_digest(
     return BuiltDigest(content, files, summary, record, scoped)
 
 
+POSITIVE_FORMATS = ("docx", "html")
+
+
+def positive_files(
+    content: DigestContent, folder: str | Path, formats: Sequence[str] | None, scoped: str | None
+) -> dict[str, Path]:
+    """Write the one-page "tin tích cực" list of `content` (duluan-tin-tich-cuc-2026-11.docx)
+    in `formats` (default: DOCX and HTML); its files by format."""
+    wanted = [f for f in POSITIVE_FORMATS if f in (formats or POSITIVE_FORMATS)]
+    unknown = sorted(set(formats or ()) - set(POSITIVE_FORMATS))
+    if unknown or not wanted:
+        raise ValueError(
+            f"trang tin tích cực không có định dạng: {', '.join(unknown) or '(trống)'} "
+            "(chọn docx, html)"
+        )
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = POSITIVE_PREFIX + content.window.stem_for(scoped)[len(FILE_PREFIX) :]
+    files = {}
+    for fmt in wanted:
+        path = out / f"{stem}.{fmt}"
+        data = (
+            render_positive_docx(content)
+            if fmt == "docx"
+            else render_positive_html(content).encode("utf-8")
+        )
+        _write(path, data)
+        files[fmt] = path
+    return files
+
+
+def build_positive(
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    out_dir: str | Path | None = None,
+    formats: Sequence[str] | None = None,
+    area: Area | None = None,
+) -> tuple[DigestContent, dict[str, Path]]:
+    """Build `area`'s one-page good-news list of `window` into `out_dir` (its
+    `report.out_dir`); not recorded as a report, never sent."""
+    area = area or sole_area(config)
+    scoped = area.name if len(config.watch_areas()) > 1 else None
+    content = build_content(store, config, window, now, area)
+    folder = out_dir or area.report.out_dir
+    return content, positive_files(content, folder, formats, scoped)
+
+
+SELECTION_KINDS = {
+    "docx": "Báo cáo (Word)",
+    "html": "Báo cáo (HTML)",
+    "positive-docx": "Tin tích cực (Word)",
+    "positive-html": "Tin tích cực (HTML)",
+}
+XLSX_PREFIX = "duluan-tin-bai"
+
+
+def selection_file(
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    area: Area,
+    stories: Collection[str] | None,
+    kind: str,
+) -> tuple[str, bytes]:
+    """The report (or the good-news page) of `area` over `window` restricted to `stories` (a
+    selection of the console's queue; None: every story), as (file name, bytes); `kind` is one
+    of `SELECTION_KINDS`. Nothing is recorded or sent."""
+    if kind not in SELECTION_KINDS:
+        raise ValueError(f"loại tệp không hỗ trợ: {kind} (chọn {', '.join(SELECTION_KINDS)})")
+    scoped = area.name if len(config.watch_areas()) > 1 else None
+    content = build_content(store, config, window, now, area, selection=stories)
+    stem = window.stem_for(scoped)
+    if kind == "docx":
+        return f"{stem}.docx", render_docx(content)
+    if kind == "html":
+        return f"{stem}.html", render_html(content).encode("utf-8")
+    stem = POSITIVE_PREFIX + stem[len(FILE_PREFIX) :]
+    if kind == "positive-docx":
+        return f"{stem}.docx", render_positive_docx(content)
+    return f"{stem}.html", render_positive_html(content).encode("utf-8")
+
+
+def selection_workbook(
+    store: Store,
+    config: Config,
+    window: Window,
+    now: Callable[[], datetime],
+    selections: Sequence[tuple[Area, Collection[str] | None]],
+) -> tuple[str, bytes]:
+    """The stories of each (area, selection) over `window`, one row per story by time, as an
+    XLSX (file name, bytes)."""
+    rows: list[Item] = []
+    for area, stories in selections:
+        rows.extend(build_content(store, config, window, now, area, selection=stories).stories)
+    rows.sort(key=lambda i: (i.when, i.article_id))
+    return f"{XLSX_PREFIX}-{window.label}.xlsx", render_xlsx(rows)
+
+
 def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:
     """The outbox entries that deliver a report to `chat`: the summary, then the DOCX."""
     label = built.window.label
     story = f"digest:{label}" if built.area is None else f"digest:{built.area}:{label}"
-    title = f"Báo cáo tuần {label}"
+    title = f"Báo cáo {built.window.name}"
     if built.area is not None:
         title += f": {built.content.area}"
     entries = [OutboxEntry(story, chat, None, SUMMARY_KIND, built.summary)]
@@ -159,7 +264,7 @@ def run_scheduled(
     `report.chat`; then deliver the outbox as usual."""
     area = area or sole_area(config)
     chat = area.report.chat
-    last = store.last_digest_end(sent_only=bool(chat), area=area.name)
+    last = store.last_digest_end(sent_only=bool(chat), area=area.name, weekly=True)
     at = now()
     built = []
     for window in due_windows(last, at, config.digest_time(area), config.schedule.zone):
@@ -174,3 +279,31 @@ def run_scheduled(
             )
         built.append(digest)
     return built
+
+
+def run_monthly(
+    store: Store, config: Config, now: Callable[[], datetime], area: Area | None = None
+) -> BuiltDigest | None:
+    """The daemon's monthly job of `area` (default: the one area), run daily at
+    `schedule.monthly`: from the first working day of a month (the area's working days), build
+    the previous month's report and queue it for `report.chat`, once; None when nothing is due
+    or it was done."""
+    area = area or sole_area(config)
+    at = config.schedule.monthly
+    if at is None:
+        return None
+    window = due_month(now(), at, config.schedule.zone, calendar(area).is_working_day)
+    if window is None:
+        return None
+    chat = area.report.chat
+    done = store.get_digest(window.start, window.end, area.name)
+    if done is not None and (done.sent_at is not None or not chat):
+        return None
+    digest = build_digest(store, config, window, now, area=area)
+    if chat:
+        queue_digest(store, digest, chat, now())
+    else:
+        log.warning(
+            "Báo cáo %s đã lập nhưng chưa cấu hình report.chat: không gửi cho ai", window.label
+        )
+    return digest

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -111,6 +111,8 @@ class Item:
     overdue: bool = False
     report: str | None = None
     platform: str = "news"  # crawler.platform.Platform
+    author: str | None = None
+    lead: str = ""  # one line of the article's standfirst (`one_line`)
 
     @property
     def platform_label(self) -> str:
@@ -147,6 +149,29 @@ class Coverage:
     state: str
     note: str
     complete: bool
+
+
+@dataclass(frozen=True)
+class OutletMonth:
+    """One outlet's articles published in one month of the window, by tone, with the bylines
+    found and how many articles each signed ("Nguyễn Văn A", 2): what the cooperation
+    agreements with the provincial paper and broadcaster count."""
+
+    outlet: str
+    month: str  # "11/2026"
+    positive: int
+    neutral: int
+    negative: int
+    authors: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def bylines(self) -> str:
+        """ "Nguyễn Văn A (2), Trần B (1)", or "—" when no article was signed."""
+        return ", ".join(f"{name} ({n})" for name, n in self.authors) or "—"
 
 
 @dataclass(frozen=True)
@@ -191,6 +216,8 @@ class DigestContent:
     coverage: tuple[Coverage, ...]
     annex: tuple[Item, ...]
     social: tuple[Item, ...] = ()  # the items that are not the press, each article once
+    stories: tuple[Item, ...] = ()  # every story of the window once, by time
+    outlets: tuple[OutletMonth, ...] = ()  # per outlet and month: in a periodic report only
 
     @property
     def empty(self) -> bool:
@@ -247,10 +274,12 @@ def build_content(
     window: Window,
     now: Callable[[], datetime],
     area: Area | None = None,
+    selection: Collection[str] | None = None,
 ) -> DigestContent:
     """Read the window (and the one before it) from the store and arrange the report of `area`
     (default: the deployment's one area): with `areas:`, only the articles about it, its own
-    reviews, assignments and units, and its `report` settings."""
+    reviews, assignments and units, and its `report` settings. `selection`: only the stories
+    of those keys (a filter of the console's queue), in both windows and in the overdue list."""
     zone = config.schedule.zone
     area = area or sole_area(config)
     places = _watch_area(area)
@@ -260,6 +289,8 @@ def build_content(
 
     def read(start: datetime, end: datetime) -> list[DigestArticle]:
         found = store.digest_articles(start, end, area.name, concerning=concerning)
+        if selection is not None:
+            found = [a for a in found if a.story in selection]
         return [_within(a, places) for a in found] if concerning else found
 
     current = read(window.start, window.end)
@@ -277,11 +308,12 @@ def build_content(
     )
     attention_ids = {s.story for s in attention}
     positive = sorted(
-        (s for s in stories if s.tone == "positive" and s.story not in attention_ids), key=_order
+        (s for s in stories if s.tone == "positive" and s.story not in attention_ids), key=_best
     )
     overdue_items = [
         _item(_within(a, places) if concerning else a, window, zone, as_of)
         for a in store.digest_overdue(as_of, area.name)
+        if selection is None or a.story in selection
     ]
     overdue = sorted(
         {i.story: i for i in overdue_items if i.overdue}.values(),
@@ -309,6 +341,8 @@ def build_content(
         coverage=tuple(coverage),
         annex=tuple(sorted(items, key=_order)),
         social=tuple(sorted((i for i in items if i.platform != "news"), key=_order)),
+        stories=tuple(stories),
+        outlets=outlet_months(items) if window.periodic else (),
     )
     log.info(
         "Báo cáo %s%s: %d tin, %d cần chú ý, %d quá hạn, %d tích cực",
@@ -338,6 +372,37 @@ def _within(article: DigestArticle, area: WatchArea) -> DigestArticle:
 
 def _order(item: Item) -> tuple[datetime, int]:
     return (item.when, item.article_id)
+
+
+def _best(item: Item) -> tuple[int, datetime, int]:
+    """Good news first that most outlets carried, then by time."""
+    return (-len(item.also_in), item.when, item.article_id)
+
+
+def outlet_months(items: Iterable[Item]) -> tuple[OutletMonth, ...]:
+    """Press articles (each copy counts for its outlet) per outlet and month of publication
+    (of first sighting when the page gave no date), by tone, with their bylines; outlets by
+    name, months in order."""
+    groups: dict[tuple[str, date], list[Item]] = {}
+    for item in items:
+        if item.platform == "news":
+            month = item.when.date().replace(day=1)
+            groups.setdefault((item.outlet, month), []).append(item)
+    out = []
+    for (outlet, month), group in sorted(groups.items(), key=lambda g: (collate(g[0][0]), g[0][1])):
+        tones = Counter(i.tone for i in group)
+        authors = Counter(i.author for i in group if i.author)
+        out.append(
+            OutletMonth(
+                outlet,
+                f"{month:%m/%Y}",
+                tones["positive"],
+                tones["neutral"],
+                tones["negative"],
+                tuple(sorted(authors.items(), key=lambda a: (-a[1], collate(a[0])))),
+            )
+        )
+    return tuple(out)
 
 
 def _needs_attention(item: Item) -> bool:
@@ -389,7 +454,25 @@ def _item(a: DigestArticle, window: Window, zone: ZoneInfo, as_of: date) -> Item
         overdue=bool(job and job.status == "open" and job.deadline < as_of),
         report=job.report if job else None,
         platform=a.platform,
+        author=a.author,
+        lead=one_line(a.lead),
     )
+
+
+LEAD_CHARS = 200
+
+
+def one_line(text: str, limit: int = LEAD_CHARS) -> str:
+    """The first sentence of `text` on one line, cut at a word under `limit` characters."""
+    flat = " ".join(text.split())
+    for end in (". ", "! ", "? "):
+        at = flat.find(end)
+        if 0 < at < limit:
+            flat = flat[: at + 1]
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
 
 
 def _stories(items: Sequence[Item]) -> list[Item]:

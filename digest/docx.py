@@ -150,7 +150,7 @@ def _title(doc: object, content: DigestContent) -> None:
     add_paragraph(
         doc,
         "Tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến "
-        f"{content.area} ({content.window.describe()})",
+        f"{content.area} {content.window.title_phrase}",
         size=TITLE_PT,
         bold=True,
         align=centre,
@@ -312,6 +312,57 @@ def _figures(
         add_paragraph(doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
     if content.has_social:
         _social(doc, content, links)
+    if content.outlets:
+        _outlets(doc, content)
+
+
+OUTLET_HEADERS = (
+    "STT",
+    "Cơ quan báo chí",
+    "Tháng",
+    "Tích cực",
+    "Trung tính",
+    "Tiêu cực",
+    "Tổng",
+    "Tác giả",
+)
+OUTLETS_CAPTION = "Bảng {n}. Số tin, bài theo cơ quan báo chí, tháng và sắc thái (kèm tác giả)"
+
+
+def _outlets(doc: object, content: DigestContent) -> None:
+    """Per outlet and month, articles by tone with their bylines: the coverage the cooperation
+    agreements with the provincial paper and broadcaster count."""
+    n = 6 if content.has_social else 5
+    add_paragraph(doc, OUTLETS_CAPTION.format(n=n), italic=True, after=2)
+    grid = _Grid(
+        doc,
+        [
+            "STT",
+            "Cơ quan báo chí",
+            "Tháng",
+            "Tích cực",
+            "Trung tính",
+            "Tiêu cực",
+            "Tổng",
+            "Tác giả",
+        ],
+        [12, 29, 21, 15, 16, 15, 15, 42],
+        centred=(0, 2, 3, 4, 5, 6),
+    )
+    for i, row in enumerate(content.outlets, 1):
+        texts = (
+            str(i),
+            row.outlet,
+            row.month,
+            str(row.positive),
+            str(row.neutral),
+            str(row.negative),
+            str(row.total),
+            row.bylines,
+        )
+        for cell, text in zip(grid.row(), texts, strict=True):
+            add_run(cell, text)
+    add_paragraph(doc, "", after=3)
 
 
 def _social(doc: object, content: DigestContent, links: dict[str, str]) -> None:
@@ -468,7 +519,11 @@ def render_docx(content: DigestContent, pictures: Sequence[Chart] | None = None)
     props.modified = stamp
     props.last_printed = stamp
     props.revision = 1
-    props.keywords = "duluan; báo cáo tuần"
+    props.keywords = (
+        "duluan; báo cáo tuần"
+        if content.window.weekly
+        else f"duluan; báo cáo {content.window.name}"
+    )
     props.comments = ""
     package = doc.part.package
     for rid in [r.rId for r in package.rels.values() if r.reltype == RELATIONSHIP_TYPE.THUMBNAIL]:

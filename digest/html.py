@@ -20,7 +20,7 @@ TEMPLATE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Báo cáo tuần {{ c.window.label }} – {{ c.area }}</title>
+<title>Báo cáo {{ c.window.name }} – {{ c.area }}</title>
 <style>
 body{font-family:"Times New Roman",Times,serif;font-size:17px;line-height:1.45;margin:0 auto;
 max-width:60rem;padding:0 .8rem 2rem;color:#111}
@@ -53,7 +53,7 @@ Số: &nbsp;&nbsp;&nbsp;&nbsp;/{{ c.report.symbol }}</div>
 <i>{{ c.report.place }}, {{ vn_date(c.as_of) }}</i></div>
 </header>
 <h1>BÁO CÁO<small>Tổng hợp thông tin báo chí, mạng xã hội phản ánh liên quan đến
-{{ c.area }} ({{ c.window.describe() }})</small></h1>
+{{ c.area }} {{ c.window.title_phrase }}</small></h1>
 
 <h2>I. TÌNH HÌNH CHUNG</h2>
 {% for line in overview %}<p>{{ line }}</p>
@@ -78,6 +78,14 @@ alt="{{ caption }}"><figcaption>{{ caption }}</figcaption></figure>
 {% endif %}
 
 {% if c.has_social %}{{ social(c) }}
+{% endif %}{% if c.outlets %}<div class="wrap"><table><caption>Số tin, bài theo cơ quan báo chí,
+tháng và sắc thái (kèm tác giả)</caption>
+<tr><th>Cơ quan báo chí</th><th>Tháng</th><th>Tích cực</th><th>Trung tính</th><th>Tiêu cực</th>
+<th>Tổng</th><th>Tác giả</th></tr>
+{% for r in c.outlets %}<tr><td>{{ r.outlet }}</td><td class="n">{{ r.month }}</td>
+<td class="n">{{ r.positive }}</td><td class="n">{{ r.neutral }}</td>
+<td class="n">{{ r.negative }}</td><td class="n">{{ r.total }}</td><td>{{ r.bylines }}</td></tr>
+{% endfor %}</table></div>
 {% endif %}<h2>II. THÔNG TIN TIÊU CỰC, CẦN XÁC MINH</h2>
 {{ items(c.attention, true) }}
 <h2>III. TIN GIAO XÁC MINH ĐÃ QUÁ HẠN, CHƯA CÓ BÁO CÁO</h2>

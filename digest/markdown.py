@@ -97,7 +97,7 @@ def summary_telegram(
 ) -> str:
     """The summary message in Telegram HTML."""
     head = [
-        f"<b>📰 Báo cáo tuần {escape(content.window.label)}: {escape(content.area)}</b>",
+        f"<b>📰 Báo cáo {escape(content.window.name)}: {escape(content.area)}</b>",
         f"<i>{escape(content.window.describe())}</i>",
         "",
         *(escape(line) for line in _facts(content)),
@@ -136,7 +136,7 @@ def _md_link(url: str, title: str) -> str:
 def summary_markdown(content: DigestContent) -> str:
     """The summary as Markdown (the .md file of a report)."""
     lines = [
-        f"# Báo cáo tuần {_md(content.window.label)}: {_md(content.area)}",
+        f"# Báo cáo {_md(content.window.name)}: {_md(content.area)}",
         "",
         f"_{_md(content.window.describe())}_",
         "",
@@ -157,4 +157,12 @@ def summary_markdown(content: DigestContent) -> str:
             mark = " **QUÁ HẠN**" if item.overdue else ""
             late = " _(đến muộn)_" if item.late else ""
             lines.append(f"{n}. {_md_link(item.url, item.title)}{late} — {_md(facts(item))}{mark}")
+    if content.outlets:
+        lines += ["", "## Theo cơ quan báo chí và tháng", ""]
+        for row in content.outlets:
+            lines.append(
+                f"- {_md(row.outlet)}, tháng {row.month}: {row.total} tin (tích cực "
+                f"{row.positive}, trung tính {row.neutral}, tiêu cực {row.negative}); tác giả: "
+                f"{_md(row.bylines)}"
+            )
     return "\n".join(lines) + "\n"

@@ -14,8 +14,10 @@ Where each part lives, in the order an article flows through them:
   the bot `review.intake`, the console and `duluan submit`), corrected by `duluan.correct`
 - case: `cases/` (the chain of a false report, evidence and how each platform's public copy of a
   post is read for it, the response letter)
-- digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
-- console: `duluan.console` (the review web pages)
+- digest: `digest/` (the Thursday report and those of a month, quarter or range: content, DOCX,
+  HTML, summary; the one-page good news `digest.positive`; stories as XLSX `digest.excel`)
+- console: `duluan.console` (the review web pages; the queue's report and Excel buttons,
+  `duluan.console.exports`)
 - daemon: `duluan.daemon` (schedules the cycle, `duluan.pipeline`); the shell also holds the
   config (`duluan.config`) and the CLI (`duluan.cli`: the parser and a dispatch table over
   `duluan.commands`, one module per command group).

@@ -809,6 +809,18 @@ def _weekly_time(value: str) -> str:
 class Schedule(_Model):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="the daemon's time zone (IANA)")
     digest: str = Field(default="thu 14:00", description="the weekly digest's day and time")
+    monthly: str | None = Field(
+        default=None,
+        description=(
+            "the local time (`08:00`) at which the daemon builds and sends the previous month's"
+            " report on the first working day of each month; none: no monthly report"
+        ),
+    )
+
+    @field_validator("monthly", mode="before")
+    @classmethod
+    def _monthly(cls, value: Any) -> str | None:
+        return None if value is None else _time_of_day(value)
 
     @field_validator("timezone")
     @classmethod

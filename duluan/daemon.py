@@ -53,6 +53,7 @@ STOP_GRACE = 3.0
 SEND_GRACE = 5.0  # seconds a Telegram call in flight at a stop gets to finish and be recorded
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGEST_JOB, REMINDER_JOB, HEALTH_JOB = "digest", "reminders", "health"
+MONTHLY_JOB = "monthly"
 EVIDENCE_JOB = "evidence"
 EVIDENCE_EVERY = timedelta(minutes=10)
 PRUNE_JOB = "prune_pages"
@@ -311,6 +312,16 @@ class Daemon:
             )
             for area in areas
         ]
+        monthly = self.config.schedule.monthly
+        if monthly is not None:
+            digests += [
+                (
+                    MONTHLY_JOB if len(areas) == 1 else f"{MONTHLY_JOB}:{area.name}",
+                    parse_daily(monthly),
+                    functools.partial(self._monthly_job, area),
+                )
+                for area in areas
+            ]
         times = sorted({self.config.review.reminder_at, *(a.review.reminder_at for a in areas)})
         reminders = [
             (
@@ -568,6 +579,23 @@ class Daemon:
         log.info("Báo cáo tuần%s: %s", f" của địa bàn {area.name}" if several else "", labels)
         self._store.record_job_run(name, self.now(), f"báo cáo: {labels}"[:500])
         await self._deliver()
+
+    async def _monthly_job(self, area: Area | None = None) -> None:
+        """Daily at `schedule.monthly`: on or after the first working day of a month, build
+        and queue `area`'s report of the previous month, once."""
+        from digest.build import run_monthly
+        from digest.content import sole_area
+
+        area = area or sole_area(self.config)
+        built = await _in_thread(run_monthly, self._store, self.config, self.now, area)
+        several = len(self.config.watch_areas()) > 1
+        name = f"{MONTHLY_JOB}:{area.name}" if several else MONTHLY_JOB
+        done = f"báo cáo tháng {built.window.label}" if built else "không có báo cáo tháng đến hạn"
+        if built:
+            log.info("Báo cáo tháng%s: %s", f" của địa bàn {area.name}" if several else "", done)
+        self._store.record_job_run(name, self.now(), done)
+        if built:
+            await self._deliver()
 
     async def _start_delivery(self) -> None:
         if self.token is None:

@@ -63,6 +63,8 @@ class DigestArticle:
     review_status: str
     assignment: DigestAssignment | None
     platform: str = "news"  # crawler.platform.Platform
+    author: str | None = None  # the byline, where the outlet gives one
+    lead: str = ""  # the article's standfirst
 
     @property
     def story(self) -> str:
@@ -270,10 +272,15 @@ class DigestQueries(StoreBase):
         with self._read() as session:
             return [_record(row) for row in session.scalars(stmt)]
 
-    def last_digest_end(self, sent_only: bool = True, area: str = DEFAULT_AREA) -> datetime | None:
+    def last_digest_end(
+        self, sent_only: bool = True, area: str = DEFAULT_AREA, *, weekly: bool = False
+    ) -> datetime | None:
         """The end of the latest window whose digest of `area` was sent (or written,
-        `sent_only` False)."""
+        `sent_only` False); `weekly`: of a weekly window only ("2026-W48"), so that a monthly
+        report or a range built by hand never stands for a week's."""
         stmt = select(func.max(Digest.window_end)).where(Digest.area == area)
+        if weekly:
+            stmt = stmt.where(Digest.label.like("%-W%"))
         if sent_only:
             stmt = stmt.where(Digest.sent_at.is_not(None))
         with self._read() as session:
@@ -307,6 +314,8 @@ def _articles(session: Session, where: list[Any], area: str) -> list[DigestArtic
             Article.needs_verification,
             Article.topics,
             Article.platform,
+            Article.author,
+            Article.lead,
         )
         .join(Source, Source.id == Article.source_id)
         .where(*where)
@@ -373,6 +382,8 @@ def _articles(session: Session, where: list[Any], area: str) -> list[DigestArtic
                 review_status=status,
                 assignment=latest.get(rid),
                 platform=row[13],
+                author=(row[14] or "").strip() or None,
+                lead=row[15] or "",
             )
         )
     return out

@@ -6,6 +6,7 @@ of the app must be listed here, so a new route cannot skip its area test."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -500,7 +502,35 @@ def probe_submit(w: World) -> None:
     assert 'data-reporter="tinh"' in page and TITLE_B in page  # the report names its area
 
 
+def _xlsx_links(response: object) -> list[str]:
+    """The links of an exported workbook's rows, sorted."""
+    assert _code(response) == 200, getattr(response, "text", "")
+    sheet = load_workbook(io.BytesIO(getattr(response, "content", b""))).active
+    assert sheet is not None
+    return sorted(str(row[3]) for row in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def probe_exports(w: World) -> None:
+    """The queue's report and Excel buttons: an account of A gets A's stories only, whatever
+    area it names; one of every area gets each area's, and must name one for a report."""
+    a, b, both = (f"https://baoquangngai.vn/{k}.htm" for k in ("a", "b", "both"))
+    pxi = w.client("pxi")
+    assert _xlsx_links(pxi.get(f"/queue/excel?area={AREA_B}")) == [a, both]
+    report = pxi.get(f"/queue/report?kind=html&area={AREA_B}")
+    assert _code(report) == 200 and a in report.text and b not in report.text
+    assert _xlsx_links(w.client("mar").get("/queue/excel")) == [b, both]
+    assert w.client("pxi-donvi").get("/queue/excel").status_code == 403
+    tinh = w.client("tinh")
+    assert _xlsx_links(tinh.get("/queue/excel")) == [a, b, both, both]
+    unchosen = tinh.get("/queue/report?kind=html")
+    assert _code(unchosen) == 400 and "Hãy chọn một địa bàn" in unchosen.text
+    chosen = tinh.get(f"/queue/report?kind=html&area={AREA_B}")
+    assert _code(chosen) == 200 and b in chosen.text and a not in chosen.text
+
+
 PROBES: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/queue/report"): probe_exports,
+    ("GET", "/queue/excel"): probe_exports,
     ("GET", "/submit"): probe_submit_form,
     ("POST", "/submit"): probe_submit,
     ("GET", "/digests"): probe_digests,

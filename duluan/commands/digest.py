@@ -22,17 +22,23 @@ def add_parser(commands: Any) -> None:
     """Add the `digest` subcommand to the `duluan` subparsers."""
     parser: argparse.ArgumentParser = commands.add_parser(
         "digest",
-        help="lập báo cáo tuần (Word, HTML, tóm tắt) và gửi cho Văn phòng",
-        description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết thúc "
-        "đúng giờ gửi theo lịch (report.schedule hoặc schedule.digest, vd. thứ Năm 14:00). Chạy "
-        "lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ chỉ gửi một lần. Cấu hình "
-        "nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi đến nhóm report.chat "
-        "của địa bàn.",
+        help="lập báo cáo tuần, tháng, quý hoặc một khoảng ngày (Word, HTML, tóm tắt) và gửi "
+        "cho Văn phòng",
+        description="Lập báo cáo tổng hợp thông tin báo chí của một kỳ: mặc định 7 ngày kết "
+        "thúc đúng giờ gửi theo lịch (report.schedule hoặc schedule.digest, vd. thứ Năm 14:00); "
+        "--month, --quarter: báo cáo tháng, quý (kèm bảng số tin theo cơ quan báo chí, tháng, sắc "
+        "thái và tác giả). Chạy lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ "
+        "chỉ gửi một lần. Cấu hình nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi "
+        "đến nhóm report.chat của địa bàn.",
     )
     add_area_option(parser)
     parser.add_argument(
         "--week", metavar="TUẦN", help="tuần ISO, vd. 2026-W48 (kỳ kết thúc trong tuần đó)"
     )
+    parser.add_argument(
+        "--month", metavar="THÁNG", help="báo cáo tháng, vd. 2026-11 (cả tháng theo giờ địa phương)"
+    )
+    parser.add_argument("--quarter", metavar="QUÝ", help="báo cáo quý, vd. 2026-Q4")
     parser.add_argument(
         "--from", dest="date_from", metavar="NGÀY", help="từ ngày (vd. 2026-11-01), dùng với --to"
     )
@@ -49,6 +55,12 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--out", metavar="THƯ_MỤC", help="thư mục ghi tệp (mặc định theo report.out_dir)"
+    )
+    parser.add_argument(
+        "--positive",
+        action="store_true",
+        help="chỉ lập trang “tin tích cực” của kỳ (tin tốt, gương người tốt, việc tốt; Word và "
+        "HTML), dùng cho công tác tuyên truyền; không gửi",
     )
     parser.add_argument(
         "--send",
@@ -70,8 +82,15 @@ def _day(text: str, option: str) -> date:
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan digest`: the report of the area `--area` names, or of every area (one set
     of files each); 0 on success, 2 on bad usage or config."""
-    from digest.build import build_digest, queue_digest
-    from digest.window import Window, default_window, range_window, week_window
+    from digest.build import build_digest, build_positive, queue_digest
+    from digest.window import (
+        Window,
+        default_window,
+        parse_month,
+        parse_quarter,
+        range_window,
+        week_window,
+    )
     from duluan.config import ConfigError, load_config
 
     now = runtime.now
@@ -86,14 +105,31 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     several = len(config.watch_areas()) > 1
     windows: dict[str, Window] = {}
     try:
-        if args.week and (args.date_from or args.date_to):
-            raise ValueError("chỉ dùng --week, hoặc --from và --to, không dùng cả hai")
+        chosen = [
+            name
+            for name, value in (
+                ("--week", args.week),
+                ("--month", args.month),
+                ("--quarter", args.quarter),
+                ("--from/--to", args.date_from or args.date_to),
+            )
+            if value
+        ]
+        if len(chosen) > 1:
+            raise ValueError(
+                f"chỉ chọn một kỳ: --week, --month, --quarter, hoặc --from và --to (đang dùng "
+                f"{', '.join(chosen)})"
+            )
         if bool(args.date_from) != bool(args.date_to):
             raise ValueError("--from và --to phải đi cùng nhau")
         for area in areas:
             schedule = config.digest_time(area)
             if args.week:
                 windows[area.name] = week_window(args.week, schedule, zone)
+            elif args.month:
+                windows[area.name] = parse_month(args.month, zone)
+            elif args.quarter:
+                windows[area.name] = parse_quarter(args.quarter, zone)
             elif args.date_from:
                 windows[area.name] = range_window(
                     _day(args.date_from, "--from"), _day(args.date_to, "--to"), zone
@@ -112,6 +148,8 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
                 "cáo) nên không gửi được; đặt areas[].report.chat hoặc chọn địa bàn khác bằng "
                 "--area"
             )
+        if args.send and args.positive:
+            raise ValueError("trang tin tích cực không gửi qua Telegram: bỏ --send")
         if args.send and formats is not None and "docx" not in formats:
             formats.append("docx")
     except ValueError as exc:
@@ -123,6 +161,22 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     with store:
         for area in areas:
             window = windows[area.name]
+            if args.positive:
+                try:
+                    content, files = build_positive(
+                        store, config, window, now, args.out, formats, area
+                    )
+                except ValueError as exc:
+                    print(f"duluan digest: {exc}", file=sys.stderr)
+                    return EXIT_USAGE
+                whose = f" của địa bàn {area.name} ({area.title})" if several else ""
+                print(
+                    f"Đã lập trang tin tích cực {window.label}{whose} ({window.describe()}): "
+                    f"{len(content.positive)} tin."
+                )
+                for path in files.values():
+                    print(f"  {path}")
+                continue
             try:
                 built = build_digest(store, config, window, now, args.out, formats, area)
             except ValueError as exc:

@@ -222,6 +222,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def _routes() -> list[BaseRoute]:
     from duluan.console.dashboard import routes as dashboard_routes
+    from duluan.console.exports import routes as export_routes
     from duluan.console.login import routes as login_routes
     from duluan.console.pages import routes as page_routes
     from duluan.console.review import routes as review_routes
@@ -230,6 +231,7 @@ def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *login_routes,
         *dashboard_routes,
+        *export_routes,
         *review_routes,
         *submit_routes,
         *page_routes,

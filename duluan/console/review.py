@@ -137,6 +137,33 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
     return filters, raw
 
 
+def queue_filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, str]]:
+    """The queue's filters of this request and their raw values: the export buttons
+    (`console.exports`) select exactly what the queue shows."""
+    return _filters(request, user)
+
+
+filter_day = _day  # a filter's date, or None: the export buttons read their period with it
+
+
+def _export_form(request: Request, user: WebUser, raw: dict[str, str]) -> dict[str, object]:
+    """What the "Lập báo cáo" / "Xuất Excel" form shows: whether this account may use it (as
+    for the digests) and its default period (the filter's days, else the last 7 days)."""
+    from digest.window import selection_days
+
+    config = config_of(request)
+    today = state_of(request).now().astimezone(config.schedule.zone).date()
+    first, last = selection_days(_day(raw["from"]), _day(raw["to"]), today)
+    if last < first:
+        first, last = last, first
+    return {
+        "allowed": user.role != UNIT or config.web.unit_digests,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "filters": {k: v for k, v in raw.items() if v},
+    }
+
+
 async def queue(request: Request) -> Response:
     user = current_user(request)
     filters, raw = _filters(request, user)
@@ -180,6 +207,7 @@ async def queue(request: Request) -> Response:
             "topics": topics,
             "unit_locked": user.role == UNIT,
             "area_choices": area_choices(request, user),
+            "export": _export_form(request, user, raw),
         },
     )
 

@@ -70,6 +70,7 @@ def _record(
     seen: datetime,
     n: int,
     platform: str = "news",
+    author: str | None = None,
 ) -> ArticleRecord:
     return ArticleRecord(
         source=source,
@@ -78,7 +79,7 @@ def _record(
         title=title,
         lead="",
         text=f"Nội dung {key}",
-        author=None,
+        author=author,
         section=None,
         language="vi",
         published_at=published,
@@ -132,6 +133,7 @@ class Spec(NamedTuple):
     flagged: bool = False
     areas: tuple[str, ...] = ()  # the watch areas (`areas:`) it concerns
     platform: str = "news"  # crawler.platform.Platform
+    author: str | None = None  # the byline
 
 
 PXI = commune("Xã Đăk Pxi", "Xã Đăk Pxi")
@@ -300,7 +302,7 @@ def save_specs(store: Store, specs: list[Spec]) -> dict[str, int]:
     ids = {}
     for a in specs:
         outcome = store.save_article(
-            _record(a.key, a.source, a.title, a.published, a.seen, a.n, a.platform)
+            _record(a.key, a.source, a.title, a.published, a.seen, a.n, a.platform, a.author)
         )
         ids[a.key] = outcome.article_id
     store.save_tags(
