@@ -3,7 +3,8 @@ a topic) judged against the last 8 weeks, and the alert that says so once per ep
 
 The usual rhythm is the mean of the last 56 days times a weekday factor shrunk toward 1 (a
 weekday seen rarely or with few stories says little), and the spread around it a negative
-binomial (Poisson when the days vary no more than Poisson's): small counts, weekdays and zero
+binomial whose overdispersion is the days' own plus two standard errors of it (Poisson when
+the days vary no more than that): small counts, weekdays and zero
 days are what this press watch sees. A day alerts when its count is unlikely under that rhythm
 (`spikes.p_value`), at least `spikes.min_count` and `spikes.min_ratio` times the usual; with
 less than `spikes.min_history_days` of history nothing is said. An episode spans consecutive
@@ -26,7 +27,8 @@ from storage import AreaStory, OutboxEntry, Store
 log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 56
-WEEKDAY_SHRINK = 4.0  # pseudo-days pulling a weekday's factor toward 1
+WEEKDAY_SHRINK = 1.0  # a pseudo-day pulling a weekday's factor toward 1
+DISPERSION_MARGIN = 2.0  # standard errors added to the estimated overdispersion
 PRIOR_STORIES = 0.5  # pseudo-stories added to the window: a silent history still has a rate
 LISTED = 8  # the stories an alert lists
 RELEVANT, NEGATIVE, TOPIC = "relevant", "negative", "topic:"
@@ -104,7 +106,13 @@ def baseline(history: Sequence[tuple[date, int]], day: date) -> Baseline:
     variance = spread / max(n - 1, 1)
     avg = sum(expected_each) / n
     avg_sq = sum(e * e for e in expected_each) / n
-    alpha = (variance - avg) / avg_sq if avg_sq > 0 else 0.0
+    if avg_sq > 0:
+        # The moments' overdispersion plus `DISPERSION_MARGIN` standard errors of it: 56 days
+        # rarely show how fat the tail is, and underrating it is what makes false alarms.
+        error = math.sqrt(2 / max(n - 1, 1)) * variance / avg_sq
+        alpha = (variance - avg) / avg_sq + DISPERSION_MARGIN * error
+    else:
+        alpha = 0.0
     size = 1 / alpha if alpha > 1e-9 else None
     return Baseline(mean * factor(day.weekday()), size, n)
 
