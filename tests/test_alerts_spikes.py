@@ -91,7 +91,9 @@ def test_a_year_of_weekday_rhythm_brings_no_alarm() -> None:
         d
         for i, d in enumerate(days[56:], start=56)
         if judge(
-            counts[i], baseline(list(zip(days[i - 56 : i], counts[i - 56 : i])), d), SETTINGS
+            counts[i],
+            baseline(list(zip(days[i - 56 : i], counts[i - 56 : i], strict=True)), d),
+            SETTINGS,
         ).spike
     ]
     assert alarms == []

@@ -69,7 +69,7 @@ def test_copies_from_one_outlet_count_once() -> None:
     copies = [copy("a", 0), copy("a", 1, n=90), copy("b", 2)]
     assert find_spread(copies, 3, 6) is None
     found = find_spread([*copies, copy("c", 3)], 3, 6)
-    assert found is not None and [c.article_id for c in found.copies][0] == copies[0].article_id
+    assert found is not None and found.copies[0].article_id == copies[0].article_id
     assert len(found.copies) == 3
 
 
