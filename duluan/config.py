@@ -1311,6 +1311,13 @@ class Config(_Model):
                         f"(thêm lĩnh vực mới ở extra_topics) / unit {unit.name!r} lists unknown "
                         f"topics {unknown}"
                     )
+        in_use = {_topic_name(t) for a in self.watch_areas() for t in a.topic_keywords()}
+        unwatched = [t for t in self.spikes.topics if t not in in_use]
+        if unwatched:
+            raise ValueError(
+                f"spikes.topics: lĩnh vực chưa khai báo: {', '.join(unwatched)}; các lĩnh vực "
+                f"có: {', '.join(sorted(in_use))} / spikes.topics lists unknown topics {unwatched}"
+            )
         return self
 
     def topic_keywords(self) -> dict[str, list[str]]:

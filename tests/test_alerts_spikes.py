@@ -234,3 +234,46 @@ def test_episodes_in_storage(store: Store) -> None:
     assert store.open_spike_episode("a", NEGATIVE, day, 6, 1.0, entry, at)  # another series
     assert store.open_spike_episode("a", RELEVANT, day + timedelta(days=3), 6, 1.0, entry, at)
     assert len(outbox(store)) == 4
+
+
+def test_config_refuses_unknown_topics() -> None:
+    from duluan.config import ConfigError
+
+    assert config("spikes: {topics: [đất  đai]}\n").spikes.topics == ["đất đai"]
+    with pytest.raises(ConfigError, match="lĩnh vực chưa khai báo: bóng đá"):
+        config("spikes: {topics: [bóng đá]}\n")
+
+
+def test_daily_counts_per_series_with_zero_days() -> None:
+    from alerts.spikes import daily_counts
+
+    def story(day: int, tone: str, topics: tuple[str, ...]) -> AreaStory:
+        at = datetime(2026, 3, 1, 20, tzinfo=UTC) + timedelta(days=day)  # 03:00 the next day
+        return AreaStory(day, at, tone, topics, "Báo", "Tin", "https://bao.vn/")
+
+    stories = [
+        story(0, "negative", ("rừng",)),
+        story(0, "neutral", ()),
+        story(2, "neutral", ("rừng",)),
+    ]
+
+    def local(at: datetime) -> date:
+        return (at + timedelta(hours=7)).date()
+
+    end = date(2026, 3, 5)
+    assert daily_counts(stories, RELEVANT, date(2026, 3, 1), end, local) == [
+        (date(2026, 3, 1), 0),
+        (date(2026, 3, 2), 2),
+        (date(2026, 3, 3), 0),
+        (date(2026, 3, 4), 1),
+        (date(2026, 3, 5), 0),
+    ]
+    assert [c for _, c in daily_counts(stories, NEGATIVE, date(2026, 3, 1), end, local)] == [
+        0,
+        1,
+        0,
+        0,
+        0,
+    ]
+    rng = daily_counts(stories, TOPIC + "rừng", date(2026, 3, 1), end, local)
+    assert [c for _, c in rng] == [0, 1, 0, 1, 0]
