@@ -220,11 +220,12 @@ def spike_chats(area: Area, settings: Spikes, console: bool) -> list[str]:
 def check_spikes(
     store: Store, config: Config, now: Callable[[], datetime], console: bool = True
 ) -> int:
-    """Judge today so far in every area and series; open an episode and queue its alert for
-    each new spike (a spike continuing yesterday's episode extends it silently). Returns how
-    many episodes began. Counting the day so far against full days is conservative."""
-    settings = config.spikes
-    if not settings.daily:
+    """Judge today so far in every area and series (by the area's `spikes` settings); open an
+    episode and queue its alert for each new spike (a spike continuing yesterday's episode
+    extends it silently). Returns how many episodes began. Counting the day so far against
+    full days is conservative."""
+    areas = [a for a in config.watch_areas() if a.spikes.daily]
+    if not areas:
         return 0
     moment = now()
     zone = config.schedule.zone
@@ -242,7 +243,8 @@ def check_spikes(
     if first_day > today:
         return 0
     opened = 0
-    for area in config.watch_areas():
+    for area in areas:
+        settings = area.spikes
         chats = spike_chats(area, settings, console)
         if not chats:
             continue

@@ -90,18 +90,17 @@ def spread_message(area: Area, spread: Spread, hours: float) -> str:
 def check_spread(
     store: Store, config: Config, now: Callable[[], datetime], console: bool = True
 ) -> int:
-    """Queue the spread alert of every area story that has spread and was not alerted yet
-    (the outbox keeps each to one per chat); returns how many messages were new."""
-    settings = config.spikes
-    if not settings.spread:
-        return 0
+    """Queue the spread alert of every area story that has spread (by the area's `spikes`
+    settings) and was not alerted yet (the outbox keeps each to one per chat); returns how
+    many messages were new."""
     moment = now()
-    since = moment - timedelta(hours=settings.spread_hours) - LOOKBACK_EXTRA
     queued = 0
     for area in config.watch_areas():
-        chats = spike_chats(area, settings, console)
+        settings = area.spikes
+        chats = spike_chats(area, settings, console) if settings.spread else []
         if not chats:
             continue
+        since = moment - timedelta(hours=settings.spread_hours) - LOOKBACK_EXTRA
         entries = []
         for cluster, copies in store.spread_copies(area.name, since).items():
             spread = find_spread(copies, settings.spread_outlets, settings.spread_hours)

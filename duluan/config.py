@@ -1124,6 +1124,11 @@ class AreaConfig(_Model):
         description="keywords added to its topics, as the top-level `extra_topics`",
         json_schema_extra={"shown_default": "the top-level `extra_topics`"},
     )
+    spikes: Spikes | None = Field(
+        default=None,
+        description="its spread and spike alerts' settings, key by key as `review`",
+        json_schema_extra={"shown_default": "the top-level `spikes`"},
+    )
 
     @field_validator("places", mode="before")
     @classmethod
@@ -1145,6 +1150,7 @@ class Area:
     report: Report
     topics: tuple[tuple[str, tuple[str, ...]], ...]
     key: str
+    spikes: Spikes = field(default_factory=lambda: Spikes())
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -1311,13 +1317,13 @@ class Config(_Model):
                         f"(thêm lĩnh vực mới ở extra_topics) / unit {unit.name!r} lists unknown "
                         f"topics {unknown}"
                     )
-        in_use = {_topic_name(t) for a in self.watch_areas() for t in a.topic_keywords()}
-        unwatched = [t for t in self.spikes.topics if t not in in_use]
-        if unwatched:
-            raise ValueError(
-                f"spikes.topics: lĩnh vực chưa khai báo: {', '.join(unwatched)}; các lĩnh vực "
-                f"có: {', '.join(sorted(in_use))} / spikes.topics lists unknown topics {unwatched}"
-            )
+            unwatched = [t for t in area.spikes.topics if t not in known]
+            if unwatched:
+                raise ValueError(
+                    f"{where}spikes.topics: lĩnh vực chưa khai báo: {', '.join(unwatched)}; "
+                    f"các lĩnh vực có: {', '.join(sorted(keywords))} / spikes.topics lists "
+                    f"unknown topics {unwatched}"
+                )
         return self
 
     def topic_keywords(self) -> dict[str, list[str]]:
@@ -1347,6 +1353,7 @@ class Config(_Model):
                     )
                 ),
                 key=f"areas[{i}].places",
+                spikes=_merged(self.spikes, a.spikes),
             )
             for i, a in enumerate(self.areas)
         )
@@ -1362,6 +1369,7 @@ class Config(_Model):
             report=self.report,
             topics=_frozen_topics(self.topic_keywords()),
             key="locality.places",
+            spikes=self.spikes,
         )
 
     def stored_area(self, name: str) -> Area:

@@ -144,3 +144,37 @@ def test_spread_can_be_turned_off_and_sent_to_review_only(store: Store) -> None:
     assert check_spread(store, config("spikes: {spread: false}\n"), lambda: now) == 0
     assert check_spread(store, config("spikes: {chats: [review]}\n"), lambda: now) == 1
     assert [chat for _, chat, _ in outbox(store)] == ["-1001"]
+
+
+def test_each_area_has_its_own_settings(store: Store) -> None:
+    """With `areas:`, an area's `spikes` overrides the top level key by key: two outlets are
+    enough in `pxi`, not in `mar`; a story counts for the areas its copies were tagged in."""
+    from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
+
+    text = areas_yaml(
+        [
+            {
+                "name": "pxi",
+                "title": "Xã Đăk Pxi",
+                "places": [DAK_PXI],
+                "review": {"chat": "-2001"},
+                "spikes": {"spread_outlets": 2, "chats": ["review"]},
+            },
+            {
+                "name": "mar",
+                "title": "Xã Đăk Mar",
+                "places": [DAK_MAR],
+                "review": {"chat": "-3001"},
+            },
+        ],
+        top="spikes: {spread_hours: 3}\n",
+    )
+    cfg = parse_config(text, "test", {}).config
+    pxi, mar = cfg.watch_areas()
+    assert (pxi.spikes.spread_outlets, pxi.spikes.spread_hours) == (2, 3)
+    assert (mar.spikes.spread_outlets, mar.spikes.chats) == (3, ["review", "leadership"])
+    for outlet in (1, 2):
+        add_copy(store, 1, outlet, T + timedelta(hours=outlet), area="pxi")
+        add_copy(store, 2, outlet, T + timedelta(hours=outlet), area="mar")
+    assert check_spread(store, cfg, lambda: T + timedelta(hours=3)) == 1
+    assert [chat for _, chat, _ in outbox(store)] == ["-2001"]
