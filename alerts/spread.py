@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from alerts.message import LIMIT, cut_html, html_link, when
-from alerts.routing import BACKFILL_HORIZON
+from alerts.routing import backfilled
 from alerts.spikes import spike_chats
 from crawler.dates import MINUTE
 from duluan.config import Area, Config
@@ -43,7 +43,7 @@ def ran_at(copy: StoryCopy) -> datetime:
 
 def is_backfill(copy: StoryCopy) -> bool:
     """Found long after it ran (or marked so by the crawler): not news any more."""
-    return copy.backfill or copy.first_seen_at - ran_at(copy) > BACKFILL_HORIZON
+    return backfilled(copy.backfill, copy.published_at, copy.first_seen_at)
 
 
 @dataclass(frozen=True)
