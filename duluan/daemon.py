@@ -413,7 +413,9 @@ class Daemon:
 
     async def _tag_and_deliver(self, why: str) -> None:
         """Tag pass after tag pass, each at most `pipeline.TAG_PASS_SECONDS` of work, delivering
-        after each: a long backlog or a huge article never holds back the alerts before it."""
+        after each: a long backlog or a huge article never holds back the alerts before it.
+        Stories that spread and daily spikes are looked for once the backlog is tagged."""
+        relevant = 0
         while True:
             async with self._tag_lock:  # two taggers at once would race on the same articles
                 report = await _in_thread(
@@ -435,7 +437,8 @@ class Daemon:
                     report.queued,
                     "; còn bài chờ gắn nhãn: gửi cảnh báo rồi làm tiếp" if report.more else "",
                 )
-            if report.relevant:
+            relevant += report.relevant
+            if relevant and not report.more and not self._stopping:
                 await self._watch_spread_and_spikes(why)
             await self._deliver()
             if not report.more or self._stopping:

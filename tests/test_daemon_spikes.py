@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from duluan import pipeline
 from duluan.config import parse_config
 from duluan.daemon import SPIKES_JOB, Daemon
+from duluan.pipeline import TagReport
 from storage import Store
 from tests.kit.stories import add_copy
 
@@ -64,3 +67,36 @@ def test_the_hourly_look_queues_records_and_delivers_once(tmp_path: Path) -> Non
     assert len(alerts.read_text(encoding="utf-8").splitlines()) == 2
     with Store.open(url) as store:
         assert store.job_runs()[SPIKES_JOB].last_result == "0 cảnh báo mới"
+
+
+def test_a_tag_backlog_is_looked_at_once_when_tagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tag passes (the first stopped at its budget) with relevant articles: one look, after
+    the last; passes with nothing relevant: none."""
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    reports = iter(
+        [TagReport(5, 1, 1, more=True), TagReport(2, 1, 0), TagReport(3, 0, 0), TagReport(0, 0, 0)]
+    )
+    looks: list[datetime] = []
+    monkeypatch.setattr(pipeline, "tag_pending", lambda *a, **k: next(reports))
+    monkeypatch.setattr(
+        pipeline,
+        "watch_spread_and_spikes",
+        lambda store, config, now, console: looks.append(now()) or pipeline.WatchReport(0, 0),
+    )
+
+    async def passes() -> None:
+        daemon = Daemon(CONFIG, url, now=lambda: T, alerts_path=tmp_path / "alerts.jsonl")
+        daemon._store = Store.open(url)
+        try:
+            await daemon._start_delivery()
+            await daemon._tag_and_deliver("test")  # 5 + 2 tagged, 2 relevant
+            assert looks == [T]
+            await daemon._tag_and_deliver("test")  # 3 tagged, none relevant
+            await daemon._tag_and_deliver("test")  # nothing
+            assert looks == [T]
+        finally:
+            daemon._store.close()
+
+    asyncio.run(passes())
