@@ -125,19 +125,20 @@ class Verdict:
     count: int
     expected: float
     p: float
+    days: int = 0  # of history behind `expected`
 
 
 def judge(count: int, usual: Baseline, settings: Spikes) -> Verdict:
     """Whether `count` stories today is a spike against `usual` under the thresholds."""
     if usual.days < settings.min_history_days:
-        return Verdict(False, count, usual.expected, 1.0)
+        return Verdict(False, count, usual.expected, 1.0, usual.days)
     p = upper_tail(count, usual.expected, usual.size)
     spike = (
         count >= settings.min_count
         and count >= usual.expected * settings.min_ratio
         and p < settings.p_value
     )
-    return Verdict(spike, count, usual.expected, p)
+    return Verdict(spike, count, usual.expected, p, usual.days)
 
 
 def series_of(settings: Spikes) -> list[str]:
@@ -185,10 +186,11 @@ def spike_message(
 ) -> str:
     """The alert: which count rose, today against the usual, and the stories behind it."""
     several = f" ({escape(area.title)})" if area.title else ""
+    usual = f"{verdict.expected:.1f}".replace(".", ",")  # the Vietnamese decimal comma
     head = (
         f"📈 <b>Tăng đột biến: {escape(series_label(series))}</b>{several}\n"
-        f"Ngày {day:%d/%m/%Y}: <b>{verdict.count}</b> tin, thường khoảng "
-        f"{verdict.expected:.1f} tin/ngày (8 tuần gần nhất)."
+        f"Ngày {day:%d/%m/%Y}: <b>{verdict.count}</b> tin, thường khoảng {usual} tin/ngày "
+        f"(theo {verdict.days} ngày trước đó)."
     )
     lines = [
         f"• {escape(s.outlet)} · {when(s.first_seen_at)}: {html_link(s.url, s.title)}"

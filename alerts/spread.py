@@ -75,10 +75,11 @@ def find_spread(copies: Sequence[StoryCopy], outlets: int, hours: float) -> Spre
 def spread_message(area: Area, spread: Spread, hours: float) -> str:
     """The alert: the story's headline and every outlet that ran it, with time and link."""
     first = spread.copies[0]
-    span = f"{hours:g}"
+    span = f"{hours:g}".replace(".", ",")
     lines = [
         f"📣 <b>Nhiều báo cùng đưa tin</b> ({escape(area.title)})",
-        f"{len(spread.copies)} nguồn đăng trong {span} giờ: {html_link(first.url, first.title)}",
+        f"{len(spread.copies)} nguồn đăng trong vòng {span} giờ: "
+        + html_link(first.url, first.title),
         *(
             f"• {escape(c.outlet)} · {when(ran_at(c))}: {html_link(c.url, c.title)}"
             for c in spread.copies

@@ -104,7 +104,7 @@ def test_message_escapes_hostile_titles_and_links() -> None:
     assert "javascript:" not in text
     assert '"><b>' not in text
     assert text.startswith("📣 <b>Nhiều báo cùng đưa tin</b> (huyện Đăk Hà)")
-    assert "3 nguồn đăng trong 6 giờ" in text
+    assert "3 nguồn đăng trong vòng 6 giờ" in text
 
 
 def outbox(store: Store) -> list[tuple[str, str, str]]:
