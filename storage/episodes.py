@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.base import IN_BATCH, StoreBase, chunks, require_aware
@@ -140,7 +141,8 @@ class EpisodeQueries(StoreBase):
         """Record that `series` of `area` is far above usual on `day`: an episode running to
         the day before (or already to `day`) goes on, silently, with its peak kept; else a new
         episode begins and its `alerts` are queued in the same transaction, with the
-        episode's story key. Returns whether one began."""
+        episode's story key. Returns whether one began (not when another process began the
+        same one at the same moment: the second insert breaks the table's uniqueness)."""
         require_aware(at, "at")
 
         def work(session: Session) -> bool:
@@ -179,4 +181,7 @@ class EpisodeQueries(StoreBase):
             enqueue(session, [replace(a, story=story) for a in alerts], at)
             return True
 
-        return self._writing(work)
+        try:
+            return self._writing(work)
+        except IntegrityError:  # another process (`duluan tag` beside the daemon) opened it
+            return False
