@@ -62,9 +62,18 @@ def covered_places(unit: Unit, gazetteer: Gazetteer) -> frozenset[str]:
 
 def is_backfill(hit: Hit, horizon: timedelta = BACKFILL_HORIZON) -> bool:
     """Marked backfill, or published long before it was first seen."""
-    if hit.backfill:
-        return True
-    return hit.published_at is not None and hit.first_seen_at - hit.published_at > horizon
+    return backfilled(hit.backfill, hit.published_at, hit.first_seen_at, horizon)
+
+
+def backfilled(
+    marked: bool,
+    published_at: datetime | None,
+    first_seen_at: datetime,
+    horizon: timedelta = BACKFILL_HORIZON,
+) -> bool:
+    """Backfill, not news: marked so by the crawler, or published more than `horizon` before
+    it was first seen (routing and spread detection both ask)."""
+    return marked or (published_at is not None and first_seen_at - published_at > horizon)
 
 
 def route(

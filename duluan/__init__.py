@@ -7,7 +7,8 @@ Where each part lives, in the order an article flows through them:
 - tag: `nlp/` (the watch area `nlp.area.WatchArea`; places, tone, topics: `nlp.locate`), the
   configured area in `duluan.locality`, applied to stored articles by `duluan.tagging`
 - store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
-- alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
+- alert: `alerts/` (routing, messages, the outbox and its delivery, source health, stories
+  that spread `alerts.spread` and daily spikes `alerts.spikes`)
 - review: `review/` (the review operations `review.service`, called by the Telegram bot and
   the console; buttons, working-day deadlines; items reported to the bot, `review.intake`)
 - reported item: `duluan.submit` (a link, a forwarded post or a screenshot from staff, through

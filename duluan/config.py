@@ -1035,6 +1035,61 @@ class ToneConfig(_Model):
         return value
 
 
+class Spikes(_Model):
+    """Stories that spread (many outlets run one story within hours) and days far above an
+    area's usual rhythm: when each alerts (`alerts/spread.py`, `alerts/spikes.py`)."""
+
+    spread: bool = Field(default=True, description="alert a story that many outlets run")
+    spread_outlets: int = Field(
+        default=3, ge=2, le=50, description="how many distinct outlets make a story spread"
+    )
+    spread_hours: float = Field(
+        default=6,
+        gt=0,
+        le=72,
+        description="within how many hours of its first copy they must run it",
+    )
+    daily: bool = Field(
+        default=True, description="alert a day far above the area's usual number of stories"
+    )
+    p_value: float = Field(
+        default=0.001,
+        gt=0,
+        lt=0.5,
+        description=(
+            "how unlikely today's count must be under the usual rhythm (lower: fewer, surer alerts)"
+        ),
+    )
+    min_count: int = Field(
+        default=5, ge=1, le=10000, description="a day below this many stories never alerts"
+    )
+    min_ratio: float = Field(
+        default=2.0, ge=1, le=100, description="today must be at least this many times usual"
+    )
+    min_history_days: int = Field(
+        default=14,
+        ge=1,
+        le=56,
+        description="days of history (of the last 56) before daily alerts start",
+    )
+    negative: bool = Field(default=True, description="also watch the daily negative stories")
+    topics: list[str] = Field(
+        default_factory=list,
+        description="topics whose daily stories are watched too, e.g. `[đất đai]`",
+    )
+    chats: list[Literal["review", "leadership"]] = Field(
+        default=["review", "leadership"],
+        description="which of the area's chats receive these alerts",
+        json_schema_extra={"shown_default": "`[review, leadership]`"},
+    )
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_names(cls, topics: list[str]) -> list[str]:
+        """In the tagger's form (NFC, one space), as stored articles hold them."""
+        return list(dict.fromkeys(_topic_name(t) for t in topics if _topic_name(t)))
+
+
 class AreaConfig(_Model):
     """One watch area of a deployment that serves several (`areas:`): its places and its own
     units, review, report and topics; a key it does not set takes the top-level value (for
@@ -1081,6 +1136,11 @@ class AreaConfig(_Model):
         description="keywords added to its topics, as the top-level `extra_topics`",
         json_schema_extra={"shown_default": "the top-level `extra_topics`"},
     )
+    spikes: Spikes | None = Field(
+        default=None,
+        description="its spread and spike alerts' settings, key by key as `review`",
+        json_schema_extra={"shown_default": "the top-level `spikes`"},
+    )
 
     @field_validator("places", mode="before")
     @classmethod
@@ -1102,6 +1162,7 @@ class Area:
     report: Report
     topics: tuple[tuple[str, tuple[str, ...]], ...]
     key: str
+    spikes: Spikes = field(default_factory=lambda: Spikes())
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -1190,6 +1251,10 @@ class Config(_Model):
     report: Report = Field(default_factory=Report, description="the weekly digest")
     web: Web = Field(default_factory=Web, description="the review console")
     backup: Backup = Field(default_factory=Backup, description="the daemon's daily backup")
+    spikes: Spikes = Field(
+        default_factory=Spikes,
+        description="alerts for stories many outlets run and for days far above the usual",
+    )
 
     @field_validator("sources")
     @classmethod
@@ -1264,6 +1329,13 @@ class Config(_Model):
                         f"(thêm lĩnh vực mới ở extra_topics) / unit {unit.name!r} lists unknown "
                         f"topics {unknown}"
                     )
+            unwatched = [t for t in area.spikes.topics if t not in known]
+            if unwatched:
+                raise ValueError(
+                    f"{where}spikes.topics: lĩnh vực chưa khai báo: {', '.join(unwatched)}; "
+                    f"các lĩnh vực có: {', '.join(sorted(keywords))} / spikes.topics lists "
+                    f"unknown topics {unwatched}"
+                )
         return self
 
     def topic_keywords(self) -> dict[str, list[str]]:
@@ -1293,6 +1365,7 @@ class Config(_Model):
                     )
                 ),
                 key=f"areas[{i}].places",
+                spikes=_merged(self.spikes, a.spikes),
             )
             for i, a in enumerate(self.areas)
         )
@@ -1308,6 +1381,7 @@ class Config(_Model):
             report=self.report,
             topics=_frozen_topics(self.topic_keywords()),
             key="locality.places",
+            spikes=self.spikes,
         )
 
     def stored_area(self, name: str) -> Area:

@@ -60,6 +60,8 @@ PRUNE_JOB = "prune_pages"
 LOGIN_ATTEMPTS_KEPT = timedelta(days=100)  # the console's throttle looks back 90 days at most
 PRUNE_AT = "03:30"
 BACKUP_JOB = "backup"
+SPIKES_JOB = "spikes"
+SPIKES_EVERY = timedelta(hours=1)
 
 
 class DaemonError(RuntimeError):
@@ -188,6 +190,7 @@ class Daemon:
         self._deliver_lock = asyncio.Lock()
         self._deliveries: set[asyncio.Task[None]] = set()
         self._tag_lock = asyncio.Lock()
+        self._watch_lock = asyncio.Lock()
         self._stopping = False
         self._store: Any = None
         self._sender: Any = None
@@ -301,6 +304,11 @@ class Daemon:
             IntervalTrigger(seconds=EVIDENCE_EVERY.total_seconds(), timezone=self.zone),
             id=EVIDENCE_JOB,
             next_run_time=started + min(HEALTH_FIRST, EVIDENCE_EVERY),
+        )
+        scheduler.add_job(
+            self._spikes_job,
+            IntervalTrigger(seconds=SPIKES_EVERY.total_seconds(), timezone=self.zone),
+            id=SPIKES_JOB,
         )
         catch_up = started + timedelta(seconds=STARTUP_SETTLE * 2)
         areas = self.config.watch_areas()
@@ -416,7 +424,9 @@ class Daemon:
 
     async def _tag_and_deliver(self, why: str) -> None:
         """Tag pass after tag pass, each at most `pipeline.TAG_PASS_SECONDS` of work, delivering
-        after each: a long backlog or a huge article never holds back the alerts before it."""
+        after each: a long backlog or a huge article never holds back the alerts before it.
+        Stories that spread and daily spikes are looked for once the backlog is tagged."""
+        relevant = 0
         while True:
             async with self._tag_lock:  # two taggers at once would race on the same articles
                 report = await _in_thread(
@@ -438,9 +448,44 @@ class Daemon:
                     report.queued,
                     "; còn bài chờ gắn nhãn: gửi cảnh báo rồi làm tiếp" if report.more else "",
                 )
+            relevant += report.relevant
+            if relevant and not report.more and not self._stopping:
+                await self._watch_spread_and_spikes(why)
             await self._deliver()
             if not report.more or self._stopping:
                 return
+
+    async def _watch_spread_and_spikes(self, why: str) -> int:
+        """Look for stories that spread and days far above the usual; their alerts are queued
+        (one look at a time: two would open one spike episode twice)."""
+        async with self._watch_lock:
+            try:
+                found = await _in_thread(
+                    pipeline.watch_spread_and_spikes,
+                    self._store,
+                    self.config,
+                    self.now,
+                    console=self.token is None,
+                )
+            except Exception:
+                log.exception("[%s] lỗi khi tìm tin lan rộng và tăng đột biến", why)
+                return 0
+        if found.spread or found.spikes:
+            log.info(
+                "[%s] %d cảnh báo tin lan rộng, %d đợt tăng đột biến mới",
+                why,
+                found.spread,
+                found.spikes,
+            )
+        return found.spread + found.spikes
+
+    async def _spikes_job(self) -> None:
+        """The hourly look (a day's count grows with no new tag pass only rarely; a spread
+        story's last outlet may arrive in a pass that found nothing else)."""
+        queued = await self._watch_spread_and_spikes("hằng giờ")
+        self._store.record_job_run(SPIKES_JOB, self.now(), f"{queued} cảnh báo mới")
+        if queued:
+            await self._deliver()
 
     async def _deliver(self) -> None:
         """Deliver what is due, in a task of its own: a caller cancelled by a stop (a job, the

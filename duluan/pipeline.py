@@ -160,6 +160,28 @@ def tag_pending(
     return TagReport(tagged, relevant, queued, more)
 
 
+@dataclass(frozen=True)
+class WatchReport:
+    """What one look for spreading stories and daily spikes queued."""
+
+    spread: int
+    spikes: int
+
+
+def watch_spread_and_spikes(
+    store: Store, config: Config, now: Callable[[], datetime], *, console: bool = True
+) -> WatchReport:
+    """Queue the alerts of stories that spread and of days far above the usual (each once,
+    see `alerts.spread` and `alerts.spikes`): after a tag pass and on the daemon's hourly job.
+    `console` (no bot token): an area without a review chat gets them on the console."""
+    from alerts.spikes import check_spikes
+    from alerts.spread import check_spread
+
+    return WatchReport(
+        check_spread(store, config, now, console), check_spikes(store, config, now, console)
+    )
+
+
 def console_sender(path: Path = ALERTS_FILE) -> ConsoleSender:
     """Console delivery: print, and append to `data/alerts.jsonl`."""
     from alerts.delivery import ConsoleSender

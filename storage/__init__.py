@@ -4,6 +4,7 @@ from storage.db import DatabaseUrlError, StorageError
 from storage.quota import QuotaUse
 from storage.records import (
     AlertBrief,
+    AreaStory,
     ArticleDetail,
     ArticleRecord,
     ArticleSummary,
@@ -16,6 +17,7 @@ from storage.records import (
     SaveOutcome,
     SourceHealth,
     SourceRun,
+    StoryCopy,
     StoryMessage,
     TagRecord,
     UnitRecord,
@@ -32,6 +34,7 @@ from storage.store import Store
 
 __all__ = [
     "AlertBrief",
+    "AreaStory",
     "ArticleDetail",
     "ArticleRecord",
     "ArticleSummary",
@@ -53,6 +56,7 @@ __all__ = [
     "StaleReview",
     "StorageError",
     "Store",
+    "StoryCopy",
     "StoryMessage",
     "TagRecord",
     "UnitRecord",

@@ -333,3 +333,33 @@ class AlertBrief:
     url: str
     needs_verification: bool
     platform: str = "news"
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    """One copy of a story as spread detection reads it: its outlet and when it ran."""
+
+    article_id: int
+    cluster_id: int
+    source: str
+    outlet: str
+    title: str
+    url: str
+    published_at: datetime | None
+    published_precision: str
+    first_seen_at: datetime
+    backfill: bool
+
+
+@dataclass(frozen=True)
+class AreaStory:
+    """A story of a watch area as the daily counts read it: first seen when its first copy in
+    the area was, negative when any copy is, its topics those of all its copies."""
+
+    cluster_id: int
+    first_seen_at: datetime
+    tone: str
+    topics: tuple[str, ...]
+    outlet: str
+    title: str
+    url: str

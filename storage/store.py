@@ -7,6 +7,7 @@ from storage.articles import ArticleQueries
 from storage.cases import CaseQueries
 from storage.corrections import CorrectionQueries
 from storage.digests import DigestQueries
+from storage.episodes import EpisodeQueries
 from storage.jobs import JobQueries
 from storage.outbox import OutboxQueries
 from storage.queue import QueueQueries
@@ -34,6 +35,7 @@ class Store(
     SubmissionQueries,
     CorrectionQueries,
     QuotaQueries,
+    EpisodeQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
@@ -41,4 +43,4 @@ class Store(
     users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and their
     evidence (`cases.py`), article search (`search.py`), who reported an item
     (`submissions.py`) and the corrections made to it (`corrections.py`), daily API quotas
-    (`quota.py`)."""
+    (`quota.py`), what spread and spike detection read and their episodes (`episodes.py`)."""

@@ -1,5 +1,5 @@
 """`duluan tag`: tag the stored articles not tagged yet (all of them with `--retag`) and queue
-their alerts."""
+their alerts, then those of stories that spread and of days far above the usual."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run `duluan tag` and say how many articles were tagged, relevant and alerted."""
-    from duluan.pipeline import locator_for, tag_pending
+    from duluan.pipeline import locator_for, tag_pending, watch_spread_and_spikes
 
     config = load(runtime).config
     locator = locator_for(config)
@@ -40,8 +40,11 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             retag=args.retag,
             console=runtime.console,
         )
+        found = watch_spread_and_spikes(store, config, runtime.now, console=runtime.console)
     print(
         f"Đã gắn nhãn {report.tagged} bài; {report.relevant} bài liên quan đến địa bàn theo dõi; "
         f"{report.queued} cảnh báo vào hàng đợi."
     )
+    if found.spread or found.spikes:
+        print(f"Tin lan rộng: {found.spread} cảnh báo; tăng đột biến: {found.spikes} đợt mới.")
     return EXIT_OK

@@ -8,6 +8,7 @@ from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.cases import FTS_TABLE, ArticleSearch, Case, CaseStep, Evidence, include_name
 from storage.models.corrections import Correction
 from storage.models.digests import Digest
+from storage.models.episodes import SpikeEpisode
 from storage.models.jobs import JobRun
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
@@ -43,6 +44,7 @@ __all__ = [
     "ReviewAction",
     "Source",
     "SourceRunRow",
+    "SpikeEpisode",
     "Submission",
     "UTCDateTime",
     "UrlValidator",
