@@ -22,6 +22,7 @@ from duluan.commands import (
     config,
     crawl,
     cycle,
+    demo,
     digest,
     explain,
     extract,
@@ -68,6 +69,7 @@ GROUPS: tuple[CommandGroup, ...] = (
     web,
     users,
     config,
+    demo,
 )
 DISPATCH: dict[str, Run] = {name: group.run for group in GROUPS for name in group.COMMANDS}
 

@@ -1,0 +1,333 @@
+"""One demo run: a data folder (temporary unless kept), a config whose sources are the sample
+outlets, a console account, then the daemon and the console (`duluan start`'s entry) with a
+companion that acts as a first user would once the articles are tagged: it builds the report of
+the last seven days and reviews one story as false information, which opens a case, through the
+review operation the console uses. Ctrl-C stops it all and removes a temporary folder."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import yaml
+
+from duluan.commands import UsageError
+from duluan.demo.outlet import SampleOutlet, outlets, sample_locality
+
+if TYPE_CHECKING:
+    from duluan.config import Config
+    from duluan.runtime import Runtime
+    from storage import Store
+
+log = logging.getLogger("duluan.demo")
+
+ADMIN_NAME = "demo"
+DEFAULT_PORT = 8080
+READY_TIMEOUT = 240.0  # seconds to wait for the sample articles to be crawled and tagged
+POLL = 0.5
+CAPTURE_WAIT = 20.0  # seconds to wait for the case's evidence to be kept before saying "ready"
+SOURCE_NAMES = {"bao-mau": "baomau", "dai-mau": "daimau"}
+# What the demo takes from the user's config: the watch area and how it is tagged.
+KEPT_KEYS = ("locality", "topics", "extra_topics", "tone")
+READY_LINE = "=== Demo đã sẵn sàng ==="
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What a demo run uses: its folder, config, runtime and console account."""
+
+    folder: Path
+    runtime: Runtime
+    console_url: str
+    password: str
+    own_area: bool  # the user's area (True) or the sample's (False)
+
+
+def choose_port(wanted: int | None) -> int:
+    """`wanted`; without one, 8080 when free, else any free port."""
+    if wanted is not None:
+        return wanted
+    for port in (DEFAULT_PORT, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen: int = probe.getsockname()[1]
+            return chosen
+    raise UsageError("không tìm được cổng trống cho trang rà soát; hãy dùng --port")
+
+
+def user_area(config_path: Path) -> dict[str, Any] | None:
+    """The watch area (and its topics and tone words) of the user's config file, or None when
+    the file is missing, unreadable or has several areas (the demo then uses the sample's)."""
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("locality"), dict):
+        return None
+    if data.get("areas"):
+        return None
+    return {key: data[key] for key in KEPT_KEYS if data.get(key)}
+
+
+def demo_config(
+    area: Mapping[str, Any], outlet: SampleOutlet, folder: Path, port: int
+) -> dict[str, Any]:
+    """The demo's config: `area`, the sample outlets as sources, console alerts, the report and
+    the console in `folder`, no backup."""
+    return {
+        **area,
+        "crawl": {
+            "contact": "demo@example.invalid",
+            "delay": "0s",
+            "autothrottle": False,
+            "retries": 1,
+            "retry_backoff": "0.2s",
+            "timeout": "10s",
+            "concurrency_per_domain": 4,
+        },
+        "sources": [
+            {
+                "name": SOURCE_NAMES[path],
+                "title": title,
+                "homepage": outlet.home_url(path),
+                "feeds": [outlet.feed_url(path)],
+                "article_pattern": r"-\d+\.html$",
+                "interval": "2m",
+            }
+            for path, title in outlets().items()
+        ],
+        "units": [
+            {
+                "name": "Văn phòng UBND (đơn vị mẫu)",
+                "chat": "demo-van-phong",
+                "communes": [],
+                "topics": [],
+            }
+        ],
+        "review": {},
+        "report": {"out_dir": str(folder / "data" / "digests"), "formats": ["docx", "html", "md"]},
+        "web": {"enabled": True, "host": "127.0.0.1", "port": port, "secure_cookies": False},
+        "backup": {"enabled": False},
+    }
+
+
+def make_folder(directory: str | None) -> Path:
+    """The demo's folder: `directory` (created; it must be empty), else a new temporary one."""
+    if directory is None:
+        return Path(tempfile.mkdtemp(prefix="duluan-demo-")).resolve()
+    folder = Path(directory).resolve()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(
+            f"thư mục {folder} đã có dữ liệu: hãy chọn một thư mục trống hoặc chưa có cho demo"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def prepare(runtime: Runtime, folder: Path, outlet: SampleOutlet, port: int) -> DemoSetup:
+    """Write the demo's config into `folder`, create its database and console account; the
+    runtime has no bot token (alerts go to the console) whatever the environment says."""
+    from duluan.commands import load, open_store
+    from duluan.config import ConfigError
+    from duluan.console.auth import ADMIN, hash_password
+
+    data_dir = folder / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_path = folder / "config.yaml"
+    demo = replace(
+        runtime,
+        config_path=str(config_path),
+        database_url=f"sqlite:///{data_dir / 'duluan.sqlite3'}",
+        bot_token=None,
+    )
+    area = user_area(Path(runtime.config_path))
+    own_area = area is not None
+    for candidate in ([area] if area is not None else []) + [{"locality": sample_locality()}]:
+        text = yaml.safe_dump(
+            demo_config(candidate, outlet, folder, port), allow_unicode=True, sort_keys=False
+        )
+        config_path.write_text(
+            "# Cấu hình của duluan demo (tạo tự động, nguồn là hai trang báo mẫu trên máy).\n"
+            + text,
+            encoding="utf-8",
+        )
+        try:
+            load(demo)
+        except ConfigError as exc:
+            if candidate is not area:
+                raise
+            log.warning("Không dùng được địa bàn của %s cho demo: %s", runtime.config_path, exc)
+            own_area = False
+            continue
+        break
+    password = secrets.token_urlsafe(12)
+    with open_store(demo) as store:
+        store.add_web_user(ADMIN_NAME, ADMIN, None, hash_password(password), runtime.now())
+    return DemoSetup(folder, demo, f"http://127.0.0.1:{port}", password, own_area)
+
+
+def wait_until_tagged(store: Store, expected: int) -> int:
+    """Block until `expected` articles are stored and none waits to be tagged (or the timeout);
+    how many are stored."""
+    import time
+
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        stored = len(store.list_articles(limit=expected + 100))
+        if stored >= expected and not store.articles_to_tag(1):
+            return stored
+        if time.monotonic() > deadline:
+            log.warning("Sau %.0f giây mới có %d/%d bài mẫu", READY_TIMEOUT, stored, expected)
+            return stored
+        time.sleep(POLL)
+
+
+def build_week_digest(store: Store, config: Config, now: Callable[[], datetime]) -> list[Path]:
+    """The report of the last seven days (today included), as `duluan digest --from --to`
+    writes it."""
+    from digest.build import build_digest
+    from digest.window import range_window
+
+    today = now().astimezone(config.schedule.zone).date()
+    window = range_window(today - timedelta(days=6), today, config.schedule.zone)
+    return list(build_digest(store, config, window, now).files.values())
+
+
+def open_case(
+    store: Store, config: Config, now: Callable[[], datetime], url: str
+) -> tuple[str, int] | None:
+    """Review the story of the article at `url` as false information, as the demo's account
+    would in the console: that opens its case and keeps its page as evidence. The story's
+    title and case number, or None when the story is not in the queue."""
+    from cases.evidence import fetcher_for
+    from review.service import Actor, ReviewService
+    from storage.queue import QueueFilters
+
+    items = store.review_queue(QueueFilters(), limit=500).items
+    item = next((i for i in items if i.url == url), None)
+    if item is None:
+        return None
+    account = store.web_user_by_name(ADMIN_NAME)
+    actor = Actor(-(account.id if account else 0), f"{ADMIN_NAME} (trang web)", "web, demo")
+    done = ReviewService(store, config, now, fetcher_for(config)).verdict(
+        story=item.story,
+        version=item.version,
+        status="false_info",
+        actor=actor,
+        article_id=item.article_id,
+        area=item.area,
+    )
+    if done.capture is not None:
+        done.capture.join(CAPTURE_WAIT)
+    return (item.title, done.case.id) if done.case is not None else None
+
+
+async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO) -> None:
+    """Once the sample articles are tagged: build the week's report, open a case, say so."""
+    from duluan.config import load_config
+    from storage import Store
+
+    runtime = setup.runtime
+    config = load_config(runtime.config_path, runtime.variables).config
+    target = next(p for p in outlet.pages if p.case)
+    with Store.open(runtime.database_url) as store:
+        stored = await asyncio.to_thread(wait_until_tagged, store, len(outlet.pages))
+        files = await asyncio.to_thread(build_week_digest, store, config, runtime.now)
+        case = await asyncio.to_thread(
+            open_case, store, config, runtime.now, outlet.base + target.path
+        )
+    alerts = setup.folder / "data" / "alerts.jsonl"
+    count = len(alerts.read_text(encoding="utf-8").splitlines()) if alerts.exists() else 0
+    site = setup.console_url
+    lines = [
+        "",
+        READY_LINE,
+        f"- Đã thu thập và gắn nhãn {stored} bài; {count} tin cảnh báo đã in ở trên (lưu trong "
+        f"{alerts}). Bài về tỉnh khác không có cảnh báo; bài đăng lại trên hai báo gộp thành "
+        "một tin.",
+        f"- Hàng đợi rà soát: {site}/queue",
+    ]
+    if case is not None:
+        lines.append(
+            f'- Vụ việc: {site}/cases/{case[1]} (tin "{case[0]}" được đánh giá "sai sự '
+            'thật" để mở hồ sơ)'
+        )
+    lines += [
+        f"- Báo cáo 7 ngày qua: {site}/digests, tệp: " + ", ".join(str(f) for f in files),
+        f"- Đăng nhập: {ADMIN_NAME} / {setup.password}. Dừng: Ctrl-C.",
+        "",
+    ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def intro(setup: DemoSetup, outlet: SampleOutlet, temporary: bool) -> str:
+    """What the demo says at start, in Vietnamese."""
+    where = "thư mục tạm, tự xóa khi dừng" if temporary else "được giữ lại khi dừng"
+    area = (
+        "địa bàn trong config.yaml của bạn (bài mẫu viết về Huyện Đăk Hà cũ: địa bàn khác có "
+        "thể ít cảnh báo)"
+        if setup.own_area
+        else "Huyện Đăk Hà cũ, nay thuộc tỉnh Quảng Ngãi (như config.yaml đi kèm)"
+    )
+    papers = ", ".join(f"{title} {outlet.home_url(path)}" for path, title in outlets().items())
+    return "\n".join(
+        [
+            "=== duluan: chạy thử (demo), không cần Internet ===",
+            f"Thư mục dữ liệu: {setup.folder} ({where})",
+            f"Địa bàn theo dõi: {area}",
+            f"Hai báo mẫu trên máy này ({len(outlet.pages)} bài): {papers}",
+            f"Trang rà soát: {setup.console_url}/",
+            f"  Tên đăng nhập: {ADMIN_NAME}",
+            f"  Mật khẩu:      {setup.password}",
+            "Trong khoảng một phút: thu thập, gắn nhãn, cảnh báo in ra màn hình (không gửi "
+            "Telegram), hàng đợi rà soát, một vụ việc mở sẵn và báo cáo 7 ngày qua.",
+            "Dừng: Ctrl-C.",
+            "",
+        ]
+    )
+
+
+def run_demo(
+    runtime: Runtime,
+    *,
+    directory: str | None = None,
+    port: int | None = None,
+    keep: bool = False,
+    out: TextIO,
+) -> int:
+    """Run the demo until Ctrl-C or SIGTERM; the daemon's exit code. A temporary folder is
+    removed at the end unless `keep`; a `directory` given is always kept."""
+    from duluan.commands.start import start_daemon
+
+    chosen = choose_port(port)
+    folder = make_folder(directory)
+    temporary = directory is None and not keep
+    try:
+        with SampleOutlet(runtime.now()) as outlet:
+            setup = prepare(runtime, folder, outlet, chosen)
+            print(intro(setup, outlet, temporary), file=out, flush=True)
+            code = start_daemon(
+                setup.runtime,
+                data_dir=folder / "data",
+                companion=partial(act_as_first_user, setup, outlet, out),
+            )
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"Đã xóa thư mục demo {folder}.", file=out, flush=True)
+        else:
+            print(f"Dữ liệu demo được giữ tại {folder}.", file=out, flush=True)
+    return code
