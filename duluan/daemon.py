@@ -682,10 +682,12 @@ def run_daemon(
     *,
     data_dir: Path = pipeline.DATA_DIR,
     companion: Callable[[], Awaitable[None]] | None = None,
+    startup_spread: timedelta = STARTUP_SPREAD,
 ) -> int:
     """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop. `data_dir` holds the console
     alerts file and the console's secret; `companion`, when given, runs beside the daemon on its
-    loop (`duluan demo` acts in it as a user would) and is cancelled at the stop."""
+    loop (`duluan demo` acts in it as a user would) and is cancelled at the stop;
+    `startup_spread` staggers the first crawls (none: every source in the first pass)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -703,6 +705,7 @@ def run_daemon(
             alerts_path=data_dir / pipeline.ALERTS_FILE.name,
             web=config.web.enabled,
             data_dir=data_dir,
+            startup_spread=startup_spread,
         )
         beside = asyncio.create_task(_companion(companion), name="duluan-companion")
         try:

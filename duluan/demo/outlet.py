@@ -38,6 +38,7 @@ class SamplePage:
     section: str
     published: datetime
     case: bool = False  # the demo opens a case on this story
+    elsewhere: bool = False  # about a place outside the sample's area: never alerted
 
     @property
     def path(self) -> str:
@@ -84,6 +85,7 @@ def sample_pages(now: datetime) -> list[SamplePage]:
             section=item["section"],
             published=published.replace(second=0, microsecond=0),
             case=bool(item.get("case")),
+            elsewhere=bool(item.get("elsewhere")),
         )
         pages.append(original)
         copy = item.get("copy")
@@ -97,6 +99,7 @@ def sample_pages(now: datetime) -> list[SamplePage]:
                     body=original.body,
                     author=original.author,
                     section=original.section,
+                    elsewhere=original.elsewhere,
                     published=min(
                         original.published + timedelta(hours=copy["hours_later"]),
                         now.astimezone(VIETNAM).replace(second=0, microsecond=0),

@@ -323,6 +323,7 @@ def run_demo(
                 setup.runtime,
                 data_dir=folder / "data",
                 companion=partial(act_as_first_user, setup, outlet, out),
+                startup_spread=timedelta(0),  # two small local outlets: one first pass
             )
     finally:
         if temporary:
