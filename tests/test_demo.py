@@ -13,10 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +141,10 @@ def test_the_demo_config_validates_with_the_shipped_area_and_no_token(
     shipped = (ROOT / "config.yaml").read_text(encoding="utf-8")
     runtime = runtime_for(tmp_path, shipped, token="123:secret")
     setup = demo_run.prepare(runtime, tmp_path / "demo", outlet, 18080)
-    assert setup.own_area and setup.runtime.bot_token is None
+    assert setup.own_area and setup.same_area and setup.runtime.bot_token is None
+    said = demo_run.intro(setup, outlet, temporary=True)
+    assert "Huyện Đăk Hà cũ" in said and "ít hoặc không có cảnh báo" not in said
+    assert setup.password in said and outlet.home_url("dai-mau") in said
     config = load(setup.runtime).config
     assert config.locality.district == "Huyện Đăk Hà"
     assert [s.name for s in config.sources] == ["baomau", "daimau"]
@@ -182,8 +187,20 @@ def test_the_users_area_topics_and_tone_are_kept(tmp_path: Path, outlet: SampleO
     setup = demo_run.prepare(runtime_for(tmp_path, text), tmp_path / "demo", outlet, 18080)
     config = load(setup.runtime).config
     assert setup.own_area and config.locality.district == "Huyện Sa Thầy"
+    assert not setup.same_area
+    assert "ít hoặc không có cảnh báo" in demo_run.intro(setup, outlet, temporary=False)
     assert config.extra_topics == {"du lịch": ["homestay"]}
     assert [u.name for u in config.units] == ["Văn phòng UBND (đơn vị mẫu)"]
+
+
+def test_the_console_port_is_free_or_refused() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageError, match=f"cổng {port} đang bận"):
+            demo_run.choose_port(port)
+    assert demo_run.choose_port(None) > 0
 
 
 def test_a_given_folder_must_be_empty(tmp_path: Path) -> None:
@@ -264,6 +281,25 @@ def wait_for(check: Callable[[], object], timeout: float) -> bool:
     return False
 
 
+def console_pages(site: str, password: str) -> dict[str, str]:
+    """Log in to the console as the demo's account; the queue, cases and reports pages."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with opener.open(site + "/login", timeout=10) as response:
+        form = response.read().decode("utf-8")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, form
+    data = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "next": "/", "username": "demo", "password": password}
+    ).encode()
+    with opener.open(site + "/login", data=data, timeout=10) as response:
+        assert response.status == 200 and "/login" not in response.url
+    found = {}
+    for path in ("/queue", "/cases", "/digests"):
+        with opener.open(site + path, timeout=10) as response:
+            found[path] = response.read().decode("utf-8")
+    return found
+
+
 def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None:
     port = free_port()
     env = {
@@ -292,7 +328,11 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
         folder, password = Path(said.group(1)), said.group(2)
         assert folder.parent == tmp_path and (folder / "config.yaml").is_file()
         assert f"demo / {password}" in output
-        assert get(f"http://127.0.0.1:{port}/login")[0] == 200
+        pages_seen = console_pages(f"http://127.0.0.1:{port}", password)
+        target = next(p for p in sample_pages(NOW) if p.case)
+        assert target.title in pages_seen["/queue"]
+        assert target.title in pages_seen["/cases"]
+        assert "2026-11-20_2026-11-26" in pages_seen["/digests"]
 
         pages = sample_pages(NOW)
         with Store.open(f"sqlite:///{folder}/data/duluan.sqlite3") as store:
@@ -307,7 +347,6 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
                 assert one.cluster_id == other.cluster_id, copy.title
             cases = store.list_cases()
             assert len(cases) == 1
-        target = next(p for p in pages if p.case)
         assert f'tin "{target.title}"' in output and "/cases/" in output
 
         alerts = "\n".join(

@@ -51,13 +51,14 @@ class DemoSetup:
     console_url: str
     password: str
     own_area: bool  # the user's area (True) or the sample's (False)
+    same_area: bool  # the area the sample articles are about
+    origin: str  # the user's config file
 
 
 def choose_port(wanted: int | None) -> int:
-    """`wanted`; without one, 8080 when free, else any free port."""
-    if wanted is not None:
-        return wanted
-    for port in (DEFAULT_PORT, 0):
+    """The console's port: `wanted` (`UsageError` when it is taken); without one, 8080 when
+    free, else any free port."""
+    for port in (wanted,) if wanted is not None else (DEFAULT_PORT, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -65,6 +66,8 @@ def choose_port(wanted: int | None) -> int:
                 continue
             chosen: int = probe.getsockname()[1]
             return chosen
+    if wanted is not None:
+        raise UsageError(f"cổng {wanted} đang bận: hãy chọn cổng khác với --port")
     raise UsageError("không tìm được cổng trống cho trang rà soát; hãy dùng --port")
 
 
@@ -176,7 +179,12 @@ def prepare(runtime: Runtime, folder: Path, outlet: SampleOutlet, port: int) -> 
     password = secrets.token_urlsafe(12)
     with open_store(demo) as store:
         store.add_web_user(ADMIN_NAME, ADMIN, None, hash_password(password), runtime.now())
-    return DemoSetup(folder, demo, f"http://127.0.0.1:{port}", password, own_area)
+    sample = sample_locality()
+    chosen = load(demo).config.locality
+    same = (chosen.province, chosen.district) == (sample["province"], sample["district"])
+    return DemoSetup(
+        folder, demo, f"http://127.0.0.1:{port}", password, own_area, same, runtime.config_path
+    )
 
 
 def wait_until_tagged(store: Store, expected: int) -> int:
@@ -276,12 +284,14 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
 def intro(setup: DemoSetup, outlet: SampleOutlet, temporary: bool) -> str:
     """What the demo says at start, in Vietnamese."""
     where = "thư mục tạm, tự xóa khi dừng" if temporary else "được giữ lại khi dừng"
-    area = (
-        "địa bàn trong config.yaml của bạn (bài mẫu viết về Huyện Đăk Hà cũ: địa bàn khác có "
-        "thể ít cảnh báo)"
-        if setup.own_area
-        else "Huyện Đăk Hà cũ, nay thuộc tỉnh Quảng Ngãi (như config.yaml đi kèm)"
+    area = "Huyện Đăk Hà cũ, nay thuộc tỉnh Quảng Ngãi" + (
+        f" (theo {setup.origin})" if setup.own_area else " (địa bàn của bài mẫu)"
     )
+    if not setup.same_area:
+        area = (
+            f"địa bàn trong {setup.origin} (bài mẫu viết về Huyện Đăk Hà cũ nên địa bàn khác "
+            "có thể ít hoặc không có cảnh báo)"
+        )
     papers = ", ".join(f"{title} {outlet.home_url(path)}" for path, title in outlets().items())
     return "\n".join(
         [
