@@ -55,6 +55,7 @@ class CommandGroup(Protocol):
 # In the order `duluan --help` lists them.
 GROUPS: tuple[CommandGroup, ...] = (
     start,
+    demo,
     crawl,
     articles,
     submit,
@@ -69,7 +70,6 @@ GROUPS: tuple[CommandGroup, ...] = (
     web,
     users,
     config,
-    demo,
 )
 DISPATCH: dict[str, Run] = {name: group.run for group in GROUPS for name in group.COMMANDS}
 

@@ -238,6 +238,20 @@ def test_demo_folder_removed_unless_kept(
     assert out.count("Đã xóa thư mục demo") == 1 and out.count("được giữ tại") == 2
 
 
+def test_ctrl_c_while_setting_up_is_a_clean_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("duluan.commands.start.start_daemon", interrupted)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    assert demo_run.run_demo(runtime_for(tmp_path, None), port=18080, out=sys.stdout) == 0
+    assert "Đã dừng theo yêu cầu." in capsys.readouterr().out
+    assert not list(tmp_path.glob("duluan-demo-*"))
+
+
 def test_a_config_error_still_removes_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,25 +314,56 @@ def console_pages(site: str, password: str) -> dict[str, str]:
     return found
 
 
-def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None:
-    port = free_port()
+def start_demo(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    """`duluan demo` as a process, its temporary folder under `tmp_path`, with a bot token in
+    the environment (the demo must ignore it); output in demo.out and demo.err."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DULUAN_CONFIG": str(ROOT / "config.yaml"),
         "DULUAN_NOW": FROZEN,
-        "TELEGRAM_BOT_TOKEN": "123456:not-a-real-token",  # ignored: the demo prints alerts
+        "TELEGRAM_BOT_TOKEN": "123456:not-a-real-token",
         "TMPDIR": str(tmp_path),
     }
-    out_path, err_path = tmp_path / "demo.out", tmp_path / "demo.err"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        process = subprocess.Popen(
+    with (tmp_path / "demo.out").open("wb") as out, (tmp_path / "demo.err").open("wb") as err:
+        return subprocess.Popen(
             [sys.executable, "-m", "duluan", "demo", "--port", str(port)],
             stdout=out,
             stderr=err,
             env=env,
             cwd=tmp_path,
         )
+
+
+def interrupt(process: subprocess.Popen[bytes]) -> int:
+    """Ctrl-C; the exit code (-999 when it did not stop within 30 s)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -999
+
+
+def test_ctrl_c_during_the_first_crawl_stops_cleanly(tmp_path: Path) -> None:
+    process = start_demo(tmp_path, free_port())
+    out_path = tmp_path / "demo.out"
+    crawling = "Bắt đầu lượt thu thập"
+    try:
+        assert wait_for(lambda: crawling in (tmp_path / "demo.err").read_text("utf-8"), 60)
+    finally:
+        code = interrupt(process)
+    assert code == 0, (tmp_path / "demo.err").read_text("utf-8")[-3000:]
+    assert demo_run.READY_LINE not in out_path.read_text("utf-8")
+    assert "Đã xóa thư mục demo" in out_path.read_text("utf-8")
+    assert not list(tmp_path.glob("duluan-demo-*"))
+
+
+def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None:
+    port = free_port()
+    process = start_demo(tmp_path, port)
+    out_path, err_path = tmp_path / "demo.out", tmp_path / "demo.err"
     try:
         ready = wait_for(lambda: demo_run.READY_LINE in out_path.read_text("utf-8"), 150)
         output = out_path.read_text("utf-8")
@@ -366,12 +411,7 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
             d for d in digests if d.suffix == ".html"
         ).read_text("utf-8")
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = -999
+        code = interrupt(process)
     assert code == 0, err_path.read_text("utf-8")[-3000:]
     assert "Đã xóa thư mục demo" in out_path.read_text("utf-8")
     assert not list(tmp_path.glob("duluan-demo-*"))

@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -187,20 +188,23 @@ def prepare(runtime: Runtime, folder: Path, outlet: SampleOutlet, port: int) -> 
     )
 
 
-def wait_until_tagged(store: Store, expected: int) -> int:
-    """Block until `expected` articles are stored and none waits to be tagged (or the timeout);
-    how many are stored."""
-    import time
+async def wait_until_tagged(store: Store, expected: int) -> int:
+    """Wait until `expected` articles are stored and none waits to be tagged (or the timeout);
+    how many are stored. Each look is short, so a stop never waits for this."""
 
-    deadline = time.monotonic() + READY_TIMEOUT
-    while True:
+    def progress() -> tuple[int, bool]:
         stored = len(store.list_articles(limit=expected + 100))
-        if stored >= expected and not store.articles_to_tag(1):
+        return stored, not store.articles_to_tag(1)
+
+    deadline = asyncio.get_running_loop().time() + READY_TIMEOUT
+    while True:
+        stored, all_tagged = await asyncio.to_thread(progress)
+        if stored >= expected and all_tagged:
             return stored
-        if time.monotonic() > deadline:
+        if asyncio.get_running_loop().time() > deadline:
             log.warning("Sau %.0f giây mới có %d/%d bài mẫu", READY_TIMEOUT, stored, expected)
             return stored
-        time.sleep(POLL)
+        await asyncio.sleep(POLL)
 
 
 def build_week_digest(store: Store, config: Config, now: Callable[[], datetime]) -> list[Path]:
@@ -216,10 +220,11 @@ def build_week_digest(store: Store, config: Config, now: Callable[[], datetime])
 
 def open_case(
     store: Store, config: Config, now: Callable[[], datetime], url: str
-) -> tuple[str, int] | None:
+) -> tuple[str, int, threading.Thread | None] | None:
     """Review the story of the article at `url` as false information, as the demo's account
-    would in the console: that opens its case and keeps its page as evidence. The story's
-    title and case number, or None when the story is not in the queue."""
+    would in the console: that opens its case and starts keeping its page as evidence. The
+    story's title, its case number and the thread keeping the evidence, or None when the story
+    is not in the queue."""
     from cases.evidence import fetcher_for
     from review.service import Actor, ReviewService
     from storage.queue import QueueFilters
@@ -238,9 +243,7 @@ def open_case(
         article_id=item.article_id,
         area=item.area,
     )
-    if done.capture is not None:
-        done.capture.join(CAPTURE_WAIT)
-    return (item.title, done.case.id) if done.case is not None else None
+    return (item.title, done.case.id, done.capture) if done.case is not None else None
 
 
 async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO) -> None:
@@ -252,11 +255,16 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
     config = load_config(runtime.config_path, runtime.variables).config
     target = next(p for p in outlet.pages if p.case)
     with Store.open(runtime.database_url) as store:
-        stored = await asyncio.to_thread(wait_until_tagged, store, len(outlet.pages))
+        stored = await wait_until_tagged(store, len(outlet.pages))
         files = await asyncio.to_thread(build_week_digest, store, config, runtime.now)
         case = await asyncio.to_thread(
             open_case, store, config, runtime.now, outlet.base + target.path
         )
+        capture = case[2] if case is not None else None
+        waited = 0.0
+        while capture is not None and capture.is_alive() and waited < CAPTURE_WAIT:
+            await asyncio.sleep(POLL)  # the evidence kept before saying "ready"
+            waited += POLL
     alerts = setup.folder / "data" / "alerts.jsonl"
     count = len(alerts.read_text(encoding="utf-8").splitlines()) if alerts.exists() else 0
     site = setup.console_url
@@ -335,6 +343,9 @@ def run_demo(
                 companion=partial(act_as_first_user, setup, outlet, out),
                 startup_spread=timedelta(0),  # two small local outlets: one first pass
             )
+    except KeyboardInterrupt:  # Ctrl-C before the daemon took over its signals: a clean stop
+        print("\nĐã dừng theo yêu cầu.", file=out, flush=True)
+        code = 0
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
