@@ -211,6 +211,8 @@ def test_a_given_folder_must_be_empty(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(UsageError):
         demo_run.make_folder(str(tmp_path / "file"))
+    with pytest.raises(UsageError, match="không tạo được thư mục"):
+        demo_run.make_folder(str(tmp_path / "file" / "below"))
     assert demo_run.make_folder(str(tmp_path / "new" / "demo")).is_dir()
 
 

@@ -137,13 +137,17 @@ def make_folder(directory: str | None) -> Path:
         raise UsageError(
             f"thư mục {folder} đã có dữ liệu: hãy chọn một thư mục trống hoặc chưa có cho demo"
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"không tạo được thư mục {folder}: {exc.strerror or exc}") from None
     return folder
 
 
 def prepare(runtime: Runtime, folder: Path, outlet: SampleOutlet, port: int) -> DemoSetup:
-    """Write the demo's config into `folder`, create its database and console account; the
-    runtime has no bot token (alerts go to the console) whatever the environment says."""
+    """Write the demo's config into `folder` (the user's area when it loads, else the sample's),
+    create its database and console account; the runtime has no bot token (alerts go to the
+    console) whatever the environment says."""
     from duluan.commands import load, open_store
     from duluan.config import ConfigError
     from duluan.console.auth import ADMIN, hash_password
@@ -157,32 +161,34 @@ def prepare(runtime: Runtime, folder: Path, outlet: SampleOutlet, port: int) -> 
         database_url=f"sqlite:///{data_dir / 'duluan.sqlite3'}",
         bot_token=None,
     )
-    area = user_area(Path(runtime.config_path))
-    own_area = area is not None
-    for candidate in ([area] if area is not None else []) + [{"locality": sample_locality()}]:
+
+    def write(area: Mapping[str, Any]) -> Config:
         text = yaml.safe_dump(
-            demo_config(candidate, outlet, folder, port), allow_unicode=True, sort_keys=False
+            demo_config(area, outlet, folder, port), allow_unicode=True, sort_keys=False
         )
         config_path.write_text(
             "# Cấu hình của duluan demo (tạo tự động, nguồn là hai trang báo mẫu trên máy).\n"
             + text,
             encoding="utf-8",
         )
+        return load(demo).config
+
+    config = None
+    area = user_area(Path(runtime.config_path))
+    if area is not None:
         try:
-            load(demo)
+            config = write(area)
         except ConfigError as exc:
-            if candidate is not area:
-                raise
             log.warning("Không dùng được địa bàn của %s cho demo: %s", runtime.config_path, exc)
-            own_area = False
-            continue
-        break
+    own_area = config is not None
+    if config is None:
+        config = write({"locality": sample_locality()})
     password = secrets.token_urlsafe(12)
     with open_store(demo) as store:
         store.add_web_user(ADMIN_NAME, ADMIN, None, hash_password(password), runtime.now())
     sample = sample_locality()
-    chosen = load(demo).config.locality
-    same = (chosen.province, chosen.district) == (sample["province"], sample["district"])
+    place = (config.locality.province, config.locality.district)
+    same = place == (sample["province"], sample["district"])
     return DemoSetup(
         folder, demo, f"http://127.0.0.1:{port}", password, own_area, same, runtime.config_path
     )
