@@ -407,6 +407,7 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
         for copy in (p for p in pages if p.id > COPY_ID_OFFSET):  # one alert per story
             original = next(p for p in pages if p.id == copy.id - COPY_ID_OFFSET)
             assert (copy.title in alerts) + (original.title in alerts) <= 1, copy.title
+        assert f"(tệp docx, html, md trong {folder}/data/digests)" in output
         digests = list((folder / "data" / "digests").iterdir())
         assert {d.suffix for d in digests} == {".docx", ".html", ".md"}
         assert "Bắt quả tang nhóm đối tượng đánh bạc" in next(

@@ -277,9 +277,9 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
     lines = [
         "",
         READY_LINE,
-        f"- Đã thu thập và gắn nhãn {stored} bài; {count} tin cảnh báo đã in ở trên (lưu trong "
-        f"{alerts}). Bài về tỉnh khác không có cảnh báo; bài đăng lại trên hai báo gộp thành "
-        "một tin.",
+        f"- Đã thu thập và gắn nhãn {stored} bài; cảnh báo đã in ở trên ({count} tin nhắn, lưu "
+        f"trong {alerts}). Bài về tỉnh khác không có cảnh báo; bài đăng lại trên hai báo gộp "
+        "thành một tin.",
         f"- Hàng đợi rà soát: {site}/queue",
     ]
     if case is not None:
@@ -288,7 +288,9 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
             'thật" để mở hồ sơ)'
         )
     lines += [
-        f"- Báo cáo 7 ngày qua: {site}/digests, tệp: " + ", ".join(str(f) for f in files),
+        f"- Báo cáo 7 ngày qua: {site}/digests (tệp "
+        + ", ".join(f.suffix.lstrip(".") for f in files)
+        + (f" trong {files[0].parent})" if files else ")"),
         f"- Đăng nhập: {ADMIN_NAME} / {setup.password}. Dừng: Ctrl-C.",
         "",
     ]
