@@ -72,6 +72,7 @@ def test_the_sample_has_originals_copies_and_other_places_dated_before_now() -> 
         assert copy.outlet != original.outlet and copy.body == original.body
     assert sum(p.elsewhere for p in pages) >= 5
     assert [p.case for p in pages].count(True) == 1
+    assert [p.assign for p in pages].count(True) == 1
     assert {p.outlet for p in pages} == set(outlets())
 
 
@@ -297,6 +298,13 @@ def wait_for(check: Callable[[], object], timeout: float) -> bool:
     return False
 
 
+def base_of(output: str) -> str:
+    """The sample outlets' host:port, as the demo printed it."""
+    found = re.search(r"Báo Mẫu http://([^/]+)/bao-mau/", output)
+    assert found is not None, output
+    return found.group(1)
+
+
 def console_pages(site: str, password: str) -> dict[str, str]:
     """Log in to the console as the demo's account; the queue, cases and reports pages."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
@@ -394,6 +402,12 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
                 assert one.cluster_id == other.cluster_id, copy.title
             cases = store.list_cases()
             assert len(cases) == 1
+            assignee = next(p for p in pages if p.assign)
+            item = demo_run._queued(store, f"http://{base_of(output)}{assignee.path}")
+            assert item is not None and item.status == "assigned", item
+            messages = store.story_messages(item.story, item.area)
+            assert [m.chat for m in messages if m.kind == "assign"] == ["demo-van-phong"]
+        assert f'Tin "{assignee.title}" được giao Văn phòng UBND (đơn vị mẫu)' in output
         assert f'tin "{target.title}"' in output and "/cases/" in output
 
         alerts = "\n".join(

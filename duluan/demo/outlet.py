@@ -38,6 +38,7 @@ class SamplePage:
     section: str
     published: datetime
     case: bool = False  # the demo opens a case on this story
+    assign: bool = False  # the demo hands this story to its unit
     elsewhere: bool = False  # about a place outside the sample's area: never alerted
 
     @property
@@ -85,6 +86,7 @@ def sample_pages(now: datetime) -> list[SamplePage]:
             section=item["section"],
             published=published.replace(second=0, microsecond=0),
             case=bool(item.get("case")),
+            assign=bool(item.get("assign")),
             elsewhere=bool(item.get("elsewhere")),
         )
         pages.append(original)

@@ -28,7 +28,9 @@ from duluan.demo.outlet import SampleOutlet, outlets, sample_locality
 if TYPE_CHECKING:
     from duluan.config import Config
     from duluan.runtime import Runtime
+    from review.service import Actor
     from storage import Store
+    from storage.queue import QueueItem
 
 log = logging.getLogger("duluan.demo")
 
@@ -224,6 +226,22 @@ def build_week_digest(store: Store, config: Config, now: Callable[[], datetime])
     return list(build_digest(store, config, window, now).files.values())
 
 
+def _queued(store: Store, url: str) -> QueueItem | None:
+    """The review queue's item of the article at `url`."""
+    from storage.queue import QueueFilters
+
+    items = store.review_queue(QueueFilters(), limit=500).items
+    return next((i for i in items if i.url == url), None)
+
+
+def _actor(store: Store) -> Actor:
+    """The demo's console account as the review service names a console user."""
+    from review.service import Actor
+
+    account = store.web_user_by_name(ADMIN_NAME)
+    return Actor(-(account.id if account else 0), f"{ADMIN_NAME} (trang web)", "web, demo")
+
+
 def open_case(
     store: Store, config: Config, now: Callable[[], datetime], url: str
 ) -> tuple[str, int, threading.Thread | None] | None:
@@ -232,39 +250,64 @@ def open_case(
     story's title, its case number and the thread keeping the evidence, or None when the story
     is not in the queue."""
     from cases.evidence import fetcher_for
-    from review.service import Actor, ReviewService
-    from storage.queue import QueueFilters
+    from review.service import ReviewService
 
-    items = store.review_queue(QueueFilters(), limit=500).items
-    item = next((i for i in items if i.url == url), None)
+    item = _queued(store, url)
     if item is None:
         return None
-    account = store.web_user_by_name(ADMIN_NAME)
-    actor = Actor(-(account.id if account else 0), f"{ADMIN_NAME} (trang web)", "web, demo")
     done = ReviewService(store, config, now, fetcher_for(config)).verdict(
         story=item.story,
         version=item.version,
         status="false_info",
-        actor=actor,
+        actor=_actor(store),
         article_id=item.article_id,
         area=item.area,
     )
     return (item.title, done.case.id, done.capture) if done.case is not None else None
 
 
+def assign_story(
+    store: Store, config: Config, now: Callable[[], datetime], url: str
+) -> tuple[str, str] | None:
+    """Hand the story of the article at `url` to the demo's unit, with the default deadline,
+    as the demo's account would in the console (the unit's message is queued). The story's
+    title and the unit's name, or None when the story is not in the queue."""
+    from review.service import ReviewService
+
+    item = _queued(store, url)
+    if item is None or not config.units:
+        return None
+    service = ReviewService(store, config, now)
+    unit = service.unit(config.units[0].name, item.area)
+    service.assign(
+        story=item.story,
+        version=item.version,
+        unit=unit,
+        actor=_actor(store),
+        article_id=item.article_id,
+        area=item.area,
+    )
+    return item.title, unit.name
+
+
 async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO) -> None:
-    """Once the sample articles are tagged: build the week's report, open a case, say so."""
+    """Once the sample articles are tagged: build the week's report, open a case, assign a
+    story to the unit, say so."""
     from duluan.config import load_config
     from storage import Store
 
     runtime = setup.runtime
     config = load_config(runtime.config_path, runtime.variables).config
     target = next(p for p in outlet.pages if p.case)
+    assignee = next(p for p in outlet.pages if p.assign)
     with Store.open(runtime.database_url) as store:
         stored = await wait_until_tagged(store, len(outlet.pages))
         files = await asyncio.to_thread(build_week_digest, store, config, runtime.now)
         case = await asyncio.to_thread(
             open_case, store, config, runtime.now, outlet.base + target.path
+        )
+        assigned = await asyncio.to_thread(
+            assign_story, store, config, runtime.now, outlet.base + assignee.path
         )
         capture = case[2] if case is not None else None
         waited = 0.0
@@ -286,6 +329,11 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
         lines.append(
             f'- Vụ việc: {site}/cases/{case[1]} (tin "{case[0]}" được đánh giá "sai sự '
             'thật" để mở hồ sơ)'
+        )
+    if assigned is not None:
+        lines.append(
+            f'- Tin "{assigned[0]}" được giao {assigned[1]} xác minh (tin nhắn giao việc in ra màn '
+            "hình ở lượt gửi tiếp theo)"
         )
     lines += [
         f"- Báo cáo 7 ngày qua: {site}/digests (tệp "
