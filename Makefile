@@ -1,14 +1,18 @@
-# The two commands of the README: `make run` (set up, then the daemon `duluan start` on the
-# shipped config.yaml: SQLite, alerts on the console without a bot token; Ctrl-C stops it) and
-# `make test` (set up, then lint, type-check and test).
+# The commands of the README: `make run` (set up, then the daemon `duluan start` on the
+# shipped config.yaml: SQLite, alerts on the console without a bot token; Ctrl-C stops it),
+# `make demo` (set up, then `duluan demo`: sample outlets on this machine, no Internet needed,
+# a throwaway data folder) and `make test` (set up, then lint, type-check and test).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run demo test lint bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/duluan start
+
+demo: $(VENV)/.installed
+	$(BIN)/duluan demo
 
 test: $(VENV)/.installed-dev lint
 	$(BIN)/pytest -q

@@ -22,6 +22,8 @@ Where each part lives, in the order an article flows through them:
 - daemon: `duluan.daemon` (schedules the cycle, `duluan.pipeline`); the shell also holds the
   config (`duluan.config`) and the CLI (`duluan.cli`: the parser and a dispatch table over
   `duluan.commands`, one module per command group).
+- demo: `duluan.demo` (sample outlets on this machine and one offline run of the daemon and the
+  console, `duluan demo`)
 """
 
 __version__ = "0.1.0"

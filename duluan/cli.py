@@ -22,6 +22,7 @@ from duluan.commands import (
     config,
     crawl,
     cycle,
+    demo,
     digest,
     explain,
     extract,
@@ -54,6 +55,7 @@ class CommandGroup(Protocol):
 # In the order `duluan --help` lists them.
 GROUPS: tuple[CommandGroup, ...] = (
     start,
+    demo,
     crawl,
     articles,
     submit,

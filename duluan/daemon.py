@@ -749,8 +749,18 @@ async def _stop_crawl_children() -> None:
         await asyncio.sleep(0.1)
 
 
-def run_daemon(config: Config, runtime: Runtime) -> int:
-    """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop."""
+def run_daemon(
+    config: Config,
+    runtime: Runtime,
+    *,
+    data_dir: Path = pipeline.DATA_DIR,
+    companion: Callable[[], Awaitable[None]] | None = None,
+    startup_spread: timedelta = STARTUP_SPREAD,
+) -> int:
+    """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop. `data_dir` holds the console
+    alerts file and the console's secret; `companion`, when given, runs beside the daemon on its
+    loop (`duluan demo` acts in it as a user would) and is cancelled at the stop;
+    `startup_spread` staggers the first crawls (none: every source in the first pass)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -765,9 +775,18 @@ def run_daemon(config: Config, runtime: Runtime) -> int:
             log_level=runtime.log_level,
             token=runtime.token,
             base_url=runtime.api_base_url,
+            alerts_path=data_dir / pipeline.ALERTS_FILE.name,
             web=config.web.enabled,
+            data_dir=data_dir,
+            startup_spread=startup_spread,
         )
-        await daemon.run(stop)
+        beside = asyncio.create_task(_companion(companion), name="duluan-companion")
+        try:
+            await daemon.run(stop)
+        finally:
+            beside.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beside
 
     try:
         asyncio.run(main())
@@ -779,6 +798,17 @@ def run_daemon(config: Config, runtime: Runtime) -> int:
         log.debug("Chi tiết lỗi", exc_info=True)
         return 1
     return 0
+
+
+async def _companion(work: Callable[[], Awaitable[None]] | None) -> None:
+    """Run `work`; its failure is logged, never stops the daemon."""
+    if work is None:
+        return
+    try:
+        await work()
+    except Exception as exc:
+        log.error("Việc chạy kèm dừng vì lỗi: %s: %s", type(exc).__name__, exc)
+        log.debug("Chi tiết lỗi", exc_info=True)
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:

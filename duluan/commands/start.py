@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from duluan.commands import load, open_store
+from duluan.pipeline import DATA_DIR
 
 if TYPE_CHECKING:
     from duluan.runtime import Runtime
@@ -29,9 +33,22 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Run the daemon until it is stopped; at the default level it still says what each job
-    did."""
-    from duluan.daemon import run_daemon
+    """Run the daemon until it is stopped."""
+    return start_daemon(runtime)
+
+
+def start_daemon(
+    runtime: Runtime,
+    *,
+    data_dir: Path = DATA_DIR,
+    companion: Callable[[], Awaitable[None]] | None = None,
+    startup_spread: timedelta | None = None,
+) -> int:
+    """Load the config, bring the database up to date and run the daemon until it is stopped
+    (see `duluan.daemon.run_daemon`; `startup_spread` defaults to the daemon's); at the
+    default level it still says what each job did. `duluan start` and `duluan demo` both start
+    here."""
+    from duluan.daemon import STARTUP_SPREAD, run_daemon
     from duluan.logs import setup_logging
 
     loaded = load(runtime)
@@ -39,4 +56,10 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if runtime.log_level == "WARNING":
         setup_logging("INFO")  # the daemon says what each job did; the crawl child stays quiet
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    return run_daemon(loaded.config, runtime)
+    return run_daemon(
+        loaded.config,
+        runtime,
+        data_dir=data_dir,
+        companion=companion,
+        startup_spread=STARTUP_SPREAD if startup_spread is None else startup_spread,
+    )
