@@ -318,7 +318,7 @@ def console_pages(site: str, password: str) -> dict[str, str]:
     with opener.open(site + "/login", data=data, timeout=10) as response:
         assert response.status == 200 and "/login" not in response.url
     found = {}
-    for path in ("/queue", "/cases", "/digests"):
+    for path in ("/dashboard", "/queue", "/cases", "/digests"):
         with opener.open(site + path, timeout=10) as response:
             found[path] = response.read().decode("utf-8")
     return found
@@ -388,6 +388,8 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
         assert target.title in pages_seen["/queue"]
         assert target.title in pages_seen["/cases"]
         assert "2026-11-20_2026-11-26" in pages_seen["/digests"]
+        assert "Tổng quan" in pages_seen["/dashboard"] and "Tin tiêu cực" in pages_seen["/dashboard"]
+        assert f"127.0.0.1:{port}/dashboard" in output
 
         pages = sample_pages(NOW)
         with Store.open(f"sqlite:///{folder}/data/duluan.sqlite3") as store:

@@ -323,7 +323,8 @@ async def act_as_first_user(setup: DemoSetup, outlet: SampleOutlet, out: TextIO)
         f"- Đã thu thập và gắn nhãn {stored} bài; cảnh báo đã in ở trên ({count} tin nhắn, lưu "
         f"trong {alerts}). Bài về tỉnh khác không có cảnh báo; bài đăng lại trên hai báo gộp "
         "thành một tin.",
-        f"- Hàng đợi rà soát: {site}/queue",
+        f"- Tổng quan (trang đầu): {site}/dashboard",
+        f"- Hàng đợi rà soát: {site}/queue (nút Lập báo cáo, Xuất Excel dưới bộ lọc)",
     ]
     if case is not None:
         lines.append(
