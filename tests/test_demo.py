@@ -388,7 +388,8 @@ def test_a_demo_run_alerts_reviews_reports_and_cleans_up(tmp_path: Path) -> None
         assert target.title in pages_seen["/queue"]
         assert target.title in pages_seen["/cases"]
         assert "2026-11-20_2026-11-26" in pages_seen["/digests"]
-        assert "Tổng quan" in pages_seen["/dashboard"] and "Tin tiêu cực" in pages_seen["/dashboard"]
+        dashboard = pages_seen["/dashboard"]
+        assert "Tổng quan" in dashboard and "Tin tiêu cực" in dashboard
         assert f"127.0.0.1:{port}/dashboard" in output
 
         pages = sample_pages(NOW)
