@@ -28,6 +28,7 @@ from storage.records import (
     TagRecord,
     UnitRecord,
 )
+from storage.rules import rule_hits_of, save_rule_hits
 from storage.submissions import reported_areas
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class TagQueries(StoreBase):
                 ]
                 if areas:
                     connection.execute(insert(ArticleArea), areas)
+            save_rule_hits(session, tags)
             _align_story_tones(session, ids)
             return enqueue(session, outbox, queued_at)
 
@@ -181,6 +183,7 @@ class TagQueries(StoreBase):
                 tagged_at=row.tagged_at,
                 tagger_version=row.tagger_version or "",
                 areas=tuple(areas),
+                rules=tuple(rule_hits_of(session, [article_id]).get(article_id, ())),
             )
 
 
