@@ -165,7 +165,7 @@ def _apply_rules(
     record: TagRecord,
     concerned: list[AreaTagging],
     areas: Sequence[AreaTagging],
-) -> tuple[TagRecord, list[AreaTagging], dict[str, tuple[str, ...]]]:
+) -> tuple[TagRecord, list[AreaTagging], dict[str, tuple[RuleHit, ...]]]:
     """The watch rules that hit the article, per area: an `area` rule when the article
     concerns the area, an `anywhere` rule whatever the text (a national story naming the
     chairman), which then makes it concern the area. Returns the record with its hits, the
@@ -176,7 +176,7 @@ def _apply_rules(
     document = rule_document(article, places, record.topics)
     names = {a.area.name for a in concerned if record.relevant}
     found: list[RuleHit] = []
-    by_area: dict[str, tuple[str, ...]] = {}
+    by_area: dict[str, tuple[RuleHit, ...]] = {}
     reasons = list(record.reasons)
     added: list[AreaTagging] = []
     for each in areas:
@@ -189,16 +189,17 @@ def _apply_rules(
         ]
         if not hit:
             continue
-        by_area[each.area.name] = tuple(rule.name for rule, _ in hit)
-        found += [
+        here = tuple(
             RuleHit(
                 rule.name, each.area.name, tuple((s.field, s.start, s.end, s.text) for s in spans)
             )
             for rule, spans in hit
-        ]
+        )
+        by_area[each.area.name] = here
+        found += here
         if each.area.name not in names:
             added.append(each)
-            reasons.append(RULE_HIT.format(", ".join(by_area[each.area.name])))
+            reasons.append(RULE_HIT.format(", ".join(h.rule for h in here)))
     if added:
         concerned = _union([a for a in concerned if a.area.name in names], added)
         record = replace(
@@ -234,7 +235,7 @@ def _area_alerts(
     tagged_at: datetime,
     review_chat: str | None,
     commune: str | None = None,
-    rules: Sequence[str] = (),
+    rules: Sequence[RuleHit] = (),
 ) -> list[OutboxEntry]:
     """The alerts of one concerned area: its places (the commune a person named, when one
     did) and topics, routed to its chats; with the watch rules that hit it in the area named
@@ -259,6 +260,7 @@ def _area_alerts(
     )
     # Quote the sentence naming a place of the watch area, not the province named elsewhere.
     first = next((m for m in result.mentions if m.unit in hit.places), None)
+    quoted = (first.start, first.end) if first else _rule_span(rules, article, text)
     message = article_message(
         AlertItem(
             outlet=article.source_title or article.source,
@@ -268,21 +270,35 @@ def _area_alerts(
             places=hit.places,
             tone=record.tone,
             text=text,
-            mention=(first.start, first.end) if first else None,
+            mention=quoted,
             topics=topics,
             needs_verification=record.needs_verification,
             published_precision=article.published_precision,
             platform=article.platform,
-            rules=tuple(rules),
+            rules=tuple(dict.fromkeys(h.rule for h in rules)),
         )
     )
     chats = [(d.chat, d.topic) for d in route(hit, each.area, locator.gazetteer, review_chat)]
     if rules and each.rules is not None and not is_backfill(hit):
-        chats += [c for name in rules for c in rule_chats(each.rules.rules[name], each.area)]
+        chats += [c for h in rules for c in rule_chats(each.rules.rules[h.rule], each.area)]
     return [
         OutboxEntry(story, chat, topic, "alert", message, article.id)
         for chat, topic in dict.fromkeys(chats)
     ]
+
+
+def _rule_span(hits: Sequence[RuleHit], article: ArticleText, text: str) -> tuple[int, int] | None:
+    """Where the first rule hit lies in the alert's `text` (title, lead, body), to quote it
+    when no place of the area is named; None when it is not in the title or body."""
+    for hit in hits:
+        for field, start, end, _ in hit.spans:
+            if field == "title" and article.title:
+                return start, end
+            if field == "text":
+                body = len(article.title) + 1 if article.title else 0
+                if body + end <= len(text):
+                    return body + start, body + end
+    return None
 
 
 def _record(
