@@ -20,10 +20,15 @@ NATIONAL = ("Hội nghị toàn quốc", f"Tại Hà Nội, ông {CHAIRMAN} phá
 RULE_CHAT = "-500"
 
 
-def rules_config(*rules: dict[str, object], extra: str = "") -> Config:
-    """The console tests' config (`tests.kit.console.CONFIG`) with these `rules:`."""
+def rules_yaml(*rules: dict[str, object]) -> str:
+    """The console tests' config (`tests.kit.console.CONFIG`) with these `rules:`, as text."""
     listed = "".join(f"  - {json.dumps(r, ensure_ascii=False)}\n" for r in rules)
-    return parse_config(f"{CONFIG}{extra}rules:\n{listed}", "t.yaml", {}).config
+    return f"{CONFIG}rules:\n{listed}"
+
+
+def rules_config(*rules: dict[str, object]) -> Config:
+    """`rules_yaml` loaded."""
+    return parse_config(rules_yaml(*rules), "t.yaml", {}).config
 
 
 def chairman_rule(**changes: object) -> dict[str, object]:
