@@ -14,7 +14,7 @@ from duluan.config import MAX_RULE_QUERY, RULE_SCOPES, Area, Config, Rule, query
 if TYPE_CHECKING:
     from nlp.query import Document, RuleSet, Span
     from storage.records import ArticleText
-    from storage.rules import RuleDraft, StoredRule
+    from storage.rules import RuleDraft, RuleQueries, StoredRule
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,15 @@ FIELD_LABELS = {
     "places": "địa danh",
     "topics": "lĩnh vực",
 }
+
+
+def rule_names(config: Config, store: RuleQueries) -> list[str]:
+    """Every rule name the queue may filter on: config and console rules, and the names of
+    rules since deleted that articles still carry."""
+    names = {r.name for r in config_rules(config)}
+    names |= {r.name for r in store.watch_rules()}
+    names |= set(store.hit_rule_names())
+    return sorted(names)
 
 
 def draft_problem(

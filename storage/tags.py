@@ -46,11 +46,13 @@ class TagQueries(StoreBase):
         retag: bool = False,
         after_id: int = 0,
         ids: Sequence[int] | None = None,
+        newest: bool = False,
     ) -> list[ArticleText]:
         """Articles not tagged yet (or all, with `retag`), oldest id first, from `after_id` on:
         page through them with the last id returned. `ids` keeps only those articles (a
         reported item, tagged as soon as it is stored). Reported items carry the areas they
-        were reported for."""
+        were reported for. `newest`: the newest `limit` instead (a watch rule tried in the
+        console)."""
         stmt = (
             select(Article.id, Source.name, Article.title, Article.lead, Article.text)
             .add_columns(
@@ -65,7 +67,7 @@ class TagQueries(StoreBase):
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id > after_id)
-            .order_by(Article.id)
+            .order_by(Article.id.desc() if newest else Article.id)
             .limit(limit)
         )
         if not retag:

@@ -63,6 +63,7 @@ from duluan.console.render import (
 )
 from duluan.console.state import state_of
 from duluan.console.submit import reported_by
+from duluan.rules import rule_names
 from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
@@ -106,6 +107,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         "from",
         "to",
         "q",
+        "rule",
         AREA_PARAM,
     )
     raw = {
@@ -129,6 +131,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         until=datetime.combine(end + timedelta(days=1), time(), zone) if end else None,
         query=raw["q"],
         areas=scope(request, user),
+        rule=raw["rule"],
     )
     return filters, raw
 
@@ -175,6 +178,7 @@ async def queue(request: Request) -> Response:
             "units": units_of(areas),
             "topics": topics,
             "unit_locked": user.role == UNIT,
+            "rules": rule_names(config, store),
             "area_choices": area_choices(request, user),
         },
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from duluan.config import Config, parse_config
-from storage import ArticleText
-from tests.kit.console import CONFIG, NOW
+from storage import ArticleText, Store
+from tests.kit.console import CONFIG, NOW, Clock, Console, add_users, seed
 
 CHAIRMAN = "Nguyễn Văn A"
 LOCAL = (
@@ -54,3 +55,11 @@ def article(
         backfill,
         cluster if cluster is not None else ident,
     )
+
+
+def rules_console(store: Store, tmp: Path, *rules: dict[str, object]) -> Console:
+    """The seeded console (`tests.kit.console`) with these config rules and one account per
+    role."""
+    seeded = seed(store)
+    add_users(store)
+    return Console(store, rules_config(*rules), Clock(), seeded, tmp)
