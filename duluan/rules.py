@@ -104,12 +104,14 @@ def compile_rules(rules: Sequence[WatchRule]) -> CompiledRules | None:
     )
 
 
-def rule_document(article: ArticleText, places: Iterable[str], topics: Iterable[str]) -> Document:
-    """What a rule reads of an article: its lead and body, its title, its source (name and
-    title), the places the tagger found (old and new names) and its topics."""
+def rule_document(
+    article: ArticleText, text: str, places: Iterable[str] = (), topics: Iterable[str] = ()
+) -> Document:
+    """What a rule reads of an article: `text` (title, lead and body as
+    `duluan.tagging.article_text` joins them), its title, its source (name and title), the
+    places the tagger found (old and new names) and its topics."""
     from nlp.query import Document
 
-    text = "\n".join(part for part in (article.lead, article.text) if part)
     source = " ".join(part for part in (article.source, article.source_title) if part)
     return Document(
         text,
@@ -139,8 +141,8 @@ FIELD_LABELS = {
     "title": "tiêu đề",
     "text": "nội dung",
     "source": "nguồn",
-    "places": "địa danh",
-    "topics": "lĩnh vực",
+    "place": "địa danh",
+    "topic": "lĩnh vực",
 }
 
 

@@ -127,7 +127,7 @@ def tag_article(
         # Relevant to the areas together (it names a district or the province they share) but
         # to none of them: as each area alone would judge it, so no story is left unowned.
         record = replace(record, relevant=False, reasons=(*record.reasons, NO_AREA))
-    record, concerned, hits = _apply_rules(article, result, record, concerned, areas)
+    record, concerned, hits = _apply_rules(article, text, result, record, concerned, areas)
     if outside:
         # A person said it is not of these areas: neither the text nor a report keeps it there.
         concerned = [a for a in concerned if a.area.name not in outside]
@@ -161,6 +161,7 @@ def tag_article(
 
 def _apply_rules(
     article: ArticleText,
+    text: str,
     result: Located,
     record: TagRecord,
     concerned: list[AreaTagging],
@@ -173,7 +174,7 @@ def _apply_rules(
     if not any(a.rules for a in areas):
         return record, concerned, {}
     places = [name for u in result.units for name in (u.name, u.new_name) if name]
-    document = rule_document(article, places, record.topics)
+    document = rule_document(article, text, places, record.topics)
     names = {a.area.name for a in concerned if record.relevant}
     found: list[RuleHit] = []
     by_area: dict[str, tuple[RuleHit, ...]] = {}
@@ -260,7 +261,7 @@ def _area_alerts(
     )
     # Quote the sentence naming a place of the watch area, not the province named elsewhere.
     first = next((m for m in result.mentions if m.unit in hit.places), None)
-    quoted = (first.start, first.end) if first else _rule_span(rules, article, text)
+    quoted = (first.start, first.end) if first else _rule_span(rules)
     message = article_message(
         AlertItem(
             outlet=article.source_title or article.source,
@@ -287,17 +288,13 @@ def _area_alerts(
     ]
 
 
-def _rule_span(hits: Sequence[RuleHit], article: ArticleText, text: str) -> tuple[int, int] | None:
-    """Where the first rule hit lies in the alert's `text` (title, lead, body), to quote it
-    when no place of the area is named; None when it is not in the title or body."""
+def _rule_span(hits: Sequence[RuleHit]) -> tuple[int, int] | None:
+    """Where the first rule hit lies in the alert's text (title, lead and body: the rule's
+    `text` field, the title its first line), to quote it when no place of the area is named."""
     for hit in hits:
         for field, start, end, _ in hit.spans:
-            if field == "title" and article.title:
+            if field in ("text", "title"):
                 return start, end
-            if field == "text":
-                body = len(article.title) + 1 if article.title else 0
-                if body + end <= len(text):
-                    return body + start, body + end
     return None
 
 

@@ -33,7 +33,7 @@ def test_an_area_rule_hit_alerts_its_chat_and_names_the_rule_in_every_message() 
     assert (hit.rule, hit.area) == ("Chủ tịch xã", DEFAULT_AREA)
     assert [(f, w) for f, _, _, w in hit.spans] == [("text", CHAIRMAN)]
     _, start, end, words = hit.spans[0]
-    assert LOCAL[1][start:end] == words
+    assert f"{LOCAL[0]}\n{LOCAL[1]}"[start:end] == words  # title, lead and body
     sent = {a.chat: a.text for a in tagged.alerts}
     assert sorted(sent) == sorted([REVIEW, PXI_CHAT, RULE_CHAT])
     assert all(MARK in text for text in sent.values())

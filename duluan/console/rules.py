@@ -36,6 +36,7 @@ from duluan.rules import (
     rule_document,
     spans_text,
 )
+from duluan.tagging import article_text
 from storage.rules import RuleDraft, StoredRule
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _trial(request: Request, query: str) -> Trial:
     articles = store_of(request).articles_to_tag(TRIAL_ARTICLES, retag=True, newest=True)
     found = []
     for article in articles:
-        spans = parsed.match(rule_document(article, (), ()))
+        spans = parsed.match(rule_document(article, article_text(article)[0]))
         if spans is not None:
             where = spans_text((s.field, s.start, s.end, s.text) for s in spans)
             found.append((article.title, article.url, where))
