@@ -12,6 +12,8 @@ Where each part lives, in the order an article flows through them:
   the console; buttons, working-day deadlines; items reported to the bot, `review.intake`)
 - reported item: `duluan.submit` (a link, a forwarded post or a screenshot from staff, through
   the bot `review.intake`, the console and `duluan submit`), corrected by `duluan.correct`
+- watch rule: `duluan.rules` (config and console rules, compiled per tag pass, who a hit
+  alerts), the query language `nlp.query`, `storage.rules`, the page `duluan.console.rules`
 - case: `cases/` (the chain of a false report, evidence and how each platform's public copy of a
   post is read for it, the response letter)
 - digest: `digest/` (the Thursday report: content, DOCX, HTML, summary)
