@@ -166,7 +166,7 @@ def test_a_query_is_tried_on_the_newest_articles(site: Console) -> None:
     assert "Truy vấn dài quá" in long.text
 
 
-def test_the_queue_filters_by_rule(site: Console) -> None:
+def test_the_queue_filters_by_rule_and_the_item_shows_it(site: Console) -> None:
     store, seeded = site.store, site.seeded
     tags = store.get_tags(seeded.forest_article)
     assert tags is not None
@@ -180,3 +180,5 @@ def test_the_queue_filters_by_rule(site: Console) -> None:
     assert f'data-story="cluster:{seeded.market}"' not in filtered
     none = client.get("/queue", params={"rule": "Không có"}).text
     assert "data-story=" not in none
+    item = client.get(f"/items/{seeded.forest}").text
+    assert "Quy tắc theo dõi Chủ tịch xã: «Phá» (nội dung)" in item
