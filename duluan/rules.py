@@ -5,7 +5,7 @@ checks of a rule an admin writes in the console (the config's are `duluan.config
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,32 +76,43 @@ def area_rules(area: Area, stored: Iterable[StoredRule] = ()) -> list[WatchRule]
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """An area's rules compiled once per tag pass: the rule set and each rule by name."""
+    """An area's rules, compiled once per tag pass: each rule by name, over one rule set that
+    every area of the pass shares (keyed by query text), so a text is matched once whatever
+    the number of areas."""
 
     ruleset: RuleSet
     rules: dict[str, WatchRule]
 
-    def matches(self, document: Document) -> list[tuple[WatchRule, tuple[Span, ...]]]:
-        return [(self.rules[name], spans) for name, spans in self.ruleset.matches(document)]
+    def matches(
+        self, found: Mapping[str, tuple[Span, ...]]
+    ) -> list[tuple[WatchRule, tuple[Span, ...]]]:
+        """The area's rules among `found` (the shared rule set's matches, by query text)."""
+        return [(rule, found[rule.query]) for rule in self.rules.values() if rule.query in found]
 
 
-def compile_rules(rules: Sequence[WatchRule]) -> CompiledRules | None:
-    """The rules parsed into one rule set (None without any). A stored query the language no
-    longer accepts is left out with a warning, not a failed tag pass."""
-    from nlp.query import QueryError, RuleSet, parse
+def compile_rules(per_area: Sequence[Sequence[WatchRule]]) -> list[CompiledRules | None]:
+    """Each area's rules over one shared rule set (None for an area without any): each query
+    parsed once. A stored query the language no longer accepts is left out with a warning, not
+    a failed tag pass."""
+    from nlp.query import Query, QueryError, RuleSet, parse
 
-    parsed = []
-    for rule in rules:
-        try:
-            parsed.append((rule, parse(rule.query)))
-        except QueryError as exc:
-            log.warning("Bỏ qua quy tắc theo dõi %r: truy vấn sai ở %s", rule.name, exc)
-    if not parsed:
-        return None
-    return CompiledRules(
-        RuleSet((rule.name, query) for rule, query in parsed),
-        {rule.name: rule for rule, _ in parsed},
-    )
+    parsed: dict[str, Query] = {}
+    refused: set[str] = set()
+    for rules in per_area:
+        for rule in rules:
+            if rule.query in parsed or rule.query in refused:
+                continue
+            try:
+                parsed[rule.query] = parse(rule.query)
+            except QueryError as exc:
+                refused.add(rule.query)
+                log.warning("Bỏ qua quy tắc theo dõi %r: truy vấn sai ở %s", rule.name, exc)
+    shared = RuleSet(parsed.items())
+    out: list[CompiledRules | None] = []
+    for rules in per_area:
+        kept = {r.name: r for r in rules if r.query in parsed}
+        out.append(CompiledRules(shared, kept) if kept else None)
+    return out
 
 
 def rule_document(

@@ -14,6 +14,7 @@ from duluan.config import Area, Config
 from duluan.rules import CompiledRules, area_rules, compile_rules, rule_chats, rule_document
 from nlp.area import WatchArea
 from nlp.locate import Located, Locator
+from nlp.query import Span
 from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
 from storage.records import Corrected, RuleHit
@@ -64,14 +65,16 @@ def area_taggings(config: Config, stored: Sequence[StoredRule] = ()) -> tuple[Ar
     from duluan.locality import area_places
 
     tagger_topics = config.topic_keywords()
+    places = area_places(config)
+    compiled = compile_rules([area_rules(area, stored) for area, _ in places])
     return tuple(
         AreaTagging(
             area,
             place,
             None if area.topic_keywords() == tagger_topics else _topics(area.topics),
-            compile_rules(area_rules(area, stored)),
+            rules,
         )
-        for area, place in area_places(config)
+        for (area, place), rules in zip(places, compiled, strict=True)
     )
 
 
@@ -180,12 +183,16 @@ def _apply_rules(
     by_area: dict[str, tuple[RuleHit, ...]] = {}
     reasons = list(record.reasons)
     added: list[AreaTagging] = []
+    matched: dict[int, dict[str, tuple[Span, ...]]] = {}  # per shared rule set: one match
     for each in areas:
         if each.rules is None:
             continue
+        ruleset = each.rules.ruleset
+        if id(ruleset) not in matched:
+            matched[id(ruleset)] = dict(ruleset.matches(document))
         hit = [
             (rule, spans)
-            for rule, spans in each.rules.matches(document)
+            for rule, spans in each.rules.matches(matched[id(ruleset)])
             if rule.scope == "anywhere" or each.area.name in names
         ]
         if not hit:

@@ -4,12 +4,14 @@ backfill recorded but never alerted, console rules read at each pass."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
-from duluan.config import DEFAULT_AREA
+from duluan.config import DEFAULT_AREA, Config, parse_config
 from duluan.tagging import RULE_HIT, area_taggings, tag_article
 from storage.records import Corrected
 from storage.rules import RuleDraft, StoredRule
+from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 from tests.kit.console import LAND_UNIT, NOW, tagger
 from tests.kit.rules import (
     CHAIRMAN,
@@ -150,3 +152,34 @@ def test_a_correction_outside_the_area_wins_over_an_anywhere_rule() -> None:
     tagged = tag_article(tagger(config), item, NOW, "1", config)
     assert not tagged.record.relevant
     assert tagged.alerts == ()
+
+
+def two_areas(top_rule: dict[str, object], own_rule: dict[str, object]) -> Config:
+    def area(name: str, place: str, chat: int, **extra: object) -> dict[str, object]:
+        unit = {"name": f"Công an {name}", "chat": str(chat - 10), "communes": [place]}
+        return {"name": name, "title": name, "places": [place], "review": {"chat": str(chat)},
+                "units": [unit], **extra}  # fmt: skip
+
+    text = areas_yaml(
+        [area("dak-pxi", DAK_PXI, -101, rules=[own_rule]), area("dak-mar", DAK_MAR, -102)],
+        top="rules:\n  - " + json.dumps(top_rule, ensure_ascii=False) + "\n",
+    )
+    return parse_config(text, "t.yaml", {}).config
+
+
+def test_with_areas_a_top_level_rule_hits_in_each_area_and_an_own_rule_in_its_own() -> None:
+    config = two_areas(
+        chairman_rule(scope="anywhere", chats=[], units=["Công an dak-mar"]),
+        {"name": "Riêng", "query": "chuyển đổi số", "scope": "anywhere", "chats": ["-900"]},
+    )
+    areas = area_taggings(config)
+    assert areas[0].rules is not None and areas[1].rules is not None
+    assert areas[0].rules.ruleset is areas[1].rules.ruleset  # one rule set per pass
+    tagged = tag_article(tagger(config), article(*NATIONAL), NOW, "1", config, None, areas)
+    assert tagged.record.areas == ("dak-pxi", "dak-mar")
+    hits = sorted((h.area, h.rule) for h in tagged.record.rules)
+    assert hits == [("dak-mar", "Chủ tịch xã"), ("dak-pxi", "Chủ tịch xã"), ("dak-pxi", "Riêng")]
+    sent = {a.chat: a.text for a in tagged.alerts}
+    assert sorted(sent) == ["-101", "-102", "-112", "-900"]
+    assert "Quy tắc theo dõi: Chủ tịch xã, Riêng" in sent["-900"]
+    assert "Quy tắc theo dõi: Chủ tịch xã" in sent["-112"]
