@@ -389,3 +389,16 @@ def test_ruleset_agrees_with_each_query(parts: list[tuple[str, str, str]], text:
     expected = [(str(n), q.match(doc)) for n, q in enumerate(queries)]
     found = RuleSet((str(n), q) for n, q in enumerate(queries)).matches(doc)
     assert found == [(name, spans) for name, spans in expected if spans is not None]
+
+
+@settings(max_examples=200)
+@given(plain_terms, plain_terms, st.integers(1, 4), texts_st)
+def test_near_against_a_brute_force_reading(a: str, b: str, n: int, text: str) -> None:
+    folded = strip_text(normalize(text).text).split()
+    expected = any(
+        abs(p - q) - 1 <= n
+        for p, x in enumerate(folded)
+        for q, y in enumerate(folded)
+        if x == a and y == b
+    )
+    assert matches(f"{a} NEAR/{n} {b}", doc_of(text)) == expected
