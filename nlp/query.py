@@ -13,26 +13,31 @@ as Google reads a lowercase `or`):
 - `a NEAR/n b`: the two operands (terms, phrases or prefix terms, never a group, a negation or
   another NEAR) with at most n words between them, either order, in the same field; 1 ≤ n ≤ 50.
 - `word*`: a word starting with `word` (at least 2 letters before `*`); inside a phrase too, on
-  any of its words (`"dak h*"`). A `*` elsewhere than at a word's end is an error.
+  any of its words (`"dak ha*"`). A `*` elsewhere than at a word's end is an error.
 - Fields: `title:x`, `title:"a b"`, `title:(a OR b)`, likewise `source:` (the source's name and
   title). `place:` and `topic:` match one of the document's places or topic labels as a whole
   name: `place:"dak ha"` matches the place "Đăk Hà" and "huyện Đăk Hà" (a leading level word of
   the place — xã, phường, huyện, tỉnh, … — may be left out of the query; written in the query,
   it must be in the place's name). NEAR is an error inside `place:`/`topic:`. No field: the
   document's text (title, lead and body).
-- Precedence: NOT > NEAR > AND > OR; parentheses group.
+- Precedence: NOT > NEAR > AND > OR; parentheses group. Field names may be in any case.
 - A query that could match without any of its words occurring (`NOT x`, `a OR -b`) is an error:
   it would match nearly every article. So every match has at least one positive term found,
   which is what lets `RuleSet` skip the rules none of whose terms occurred.
 
 Every error is a `QueryError` with a Vietnamese message and the 0-based position in the query.
 
-Evaluation: a `_DocIndex` folds each field of a document once (the tagger's `Normalized` text
-can be passed in) into words with their offsets and a word → positions table; prefix terms look
-their words up in the sorted vocabulary with `bisect`. `RuleSet` builds one pyahocorasick
-automaton over every rule's positive terms (framed by spaces, as `nlp.matcher` does; a prefix
-term's key has no closing space), scans the document's folded words once, and evaluates only
-the rules with a hit, sharing the term look-ups between rules.
+Evaluation: a `_DocIndex` folds each field of a document once (the tagger's `Normalized` of
+`doc.text` can be passed in; one of another text is ignored). Each term is one regular
+expression over the folded text that opens with its first word as a literal, the word boundary
+checked behind it, so the regex engine's literal search does the scanning; a prefix word is
+`word\\w*`, which keeps prefixes exact without a word list. Occurrences are found once per
+document and term, shared by every rule; spans are made only for the rules that match. NEAR
+counts the words between occurrences by bisection over the word starts. `RuleSet` builds one
+pyahocorasick automaton (the tagger's library) over each rule's required keys (`Query.anchors`:
+a term's folded words framed by spaces as `nlp.matcher` frames them, a prefix without its
+closing space; for AND and NEAR one operand's keys suffice, for OR the union), scans the
+document's folded words once, and evaluates only the rules one of whose keys occurred.
 """
 
 from __future__ import annotations
