@@ -4,8 +4,9 @@ Where each part lives, in the order an article flows through them:
 
 - crawl: `crawler/` (feeds, pages, extraction; `crawler.guard` keeps every fetch off internal
   addresses)
-- tag: `nlp/` (the watch area `nlp.area.WatchArea`; places, tone, topics: `nlp.locate`), the
-  configured area in `duluan.locality`, applied to stored articles by `duluan.tagging`
+- tag: `nlp/` (the watch area `nlp.area.WatchArea`; places, tone, topics: `nlp.locate`; the
+  watch-rule query language: `nlp.query`), the configured area in `duluan.locality`, applied to
+  stored articles by `duluan.tagging`
 - store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
 - alert: `alerts/` (routing, messages, the outbox and its delivery, source health)
 - review: `review/` (the review operations `review.service`, called by the Telegram bot and

@@ -13,34 +13,40 @@ as Google reads a lowercase `or`):
 - `a NEAR/n b`: the two operands (terms, phrases or prefix terms, never a group, a negation or
   another NEAR) with at most n words between them, either order, in the same field; 1 ≤ n ≤ 50.
 - `word*`: a word starting with `word` (at least 2 letters before `*`); inside a phrase too, on
-  any of its words (`"dak h*"`). A `*` elsewhere than at a word's end is an error.
+  any of its words (`"dak ha*"`). A `*` elsewhere than at a word's end is an error.
 - Fields: `title:x`, `title:"a b"`, `title:(a OR b)`, likewise `source:` (the source's name and
   title). `place:` and `topic:` match one of the document's places or topic labels as a whole
   name: `place:"dak ha"` matches the place "Đăk Hà" and "huyện Đăk Hà" (a leading level word of
   the place — xã, phường, huyện, tỉnh, … — may be left out of the query; written in the query,
   it must be in the place's name). NEAR is an error inside `place:`/`topic:`. No field: the
   document's text (title, lead and body).
-- Precedence: NOT > NEAR > AND > OR; parentheses group.
+- Precedence: NOT > NEAR > AND > OR; parentheses group. Field names may be in any case.
 - A query that could match without any of its words occurring (`NOT x`, `a OR -b`) is an error:
   it would match nearly every article. So every match has at least one positive term found,
   which is what lets `RuleSet` skip the rules none of whose terms occurred.
 
 Every error is a `QueryError` with a Vietnamese message and the 0-based position in the query.
 
-Evaluation: a `_DocIndex` folds each field of a document once (the tagger's `Normalized` text
-can be passed in) into words with their offsets and a word → positions table; prefix terms look
-their words up in the sorted vocabulary with `bisect`. `RuleSet` builds one pyahocorasick
-automaton over every rule's positive terms (framed by spaces, as `nlp.matcher` does; a prefix
-term's key has no closing space), scans the document's folded words once, and evaluates only
-the rules with a hit, sharing the term look-ups between rules.
+Evaluation: a `_DocIndex` folds each field of a document once (the tagger's `Normalized` of
+`doc.text` can be passed in; one of another text is ignored). Each term is one regular
+expression over the folded text that opens with its first word as a literal, the word boundary
+checked behind it, so the regex engine's literal search does the scanning; a prefix word is
+`word\\w*`, which keeps prefixes exact without a word list. Occurrences are found once per
+document and term, shared by every rule; spans are made only for the rules that match. NEAR
+counts the words between occurrences by bisection over the word starts. `RuleSet` builds one
+pyahocorasick automaton (the tagger's library) over each rule's required keys (`Query.anchors`:
+a term's folded words framed by spaces as `nlp.matcher` frames them, a prefix without its
+closing space; for AND and NEAR one operand's keys suffice, for OR the union), scans the
+document's folded words once, and evaluates only the rules one of whose keys occurred.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import ahocorasick
 
@@ -152,26 +158,29 @@ class _Near:
 _Node = _Term | _And | _Or | _Not | _Near
 
 
-def _needs_term(node: _Node) -> bool:
-    """Whether a match of `node` implies that one of its positive terms occurred."""
-    if isinstance(node, _Term | _Near):
-        return True
-    if isinstance(node, _And):
-        return any(_needs_term(c) for c in node.children)
-    if isinstance(node, _Or):
-        return all(_needs_term(c) for c in node.children)
-    return False
+def _anchors(node: _Node) -> frozenset[str] | None:
+    """Automaton keys one of which occurs in every document `node` matches (None: no such set).
 
-
-def _positive_terms(node: _Node) -> Iterator[_Term]:
+    A term: its key; NEAR and AND: the best set of one operand (all must hold: any one's keys
+    will do; the fewest and longest keys skip the most rules); OR: the union of its branches'.
+    """
     if isinstance(node, _Term):
-        yield node
-    elif isinstance(node, _Near):
-        yield node.left
-        yield node.right
-    elif isinstance(node, _And | _Or):
+        return frozenset((node.key,))
+    if isinstance(node, _Not):
+        return None
+    if isinstance(node, _Or):
+        union: set[str] = set()
         for child in node.children:
-            yield from _positive_terms(child)
+            found = _anchors(child)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    children = (node.left, node.right) if isinstance(node, _Near) else node.children
+    sets = [a for a in map(_anchors, children) if a is not None]
+    if not sets:
+        return None
+    return min(sets, key=lambda keys: (len(keys), -min(len(k) for k in keys), sorted(keys)))
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -321,7 +330,7 @@ class _Parser:
         if token is not None:
             # Only a ")" can stop the expression early.
             raise self.error("dấu ) thừa: không có dấu ( mở tương ứng", token.position)
-        if not _needs_term(node):
+        if _anchors(node) is None:  # it could match without any of its words
             raise self.error(
                 "truy vấn chỉ có điều kiện loại trừ (NOT, -) nên sẽ khớp gần như mọi bài: "
                 "thêm ít nhất một từ phải có, vd. dak ha -bong",
@@ -441,72 +450,67 @@ class _Parser:
 # --- documents, folded once --------------------------------------------------------------------
 
 
-@dataclass
 class _Field:
-    """One field's folded words with their offsets in the original string."""
+    """One field folded once: the diacritic-free text where terms are searched, its words."""
 
-    name: str
-    original: str
-    words: list[str]
-    starts: list[int]
-    ends: list[int]
-    positions: dict[str, list[int]]
-    _vocabulary: list[str] | None = field(default=None, repr=False)
+    def __init__(self, name: str, text: str | Normalized) -> None:
+        self.name = name
+        self.norm = text if isinstance(text, Normalized) else normalize(text)
+        plain = strip_diacritics(self.norm).text
+        self.plain = plain.replace("_", " ") if "_" in plain else plain
+        self._words: list[str] | None = None
+        self._starts: list[int] | None = None
 
-    @classmethod
-    def of(cls, name: str, text: str | Normalized) -> _Field:
-        norm = text if isinstance(text, Normalized) else normalize(text)
-        plain = strip_diacritics(norm).text
-        words: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        positions: dict[str, list[int]] = {}
-        for m in _WORD.finditer(plain):
-            start, end = norm.span(m.start(), m.end())
-            positions.setdefault(m.group(), []).append(len(words))
-            words.append(m.group())
-            starts.append(start)
-            ends.append(end)
-        return cls(name, norm.original, words, starts, ends, positions)
-
-    def vocabulary(self) -> list[str]:
-        if self._vocabulary is None:
-            self._vocabulary = sorted(self.positions)
-        return self._vocabulary
-
-    def first_positions(self, word: str, prefix: bool) -> list[int]:
-        if not prefix:
-            return self.positions.get(word, [])
-        vocabulary = self.vocabulary()
-        found: list[int] = []
-        k = bisect_left(vocabulary, word)
-        while k < len(vocabulary) and vocabulary[k].startswith(word):
-            found.extend(self.positions[vocabulary[k]])
-            k += 1
-        found.sort()
-        return found
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._words = _WORD.findall(self.plain)
+        return self._words
 
     def occurrences(self, term: _Term) -> list[tuple[int, int]]:
-        """Word ranges [i, j) where the term's words are."""
-        size = len(term.words)
+        """Where the term's words are, as [start, end) in the folded text, overlaps included."""
+        pattern = _pattern(term.words, term.prefix)
         found: list[tuple[int, int]] = []
-        for i in self.first_positions(term.words[0], term.prefix[0]):
-            if i + size > len(self.words):
-                continue
-            if all(
-                (self.words[i + k].startswith(w) if p else self.words[i + k] == w)
-                for k, (w, p) in enumerate(zip(term.words, term.prefix, strict=True))
-                if k
-            ):
-                found.append((i, i + size))
+        at = 0
+        while (m := pattern.search(self.plain, at)) is not None:
+            found.append(m.span())
+            at = m.start() + 1
         return found
 
-    def span(self, i: int, j: int) -> Span:
-        start, end = self.starts[i], self.ends[j - 1]
-        return Span(self.name, start, end, self.original[start:end])
+    def word_range(self, start: int, end: int) -> tuple[int, int]:
+        """The words [i, j) under folded span [start, end)."""
+        if self._starts is None:
+            self._starts = [m.start() for m in _WORD.finditer(self.plain)]
+        return bisect_left(self._starts, start), bisect_left(self._starts, end)
 
-    def scan_text(self) -> str:
-        return " ".join(self.words)
+    def span(self, start: int, end: int) -> Span:
+        a, b = self.norm.span(start, end)
+        return Span(self.name, a, b, self.norm.original[a:b])
+
+
+@lru_cache(maxsize=4096)
+def _pattern(words: tuple[str, ...], prefix: tuple[bool, ...]) -> re.Pattern[str]:
+    """A term's words as a regular expression over folded text (underscores made spaces): whole
+    words (a prefix word runs to its word's end), anything but letters and digits between them.
+    It opens with the first word itself, the boundary checked behind it, so that the regex
+    engine's literal-prefix search does the scanning."""
+    first = re.escape(words[0])
+    parts = [first + rf"(?<!\w{first})" + (r"\w*" if prefix[0] else "")]
+    parts += [
+        re.escape(w) + (r"\w*" if p else "") for w, p in zip(words[1:], prefix[1:], strict=True)
+    ]
+    return re.compile(r"\W+".join(parts) + ("" if prefix[-1] else r"(?!\w)"))
+
+
+def _whole(term: _Term, words: list[str]) -> bool:
+    """Whether the term's words are all of `words`, or all but a leading level word."""
+    for skip in (0, _level_length(words)):
+        rest = words[skip:]
+        if len(rest) == len(term.words) and all(
+            (v.startswith(w) if p else v == w)
+            for v, w, p in zip(rest, term.words, term.prefix, strict=True)
+        ):
+            return True
+    return False
 
 
 def _level_length(words: list[str]) -> int:
@@ -526,8 +530,7 @@ class _DocIndex:
         )
         self._fields: dict[str, _Field] = {}
         self._names: dict[str, list[_Field]] = {}
-        self._results: dict[_Term, tuple[Span, ...]] = {}
-        self._ranges: dict[_Term, list[tuple[int, int]]] = {}
+        self._found: dict[_Term, list[tuple[int, int]]] = {}
 
     def field(self, name: str) -> _Field:
         found = self._fields.get(name)
@@ -536,86 +539,95 @@ class _DocIndex:
                 source: str | Normalized = self._normalized or self.doc.text
             else:
                 source = self.doc.title if name == "title" else self.doc.source
-            found = self._fields[name] = _Field.of(name, source)
+            found = self._fields[name] = _Field(name, source)
         return found
 
     def names(self, name: str) -> list[_Field]:
         found = self._names.get(name)
         if found is None:
             values = self.doc.places if name == "place" else self.doc.topics
-            found = self._names[name] = [_Field.of(name, v) for v in values]
+            found = self._names[name] = [_Field(name, v) for v in values]
         return found
 
-    def ranges(self, term: _Term) -> list[tuple[int, int]]:
-        found = self._ranges.get(term)
+    def hits(self, term: _Term) -> list[tuple[int, int]]:
+        """The term's occurrences: folded [start, end) in its field; for `place`/`topic`, (k, 0)
+        for the k-th name that the term is whole."""
+        found = self._found.get(term)
         if found is None:
-            found = self._ranges[term] = self.field(term.field).occurrences(term)
+            if term.field in ("place", "topic"):
+                values = self.names(term.field)
+                found = [(k, 0) for k, value in enumerate(values) if _whole(term, value.words())]
+            else:
+                found = self.field(term.field).occurrences(term)
+            self._found[term] = found
         return found
 
-    def term(self, term: _Term) -> tuple[Span, ...]:
-        found = self._results.get(term)
-        if found is not None:
-            return found
+    def spans(self, term: _Term, hits: Iterable[tuple[int, int]]) -> list[Span]:
         if term.field in ("place", "topic"):
-            spans: list[Span] = []
-            for value in self.names(term.field):
-                for i, j in value.occurrences(term):
-                    if j == len(value.words) and i in (0, _level_length(value.words)):
-                        spans.append(Span(term.field, 0, len(value.original), value.original))
-                        break
-            found = tuple(spans)
-        else:
-            where = self.field(term.field)
-            found = tuple(where.span(i, j) for i, j in self.ranges(term))
-        self._results[term] = found
-        return found
+            values = self.names(term.field)
+            return [
+                Span(term.field, 0, len(o), o) for o in (values[k].norm.original for k, _ in hits)
+            ]
+        where = self.field(term.field)
+        return [where.span(a, b) for a, b in hits]
 
     def scan_text(self) -> str:
         """Every field's folded words, fields apart, framed by spaces: the automaton's input."""
-        parts = [self.field(TEXT).scan_text(), self.field("title").scan_text()]
-        parts.append(self.field("source").scan_text())
-        parts.extend(f.scan_text() for f in self.names("place"))
-        parts.extend(f.scan_text() for f in self.names("topic"))
-        return " " + " | ".join(parts) + " "
+        fields = [self.field(TEXT), self.field("title"), self.field("source")]
+        fields += self.names("place") + self.names("topic")
+        return " " + " | ".join(" ".join(f.words()) for f in fields) + " "
 
 
-def _evaluate(node: _Node, index: _DocIndex) -> list[Span] | None:
+def _holds(node: _Node, index: _DocIndex) -> bool:
+    """Whether the document matches `node` (occurrences only, no spans made)."""
     if isinstance(node, _Term):
-        spans = index.term(node)
-        return list(spans) if spans else None
+        return bool(index.hits(node))
     if isinstance(node, _And):
-        collected: list[Span] = []
-        for child in node.children:
-            found = _evaluate(child, index)
-            if found is None:
-                return None
-            collected.extend(found)
-        return collected
+        return all(_holds(child, index) for child in node.children)
     if isinstance(node, _Or):
-        result: list[Span] | None = None
-        for child in node.children:
-            found = _evaluate(child, index)
-            if found is not None:
-                result = (result or []) + found
-        return result
+        return any(_holds(child, index) for child in node.children)
     if isinstance(node, _Not):
-        return None if _evaluate(node.child, index) is not None else []
-    return _near(node, index)
+        return not _holds(node.child, index)
+    return bool(_near(node, index)[0])
 
 
-def _near(node: _Near, index: _DocIndex) -> list[Span] | None:
-    left = index.ranges(node.left)
-    right = index.ranges(node.right) if left else []
+def _spans(node: _Node, index: _DocIndex) -> list[Span]:
+    """The spans of the positive terms of a `node` that holds (the parts of an OR that hold)."""
+    if isinstance(node, _Term):
+        return index.spans(node, index.hits(node))
+    if isinstance(node, _And | _Or):
+        spans: list[Span] = []
+        for child in node.children:
+            if isinstance(node, _And) or _holds(child, index):
+                spans.extend(_spans(child, index))
+        return spans
+    if isinstance(node, _Not):
+        return []
+    left, right = _near(node, index)
+    return index.spans(node.left, left) + index.spans(node.right, right)
+
+
+def _near(node: _Near, index: _DocIndex) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The occurrences of each operand that have one of the other within reach (empty: none)."""
+    left = index.hits(node.left)
+    right = index.hits(node.right) if left else []
     if not right:
-        return None
+        return [], []
     where = index.field(node.left.field)
-    spans: list[Span] = []
-    for i, j in left:
-        for k, m in right:
-            if max(k - j, i - m) <= node.distance:
-                spans.append(where.span(i, j))
-                spans.append(where.span(k, m))
-    return spans or None
+    # Word ranges; the right ones are in text order and all of one length, so those within
+    # reach of [i, j) start in [i - n - length, j + n]: found by bisection, not every pair.
+    starts = [where.word_range(a, b)[0] for a, b in right]
+    length = len(node.right.words)
+    near_left: list[tuple[int, int]] = []
+    near_right: set[int] = set()
+    for a, b in left:
+        i, j = where.word_range(a, b)
+        first = bisect_left(starts, i - node.distance - length)
+        last = bisect_right(starts, j + node.distance)
+        if first < last:
+            near_left.append((a, b))
+            near_right.update(range(first, last))
+    return near_left, [right[k] for k in sorted(near_right)]
 
 
 def _ordered(spans: Iterable[Span]) -> tuple[Span, ...]:
@@ -641,12 +653,17 @@ class Query:
         return self._match(_DocIndex(doc, normalized))
 
     def _match(self, index: _DocIndex) -> tuple[Span, ...] | None:
-        found = _evaluate(self._root, index)
-        return None if found is None else _ordered(found)
+        if not _holds(self._root, index):
+            return None
+        return _ordered(_spans(self._root, index))
 
-    def terms(self) -> tuple[str, ...]:
-        """The automaton keys of the query's positive terms (for `RuleSet`)."""
-        return tuple(dict.fromkeys(t.key for t in _positive_terms(self._root)))
+    def anchors(self) -> frozenset[str]:
+        """Automaton keys (folded words framed by spaces; a prefix without its closing space)
+        one of which occurs, in some field, in every document the query matches: `RuleSet`
+        evaluates the query only where one does."""
+        found = _anchors(self._root)
+        assert found is not None  # parse() refuses a query that needs no term
+        return found
 
 
 def parse(query: str) -> Query:
@@ -664,7 +681,7 @@ class RuleSet:
         self._automaton: ahocorasick.Automaton | None = None
         keys: dict[str, list[int]] = {}
         for number, (_, query) in enumerate(self.rules):
-            for key in query.terms():
+            for key in query.anchors():
                 keys.setdefault(key, []).append(number)
         if keys:
             automaton = ahocorasick.Automaton()

@@ -380,12 +380,69 @@ def test_folding_invariance(a: str, text: str) -> None:
     assert matches(a, doc_of(text)) == matches(a, doc_of(text.upper()))
 
 
-@settings(max_examples=100)
-@given(st.lists(st.tuples(terms(), terms(), st.sampled_from([" ", " OR ", " -", " NEAR/2 "]))),
-       texts_st)  # fmt: skip
-def test_ruleset_agrees_with_each_query(parts: list[tuple[str, str, str]], text: str) -> None:
-    queries = [parse(f"{a}{op}{b}") for a, b, op in parts]
-    doc = Document(text, title=text[:10])
+SHAPES = (
+    "{a} {b}",
+    "{a} OR {b}",
+    "{a} -{b}",
+    "{a} NEAR/2 {b}",
+    "title:{a} OR {b}",
+    "({a} OR title:{b}) -{a}",
+    "place:{a} {b}",
+    "topic:({a} OR {b})",
+    "source:{a} -{b}",
+)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(terms(), terms(), st.sampled_from(SHAPES))), texts_st, texts_st,
+       st.lists(texts_st, max_size=3), st.lists(texts_st, max_size=2))  # fmt: skip
+def test_ruleset_agrees_with_each_query(
+    parts: list[tuple[str, str, str]],
+    text: str,
+    title: str,
+    places: list[str],
+    topics: list[str],
+) -> None:
+    queries = [parse(shape.format(a=a, b=b)) for a, b, shape in parts]
+    doc = Document(text, title=title, source=title[:12], places=(*places,), topics=(*topics,))
     expected = [(str(n), q.match(doc)) for n, q in enumerate(queries)]
     found = RuleSet((str(n), q) for n, q in enumerate(queries)).matches(doc)
     assert found == [(name, spans) for name, spans in expected if spans is not None]
+
+
+@settings(max_examples=200)
+@given(plain_terms, plain_terms, st.integers(1, 4), texts_st)
+def test_near_against_a_brute_force_reading(a: str, b: str, n: int, text: str) -> None:
+    folded = strip_text(normalize(text).text).split()
+    expected = any(
+        abs(p - q) - 1 <= n
+        for p, x in enumerate(folded)
+        for q, y in enumerate(folded)
+        if x == a and y == b
+    )
+    assert matches(f"{a} NEAR/{n} {b}", doc_of(text)) == expected
+
+
+def test_overlapping_occurrences_are_all_found() -> None:
+    assert texts('"ha ha"', Document("Hà Hà Hà")) == [("text", "Hà Hà"), ("text", "Hà Hà")]
+
+
+def test_underscores_and_digits() -> None:
+    assert matches('"dak ha"', Document("dak_ha"))
+    assert matches("covid-19", Document("Covid 19 tại Kon Tum"))
+    assert not matches("covid", Document("covid19"))
+
+
+def test_a_required_key_set_per_rule() -> None:
+    assert parse('"dak ha" ngap').anchors() == {" dak ha "}  # AND: one side is enough
+    assert parse("lu OR ngap*").anchors() == {" lu ", " ngap"}  # OR: every branch
+    assert parse("lu -xe").anchors() == {" lu "}
+    assert parse('"thu tuong" NEAR/3 "dak ha"').anchors() == {" thu tuong "}
+
+
+def test_near_in_a_long_hostile_text() -> None:
+    text = "a " * 20_000 + "b " + "a " * 20_000
+    spans = parse("a NEAR/1 b").match(Document(text))
+    assert spans is not None
+    assert len(spans) == 5  # the two a on each side and the b
+    assert parse("b NEAR/1 c").match(Document(text)) is None
