@@ -137,6 +137,29 @@ class TagQueries(StoreBase):
 
         return self._writing(work)
 
+    def places_and_topics(
+        self, article_ids: Sequence[int]
+    ) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The places (old and new names) and topics the tagger stored for these articles, as a
+        watch rule reads them (a query tried in the console)."""
+        out: dict[int, tuple[list[str], tuple[str, ...]]] = {}
+        with self._read() as session:
+            for batch in chunks(list(dict.fromkeys(article_ids)), IN_BATCH):
+                for article_id, topics in session.execute(
+                    select(Article.id, Article.topics).where(
+                        Article.id.in_(batch), Article.tagged_at.is_not(None)
+                    )
+                ):
+                    out[article_id] = ([], tuple(topics or ()))
+                for article_id, name, new_name in session.execute(
+                    select(ArticleUnit.article_id, ArticleUnit.name, ArticleUnit.new_name)
+                    .where(ArticleUnit.article_id.in_(batch))
+                    .order_by(ArticleUnit.article_id, ArticleUnit.position)
+                ):
+                    if article_id in out:
+                        out[article_id][0].extend(n for n in (name, new_name) if n)
+        return {k: (tuple(dict.fromkeys(p)), t) for k, (p, t) in out.items()}
+
     def get_tags(self, article_id: int) -> TagRecord | None:
         """The stored tagging result of an article, or None if it was never tagged."""
         with self._read() as session:

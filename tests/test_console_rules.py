@@ -68,6 +68,8 @@ def test_a_bad_query_comes_back_with_its_position_and_the_text_kept(site: Consol
     [
         ({"name": "Chủ tịch xã"}, "Đã có quy tắc tên"),
         ({"name": ""}, "Tên quy tắc phải có"),
+        ({"name": "n" * 101}, "Tên quy tắc phải có"),
+        ({"chats": ", ".join(str(-i) for i in range(1, 30))}, "Nhiều nhất 20 nhóm"),
         ({"query": "x" * 2500}, "Truy vấn dài quá"),
         ({"units": ["Không có"]}, "Không có đơn vị"),
         ({"chats": "abc<b>"}, "Mã nhóm Telegram không hợp lệ"),
@@ -160,6 +162,9 @@ def test_a_query_is_tried_on_the_newest_articles(site: Console) -> None:
     assert page.status_code == 200
     assert 'id="trial-count"' in page.text and "Phá rừng ở Đăk Pxi" in page.text
     assert "«rừng»" in page.text
+    placed = client.get("/rules", params={"thu": 'place:"Đăk Pxi" topic:rừng'}).text
+    assert "Phá rừng ở Đăk Pxi" in placed and "Chợ phiên Đăk Mar" not in placed
+    assert "«Xã Đăk Pxi» (địa danh)" in placed
     bad = client.get("/rules", params={"thu": BAD})
     assert 'id="trial-error"' in bad.text and "vị trí" in bad.text
     long = client.get("/rules", params={"thu": "a" * 5000})

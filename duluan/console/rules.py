@@ -110,10 +110,13 @@ def _trial(request: Request, query: str) -> Trial:
     if error is not None:
         return Trial(query, error=f"Truy vấn sai ở {error}.")
     parsed = parse(query)
-    articles = store_of(request).articles_to_tag(TRIAL_ARTICLES, retag=True, newest=True)
+    store = store_of(request)
+    articles = store.articles_to_tag(TRIAL_ARTICLES, retag=True, newest=True)
+    tagged = store.places_and_topics([a.id for a in articles])
     found = []
     for article in articles:
-        spans = parsed.match(rule_document(article, article_text(article)[0]))
+        places, topics = tagged.get(article.id, ((), ()))
+        spans = parsed.match(rule_document(article, article_text(article)[0], places, topics))
         if spans is not None:
             where = spans_text((s.field, s.start, s.end, s.text) for s in spans)
             found.append((article.title, article.url, where))
