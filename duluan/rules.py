@@ -37,10 +37,6 @@ class WatchRule:
     id: int | None = None
     enabled: bool = True
 
-    @property
-    def from_config(self) -> bool:
-        return self.id is None
-
 
 def config_rules(config: Config) -> list[WatchRule]:
     """The rules written in config.yaml: the top-level ones (every area), then each area's."""
@@ -213,4 +209,4 @@ def draft_problem(
 def _chat_like(chat: str) -> bool:
     if chat.startswith("@"):
         return 5 <= len(chat) <= 33 and chat[1:].replace("_", "").isalnum() and chat.isascii()
-    return chat.removeprefix("-").isdigit() and len(chat) <= 20
+    return chat.isascii() and chat.removeprefix("-").isdigit() and len(chat) <= 20

@@ -33,7 +33,7 @@ OUTSIDE = "cán bộ đã sửa: không thuộc địa bàn"
 # Why the tone is not the tagger's.
 TONE_FIXED = "cán bộ đã sửa sắc thái"
 
-# Why an item is relevant although the tagger found no place of the area in it.
+# Why an item is of an area by its `anywhere` watch rules (no place of the area needed).
 RULE_HIT = "khớp quy tắc theo dõi (mọi nguồn): {}"
 
 # Why a reported item is relevant although the tagger found no place of the area in it.
@@ -173,7 +173,7 @@ def _apply_rules(
     """The watch rules that hit the article, per area: an `area` rule when the article
     concerns the area, an `anywhere` rule whatever the text (a national story naming the
     chairman), which then makes it concern the area. Returns the record with its hits, the
-    concerned areas, and each area's hit rule names (for its alerts)."""
+    concerned areas, and each area's hits (for its alerts)."""
     if not any(a.rules for a in areas):
         return record, concerned, {}
     places = [name for u in result.units for name in (u.name, u.new_name) if name]
