@@ -183,3 +183,12 @@ def test_with_areas_a_top_level_rule_hits_in_each_area_and_an_own_rule_in_its_ow
     assert sorted(sent) == ["-101", "-102", "-112", "-900"]
     assert "Quy tắc theo dõi: Chủ tịch xã, Riêng" in sent["-900"]
     assert "Quy tắc theo dõi: Chủ tịch xã" in sent["-112"]
+
+
+def test_markup_in_a_rule_name_stays_text_in_the_alert() -> None:
+    config = rules_config(chairman_rule(name='<a href="x">Chủ tịch</a> & <b>'))
+    tagged = tag_article(tagger(config), article(*LOCAL), NOW, "1", config)
+    text = next(a.text for a in tagged.alerts if a.chat == RULE_CHAT)
+    assert (
+        "Quy tắc theo dõi: &lt;a href=&quot;x&quot;&gt;Chủ tịch&lt;/a&gt; &amp; &lt;b&gt;" in text
+    )
