@@ -42,6 +42,7 @@ document's folded words once, and evaluates only the rules one of whose keys occ
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -120,7 +121,7 @@ class _Term:
     field: str
     words: tuple[str, ...]
     prefix: tuple[bool, ...]
-    position: int
+    position: int = dataclasses.field(compare=False)  # the same term anywhere: one look-up
 
     @property
     def key(self) -> str:

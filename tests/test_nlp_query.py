@@ -446,3 +446,8 @@ def test_near_in_a_long_hostile_text() -> None:
     assert spans is not None
     assert len(spans) == 5  # the two a on each side and the b
     assert parse("b NEAR/1 c").match(Document(text)) is None
+
+
+def test_a_term_is_looked_up_once_for_every_rule() -> None:
+    first, second = parse('"dak ha" lu'), parse('xe OR "dak ha"')
+    assert first._root.children[0] == second._root.children[1]  # type: ignore[attr-defined]
