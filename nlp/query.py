@@ -265,7 +265,7 @@ def _tokens(query: str) -> list[_Token]:
             field_match = _FIELD.match(word)
             if word in ("OR", "AND", "NOT"):
                 tokens.append(_Token(word, i))
-            elif word.startswith("NEAR"):
+            elif word == "NEAR" or word.startswith("NEAR/"):
                 tokens.append(_near_token(word, i, query))
             elif field_match:
                 name = field_match.group(1).lower()

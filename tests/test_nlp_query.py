@@ -80,6 +80,7 @@ def test_lowercase_operator_words_are_words() -> None:
     assert matches("xe or", Document("xe or"))
     assert matches("hai and ha", Document("hai and ha"))
     assert not matches("hai and ha", Document("hai ha"))
+    assert matches("NEARBY", Document("nearby"))  # only NEAR and NEAR/… are the operator
 
 
 # --- operators -----------------------------------------------------------------------------------
