@@ -278,6 +278,12 @@ def _tokens(query: str) -> list[_Token]:
                     )
                 tokens.append(_Token("FIELD", i, value=name))
                 rest = word[field_match.end() :]
+                if rest.startswith("-"):
+                    raise QueryError(
+                        f"muốn loại trừ trong trường, đặt dấu - trước tên trường: -{name}:…",
+                        i + field_match.end(),
+                        query,
+                    )
                 if rest:
                     at = i + field_match.end()
                     words, prefix = _term_words(rest, at, query, phrase=False)
@@ -419,8 +425,9 @@ class _Parser:
         token = self.peek()
         assert token is not None
         if token.kind in ("OR", "AND", "NEAR"):
-            name = "NEAR" if token.kind == "NEAR" else token.kind
-            raise self.error(f"{name} thiếu vế trước: cần một từ, cụm từ hay nhóm", token.position)
+            raise self.error(
+                f"{token.kind} thiếu vế trước: cần một từ, cụm từ hay nhóm", token.position
+            )
         if token.kind == ")":
             raise self.error("dấu ) thừa: không có dấu ( mở tương ứng", token.position)
         self.at += 1

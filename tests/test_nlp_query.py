@@ -244,6 +244,7 @@ def test_negative_terms_give_no_span() -> None:
         ("ha title:", 3, "sau title:"),
         ("title: ha", 0, "sau title:"),
         ("title:(source:ha)", 7, "không lồng trường"),
+        ("ha title:-xe", 9, "-title:"),
         ("a*", 1, "ít nhất 2"),
         ('"dak h*"', 6, "ít nhất 2"),
         ("*", 0, "ít nhất 2"),
