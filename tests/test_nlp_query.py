@@ -352,6 +352,8 @@ def test_or_and_and(a: str, b: str, text: str) -> None:
     assert matches(f"{a} OR {b}", doc) == (matches(a, doc) or matches(b, doc))
     assert matches(f"{a} {b}", doc) == (matches(a, doc) and matches(b, doc))
     assert matches(f"{a} AND {b}", doc) == matches(f"{a} {b}", doc)
+    spans = parse(f"{a} OR {b}").match(doc)
+    assert spans is None or (spans and all(doc.text[s.start : s.end] == s.text for s in spans))
 
 
 @settings(max_examples=200)
