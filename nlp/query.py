@@ -42,6 +42,7 @@ document's folded words once, and evaluates only the rules one of whose keys occ
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -120,7 +121,7 @@ class _Term:
     field: str
     words: tuple[str, ...]
     prefix: tuple[bool, ...]
-    position: int
+    position: int = dataclasses.field(compare=False)  # the same term anywhere: one look-up
 
     @property
     def key(self) -> str:
@@ -264,7 +265,7 @@ def _tokens(query: str) -> list[_Token]:
             field_match = _FIELD.match(word)
             if word in ("OR", "AND", "NOT"):
                 tokens.append(_Token(word, i))
-            elif word.startswith("NEAR"):
+            elif word == "NEAR" or word.startswith("NEAR/"):
                 tokens.append(_near_token(word, i, query))
             elif field_match:
                 name = field_match.group(1).lower()
@@ -277,6 +278,12 @@ def _tokens(query: str) -> list[_Token]:
                     )
                 tokens.append(_Token("FIELD", i, value=name))
                 rest = word[field_match.end() :]
+                if rest.startswith("-"):
+                    raise QueryError(
+                        f"muốn loại trừ trong trường, đặt dấu - trước tên trường: -{name}:…",
+                        i + field_match.end(),
+                        query,
+                    )
                 if rest:
                     at = i + field_match.end()
                     words, prefix = _term_words(rest, at, query, phrase=False)
@@ -418,8 +425,9 @@ class _Parser:
         token = self.peek()
         assert token is not None
         if token.kind in ("OR", "AND", "NEAR"):
-            name = "NEAR" if token.kind == "NEAR" else token.kind
-            raise self.error(f"{name} thiếu vế trước: cần một từ, cụm từ hay nhóm", token.position)
+            raise self.error(
+                f"{token.kind} thiếu vế trước: cần một từ, cụm từ hay nhóm", token.position
+            )
         if token.kind == ")":
             raise self.error("dấu ) thừa: không có dấu ( mở tương ứng", token.position)
         self.at += 1

@@ -115,3 +115,10 @@ def test_the_process_exit_codes(article: Path) -> None:
         return done.returncode
 
     assert [code("ha"), code("xe"), code("(ha")] == [0, 1, 2]
+
+
+def test_a_query_that_opens_with_a_minus_is_a_query(
+    article: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "-xe ha", str(article))[0] == 0
+    assert run(capsys, "-ngap ha", str(article))[0] == 1

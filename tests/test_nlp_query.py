@@ -80,6 +80,7 @@ def test_lowercase_operator_words_are_words() -> None:
     assert matches("xe or", Document("xe or"))
     assert matches("hai and ha", Document("hai and ha"))
     assert not matches("hai and ha", Document("hai ha"))
+    assert matches("NEARBY", Document("nearby"))  # only NEAR and NEAR/… are the operator
 
 
 # --- operators -----------------------------------------------------------------------------------
@@ -243,6 +244,7 @@ def test_negative_terms_give_no_span() -> None:
         ("ha title:", 3, "sau title:"),
         ("title: ha", 0, "sau title:"),
         ("title:(source:ha)", 7, "không lồng trường"),
+        ("ha title:-xe", 9, "-title:"),
         ("a*", 1, "ít nhất 2"),
         ('"dak h*"', 6, "ít nhất 2"),
         ("*", 0, "ít nhất 2"),
@@ -350,6 +352,8 @@ def test_or_and_and(a: str, b: str, text: str) -> None:
     assert matches(f"{a} OR {b}", doc) == (matches(a, doc) or matches(b, doc))
     assert matches(f"{a} {b}", doc) == (matches(a, doc) and matches(b, doc))
     assert matches(f"{a} AND {b}", doc) == matches(f"{a} {b}", doc)
+    spans = parse(f"{a} OR {b}").match(doc)
+    assert spans is None or (spans and all(doc.text[s.start : s.end] == s.text for s in spans))
 
 
 @settings(max_examples=200)
@@ -446,3 +450,8 @@ def test_near_in_a_long_hostile_text() -> None:
     assert spans is not None
     assert len(spans) == 5  # the two a on each side and the b
     assert parse("b NEAR/1 c").match(Document(text)) is None
+
+
+def test_a_term_is_looked_up_once_for_every_rule() -> None:
+    first, second = parse('"dak ha" lu'), parse('xe OR "dak ha"')
+    assert first._root.children[0] == second._root.children[1]  # type: ignore[attr-defined]
