@@ -40,6 +40,7 @@ class AlertItem:
     needs_verification: bool = False
     published_precision: str = "minute"  # "day": the page gave only the day
     platform: str = "news"  # crawler.platform.Platform; any other than news is named
+    rules: tuple[str, ...] = ()  # the watch rules it matched (their names)
 
 
 def source_line(item: AlertItem) -> str:
@@ -111,6 +112,7 @@ def article_message(item: AlertItem) -> str:
         f"Sắc thái: {TONES.get(item.tone, escape(item.tone))}",
         f"Lĩnh vực: {escape(', '.join(item.topics))}" if item.topics else "",
         "⚠️ <b>Cần xác minh</b>" if item.needs_verification else "",
+        f"🔔 Quy tắc theo dõi: {escape(', '.join(item.rules))}" if item.rules else "",
     ]
     quote = excerpt(item.text, item.mention)
     head = "\n".join(line for line in lines if line)

@@ -4,8 +4,9 @@ Where each part lives, in the order an article flows through them:
 
 - crawl: `crawler/` (feeds, pages, extraction; `crawler.guard` keeps every fetch off internal
   addresses)
-- tag: `nlp/` (the watch area `nlp.area.WatchArea`; places, tone, topics: `nlp.locate`), the
-  configured area in `duluan.locality`, applied to stored articles by `duluan.tagging`
+- tag: `nlp/` (the watch area `nlp.area.WatchArea`; places, tone, topics: `nlp.locate`; the
+  watch-rule query language: `nlp.query`), the configured area in `duluan.locality`, applied to
+  stored articles by `duluan.tagging`
 - store: `storage/` (the one `Store`, SQLite or PostgreSQL, migrations)
 - alert: `alerts/` (routing, messages, the outbox and its delivery, source health, stories
   that spread `alerts.spread` and daily spikes `alerts.spikes`)
@@ -13,6 +14,8 @@ Where each part lives, in the order an article flows through them:
   the console; buttons, working-day deadlines; items reported to the bot, `review.intake`)
 - reported item: `duluan.submit` (a link, a forwarded post or a screenshot from staff, through
   the bot `review.intake`, the console and `duluan submit`), corrected by `duluan.correct`
+- watch rule: `duluan.rules` (config and console rules, compiled per tag pass, who a hit
+  alerts), the query language `nlp.query`, `storage.rules`, the page `duluan.console.rules`
 - case: `cases/` (the chain of a false report, evidence and how each platform's public copy of a
   post is read for it, the response letter)
 - digest: `digest/` (the Thursday report and those of a month, quarter or range: content, DOCX,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -34,6 +34,9 @@ from pydantic_core import PydanticCustomError
 
 from duluan.units import format_duration, parse_duration, parse_size
 from nlp.area import DEFAULT_AREA
+
+if TYPE_CHECKING:
+    from nlp.query import QueryError
 
 __all__ = ["DEFAULT_AREA"]
 
@@ -666,6 +669,88 @@ class Unit(_Model):
         return [" ".join(unicodedata.normalize("NFC", t).split()) for t in topics]
 
 
+RULE_SCOPES = ("area", "anywhere")
+MAX_RULE_QUERY = 2000
+
+
+def query_error(query: str) -> QueryError | None:
+    """Why a watch rule's query is wrong (`str()` gives its position: "vị trí 7: …"), or None."""
+    from nlp.query import QueryError, parse
+
+    try:
+        parse(query)
+    except QueryError as exc:
+        return exc
+    return None
+
+
+class Rule(_Model):
+    """A watch rule (issue 16): a query over every tagged text; a hit alerts the rule's chats
+    and units, once per story, with the rule's name in the message."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description='a unique name, shown in the alert ("Quy tắc theo dõi: …") and the console',
+    )
+    query: str = Field(
+        min_length=1,
+        max_length=MAX_RULE_QUERY,
+        description="what to look for, in the query language (a bad query: its position)",
+    )
+    scope: Literal["area", "anywhere"] = Field(
+        default="area",
+        description=(
+            "`area`: only texts about the watch area; `anywhere`: any text (a national story "
+            "naming the chairman), which then counts as about the area"
+        ),
+    )
+    chats: list[str] = Field(
+        default_factory=list,
+        description="Telegram chat ids (or `env:NAME`) alerted on a hit",
+    )
+    units: list[str] = Field(
+        default_factory=list,
+        description=(
+            "units (of the area) whose chats are alerted; with neither `chats` nor `units` "
+            "the hit goes to the area's review group"
+        ),
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("tên quy tắc trống / the rule name is empty")
+        return value
+
+    @field_validator("chats", mode="before")
+    @classmethod
+    def _chats(cls, value: Any) -> Any:
+        """Chat ids written as numbers are kept as text; an unset `env:` chat (no bot token,
+        alerts on the console) is left out."""
+        if not isinstance(value, list):
+            return value
+        return [
+            str(c) if isinstance(c, int) and not isinstance(c, bool) else c
+            for c in value
+            if c is not None
+        ]
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str, info: ValidationInfo) -> str:
+        error = query_error(value)
+        if error is not None:
+            name = info.data.get("name", "")
+            raise ValueError(
+                f"quy tắc {name!r}: truy vấn sai ở {error} / rule {name!r}: bad query at "
+                f"position {error.position + 1}"
+            )
+        return value
+
+
 class Review(_Model):
     chat: str | None = Field(default=None, description="the centre's review group")
     reviewers: list[int] = Field(
@@ -1142,6 +1227,11 @@ class AreaConfig(_Model):
         json_schema_extra={"shown_default": "the top-level `spikes`"},
     )
 
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description="its own watch rules, added to the top-level `rules` (which every area has)",
+    )
+
     @field_validator("places", mode="before")
     @classmethod
     def _places(cls, value: Any) -> list[str]:
@@ -1163,6 +1253,7 @@ class Area:
     topics: tuple[tuple[str, tuple[str, ...]], ...]
     key: str
     spikes: Spikes = field(default_factory=lambda: Spikes())
+    rules: tuple[Rule, ...] = ()  # the top-level rules, then its own
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -1176,6 +1267,28 @@ class Area:
 def units_of(areas: Sequence[Area]) -> list[str]:
     """The unit names of `areas`, each once, in config order."""
     return list(dict.fromkeys(u.name for a in areas for u in a.units))
+
+
+def _check_rules(area: Area, where: str, top: Sequence[Rule]) -> None:
+    """An area's rules have unique names; its own rules name units of the area (a top-level
+    rule's units are checked over every area: `Config._areas_are_whole`)."""
+    names: set[str] = set()
+    units = {u.name for u in area.units}
+    for rule in area.rules:
+        if rule.name in names:
+            raise ValueError(
+                f"{where}tên quy tắc {rule.name!r} bị trùng trong địa bàn {area.name!r} / "
+                f"rule name {rule.name!r} is repeated in area {area.name!r}"
+            )
+        names.add(rule.name)
+        if any(rule is r for r in top):
+            continue
+        unknown = [u for u in rule.units if u not in units]
+        if unknown:
+            raise ValueError(
+                f"{where}quy tắc {rule.name!r} nêu đơn vị không có trong địa bàn {area.name!r}: "
+                f"{', '.join(unknown)} / rule {rule.name!r} names unknown units {unknown}"
+            )
 
 
 def _merged(top: _Model, own: _Model | None) -> Any:
@@ -1223,6 +1336,13 @@ class Config(_Model):
     )
     sources: list[Source] = Field(description="the outlets")
     units: list[Unit] = Field(default_factory=list, description="who receives which alerts")
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description=(
+            "watch rules of every area (`name`, `query`, `scope`, `chats`, `units`): see "
+            '"Watch rules"; console rules are added to them'
+        ),
+    )
     review: Review = Field(default_factory=Review, description="the centre's review")
     schedule: Schedule = Field(default_factory=Schedule, description="the daemon's clock")
     telegram: Telegram = Field(
@@ -1318,6 +1438,7 @@ class Config(_Model):
                         f"unit name {unit.name!r} is repeated in area {area.name!r}"
                     )
                 seen.add(unit.name)
+            _check_rules(area, where, self.rules)
             keywords = area.topic_keywords()
             known = {_topic_name(t) for t in keywords}
             for unit in area.units:
@@ -1335,6 +1456,14 @@ class Config(_Model):
                     f"{where}spikes.topics: lĩnh vực chưa khai báo: {', '.join(unwatched)}; "
                     f"các lĩnh vực có: {', '.join(sorted(keywords))} / spikes.topics lists "
                     f"unknown topics {unwatched}"
+                )
+        every = set(units_of(self.watch_areas()))
+        for i, rule in enumerate(self.rules):
+            unknown = [u for u in rule.units if u not in every]
+            if unknown:
+                raise ValueError(
+                    f"rules[{i}]: quy tắc {rule.name!r} nêu đơn vị không có trong cấu hình: "
+                    f"{', '.join(unknown)} / rule {rule.name!r} names unknown units {unknown}"
                 )
         return self
 
@@ -1366,6 +1495,7 @@ class Config(_Model):
                 ),
                 key=f"areas[{i}].places",
                 spikes=_merged(self.spikes, a.spikes),
+                rules=(*self.rules, *a.rules),
             )
             for i, a in enumerate(self.areas)
         )
@@ -1382,6 +1512,7 @@ class Config(_Model):
             topics=_frozen_topics(self.topic_keywords()),
             key="locality.places",
             spikes=self.spikes,
+            rules=tuple(self.rules),
         )
 
     def stored_area(self, name: str) -> Area:
@@ -1547,7 +1678,7 @@ def _resolve_env(
         message = (
             f"{path}: biến môi trường {name} chưa được đặt / environment variable {name} is not set"
         )
-        if lenient and path.endswith(".chat"):
+        if lenient and (path.endswith(".chat") or re.search(r"\.chats\[\d+\]$", path)):
             warnings.append(
                 message + " (chưa có TELEGRAM_BOT_TOKEN nên cảnh báo in ra màn hình / "
                 "no TELEGRAM_BOT_TOKEN, alerts go to the console)"

@@ -130,7 +130,7 @@ def tag_pending(
     from duluan.tagging import Tagged, area_taggings, tag_article
 
     locator = locator or locator_for(config)
-    areas = area_taggings(config)
+    areas = area_taggings(config, store.watch_rules(enabled_only=True))
     chat = "console" if console else None
     tagged = relevant = queued = 0
     after = 0

@@ -9,13 +9,16 @@ from datetime import datetime
 from functools import cache
 
 from alerts.message import AlertItem, article_message
-from alerts.routing import Hit, route
+from alerts.routing import Hit, is_backfill, route
 from duluan.config import Area, Config
+from duluan.rules import CompiledRules, area_rules, compile_rules, rule_chats, rule_document
 from nlp.area import WatchArea
 from nlp.locate import Located, Locator
+from nlp.query import Span
 from nlp.topics import Topics
 from storage import ArticleText, MentionRecord, OutboxEntry, TagRecord, UnitRecord
-from storage.records import Corrected
+from storage.records import Corrected, RuleHit
+from storage.rules import StoredRule
 from storage.vocabulary import story_key
 
 # Why a text about the areas together but about none of them alone is not relevant.
@@ -29,6 +32,9 @@ NO_AREA = (
 OUTSIDE = "cán bộ đã sửa: không thuộc địa bàn"
 # Why the tone is not the tagger's.
 TONE_FIXED = "cán bộ đã sửa sắc thái"
+
+# Why an item is of an area by its `anywhere` watch rules (no place of the area needed).
+RULE_HIT = "khớp quy tắc theo dõi (mọi nguồn): {}"
 
 # Why a reported item is relevant although the tagger found no place of the area in it.
 REPORTED = "do cán bộ báo tin về địa bàn (không cần nêu địa danh trong bài)"
@@ -48,21 +54,27 @@ class AreaTagging:
     area: Area
     place: WatchArea
     topics: Topics | None = None
+    rules: CompiledRules | None = None  # its watch rules, compiled once per pass
 
 
-def area_taggings(config: Config) -> tuple[AreaTagging, ...]:
-    """Every configured area for a tag pass (cheap: the places resolve in milliseconds); a
-    `duluan.locality.LocalityError` when a place is wrong."""
+def area_taggings(config: Config, stored: Sequence[StoredRule] = ()) -> tuple[AreaTagging, ...]:
+    """Every configured area for a tag pass (cheap: the places resolve in milliseconds), with
+    its watch rules: the config's and the console's enabled ones (`stored`), read at each pass
+    so a rule made in the console works from the next one; a `duluan.locality.LocalityError`
+    when a place is wrong."""
     from duluan.locality import area_places
 
     tagger_topics = config.topic_keywords()
+    places = area_places(config)
+    compiled = compile_rules([area_rules(area, stored) for area, _ in places])
     return tuple(
         AreaTagging(
             area,
             place,
             None if area.topic_keywords() == tagger_topics else _topics(area.topics),
+            rules,
         )
-        for area, place in area_places(config)
+        for (area, place), rules in zip(places, compiled, strict=True)
     )
 
 
@@ -118,6 +130,7 @@ def tag_article(
         # Relevant to the areas together (it names a district or the province they share) but
         # to none of them: as each area alone would judge it, so no story is left unowned.
         record = replace(record, relevant=False, reasons=(*record.reasons, NO_AREA))
+    record, concerned, hits = _apply_rules(article, text, result, record, concerned, areas)
     if outside:
         # A person said it is not of these areas: neither the text nor a report keeps it there.
         concerned = [a for a in concerned if a.area.name not in outside]
@@ -143,9 +156,66 @@ def tag_article(
             tagged_at,
             review_chat,
             fixed.place(each.area.name),
+            hits.get(each.area.name, ()),
         ):
             alerts.setdefault((entry.chat, entry.topic), entry)
     return Tagged(record, tuple(alerts.values()))
+
+
+def _apply_rules(
+    article: ArticleText,
+    text: str,
+    result: Located,
+    record: TagRecord,
+    concerned: list[AreaTagging],
+    areas: Sequence[AreaTagging],
+) -> tuple[TagRecord, list[AreaTagging], dict[str, tuple[RuleHit, ...]]]:
+    """The watch rules that hit the article, per area: an `area` rule when the article
+    concerns the area, an `anywhere` rule whatever the text (a national story naming the
+    chairman), which then makes it concern the area. Returns the record with its hits, the
+    concerned areas, and each area's hits (for its alerts)."""
+    if not any(a.rules for a in areas):
+        return record, concerned, {}
+    places = [name for u in result.units for name in (u.name, u.new_name) if name]
+    document = rule_document(article, text, places, record.topics)
+    names = {a.area.name for a in concerned if record.relevant}
+    found: list[RuleHit] = []
+    by_area: dict[str, tuple[RuleHit, ...]] = {}
+    reasons = list(record.reasons)
+    added: list[AreaTagging] = []
+    matched: dict[int, dict[str, tuple[Span, ...]]] = {}  # per shared rule set: one match
+    for each in areas:
+        if each.rules is None:
+            continue
+        ruleset = each.rules.ruleset
+        if id(ruleset) not in matched:
+            matched[id(ruleset)] = dict(ruleset.matches(document))
+        hit = [
+            (rule, spans)
+            for rule, spans in each.rules.matches(matched[id(ruleset)])
+            if rule.scope == "anywhere" or each.area.name in names
+        ]
+        if not hit:
+            continue
+        here = tuple(
+            RuleHit(
+                rule.name, each.area.name, tuple((s.field, s.start, s.end, s.text) for s in spans)
+            )
+            for rule, spans in hit
+        )
+        by_area[each.area.name] = here
+        found += here
+        if each.area.name not in names:
+            added.append(each)
+            reasons.append(RULE_HIT.format(", ".join(h.rule for h in here)))
+    if added:
+        concerned = _union([a for a in concerned if a.area.name in names], added)
+        record = replace(
+            record,
+            relevant=True,
+            areas=tuple(dict.fromkeys((*record.areas, *(a.area.name for a in added)))),
+        )
+    return replace(record, reasons=tuple(reasons), rules=tuple(found)), concerned, by_area
 
 
 def _reported_areas(article: ArticleText, areas: Sequence[AreaTagging]) -> list[AreaTagging]:
@@ -173,9 +243,11 @@ def _area_alerts(
     tagged_at: datetime,
     review_chat: str | None,
     commune: str | None = None,
+    rules: Sequence[RuleHit] = (),
 ) -> list[OutboxEntry]:
     """The alerts of one concerned area: its places (the commune a person named, when one
-    did) and topics, routed to its chats."""
+    did) and topics, routed to its chats; with the watch rules that hit it in the area named
+    in the message, which also goes to the rules' chats (one message per chat)."""
     place = each.place
     topics = record.topics if each.topics is None else tuple(each.topics.labels(text))
     places = tuple(
@@ -196,6 +268,7 @@ def _area_alerts(
     )
     # Quote the sentence naming a place of the watch area, not the province named elsewhere.
     first = next((m for m in result.mentions if m.unit in hit.places), None)
+    quoted = (first.start, first.end) if first else _rule_span(rules)
     message = article_message(
         AlertItem(
             outlet=article.source_title or article.source,
@@ -205,17 +278,31 @@ def _area_alerts(
             places=hit.places,
             tone=record.tone,
             text=text,
-            mention=(first.start, first.end) if first else None,
+            mention=quoted,
             topics=topics,
             needs_verification=record.needs_verification,
             published_precision=article.published_precision,
             platform=article.platform,
+            rules=tuple(dict.fromkeys(h.rule for h in rules)),
         )
     )
+    chats = [(d.chat, d.topic) for d in route(hit, each.area, locator.gazetteer, review_chat)]
+    if rules and each.rules is not None and not is_backfill(hit):
+        chats += [c for h in rules for c in rule_chats(each.rules.rules[h.rule], each.area)]
     return [
-        OutboxEntry(story, d.chat, d.topic, "alert", message, article.id)
-        for d in route(hit, each.area, locator.gazetteer, review_chat)
+        OutboxEntry(story, chat, topic, "alert", message, article.id)
+        for chat, topic in dict.fromkeys(chats)
     ]
+
+
+def _rule_span(hits: Sequence[RuleHit]) -> tuple[int, int] | None:
+    """Where the first rule hit lies in the alert's text (title, lead and body: the rule's
+    `text` field, the title its first line), to quote it when no place of the area is named."""
+    for hit in hits:
+        for field, start, end, _ in hit.spans:
+            if field in ("text", "title"):
+                return start, end
+    return None
 
 
 def _record(

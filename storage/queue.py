@@ -33,6 +33,7 @@ from storage.models import (
     Case,
     OutboxMessage,
     Review,
+    RuleHitRow,
     Source,
 )
 from storage.reviews import AssignmentRecord, _assignment
@@ -64,6 +65,7 @@ class QueueFilters:
     platform: str = ""  # crawler.platform.Platform of the story's first article
     verify: bool = False  # only stories the tagger says need verification
     overdue_on: date | None = None  # only stories with an open assignment due before this day
+    rule: str = ""  # a watch rule some copy of the story matched
     # None: one watch area, every flagged story with its default-area review (as before areas);
     # names: a row per story and concerned area among them, each with that area's review.
     areas: tuple[str, ...] | None = None
@@ -226,6 +228,15 @@ class QueueQueries(StoreBase):
         if filters.unit:
             stmt = stmt.where(
                 exists().where(Assignment.review_id == Review.id, Assignment.unit == filters.unit)
+            )
+        if filters.rule:
+            hit = Article.__table__.alias("hit")
+            stmt = stmt.where(
+                exists().where(
+                    RuleHitRow.article_id == hit.c.id,
+                    hit.c.cluster_id == rep.c.cluster_id,
+                    RuleHitRow.rule == filters.rule,
+                )
             )
         with self._read() as session:
             rows = session.execute(stmt).all()

@@ -245,6 +245,16 @@ class MentionRecord:
 
 
 @dataclass(frozen=True)
+class RuleHit:
+    """A watch rule that matched an article in one area, and where: `spans` of (field, start,
+    end, words), the field as the query language names it (title, text, source…)."""
+
+    rule: str
+    area: str
+    spans: tuple[tuple[str, int, int, str], ...]
+
+
+@dataclass(frozen=True)
 class TagRecord:
     """The tagger's verdict on one article, with its evidence."""
 
@@ -260,6 +270,7 @@ class TagRecord:
     tagged_at: datetime
     tagger_version: str
     areas: tuple[str, ...] = ()  # the watch areas (names) it concerns, each once
+    rules: tuple[RuleHit, ...] = ()  # the watch rules it matched
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from storage.outbox import OutboxQueries
 from storage.queue import QueueQueries
 from storage.quota import QuotaQueries
 from storage.reviews import ReviewQueries
+from storage.rules import RuleQueries
 from storage.search import SearchQueries
 from storage.sources import SourceQueries
 from storage.submissions import SubmissionQueries
@@ -36,6 +37,7 @@ class Store(
     CorrectionQueries,
     QuotaQueries,
     EpisodeQueries,
+    RuleQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
@@ -44,3 +46,5 @@ class Store(
     evidence (`cases.py`), article search (`search.py`), who reported an item
     (`submissions.py`) and the corrections made to it (`corrections.py`), daily API quotas
     (`quota.py`), what spread and spike detection read and their episodes (`episodes.py`)."""
+    (`quota.py`), watch rules made in the console and the rules each article matched
+    (`rules.py`)."""

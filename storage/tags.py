@@ -28,6 +28,7 @@ from storage.records import (
     TagRecord,
     UnitRecord,
 )
+from storage.rules import rule_hits_of, save_rule_hits
 from storage.submissions import reported_areas
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ class TagQueries(StoreBase):
         retag: bool = False,
         after_id: int = 0,
         ids: Sequence[int] | None = None,
+        newest: bool = False,
     ) -> list[ArticleText]:
         """Articles not tagged yet (or all, with `retag`), oldest id first, from `after_id` on:
         page through them with the last id returned. `ids` keeps only those articles (a
         reported item, tagged as soon as it is stored). Reported items carry the areas they
-        were reported for."""
+        were reported for. `newest`: the newest `limit` instead (a watch rule tried in the
+        console)."""
         stmt = (
             select(Article.id, Source.name, Article.title, Article.lead, Article.text)
             .add_columns(
@@ -64,7 +67,7 @@ class TagQueries(StoreBase):
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id > after_id)
-            .order_by(Article.id)
+            .order_by(Article.id.desc() if newest else Article.id)
             .limit(limit)
         )
         if not retag:
@@ -128,10 +131,34 @@ class TagQueries(StoreBase):
                 ]
                 if areas:
                     connection.execute(insert(ArticleArea), areas)
+            save_rule_hits(session, tags)
             _align_story_tones(session, ids)
             return enqueue(session, outbox, queued_at)
 
         return self._writing(work)
+
+    def places_and_topics(
+        self, article_ids: Sequence[int]
+    ) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The places (old and new names) and topics the tagger stored for these articles, as a
+        watch rule reads them (a query tried in the console)."""
+        out: dict[int, tuple[list[str], tuple[str, ...]]] = {}
+        with self._read() as session:
+            for batch in chunks(list(dict.fromkeys(article_ids)), IN_BATCH):
+                for article_id, topics in session.execute(
+                    select(Article.id, Article.topics).where(
+                        Article.id.in_(batch), Article.tagged_at.is_not(None)
+                    )
+                ):
+                    out[article_id] = ([], tuple(topics or ()))
+                for article_id, name, new_name in session.execute(
+                    select(ArticleUnit.article_id, ArticleUnit.name, ArticleUnit.new_name)
+                    .where(ArticleUnit.article_id.in_(batch))
+                    .order_by(ArticleUnit.article_id, ArticleUnit.position)
+                ):
+                    if article_id in out:
+                        out[article_id][0].extend(n for n in (name, new_name) if n)
+        return {k: (tuple(dict.fromkeys(p)), t) for k, (p, t) in out.items()}
 
     def get_tags(self, article_id: int) -> TagRecord | None:
         """The stored tagging result of an article, or None if it was never tagged."""
@@ -181,6 +208,7 @@ class TagQueries(StoreBase):
                 tagged_at=row.tagged_at,
                 tagger_version=row.tagger_version or "",
                 areas=tuple(areas),
+                rules=tuple(rule_hits_of(session, [article_id]).get(article_id, ())),
             )
 
 

@@ -25,7 +25,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Print the stored tags of one article with the reason for each."""
+    """Print the stored tags of one article with the reason for each, and the watch rules it
+    matched with where."""
+    from duluan.rules import spans_text
     from nlp.area import DEFAULT_AREA
 
     store = open_store(runtime)
@@ -55,4 +57,10 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         )
     for reason in tags.reasons:  # tone words are quoted; the tagger's caps say "Giới hạn: …"
         print(f"- sắc thái: {reason}" if reason.startswith("'") else f"- {reason}")
+    if not tags.rules:
+        print("Không khớp quy tắc theo dõi nào.")
+    several = set(tags.areas) - {DEFAULT_AREA}
+    for hit in tags.rules:
+        where = f" (địa bàn {hit.area})" if several else ""
+        print(f"- quy tắc theo dõi {hit.rule!r}{where}: {spans_text(hit.spans)}")
     return EXIT_OK

@@ -226,6 +226,7 @@ def _routes() -> list[BaseRoute]:
     from duluan.console.login import routes as login_routes
     from duluan.console.pages import routes as page_routes
     from duluan.console.review import routes as review_routes
+    from duluan.console.rules import routes as rule_routes
     from duluan.console.submit import routes as submit_routes
 
     routes: list[BaseRoute] = [
@@ -235,6 +236,7 @@ def _routes() -> list[BaseRoute]:
         *review_routes,
         *submit_routes,
         *page_routes,
+        *rule_routes,
     ]
     try:
         from duluan.console.cases import routes as case_routes

@@ -13,6 +13,7 @@ from crawler.dates import MINUTE, shown
 from crawler.platform import PLATFORM_LABELS
 from duluan.config import Config
 from duluan.console.areas import AREA_PARAM, area_query, several
+from duluan.rules import spans_text
 from duluan.submit import VIA_LABELS
 from storage.vocabulary import (
     ACTION_LABELS,
@@ -84,6 +85,7 @@ def install(env: Environment, config: Config) -> None:
     env.filters["published"] = published
     env.filters["label"] = label
     env.globals["link"] = link
+    env.globals["rule_spans"] = spans_text
     env.globals["unit_digests"] = config.web.unit_digests
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["TONE_LABELS"] = TONE_LABELS

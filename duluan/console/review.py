@@ -63,6 +63,7 @@ from duluan.console.render import (
 )
 from duluan.console.state import state_of
 from duluan.console.submit import reported_by
+from duluan.rules import rule_names
 from review.service import ReviewError
 from review.workdays import long_date
 from storage import MentionRecord, StaleReview
@@ -108,6 +109,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         "q",
         "verify",
         "overdue",
+        "rule",
         AREA_PARAM,
     )
     raw = {
@@ -133,6 +135,7 @@ def _filters(request: Request, user: WebUser) -> tuple[QueueFilters, dict[str, s
         areas=scope(request, user),
         verify=raw["verify"] == "1",
         overdue_on=review_of(request).today() if raw["overdue"] == "1" else None,
+        rule=raw["rule"],
     )
     return filters, raw
 
@@ -206,6 +209,7 @@ async def queue(request: Request) -> Response:
             "units": units_of(areas),
             "topics": topics,
             "unit_locked": user.role == UNIT,
+            "rules": rule_names(config, store),
             "area_choices": area_choices(request, user),
             "export": _export_form(request, user, raw),
         },

@@ -14,6 +14,7 @@ from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
 from storage.models.quota import ApiQuota
 from storage.models.reviews import Assignment, Review, ReviewAction
+from storage.models.rules import RuleHitRow, WatchRuleRow
 from storage.models.submissions import Submission
 from storage.models.tags import ArticleArea, ArticleUnit, Mention
 from storage.models.users import AuditRow, LoginAttemptRow, WebUserRow
@@ -42,12 +43,14 @@ __all__ = [
     "OutboxMessage",
     "Review",
     "ReviewAction",
+    "RuleHitRow",
     "Source",
     "SourceRunRow",
     "SpikeEpisode",
     "Submission",
     "UTCDateTime",
     "UrlValidator",
+    "WatchRuleRow",
     "WebUserRow",
     "include_name",
 ]
