@@ -45,6 +45,5 @@ class Store(
     users, sessions and audit (`users.py`) and review queue (`queue.py`), cases and their
     evidence (`cases.py`), article search (`search.py`), who reported an item
     (`submissions.py`) and the corrections made to it (`corrections.py`), daily API quotas
-    (`quota.py`), what spread and spike detection read and their episodes (`episodes.py`)."""
-    (`quota.py`), watch rules made in the console and the rules each article matched
-    (`rules.py`)."""
+    (`quota.py`), what spread and spike detection read and their episodes (`episodes.py`),
+    watch rules made in the console and the rules each article matched (`rules.py`)."""
