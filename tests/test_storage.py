@@ -43,7 +43,7 @@ def sources(store: Store) -> Store:
 
 
 def test_migrations_create_schema_and_second_open_is_noop(
-    db_url: str, caplog: pytest.LogCaptureFixture
+    db_url: str, caplog: pytest.LogCaptureFixture, real_migrations: None
 ) -> None:
     with caplog.at_level(logging.INFO, logger="alembic"), Store.open(db_url) as first:
         first.save_article(record(1))
@@ -64,6 +64,67 @@ def test_migrations_create_schema_and_second_open_is_noop(
     with caplog.at_level(logging.INFO, logger="alembic"), Store.open(db_url) as second:
         assert [a.id for a in second.list_articles()] == [1]
     assert not any("Running upgrade" in r.getMessage() for r in caplog.records)
+
+
+def _schema(url: str) -> dict[str, object]:
+    """Every table with its columns, indexes and foreign keys, every trigger, and the revision."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = inspect(conn)
+            tables = {
+                name: (
+                    sorted(
+                        (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(name)
+                    ),
+                    sorted(
+                        (i["name"] or "", tuple(i["column_names"])) for i in found.get_indexes(name)
+                    ),
+                    sorted(str(f["referred_table"]) for f in found.get_foreign_keys(name)),
+                )
+                for name in found.get_table_names()
+            }
+            if engine.dialect.name == "sqlite":
+                triggers = conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+                ).all()
+            else:
+                triggers = conn.execute(
+                    text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
+                ).all()
+            revision = MigrationContext.configure(conn).get_current_revision()
+            rows = conn.execute(text("SELECT count(*) FROM sources")).scalar()
+    finally:
+        engine.dispose()
+    return {
+        "tables": tables,
+        "triggers": [tuple(t) for t in triggers],
+        "revision": revision,
+        "sources": rows,
+    }
+
+
+def test_the_suites_copied_schema_is_the_migrations_own(
+    db_url: str, request: pytest.FixtureRequest
+) -> None:
+    """The suite gives an empty database a copy of a migrated template (tests/kit/schema.py):
+    that copy must be exactly what replaying the migrations builds."""
+    with Store.open(db_url):
+        pass
+    copied = _schema(db_url)
+    request.getfixturevalue("real_migrations")
+    if db_url.startswith("sqlite"):
+        replayed_url = db_url.replace("duluan.sqlite3", "replayed.sqlite3")
+    else:
+        from tests.kit.db import _empty_pg
+
+        _empty_pg(db_url)
+        replayed_url = db_url
+    with Store.open(replayed_url):
+        pass
+    replayed = _schema(replayed_url)
+    assert copied["revision"] == head_revision()
+    assert copied == replayed
 
 
 def test_unreachable_database_raises_vietnamese_error_without_password() -> None:
