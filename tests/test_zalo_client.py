@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from alerts.message import AlertItem, article_message
@@ -338,3 +339,39 @@ def test_cut_at_a_line_or_word_boundary() -> None:
     words = cut_plain("một hai ba bốn năm sáu bảy tám chín mười " * 10, 50)
     assert words[:-1].split(" ")[-1] in {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám"}
     assert cut_plain("ngắn", 200) == "ngắn"
+
+
+def _answering(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> httpx.MockTransport:
+    """A transport answering every call the same way (shapes the stand-in does not make)."""
+    return httpx.MockTransport(lambda request: httpx.Response(status, json=body, headers=headers))
+
+
+def test_retry_after_header_and_http_408_on_poll() -> None:
+    async def main() -> tuple[float, list[Any]]:
+        limited = ZaloBot(ODD_TOKEN, transport=_answering(429, {"ok": False}, {"Retry-After": "3"}))
+        wait = -1.0
+        try:
+            await limited.send_message("chat-1", "x")
+        except ZaloRetryAfter as exc:
+            wait = exc.retry_after
+        finally:
+            await limited.aclose()
+        idle = ZaloBot(ODD_TOKEN, transport=_answering(408, {"ok": False, "error_code": 408}))
+        async with idle:
+            return wait, await idle.get_updates(timeout=1)
+
+    wait, updates = asyncio.run(main())
+    assert wait == 3.0 and updates == []
+
+
+def test_get_updates_accepts_a_list() -> None:
+    body = {"ok": True, "result": [{"message": {"text": "a"}}, {"message": {"text": "b"}}, 5]}
+
+    async def main() -> list[Any]:
+        async with ZaloBot(ODD_TOKEN, transport=_answering(200, body)) as bot:
+            return await bot.get_updates(timeout=1)
+
+    texts = [u.message.text for u in asyncio.run(main()) if u.message]
+    assert texts == ["a", "b"]
