@@ -1,0 +1,1 @@
+"""Fakes of the Zalo Bot API for the Zalo tests."""
