@@ -118,17 +118,33 @@ def _empty(engine: Engine) -> bool:
     return not found
 
 
+def _copied_sqlite(engine: Engine, template: Path) -> bool:
+    """Copy the template into the engine's empty SQLite file; False (nothing done) when another
+    connection holds a lock on it: the backup API would wait forever, the real path says why."""
+    raw = engine.raw_connection()
+    target = raw.driver_connection
+    try:
+        target.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+        try:
+            target.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        except sqlite3.OperationalError:
+            return False
+        target.execute("ROLLBACK")  # type: ignore[union-attr]
+        source = sqlite3.connect(template)
+        try:
+            source.backup(target)  # type: ignore[arg-type]
+        finally:
+            source.close()
+        return True
+    finally:
+        raw.invalidate()  # its pragmas were changed: the pool makes a fresh one
+
+
 def _copying(templates: _Templates, real: Upgrade) -> Upgrade:
     def upgrade(engine: Engine) -> None:
         memory = engine.url.database in (None, "", ":memory:")
-        if engine.dialect.name == "sqlite" and not memory and _empty(engine):
-            source = sqlite3.connect(templates.sqlite())
-            raw = engine.raw_connection()
-            try:
-                source.backup(raw.driver_connection)  # type: ignore[arg-type]
-            finally:
-                raw.close()
-                source.close()
+        sqlite = engine.dialect.name == "sqlite" and not memory
+        if sqlite and _empty(engine) and _copied_sqlite(engine, templates.sqlite()):
             return
         if engine.dialect.name == "postgresql" and _empty(engine):
             dump = templates.postgres(engine)
