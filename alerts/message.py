@@ -167,7 +167,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _within(text: str, units: int) -> str:
+def utf16_prefix(text: str, units: int) -> str:
     """The longest start of `text` that is at most `units` UTF-16 code units long (a character
     outside the BMP is never cut in half: Python strings hold it whole)."""
     if units <= 0:
@@ -195,7 +195,7 @@ def cut_html(text: str, limit: int) -> str:
     for match in _TAG.finditer(text):
         plain = text[position : match.start()]
         if size + utf16_len(plain) > budget:
-            out.append(_within(plain, budget - size))
+            out.append(utf16_prefix(plain, budget - size))
             size = budget
             break
         out.append(plain)
@@ -212,6 +212,6 @@ def cut_html(text: str, limit: int) -> str:
             open_tags.append(token[1:].split()[0].rstrip(">"))
         position = match.end()
     else:
-        out.append(_within(text[position:], budget - size))
+        out.append(utf16_prefix(text[position:], budget - size))
     closing = "".join(f"</{tag}>" for tag in reversed(open_tags))
     return "".join(out).rstrip() + "…" + closing

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from alerts.message import utf16_len
+from alerts.message import utf16_len, utf16_prefix
 from duluan.logs import redact
 
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
@@ -171,7 +171,7 @@ def parse_update(data: dict[str, Any]) -> Update:
             photo_url=_text(raw.get("photo_url") or raw.get("photo")),
             caption=_text(raw.get("caption")),
             sticker=_text(raw.get("sticker")),
-            date=date if isinstance(date, int) else None,
+            date=date if isinstance(date, int) and not isinstance(date, bool) else None,
         )
     event = _text(data.get("event_name"))
     if not event and message is not None:
@@ -404,9 +404,7 @@ def cut_plain(text: str, limit: int = LIMIT) -> str:
     if utf16_len(text) <= limit:
         return text
     room = limit - 1
-    head = text[:room]
-    while utf16_len(head) > room:
-        head = head[:-1]
+    head = utf16_prefix(text, room)
     for sep in ("\n", " "):
         at = head.rfind(sep)
         if at >= room // 2:

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from alerts.message import AlertItem, article_message
 from alerts.zalo import (
@@ -165,6 +167,39 @@ def test_parse_update_from_the_documented_sample() -> None:
     assert update.event_name == "message.text.received" and update.message is not None
     assert update.message.user_name == "Nguyen Van A" and update.message.date == 1766619597466
     assert parse_update({"event_name": "x", "message": "junk"}).message is None
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_KEYS = st.sampled_from(
+    ["message", "chat", "from", "id", "text", "date", "event_name", "photo_url"]
+)
+
+
+@given(
+    st.dictionaries(
+        _KEYS | st.text(max_size=6),
+        _JSON
+        | st.dictionaries(_KEYS, _JSON | st.dictionaries(_KEYS, _JSON, max_size=4), max_size=6),
+        max_size=4,
+    )
+)
+@example({"message": {"date": True, "chat": [], "from": "x", "message_id": {"a": 1}}})
+@example({"message": {"chat": {"id": None}, "from": {"id": 7}, "text": ["<b>"]}})
+def test_parse_update_of_any_json_object_never_fails(data: dict[str, object]) -> None:
+    """A forged or broken update (wrong types everywhere) gives strings and a date that is an
+    integer or None, never an exception."""
+    update = parse_update(data)
+    assert isinstance(update.event_name, str)
+    if update.message is not None:
+        m = update.message
+        assert all(isinstance(v, str) for v in (m.message_id, m.chat_id, m.user_id, m.text))
+        assert m.date is None or (isinstance(m.date, int) and not isinstance(m.date, bool))
 
 
 @pytest.mark.parametrize(
