@@ -117,6 +117,26 @@ def _domain(value: Any) -> str:
     return text
 
 
+ZALO_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def zalo_ids(value: Any) -> Any:
+    """Zalo chat and user ids are strings (hex-like, `e4ea2cd5189df1c3a88c`); one written as a
+    number is kept as text, blanks are trimmed, and anything else is refused in Vietnamese."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [zalo_ids(v) for v in value if v is not None]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not ZALO_ID.fullmatch(value.strip()):
+        raise ValueError(
+            f"{value!r} không phải mã Zalo (chữ, số, dấu - _ . ; tối đa 64 ký tự; xem mục Zalo "
+            "trong README để lấy mã) / is not a Zalo id"
+        )
+    return value.strip()
+
+
 def _time_of_day(value: Any) -> str:
     """ "08:00" (local time), stripped; anything else is refused. YAML 1.1 reads an unquoted
     14:00 as the base-60 number 840: such a number is read back as the time it was written as."""
@@ -646,6 +666,10 @@ class Unit(_Model):
     name: str = Field(description="the unit's name, as alerts and the console show it")
     chat: str | None = Field(default=None, description="its Telegram chat id, or `env:NAME`")
     topic: int | None = Field(default=None, description="a forum topic id in that chat")
+    zalo: str | None = Field(
+        default=None,
+        description="its Zalo chat id (a private chat or a group the bot is in), or `env:NAME`",
+    )
     communes: list[str] = Field(
         default_factory=list,
         description=("the communes it follows (old or new names): stories placed there reach it"),
@@ -661,6 +685,18 @@ class Unit(_Model):
             "forwarded post, a screenshot); reviewers may too, anyone else is refused"
         ),
     )
+    zalo_members: list[str] = Field(
+        default_factory=list,
+        description=(
+            "the Zalo user ids of its staff: they answer its assignments and report items to "
+            "the Zalo bot"
+        ),
+    )
+
+    @field_validator("zalo", "zalo_members", mode="before")
+    @classmethod
+    def _zalo(cls, value: Any) -> Any:
+        return zalo_ids(value)
 
     @field_validator("topics")
     @classmethod
@@ -709,6 +745,10 @@ class Rule(_Model):
         default_factory=list,
         description="Telegram chat ids (or `env:NAME`) alerted on a hit",
     )
+    zalo_chats: list[str] = Field(
+        default_factory=list,
+        description="Zalo chat ids (or `env:NAME`) alerted on a hit",
+    )
     units: list[str] = Field(
         default_factory=list,
         description=(
@@ -725,7 +765,7 @@ class Rule(_Model):
             raise ValueError("tên quy tắc trống / the rule name is empty")
         return value
 
-    @field_validator("chats", mode="before")
+    @field_validator("chats", "zalo_chats", mode="before")
     @classmethod
     def _chats(cls, value: Any) -> Any:
         """Chat ids written as numbers are kept as text; an unset `env:` chat (no bot token,
@@ -764,6 +804,27 @@ class Review(_Model):
         description=("health alerts (a source silent or failing); default `review.chat`"),
         json_schema_extra={"shown_default": "`review.chat`"},
     )
+    zalo: str | None = Field(
+        default=None,
+        description=(
+            "the review group's Zalo chat (alerts with a short code to answer, e.g. "
+            "`A17 liên quan`)"
+        ),
+    )
+    zalo_reviewers: list[str] = Field(
+        default_factory=list,
+        description=(
+            "the Zalo user ids allowed to review by short replies (in any chat with the bot)"
+        ),
+    )
+    leadership_zalo: str | None = Field(
+        default=None, description="a Zalo chat that also receives every negative item"
+    )
+    admin_zalo: str | None = Field(
+        default=None,
+        description="the Zalo chat of health alerts; default `review.zalo`",
+        json_schema_extra={"shown_default": "`review.zalo`"},
+    )
     deadline_days: int = Field(
         default=2, ge=1, le=60, description="working days a unit has to verify"
     )
@@ -786,6 +847,11 @@ class Review(_Model):
     @classmethod
     def _clock_time(cls, value: Any) -> str:
         return _time_of_day(value)
+
+    @field_validator("zalo", "zalo_reviewers", "leadership_zalo", "admin_zalo", mode="before")
+    @classmethod
+    def _zalo(cls, value: Any) -> Any:
+        return zalo_ids(value)
 
 
 MIN_SECRET_TOKEN = 32
@@ -963,6 +1029,13 @@ class Report(_Model):
     chat: str | None = Field(
         default=None, description="the office or leadership chat the digest is sent to"
     )
+    zalo: str | None = Field(
+        default=None,
+        description=(
+            "a Zalo chat the digest's summary is sent to, with the console's download link "
+            "(Zalo bots cannot send files)"
+        ),
+    )
     formats: list[str] = Field(
         default_factory=lambda: list(_FORMATS), description="among `docx`, `html`, `md`"
     )
@@ -980,6 +1053,11 @@ class Report(_Model):
     @classmethod
     def _weekly(cls, value: str | None) -> str | None:
         return None if value is None else _weekly_time(value)
+
+    @field_validator("zalo", mode="before")
+    @classmethod
+    def _zalo(cls, value: Any) -> Any:
+        return zalo_ids(value)
 
     @field_validator("formats")
     @classmethod
@@ -1611,7 +1689,10 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
     problems: list[str] = []
     warnings: list[str] = []
     lenient = not environ.get("TELEGRAM_BOT_TOKEN")
-    resolved = _resolve_env(raw, "", environ, secret_paths, problems, warnings, lenient)
+    lenient_zalo = not environ.get("ZALO_BOT_TOKEN")
+    resolved = _resolve_env(
+        raw, "", environ, secret_paths, problems, warnings, (lenient, lenient_zalo)
+    )
     if problems:
         raise ConfigError(where, problems)
     try:
@@ -1656,8 +1737,10 @@ def _resolve_env(
     secrets: set[str],
     problems: list[str],
     warnings: list[str],
-    lenient: bool,
+    lenient: tuple[bool, bool],
 ) -> Any:
+    """`lenient`: (no Telegram token, no Zalo token): an unset `env:` chat of a messenger
+    without its token is a warning (its alerts go to the console), not an error."""
     if isinstance(node, dict):
         return {
             key: _resolve_env(
@@ -1678,12 +1761,16 @@ def _resolve_env(
         message = (
             f"{path}: biến môi trường {name} chưa được đặt / environment variable {name} is not set"
         )
-        if lenient and (path.endswith(".chat") or re.search(r"\.chats\[\d+\]$", path)):
-            warnings.append(
-                message + " (chưa có TELEGRAM_BOT_TOKEN nên cảnh báo in ra màn hình / "
-                "no TELEGRAM_BOT_TOKEN, alerts go to the console)"
-            )
-            return None
+        telegram_chat = path.endswith(".chat") or re.search(r"\.chats\[\d+\]$", path)
+        zalo_chat = re.search(r"(\.|_)zalo$|\.zalo_chats\[\d+\]$", path)
+        for chat, loose, token in ((telegram_chat, lenient[0], "TELEGRAM_BOT_TOKEN"),
+                                   (zalo_chat, lenient[1], "ZALO_BOT_TOKEN")):  # fmt: skip
+            if chat and loose:
+                warnings.append(
+                    message + f" (chưa có {token} nên cảnh báo in ra màn hình / "
+                    f"no {token}, alerts go to the console)"
+                )
+                return None
         problems.append(message)
         return None
     return node

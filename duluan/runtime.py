@@ -26,6 +26,9 @@ TOKEN_VAR = "TELEGRAM_BOT_TOKEN"
 API_BASE_VAR = "TELEGRAM_API_BASE_URL"
 DEFAULT_CONFIG = "config.yaml"
 DEFAULT_API_BASE = "https://api.telegram.org/bot"
+ZALO_TOKEN_VAR = "ZALO_BOT_TOKEN"
+ZALO_API_BASE_VAR = "ZALO_API_BASE_URL"
+DEFAULT_ZALO_API_BASE = "https://bot-api.zaloplatforms.com"  # alerts.zalo.DEFAULT_BASE_URL
 
 # What `duluan --help` and the README say about each variable.
 VARIABLES: tuple[tuple[str, str], ...] = (
@@ -33,6 +36,8 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     (DATABASE_VAR, "mặc định SQLite trong ./data/"),
     (TOKEN_VAR, "không đặt: cảnh báo in ra màn hình"),
     (API_BASE_VAR, "mặc định máy chủ của Telegram"),
+    (ZALO_TOKEN_VAR, "không đặt: tin cho Zalo in ra màn hình"),
+    (ZALO_API_BASE_VAR, "mặc định máy chủ của Zalo Bot Platform"),
     (NOW_VAR, "đóng băng đồng hồ, dùng khi kiểm thử"),
 )
 
@@ -46,6 +51,8 @@ class Runtime:
     database_url: str = field(default_factory=lambda: _database_url(None), repr=False)
     bot_token: SecretStr | None = None
     api_base_url: str = DEFAULT_API_BASE
+    zalo_token: SecretStr | None = field(default=None, repr=False)
+    zalo_api_base_url: str = DEFAULT_ZALO_API_BASE
     clock: Clock = field(default_factory=Clock)
     log_level: str = "WARNING"
     # The variables `env:NAME` values of the config may name (a frozen copy, never shown).
@@ -66,6 +73,8 @@ class Runtime:
             database_url=_database_url(env.get(DATABASE_VAR)),
             bot_token=SecretStr(token) if token else None,
             api_base_url=env.get(API_BASE_VAR) or DEFAULT_API_BASE,
+            zalo_token=SecretStr(env[ZALO_TOKEN_VAR]) if env.get(ZALO_TOKEN_VAR) else None,
+            zalo_api_base_url=env.get(ZALO_API_BASE_VAR) or DEFAULT_ZALO_API_BASE,
             clock=Clock.parse(env.get(NOW_VAR)),
             log_level=log_level,
             variables=MappingProxyType(env),
@@ -97,6 +106,10 @@ class Runtime:
             if self.token
             else "chưa đặt: cảnh báo in ra màn hình và tệp / not set: alerts go to the console",
             "telegram_api_base_url": self.api_base_url,
+            "zalo_bot_token": mask(self.zalo_token.get_secret_value())
+            if self.zalo_token
+            else "chưa đặt: tin cho Zalo in ra màn hình / not set: Zalo messages go to the console",
+            "zalo_api_base_url": self.zalo_api_base_url,
         }
 
 

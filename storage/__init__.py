@@ -3,6 +3,9 @@
 from storage.db import DatabaseUrlError, StorageError
 from storage.quota import QuotaUse
 from storage.records import (
+    MESSENGERS,
+    TELEGRAM,
+    ZALO,
     AlertBrief,
     AreaStory,
     ArticleDetail,
@@ -33,6 +36,9 @@ from storage.reviews import (
 from storage.store import Store
 
 __all__ = [
+    "MESSENGERS",
+    "TELEGRAM",
+    "ZALO",
     "AlertBrief",
     "AreaStory",
     "ArticleDetail",

@@ -16,6 +16,7 @@ from storage.base import IN_BATCH, StoreBase, chunks, require_aware
 from storage.models import Article, OutboxMessage, Source
 from storage.records import (
     OUTBOX_WAITING,
+    TELEGRAM,
     AlertBrief,
     OutboxCount,
     OutboxEntry,
@@ -25,42 +26,51 @@ from storage.records import (
 
 
 def enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> int:
-    """Insert the entries whose (story, chat, topic) is not queued yet; returns how many.
+    """Insert the entries whose (story, messenger, chat, topic) is not queued yet; returns how
+    many.
 
-    An alert for a story already queued to a chat, about another article (a syndicated copy),
-    is not sent again: an "edit" entry is queued instead, to add the copy's outlet to the first
-    message ("cũng đăng trên")."""
+    An alert for a story already queued to a Telegram chat, about another article (a syndicated
+    copy), is not sent again: an "edit" entry is queued instead, to add the copy's outlet to the
+    first message ("cũng đăng trên"). Zalo cannot edit a sent message, so there a copy adds
+    nothing."""
     if not entries:
         return 0
-    keys = {(e.story, e.chat, e.topic or 0) for e in entries}
     found = session.execute(
         select(
             OutboxMessage.story,
+            OutboxMessage.messenger,
             OutboxMessage.chat,
             OutboxMessage.topic_key,
             OutboxMessage.kind,
             OutboxMessage.article_id,
-        ).where(OutboxMessage.story.in_({story for story, _, _ in keys}))
+        ).where(OutboxMessage.story.in_({e.story for e in entries}))
     )
-    existing: dict[tuple[str, str, int], tuple[str, int | None]] = {
-        (story, chat, topic): (kind, article) for story, chat, topic, kind, article in found
+    existing: dict[tuple[str, str, str, int], tuple[str, int | None]] = {
+        (story, messenger, chat, topic): (kind, article)
+        for story, messenger, chat, topic, kind, article in found
     }
     copies = []
     for e in entries:
-        kind, first = existing.get((e.story, e.chat, e.topic or 0), ("", None))
-        if e.kind == "alert" and kind in ("alert", "burst") and first not in (None, e.article_id):
+        kind, first = existing.get(_key(e), ("", None))
+        copy = (
+            e.kind == "alert" and kind in ("alert", "burst") and first not in (None, e.article_id)
+        )
+        if copy and e.messenger == TELEGRAM:
             edit = f"edit:{e.story}:{e.article_id}"[:64]
             copies.append(OutboxEntry(edit, e.chat, e.topic, "edit", "", e.article_id))
     if copies:
         edit_keys = session.execute(
-            select(OutboxMessage.story, OutboxMessage.chat, OutboxMessage.topic_key).where(
-                OutboxMessage.story.in_({c.story for c in copies})
-            )
+            select(
+                OutboxMessage.story,
+                OutboxMessage.messenger,
+                OutboxMessage.chat,
+                OutboxMessage.topic_key,
+            ).where(OutboxMessage.story.in_({c.story for c in copies}))
         )
-        existing.update({(st, ch, tp): ("edit", None) for st, ch, tp in edit_keys})
+        existing.update({(st, ms, ch, tp): ("edit", None) for st, ms, ch, tp in edit_keys})
     rows = []
     for entry in [*entries, *copies]:
-        key = (entry.story, entry.chat, entry.topic or 0)
+        key = _key(entry)
         if key in existing:
             continue
         existing[key] = (entry.kind, entry.article_id)
@@ -68,6 +78,7 @@ def enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> i
             {
                 "article_id": entry.article_id,
                 "story": entry.story,
+                "messenger": entry.messenger,
                 "chat": entry.chat,
                 "topic_key": entry.topic or 0,
                 "kind": entry.kind,
@@ -83,6 +94,10 @@ def enqueue(session: Session, entries: Sequence[OutboxEntry], at: datetime) -> i
     return len(rows)
 
 
+def _key(entry: OutboxEntry) -> tuple[str, str, str, int]:
+    return (entry.story, entry.messenger, entry.chat, entry.topic or 0)
+
+
 STALE_CLAIM = (
     "lần gửi trước bị ngắt (chương trình dừng hoặc mất cơ sở dữ liệu) trước khi ghi kết quả"
 )
@@ -96,13 +111,19 @@ class OutboxQueries(StoreBase):
         require_aware(at, "at")
         return self._writing(lambda session: enqueue(session, entries, at))
 
-    def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Messages still to send whose time has come, oldest first; a row claimed by a send
-        that never finished (`claim_outbox`) comes back as a resend once its hold is over."""
+    def due_outbox(
+        self, now: datetime, limit: int = 50, messenger: str | None = None
+    ) -> list[OutboxItem]:
+        """Messages still to send whose time has come, oldest first (of one `messenger`, or of
+        all); a row claimed by a send that never finished (`claim_outbox`) comes back as a
+        resend once its hold is over."""
         require_aware(now, "now")
+        which = [OutboxMessage.status.in_(OUTBOX_WAITING), OutboxMessage.next_attempt_at <= now]
+        if messenger is not None:
+            which.append(OutboxMessage.messenger == messenger)
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status.in_(OUTBOX_WAITING), OutboxMessage.next_attempt_at <= now)
+            .where(*which)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
@@ -118,6 +139,7 @@ class OutboxQueries(StoreBase):
                     row.article_id,
                     row.attempts,
                     resend=row.status != "pending",
+                    messenger=row.messenger,
                 )
                 for row in session.scalars(stmt)
             ]
@@ -151,11 +173,14 @@ class OutboxQueries(StoreBase):
 
         return self._writing(work)
 
-    def mark_sent(self, item_id: int, message_id: int, at: datetime) -> None:
-        """Telegram accepted the message: never send it again."""
+    def mark_sent(self, item_id: int, message_id: int | None, at: datetime) -> None:
+        """The messenger accepted the message: never send it again (`message_id`: Telegram's,
+        for later edits; None for Zalo, whose messages cannot be edited)."""
         self._outbox_update(item_id, status="sent", message_id=message_id, sent_at=at)
 
-    def mark_sent_together(self, item_ids: Sequence[int], message_id: int, at: datetime) -> None:
+    def mark_sent_together(
+        self, item_ids: Sequence[int], message_id: int | None, at: datetime
+    ) -> None:
         """Several alerts went out in one summary message: sent, as kind "burst" (a later
         "cũng đăng trên" edit must not rewrite the summary)."""
 
@@ -169,12 +194,16 @@ class OutboxQueries(StoreBase):
 
         self._writing(work)
 
-    def story_message(self, story: str, chat: str, topic: int | None) -> StoryMessage | None:
-        """How `story` was alerted to `chat` (and topic), with the outlets of its later copies."""
+    def story_message(
+        self, story: str, chat: str, topic: int | None, messenger: str = TELEGRAM
+    ) -> StoryMessage | None:
+        """How `story` was alerted to `chat` (and topic) of `messenger`, with the outlets of its
+        later copies."""
         with self._read() as session:
             row = session.scalars(
                 select(OutboxMessage).where(
                     OutboxMessage.story == story,
+                    OutboxMessage.messenger == messenger,
                     OutboxMessage.chat == chat,
                     OutboxMessage.topic_key == (topic or 0),
                 )
@@ -192,6 +221,7 @@ class OutboxQueries(StoreBase):
                 text=row.text,
                 article_id=row.article_id,
                 also_in=_also_in(session, row.article_id),
+                messenger=row.messenger,
             )
 
     def alert_briefs(self, article_ids: Iterable[int]) -> dict[int, AlertBrief]:
@@ -262,18 +292,19 @@ class OutboxQueries(StoreBase):
         alerts status`."""
         stmt = (
             select(
+                OutboxMessage.messenger,
                 OutboxMessage.chat,
                 OutboxMessage.status,
                 func.count(),
                 func.max(OutboxMessage.last_error),
             )
-            .group_by(OutboxMessage.chat, OutboxMessage.status)
-            .order_by(OutboxMessage.chat, OutboxMessage.status)
+            .group_by(OutboxMessage.messenger, OutboxMessage.chat, OutboxMessage.status)
+            .order_by(OutboxMessage.messenger, OutboxMessage.chat, OutboxMessage.status)
         )
         with self._read() as session:
             return [
-                OutboxCount(chat, status, count, None if status == "sent" else error)
-                for chat, status, count, error in session.execute(stmt)
+                OutboxCount(chat, status, count, None if status == "sent" else error, messenger)
+                for messenger, chat, status, count, error in session.execute(stmt)
             ]
 
 

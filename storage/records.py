@@ -273,6 +273,12 @@ class TagRecord:
     rules: tuple[RuleHit, ...] = ()  # the watch rules it matched
 
 
+TELEGRAM = "telegram"
+ZALO = "zalo"
+MESSENGERS = (TELEGRAM, ZALO)
+"""The messengers a message can go out on; an outbox row names one (issue 17)."""
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     """A message to queue: `story` (e.g. "cluster:42") is sent to a chat/topic at most once."""
@@ -283,6 +289,7 @@ class OutboxEntry:
     kind: str
     text: str
     article_id: int | None = None
+    messenger: str = TELEGRAM
 
 
 OUTBOX_WAITING = ("pending", "sending", "uncertain")
@@ -304,6 +311,7 @@ class OutboxItem:
     article_id: int | None
     attempts: int
     resend: bool = False
+    messenger: str = TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -315,6 +323,7 @@ class OutboxCount:
     status: str
     count: int
     last_error: str | None
+    messenger: str = TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -332,6 +341,7 @@ class StoryMessage:
     text: str
     article_id: int | None
     also_in: tuple[str, ...]
+    messenger: str = TELEGRAM
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,33 @@ def test_enqueue_without_tags(store: Store) -> None:
     digest = OutboxEntry("digest:2026-W48", "-9", None, "digest", "Báo cáo tuần")
     assert store.enqueue([digest, digest], LATER) == 1
     assert [d.kind for d in store.due_outbox(LATER)] == ["digest"]
+
+
+def test_one_row_per_story_messenger_and_chat(store: Store, article: int) -> None:
+    zalo = OutboxEntry(f"cluster:{article}", "-1", None, "alert", "Tin", article, messenger="zalo")
+    assert store.save_tags([tag(article)], [alert(article, "-1"), zalo]) == 2
+    assert store.save_tags([tag(article)], [alert(article, "-1"), zalo]) == 0
+    assert [d.messenger for d in store.due_outbox(LATER)] == ["telegram", "zalo"]
+    (only,) = store.due_outbox(LATER, messenger="zalo")
+    assert (only.chat, only.messenger) == ("-1", "zalo")
+    store.mark_sent(only.id, None, LATER)  # Zalo's message ids are not kept: no edits there
+    counts = {(c.messenger, c.chat, c.status) for c in store.outbox_counts()}
+    assert counts == {("telegram", "-1", "pending"), ("zalo", "-1", "sent")}
+
+
+def test_a_copy_edits_the_telegram_message_but_adds_nothing_on_zalo(store: Store) -> None:
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("tuoitre", "Tuổi Trẻ")])
+    first = store.save_article(record(1)).article_id
+    copy = store.save_article(record(2, source="tuoitre")).article_id
+    story = "cluster:1"
+
+    def entries(article_id: int) -> list[OutboxEntry]:
+        return [
+            OutboxEntry(story, "-1", None, "alert", "Tin", article_id),
+            OutboxEntry(story, "z1", None, "alert", "Tin", article_id, messenger="zalo"),
+        ]
+
+    store.save_tags([tag(first)], entries(first))
+    store.save_tags([tag(copy)], entries(copy))
+    kinds = sorted((d.messenger, d.kind) for d in store.due_outbox(LATER))
+    assert kinds == [("telegram", "alert"), ("telegram", "edit"), ("zalo", "alert")]

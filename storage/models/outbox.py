@@ -17,16 +17,18 @@ from storage.models.base import Base
 
 
 class OutboxMessage(Base):
-    """One message to deliver to one chat; (story, chat, topic) is delivered at most once."""
+    """One message to deliver to one chat of one messenger ("telegram" or "zalo"); (story,
+    messenger, chat, topic) is delivered at most once."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("story", "chat", "topic_key"),)
+    __table_args__ = (UniqueConstraint("story", "messenger", "chat", "topic_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     story: Mapped[str] = mapped_column(String(64))
+    messenger: Mapped[str] = mapped_column(String(16), server_default="telegram")
     chat: Mapped[str] = mapped_column(String(64))
     topic_key: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
