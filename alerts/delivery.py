@@ -16,6 +16,12 @@ Each alert is rendered when it goes out: its stored text, the outlets that ran c
 ("cũng đăng trên"), and the review status with its buttons (the `decorate` hook). Many alerts
 due at once for one chat (a burst) go out as one summary message; a copy arriving after its
 story was alerted edits the first message instead of sending another.
+
+Zalo (issue 17) goes through the same worker: one `Deliverer` per messenger, each reading only
+its own outbox rows, so a slow or failing Zalo never holds Telegram back and the other way
+round. `ZaloSender` turns the stored Telegram HTML into Zalo's plain text (`alerts.zalo.
+zalo_text`: links on their own line, cut at 2,000 characters); Zalo cannot edit a message or
+send a file, so no edit is queued for it and a report reaches it as text with a link.
 """
 
 from __future__ import annotations
@@ -34,7 +40,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from alerts.message import CAPTION_LIMIT, LIMIT, AlertItem, burst_message, compose, cut_html
-from storage import OutboxItem, Store, StoryMessage
+from alerts.zalo import (
+    ZaloBadRequest,
+    ZaloChatNotFound,
+    ZaloError,
+    ZaloForbidden,
+    ZaloInvalidToken,
+    ZaloNetworkError,
+    ZaloRetryAfter,
+    zalo_text,
+)
+from storage import TELEGRAM, ZALO, OutboxItem, Store, StoryMessage
 from storage.records import OUTBOX_WAITING
 
 log = logging.getLogger(__name__)
@@ -51,6 +67,13 @@ RESEND_NOTE = (
     "🔁 <i>Gửi lại: lần gửi trước không nhận được xác nhận của Telegram. Nếu nhóm đã có tin "
     "này, xin bỏ qua bản này.</i>\n\n"
 )
+ZALO_RESEND_NOTE = RESEND_NOTE.replace("Telegram", "Zalo")
+# Zalo publishes no rate limits (docs/zalo.md): Telegram's pace per chat, every chat counted
+# like a group (a Zalo id does not say whether it is one), fewer per second overall; a 429 is
+# obeyed whatever these say.
+ZALO_PER_CHAT_SECONDS = 1.0
+ZALO_PER_CHAT_MINUTE = 20
+ZALO_GLOBAL_PER_SECOND = 10
 PERMANENT = ("chat not found", "bot was kicked", "bot was blocked", "not enough rights",
              "have no rights", "user is deactivated", "group chat was upgraded",
              "message to edit not found", "message can't be edited")  # fmt: skip
@@ -77,31 +100,57 @@ def plain(item: OutboxItem) -> Decoration:
 
 
 class Throttle:
-    """Telegram's limits: one message a second per chat, 20 a minute per group, 25 a second."""
+    """A messenger's sending pace. Telegram's (the default): one message a second per chat, 20
+    a minute per group (a chat id starting with "-"), 25 a second; `Throttle.zalo` for Zalo."""
 
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        *,
+        per_chat_seconds: float = PER_CHAT_SECONDS,
+        per_group_minute: int = GROUP_PER_MINUTE,
+        per_second: int = GLOBAL_PER_SECOND,
+        is_group: Callable[[str], bool] = lambda chat: chat.startswith("-"),
     ) -> None:
         self.clock = clock
         self.sleep = sleep
+        self.per_chat_seconds = per_chat_seconds
+        self.per_group_minute = per_group_minute
+        self.per_second = per_second
+        self.is_group = is_group
         self.last: dict[str, float] = {}
         self.group: dict[str, deque[float]] = {}
         self.all: deque[float] = deque()
 
+    @classmethod
+    def zalo(
+        cls,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> Throttle:
+        """Zalo's pace (its limits are not published: see `ZALO_PER_CHAT_SECONDS`)."""
+        return cls(
+            clock,
+            sleep,
+            per_chat_seconds=ZALO_PER_CHAT_SECONDS,
+            per_group_minute=ZALO_PER_CHAT_MINUTE,
+            per_second=ZALO_GLOBAL_PER_SECOND,
+            is_group=lambda chat: True,
+        )
+
     def wait_for(self, chat: str) -> float:
         """Seconds to wait before the next message to `chat` may go."""
         now = self.clock()
-        waits = [self.last.get(chat, -1e9) + PER_CHAT_SECONDS - now]
+        waits = [self.last.get(chat, -1e9) + self.per_chat_seconds - now]
         sent = self.group.setdefault(chat, deque())
         while sent and sent[0] <= now - 60:
             sent.popleft()
-        if chat.startswith("-") and len(sent) >= GROUP_PER_MINUTE:
+        if self.is_group(chat) and len(sent) >= self.per_group_minute:
             waits.append(sent[0] + 60 - now)
         while self.all and self.all[0] <= now - 1:
             self.all.popleft()
-        if len(self.all) >= GLOBAL_PER_SECOND:
+        if len(self.all) >= self.per_second:
             waits.append(self.all[0] + 1 - now)
         return max(0.0, *waits)
 
@@ -132,11 +181,13 @@ class Document:
 
 
 class ConsoleSender:
-    """No bot token: print the alert and append it to a JSONL file."""
+    """No bot token: print the alert and append it to a JSONL file (Zalo's messages, when
+    there is no Zalo token, to a file of their own, labelled "Zalo")."""
 
-    def __init__(self, path: Path, stream: TextIO | None = None) -> None:
+    def __init__(self, path: Path, stream: TextIO | None = None, messenger: str = TELEGRAM) -> None:
         self.path = path
         self.stream = stream or sys.stdout
+        self.messenger = messenger
         self.count = 0
         if path.exists():  # message numbers go on from the earlier runs
             with path.open("rb") as lines:
@@ -161,7 +212,10 @@ class ConsoleSender:
     def _write(
         self, chat: str, topic: int | None, label: str, text: str, extra: dict[str, Any]
     ) -> None:
-        self.stream.write(f"── {chat}{f' #{topic}' if topic else ''}{label} ──\n{text}\n")
+        where = f"Zalo {chat}" if self.messenger == ZALO else chat
+        if self.messenger == ZALO:
+            text = zalo_text(text)
+        self.stream.write(f"── {where}{f' #{topic}' if topic else ''}{label} ──\n{text}\n")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             record = {"chat": chat, "topic": topic, "text": text, **extra}
@@ -227,7 +281,34 @@ class TelegramSender:
         return int(message.message_id)
 
 
-Sender = ConsoleSender | TelegramSender
+class ZaloSender:
+    """Sends through our Zalo client (`alerts.zalo.ZaloBot`): the stored Telegram HTML becomes
+    plain text (links on their own line) cut at Zalo's 2,000 characters. Zalo has no forum
+    topics, no buttons (`markup` is ignored: review is by short replies), no edits and no
+    files."""
+
+    messenger = ZALO
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def send(self, chat: str, topic: int | None, text: str, markup: Any | None) -> int:
+        await self.bot.send_message(chat, zalo_text(text))
+        return 0  # Zalo's message id is a string we have no use for: its messages never change
+
+    async def edit(
+        self, chat: str, topic: int | None, message_id: int, text: str, markup: Any | None
+    ) -> None:
+        raise ZaloBadRequest("Zalo không cho bot sửa tin đã gửi")  # no edit is ever queued
+
+    async def send_document(self, chat: str, topic: int | None, document: Document) -> int:
+        """Zalo bots cannot send files (no sendDocument): the caption and the file's name, so
+        that nothing is lost; reports are queued for Zalo as text with a link instead."""
+        note = f"{document.caption}\n(Tệp {document.filename}: xem trên trang rà soát)"
+        return await self.send(chat, topic, note, None)
+
+
+Sender = ConsoleSender | TelegramSender | ZaloSender
 
 
 class Deliverer:
@@ -242,17 +323,22 @@ class Deliverer:
         throttle: Throttle | None = None,
         decorate: Decorate | None = None,
         stopping: Callable[[], bool] | None = None,
+        messenger: str | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
         self.now = now
-        self.throttle = throttle or Throttle()
+        self.messenger = messenger or getattr(sender, "messenger", TELEGRAM)
+        zalo = self.messenger == ZALO
+        self.throttle = throttle or (Throttle.zalo() if zalo else Throttle())
         self.decorate = decorate or plain
         self.stopping = stopping or (lambda: False)
+        self.resend_note = ZALO_RESEND_NOTE if zalo else RESEND_NOTE
 
     async def deliver_due(self, limit: int = 200) -> Report:
+        """Send this messenger's messages that are due now (at most `limit`)."""
         report = Report()
-        due = self.store.due_outbox(self.now(), limit)
+        due = self.store.due_outbox(self.now(), limit, messenger=self.messenger)
         edits: dict[tuple[str, str, int | None], list[OutboxItem]] = {}
         singles: list[tuple[OutboxItem, Decoration]] = []
         bursts: dict[tuple[str, int | None], list[OutboxItem]] = {}
@@ -263,7 +349,7 @@ class Deliverer:
                 )
                 continue
             decoration = self.decorate(item)
-            if item.kind == "alert" and decoration[1] is None:
+            if item.kind == "alert" and decoration == ("", None):
                 bursts.setdefault((item.chat, item.topic), []).append(item)
             else:
                 singles.append((item, decoration))
@@ -294,14 +380,14 @@ class Deliverer:
         if item.kind == "alert":
             found = self.store.story_message(item.story, item.chat, item.topic)
             also_in = found.also_in if found else ()
-        text = compose(RESEND_NOTE + item.text if item.resend else item.text, also_in, status)
+        text = compose(self.resend_note + item.text if item.resend else item.text, also_in, status)
         if not await self._claim(item.chat, [item]):
             return
         message_id = await self._attempt(
             [item], report, lambda: self.sender.send(item.chat, item.topic, text, markup)
         )
         if message_id is not None:
-            self.store.mark_sent(item.id, message_id, self.now())
+            self.store.mark_sent(item.id, message_id or None, self.now())
             report.sent += 1
             log.info("[%s] đã gửi tin %d (%s)", item.chat, item.id, item.story)
 
@@ -315,7 +401,7 @@ class Deliverer:
             report.errors.append(f"{item.chat}: {error}")
             return
         if item.resend:
-            caption = cut_html(RESEND_NOTE + document.caption, CAPTION_LIMIT)
+            caption = cut_html(self.resend_note + document.caption, CAPTION_LIMIT)
             document = Document(document.path, document.filename, caption)
         if not await self._claim(item.chat, [item]):
             return
@@ -323,7 +409,7 @@ class Deliverer:
             [item], report, lambda: self.sender.send_document(item.chat, item.topic, document)
         )
         if message_id is not None:
-            self.store.mark_sent(item.id, message_id, self.now())
+            self.store.mark_sent(item.id, message_id or None, self.now())
             report.sent += 1
             log.info("[%s] đã gửi tệp %s (%s)", item.chat, document.filename, item.story)
 
@@ -350,12 +436,12 @@ class Deliverer:
         ]
         text = burst_message(listed)
         if any(item.resend for item in items):
-            text = cut_html(RESEND_NOTE + text, LIMIT)
+            text = cut_html(self.resend_note + text, LIMIT)
         message_id = await self._attempt(
             items, report, lambda: self.sender.send(chat, topic, text, None)
         )
         if message_id is not None:
-            self.store.mark_sent_together([i.id for i in items], message_id, self.now())
+            self.store.mark_sent_together([i.id for i in items], message_id or None, self.now())
             report.sent += len(items)
             report.bursts += 1
             log.info("[%s] đã gửi %d tin gộp thành một tin tóm tắt", chat, len(items))
@@ -429,7 +515,6 @@ class Deliverer:
         or (for a claimed send that may have reached Telegram) an uncertain outcome."""
         from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-        chat = items[0].chat
         try:
             return await call()
         except asyncio.CancelledError:
@@ -446,18 +531,37 @@ class Deliverer:
             text = str(exc)
             if not (isinstance(exc, Forbidden) or any(p in text.lower() for p in PERMANENT)):
                 raise
-            log.error("[%s] tin %s không gửi được, dừng thử: %s", chat, _ids(items), text)
-            for item in items:
-                self.store.mark_failed(item.id, text)
-            report.failed += len(items)
-            report.errors.append(f"{chat}: {text}")
+            self._failed(items, report, text)
         except TelegramError as exc:  # network errors, timeouts, 5xx
             error = f"{type(exc).__name__}: {exc}"
             if claimed and maybe_delivered(exc):
                 self._uncertain(items, report, error)
             else:
                 self._retry(items, report, error, _backoff(items))
+        except ZaloRetryAfter as exc:
+            seconds = exc.retry_after
+            self._retry(items, report, f"429: chờ {seconds:.0f} giây", timedelta(seconds=seconds))
+        except (ZaloChatNotFound, ZaloForbidden) as exc:
+            self._failed(items, report, f"Zalo: {exc}")
+        except ZaloInvalidToken as exc:  # the messages wait until the token is fixed
+            log.error("Zalo từ chối mã bot (ZALO_BOT_TOKEN): %s; hãy kiểm tra lại mã", exc)
+            self._retry(items, report, f"Zalo: mã bot sai ({exc})", _backoff(items))
+        except ZaloNetworkError as exc:  # timeouts, 5xx, dropped connections
+            error = f"{type(exc).__name__}: {exc}"
+            if claimed and exc.maybe_delivered:
+                self._uncertain(items, report, error)
+            else:
+                self._retry(items, report, error, _backoff(items))
+        except ZaloError:  # any other 4xx: a bug of ours, shown, not retried forever
+            raise
         return None
+
+    def _failed(self, items: list[OutboxItem], report: Report, text: str) -> None:
+        log.error("[%s] tin %s không gửi được, dừng thử: %s", items[0].chat, _ids(items), text)
+        for item in items:
+            self.store.mark_failed(item.id, text)
+        report.failed += len(items)
+        report.errors.append(f"{items[0].chat}: {text}")
 
     def _retry(self, items: list[OutboxItem], report: Report, error: str, wait: timedelta) -> None:
         log.warning("[%s] tin %s sẽ gửi lại sau %s: %s", items[0].chat, _ids(items), wait, error)
@@ -468,9 +572,10 @@ class Deliverer:
     def _uncertain(self, items: list[OutboxItem], report: Report, error: str) -> None:
         wait = max(UNCERTAIN_WAIT, _backoff(items))
         log.warning(
-            "[%s] tin %s có thể đã đến nhưng không nhận được trả lời của Telegram (%s); sẽ gửi "
+            "[%s] tin %s có thể đã đến nhưng không nhận được trả lời của %s (%s); sẽ gửi "
             "lại kèm ghi chú 'gửi lại' sau %s",
             items[0].chat,
+            "Zalo" if self.messenger == ZALO else "Telegram",
             _ids(items),
             error,
             wait,

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from duluan import pipeline
 from duluan.clock import Clock
 from duluan.config import Area, Config
-from duluan.runtime import DEFAULT_API_BASE
+from duluan.runtime import DEFAULT_API_BASE, DEFAULT_ZALO_API_BASE
 from duluan.units import format_duration
 
 if TYPE_CHECKING:
@@ -159,6 +159,8 @@ class Daemon:
         log_level: str = "WARNING",
         token: str | None = None,
         base_url: str = DEFAULT_API_BASE,
+        zalo_token: str | None = None,
+        zalo_base_url: str = DEFAULT_ZALO_API_BASE,
         alerts_path: Path = pipeline.ALERTS_FILE,
         outbox_every: timedelta = OUTBOX_EVERY,
         health_every: timedelta = HEALTH_EVERY,
@@ -180,6 +182,8 @@ class Daemon:
         self.log_level = log_level
         self.token = token
         self.base_url = base_url
+        self.zalo_token = zalo_token
+        self.zalo_base_url = zalo_base_url
         self.alerts_path = alerts_path
         self.outbox_every = outbox_every
         self.health_every = health_every
@@ -189,6 +193,12 @@ class Daemon:
         self._due_event = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
         self._deliveries: set[asyncio.Task[None]] = set()
+        # Zalo's delivery runs beside Telegram's, never awaited by it (issue 17 §3).
+        self._zalo_sender: Any = None
+        self._zalo_decorate: Any = None
+        self._zalo_bot: Any = None
+        self._zalo_pass: asyncio.Task[None] | None = None
+        self._zalo_again = False
         self._tag_lock = asyncio.Lock()
         self._watch_lock = asyncio.Lock()
         self._stopping = False
@@ -245,6 +255,7 @@ class Daemon:
         if self.web:
             await self._start_web()
         await self._start_delivery()
+        await self._start_zalo()
         self._locator = await _in_thread(pipeline.locator_for, self.config)
         self._share_tagger()
         self._schedule(scheduler)
@@ -489,9 +500,11 @@ class Daemon:
 
     async def _deliver(self) -> None:
         """Deliver what is due, in a task of its own: a caller cancelled by a stop (a job, the
-        crawl loop, the start) does not cut a Telegram call short; `run` lets it finish."""
+        crawl loop, the start) does not cut a Telegram call short; `run` lets it finish. Zalo's
+        messages go in a pass of their own that nobody waits for (`_kick_zalo`)."""
         if self._stopping:
             return
+        self._kick_zalo()
         task = asyncio.create_task(self._delivery(), name="duluan-deliver")
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
@@ -521,6 +534,69 @@ class Daemon:
                 report.uncertain,
                 report.failed,
             )
+
+    def _kick_zalo(self) -> None:
+        """Start a Zalo delivery pass, or ask the running one for another when it ends: a slow
+        or unreachable Zalo holds up neither Telegram's delivery nor the caller."""
+        if self._zalo_sender is None or self._stopping:
+            return
+        if self._zalo_pass is not None and not self._zalo_pass.done():
+            self._zalo_again = True
+            return
+        self._zalo_pass = asyncio.create_task(self._zalo_delivery(), name="duluan-deliver-zalo")
+        self._deliveries.add(self._zalo_pass)
+        self._zalo_pass.add_done_callback(self._deliveries.discard)
+
+    async def _zalo_delivery(self) -> None:
+        again = True
+        while again and not self._stopping:
+            self._zalo_again = False
+            try:
+                report = await pipeline.deliver(
+                    self._store,
+                    self._zalo_sender,
+                    self.now,
+                    self._zalo_decorate,
+                    stopping=lambda: self._stopping,
+                )
+            except Exception as exc:
+                log.error("Lượt gửi tin Zalo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
+                log.debug("Chi tiết lỗi", exc_info=True)
+                return
+            if report.sent or report.retried or report.failed or report.uncertain:
+                log.info(
+                    "Gửi tin Zalo: %d đã gửi, %d sẽ gửi lại, %d chưa rõ đã đến, %d không gửi được",
+                    report.sent,
+                    report.retried,
+                    report.uncertain,
+                    report.failed,
+                )
+            again = self._zalo_again
+
+    async def _start_zalo(self) -> None:
+        """Zalo's sender: the Zalo Bot API with `ZALO_BOT_TOKEN`, else the console and
+        `alerts-zalo.jsonl`. A Zalo that cannot be reached at the start is logged and tried again
+        at every pass: Telegram's side starts regardless."""
+        if self.zalo_token is None:
+            self._zalo_sender = pipeline.console_sender(self.alerts_path, messenger="zalo")
+            return
+        from alerts.delivery import ZaloSender
+        from alerts.zalo import ZaloBot, ZaloError
+
+        self._zalo_bot = ZaloBot(self.zalo_token, self.zalo_base_url)
+        try:
+            info = await self._zalo_bot.get_me()
+        except ZaloError as exc:
+            log.error(
+                "Chưa kết nối được Zalo qua %s (%s); tin cho Zalo chờ trong hàng đợi, hãy kiểm "
+                "tra mạng, ZALO_BOT_TOKEN và ZALO_API_BASE_URL",
+                self.zalo_base_url,
+                exc,
+            )
+        else:
+            log.info("Đã kết nối Zalo (bot %s)", info.account_name or info.id)
+        self._zalo_sender = ZaloSender(self._zalo_bot)
+        self._zalo_decorate = pipeline.zalo_decorator(self._store, self.config, self.now)
 
     async def _finish_sends(self) -> None:
         """At a stop: give the Telegram call in flight `SEND_GRACE` seconds to finish and be
@@ -710,6 +786,9 @@ class Daemon:
         if self._review is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._review.stop(), STOP_GRACE)
+        if self._zalo_bot is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._zalo_bot.aclose(), STOP_GRACE)
 
 
 def _refresher(application: Any) -> Callable[[str, Any, str, Any], Awaitable[None]]:
@@ -775,6 +854,8 @@ def run_daemon(
             log_level=runtime.log_level,
             token=runtime.token,
             base_url=runtime.api_base_url,
+            zalo_token=runtime.zalo_token.get_secret_value() if runtime.zalo_token else None,
+            zalo_base_url=runtime.zalo_api_base_url,
             alerts_path=data_dir / pipeline.ALERTS_FILE.name,
             web=config.web.enabled,
             data_dir=data_dir,

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from duluan.clock import Clock
-from duluan.runtime import DEFAULT_API_BASE
+from duluan.runtime import DEFAULT_API_BASE, DEFAULT_ZALO_API_BASE
 
 if TYPE_CHECKING:
-    from alerts.delivery import ConsoleSender, Decorate, Report, TelegramSender
+    from alerts.delivery import ConsoleSender, Decorate, Report, TelegramSender, ZaloSender
     from crawler.runner import PassSummary
     from duluan.config import Config
     from nlp.locate import Locator
@@ -182,26 +182,52 @@ def watch_spread_and_spikes(
     )
 
 
-def console_sender(path: Path = ALERTS_FILE) -> ConsoleSender:
-    """Console delivery: print, and append to `data/alerts.jsonl`."""
+def console_sender(path: Path = ALERTS_FILE, messenger: str = "telegram") -> ConsoleSender:
+    """Console delivery: print, and append to `data/alerts.jsonl` (Zalo's messages, without a
+    Zalo token: `data/alerts-zalo.jsonl` beside it)."""
     from alerts.delivery import ConsoleSender
 
-    return ConsoleSender(path)
+    if messenger == "zalo":
+        path = path.with_name(f"{path.stem}-zalo{path.suffix}")
+    return ConsoleSender(path, messenger=messenger)
 
 
 async def deliver(
     store: Store,
-    sender: ConsoleSender | TelegramSender,
+    sender: ConsoleSender | TelegramSender | ZaloSender,
     now: Callable[[], datetime],
     decorate: Decorate | None = None,
     stopping: Callable[[], bool] | None = None,
 ) -> Report:
-    """Deliver everything the outbox holds that is due now (or until `stopping()`: no new
-    Telegram call starts, the one in flight finishes)."""
+    """Deliver everything the outbox holds for the sender's messenger that is due now (or
+    until `stopping()`: no new call starts, the one in flight finishes)."""
     from alerts.delivery import Deliverer
 
     deliverer = Deliverer(store, sender, now, decorate=decorate, stopping=stopping)
     return await deliverer.deliver_due()
+
+
+def zalo_decorator(store: Store, config: Config | None, now: Callable[[], datetime]) -> Decorate:
+    """The short codes and status under Zalo review and assignment messages (issue 17 §2)."""
+    from alerts.delivery import plain
+
+    return plain  # review.zalo.ZaloDecorator, once merged
+
+
+async def deliver_zalo(
+    store: Store,
+    token: str,
+    now: Callable[[], datetime],
+    config: Config | None = None,
+    *,
+    base_url: str = DEFAULT_ZALO_API_BASE,
+) -> Report:
+    """Deliver Zalo's messages through a short-lived client (the `duluan alert` command)."""
+    from alerts.delivery import ZaloSender
+    from alerts.zalo import ZaloBot
+
+    async with ZaloBot(token, base_url) as bot:
+        return await deliver(store, ZaloSender(bot), now, zalo_decorator(store, config, now))
 
 
 async def deliver_with_token(

@@ -11,14 +11,16 @@ from duluan.commands import EXIT_OK, load, open_store
 from duluan.commands.output import cut, table
 
 if TYPE_CHECKING:
+    from alerts.delivery import Report
     from duluan.runtime import Runtime
 
 COMMANDS: tuple[str, ...] = ("alert", "alerts")
 
 UNCERTAIN_HELP = (
-    "\n«Chưa rõ đã đến»: đã gửi nhưng Telegram không trả lời kịp, nên không biết nhóm đã nhận "
-    "chưa. Tin sẽ tự gửi lại sau vài phút, mở đầu bằng «Gửi lại», để không mất tin; nếu nhóm đã "
-    "có tin đó thì bỏ qua bản gửi lại. «Đang gửi» quá vài phút cũng được xử lý như vậy."
+    "\n«Chưa rõ đã đến»: đã gửi nhưng Telegram (hoặc Zalo) không trả lời kịp, nên không biết "
+    "nhóm đã nhận chưa. Tin sẽ tự gửi lại sau vài phút, mở đầu bằng «Gửi lại», để không mất "
+    "tin; nếu nhóm đã có tin đó thì bỏ qua bản gửi lại. «Đang gửi» quá vài phút cũng được xử "
+    "lý như vậy."
 )
 
 
@@ -44,30 +46,49 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_alert(runtime: Runtime) -> int:
-    """Deliver the outbox (to Telegram, or the console and a file without a bot token)."""
+    """Deliver the outbox: Telegram's messages (or the console and a file without a bot
+    token), then Zalo's (likewise without a Zalo token), each messenger on its own."""
     import asyncio
 
-    from duluan.pipeline import console_sender, deliver, deliver_with_token
+    from duluan.pipeline import console_sender, deliver, deliver_with_token, deliver_zalo
 
     now = runtime.now
     store = open_store(runtime)
     with store:
         token = runtime.token
+        config = load(runtime).config if token or runtime.zalo_token else None
         if not token:
             report = asyncio.run(deliver(store, console_sender(), now))
         else:
-            config = load(runtime).config
             report = asyncio.run(
                 deliver_with_token(store, token, now, config, base_url=runtime.api_base_url)
             )
+        if runtime.zalo_token is None:
+            zalo = asyncio.run(deliver(store, console_sender(messenger="zalo"), now))
+        else:
+            zalo = asyncio.run(
+                deliver_zalo(
+                    store,
+                    runtime.zalo_token.get_secret_value(),
+                    now,
+                    config,
+                    base_url=runtime.zalo_api_base_url,
+                )
+            )
+    _print_report(report, "")
+    if zalo.sent or zalo.retried or zalo.failed or zalo.uncertain:
+        _print_report(zalo, "Zalo: ")
+    return EXIT_OK
+
+
+def _print_report(report: Report, label: str) -> None:
     uncertain = f"; {report.uncertain} chưa rõ đã đến" if report.uncertain else ""
     print(
-        f"Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại{uncertain}; "
+        f"{label}Đã gửi {report.sent} cảnh báo; {report.retried} sẽ gửi lại{uncertain}; "
         f"{report.failed} không gửi được."
     )
     for error in report.errors:
-        print(f"- {error}", file=sys.stderr)
-    return EXIT_OK
+        print(f"- {label}{error}", file=sys.stderr)
 
 
 def cmd_status(runtime: Runtime) -> int:
@@ -81,7 +102,12 @@ def cmd_status(runtime: Runtime) -> int:
         print("Hàng đợi cảnh báo trống.")
         return EXIT_OK
     rows = [
-        [c.chat, STATUS_LABELS.get(c.status, c.status), str(c.count), cut(c.last_error or "", 70)]
+        [
+            f"Zalo {c.chat}" if c.messenger == "zalo" else c.chat,
+            STATUS_LABELS.get(c.status, c.status),
+            str(c.count),
+            cut(c.last_error or "", 70),
+        ]
         for c in counts
     ]
     print(table(["Nhóm", "Tình trạng", "Số tin", "Lỗi gần nhất"], rows))
