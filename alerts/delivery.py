@@ -378,7 +378,7 @@ class Deliverer:
         status, markup = decoration
         also_in: tuple[str, ...] = ()
         if item.kind == "alert":
-            found = self.store.story_message(item.story, item.chat, item.topic)
+            found = self.store.story_message(item.story, item.chat, item.topic, item.messenger)
             also_in = found.also_in if found else ()
         text = compose(self.resend_note + item.text if item.resend else item.text, also_in, status)
         if not await self._claim(item.chat, [item]):

@@ -304,6 +304,11 @@ class Daemon:
             IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
             id="outbox",
         )
+        scheduler.add_job(  # Zalo's own beat: a Telegram pass that hangs never holds it up
+            self._zalo_outbox_job,
+            IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
+            id="outbox-zalo",
+        )
         scheduler.add_job(
             self._health_job,
             IntervalTrigger(seconds=self.health_every.total_seconds(), timezone=self.zone),
@@ -613,6 +618,9 @@ class Daemon:
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=STOP_GRACE)
+
+    async def _zalo_outbox_job(self) -> None:
+        self._kick_zalo()
 
     async def _outbox_job(self) -> None:
         await self._deliver()

@@ -284,6 +284,48 @@ def test_daemon_delivers_to_the_fake_telegram(site: LocalSite, tmp_path: Path) -
     assert not (tmp_path / "data" / "alerts.jsonl").exists()
 
 
+def test_daemon_delivers_to_zalo_beside_telegram_and_a_slow_zalo_waits_alone(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    """Issue 17: the review group has a Telegram chat and a Zalo chat; Zalo answers each send
+    after 6 s, and Telegram's copy still goes out at once."""
+    from tests.telegram.fake_api import FakeTelegram
+    from tests.zalo.fake_api import FakeZalo
+
+    write_config(tmp_path, site.base, SOURCE)
+    with (tmp_path / "config.yaml").open("a", encoding="utf-8") as out:
+        out.write("review: {chat: '-1001234567890', reviewers: [1], zalo: zalo-review-chat}\n")
+    with (
+        FakeTelegram(known_chats={-1001234567890}, max_poll=1.0) as telegram,
+        FakeZalo(known_chats={"zalo-review-chat"}, max_poll=1.0) as zalo,
+    ):
+        zalo.delay("sendMessage", 6.0)
+        process = start(
+            tmp_path,
+            {
+                "TELEGRAM_BOT_TOKEN": telegram.token,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "ZALO_BOT_TOKEN": zalo.token,
+                "ZALO_API_BASE_URL": zalo.base_url,
+            },
+        )
+        try:
+            assert wait_until(lambda: len(telegram.sent(-1001234567890)) >= 1), "nothing sent"
+            telegram_at = time.monotonic()
+            assert not zalo.sent, "Zalo answered before its delay"
+            assert wait_until(lambda: len(zalo.sent) >= 1, 30), "nothing sent to Zalo"
+            zalo_at = time.monotonic()
+        finally:
+            code, out, err = stop(process, tmp_path, signal.SIGINT)
+    assert code == 0, err[-3000:]
+    assert zalo_at - telegram_at > 2.0  # Telegram's copy did not wait for Zalo's answer
+    (sent,) = zalo.sent
+    assert sent["chat_id"] == "zalo-review-chat" and "Đăk Pxi" in sent["text"]
+    assert "<b>" not in sent["text"] and "\nhttp" in sent["text"]
+    assert zalo.token not in out + err and telegram.token not in out + err
+    assert "Đã kết nối Zalo" in err
+
+
 def test_sigterm_during_a_crawl_ends_the_child_and_exits_0(tmp_path: Path) -> None:
     with LocalSite(tmp_path, slow_seconds=60.0) as slow:
         write_config(
