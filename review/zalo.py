@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from alerts.message import cut_html
@@ -108,9 +109,11 @@ ANSWER_WORDS: dict[tuple[str, ...], str] = {
 }
 REPORT_WORDS = (("da", "bao", "cao"), ("bao", "cao"), ("reported",))
 
-_CODE = re.compile(r"([ag])-?(\d{1,12})")
-_DAY_MONTH = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_CODE = re.compile(r"([ag])-?([0-9]{1,12})")
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_DAY_MONTH = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})(?:[/.-]([0-9]{2}|[0-9]{4}))?")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_PUNCTUATION = ":-–—.,;"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -149,64 +152,82 @@ class Command:
         return f"{self.scope}{self.target}"
 
 
+class _Word(NamedTuple):
+    """A word of the message: where it lies in the text, and folded (see `_word`)."""
+
+    start: int
+    end: int
+    folded: str
+
+
 def parse(text: str) -> Command | None:
     """The short-code answer `text` is, or None when it is not one (no code first, or a code
     followed by more than a few words that are no action: a report that happens to start with
     "G7"). A code with no action or an unknown short one is a `Command` whose action is None."""
     text = unicodedata.normalize("NFC", text)
-    tokens = [(m.start(), m.end(), _word(m.group())) for m in re.finditer(r"\S+", text)]
-    words = [(end, word) for _, end, word in tokens if word]
+    words = [
+        _Word(m.start(), m.end(), folded)
+        for m in re.finditer(r"\S+", text)
+        if (folded := _word(m.group()))
+    ]
     if not words:
         return None
-    found = _CODE.fullmatch(words[0][1])
+    found = _CODE.fullmatch(words[0].folded)
     spaced = False
     if found is not None:
         letter, digits = found.groups()
         rest = words[1:]
-    elif words[0][1] in ("a", "g") and len(words) > 1 and words[1][1].isdigit():
-        letter, digits, spaced = words[0][1], words[1][1], True
+    elif words[0].folded in ("a", "g") and len(words) > 1 and _NUMBER.fullmatch(words[1].folded):
+        letter, digits, spaced = words[0].folded, words[1].folded, True
         rest = words[2:]
     else:
         return None
     scope, target = letter.upper(), int(digits)
-    said = tuple(word for _, word in rest)
     if scope == REVIEW_PREFIX:
-        command = _review_action(target, said)
+        command = _review_action(target, rest, text)
     else:
-        command = _assign_answer(target, said, rest, text)
+        command = _assign_answer(target, rest, text)
     if command is not None:
         return command
-    if spaced or len(said) > MAX_HELP_WORDS or "://" in text:
+    if spaced or len(rest) > MAX_HELP_WORDS or "://" in text:
         return None
     return Command(scope, target, None)
 
 
-def _review_action(target: int, said: tuple[str, ...]) -> Command | None:
+def _typed(text: str, start: int, end: int | None = None, *, trail: bool = False) -> str:
+    """The text typed from `start` (to `end`), without the spaces and punctuation before it
+    (and after it, unless `trail`: a report keeps its last full stop)."""
+    typed = text[start:end].strip().lstrip(_PUNCTUATION).strip()
+    return typed if trail else typed.rstrip(_PUNCTUATION).strip()
+
+
+def _review_action(target: int, rest: list[_Word], text: str) -> Command | None:
+    said = tuple(word.folded for word in rest)
     verdict = VERDICT_WORDS.get(said)
     if verdict is not None:
         return Command(REVIEW_PREFIX, target, verdict)
     for lead in ASSIGN_WORDS:
         if said[: len(lead)] == lead:
-            unit = list(said[len(lead) :])
+            unit = rest[len(lead) :]
             deadline = ""
-            if unit and (_DAY_MONTH.fullmatch(unit[-1]) or _ISO.fullmatch(unit[-1])):
-                deadline = unit.pop()
-                while unit and unit[-1] in DEADLINE_WORDS:
-                    unit.pop()
-            return Command(REVIEW_PREFIX, target, "assign", unit=" ".join(unit), deadline=deadline)
+            if unit and (_DAY_MONTH.fullmatch(unit[-1].folded) or _ISO.fullmatch(unit[-1].folded)):
+                deadline = unit[-1].folded
+                unit = unit[:-1]
+                while unit and unit[-1].folded in DEADLINE_WORDS:
+                    unit = unit[:-1]
+            typed = _typed(text, unit[0].start, unit[-1].end) if unit else ""
+            return Command(REVIEW_PREFIX, target, "assign", unit=typed, deadline=deadline)
     return None
 
 
-def _assign_answer(
-    target: int, said: tuple[str, ...], rest: list[tuple[int, str]], text: str
-) -> Command | None:
+def _assign_answer(target: int, rest: list[_Word], text: str) -> Command | None:
+    said = tuple(word.folded for word in rest)
     answer = ANSWER_WORDS.get(said)
     if answer is not None:
         return Command(ASSIGN_PREFIX, target, answer)
     for lead in REPORT_WORDS:
         if said[: len(lead)] == lead:
-            end = rest[len(lead) - 1][0]
-            report = text[end:].strip().lstrip(":-–—.,;").strip()
+            report = _typed(text, rest[len(lead) - 1].end, trail=True)
             return Command(ASSIGN_PREFIX, target, "reported", report=report)
     return None
 
