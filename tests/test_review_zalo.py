@@ -176,6 +176,15 @@ ASSIGNS = [
 ]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=60) | st.from_regex(r"[/# ]{0,2}[AaGg][- ]?[0-9²٣]{0,13}[ :,]{0,2}.{0,20}"))
+@example("A ² liên quan")
+@example("g 0")
+def test_parse_never_raises(text: str) -> None:
+    found = parse(text)
+    assert found is None or (found.scope in ("A", "G") and 0 <= found.target < 10**12)
+
+
 @pytest.mark.parametrize(("text", "unit", "deadline"), ASSIGNS)
 def test_parse_reads_an_assignment(text: str, unit: str, deadline: str) -> None:
     assert parse(text) == Command("A", 17, "assign", unit=unit, deadline=deadline)
