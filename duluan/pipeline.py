@@ -211,7 +211,11 @@ def zalo_decorator(store: Store, config: Config | None, now: Callable[[], dateti
     """The short codes and status under Zalo review and assignment messages (issue 17 §2)."""
     from alerts.delivery import plain
 
-    return plain  # review.zalo.ZaloDecorator, once merged
+    if config is None:
+        return plain
+    from review.zalo import ZaloDecorator
+
+    return ZaloDecorator(store, config, now)
 
 
 async def deliver_zalo(

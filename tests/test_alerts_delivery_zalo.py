@@ -167,3 +167,39 @@ def test_a_slow_zalo_does_not_delay_telegram(store: Store) -> None:
     assert sent_at is not None and sent_at - start < 2.5
     assert telegram_took < 2.5
     assert {c.status for c in store.outbox_counts()} == {"sent"}
+
+
+def test_a_zalo_review_alert_carries_its_short_code_and_is_never_merged(store: Store) -> None:
+    """Six alerts due at once for the review chat's Zalo: each goes alone (a summary would
+    lose the codes), each with "A<cluster>" and how to answer."""
+    from duluan.config import parse_config
+    from review.zalo import ZaloDecorator
+    from tests.kit.console import Clock, seed
+
+    config = parse_config(
+        "locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}\n"
+        "sources: [{name: dantri, title: Dân trí, feeds: ['https://dantri.com.vn/rss']}]\n"
+        f"review: {{zalo: {CHAT}, zalo_reviewers: [lan01]}}\n",
+        "t.yaml",
+        {},
+    ).config
+    seeded = seed(store)
+    entries = [
+        OutboxEntry(f"cluster:{seeded.forest}", CHAT, None, "alert", HTML, None, ZALO),
+        *(zalo(f"cluster:{seeded.market + 100 + n}") for n in range(BURST_MIN)),
+    ]
+    store.enqueue(entries, T0)
+
+    async def run(fake: FakeZalo) -> object:
+        clock = FakeClock()
+        async with ZaloBot(fake.token, fake.base_url, timeout=2) as bot:
+            decorate = ZaloDecorator(store, config, Clock())
+            return await Deliverer(
+                store, ZaloSender(bot), lambda: NOW, Throttle.zalo(clock, clock.sleep), decorate
+            ).deliver_due()
+
+    with FakeZalo(known_chats={CHAT}) as fake:
+        report = asyncio.run(run(fake))
+        texts = [m["text"] for m in fake.sent]
+    assert report.bursts == 0 and len(texts) == 1 + BURST_MIN  # type: ignore[attr-defined]
+    assert f"A{seeded.forest} liên quan" in texts[0] and "<b>" not in texts[0]
