@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from duluan.config import Config
 from review.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
 from review.buttons import (
+    BACK,
     INVALID,
     NOT_REVIEWER,
     NOT_UNIT,
@@ -27,6 +28,7 @@ from review.buttons import (
     Press,
     Signer,
     signing_key,
+    units_keyboard,
 )
 from review.service import Actor, ReviewService
 from storage import OutboxEntry, OutboxItem, Store
@@ -495,3 +497,10 @@ def test_overdue_reminders_also_reach_the_zalo_chats(store: Store, unit_chat: st
     assert "Đường hư hỏng" in texts["zalo", "remind"]
     assert texts["zalo", "overdue"] == texts["telegram", "overdue"]
     assert asyncio.run(remind_overdue(store, config, date(2026, 5, 5), lambda: at)) == 0
+
+
+def test_a_unit_reached_on_zalo_alone_can_be_picked_from_telegram() -> None:
+    config = zalo_config(None)
+    markup = units_keyboard(Signer(signing_key("1:tok")), 7, 1, list(config.units))
+    labels = [row[0].text for row in markup.inline_keyboard]
+    assert labels == ["Phòng Văn hóa", "UBND xã Đăk Pxi", BACK]  # not the unit without a chat
