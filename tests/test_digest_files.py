@@ -556,3 +556,30 @@ def test_a_public_url_that_cannot_carry_links_is_refused(bad: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(CONFIG + f"web: {{public_url: '{bad}'}}\n", "t.yaml", {})
     assert any(p.startswith("web.public_url:") for p in caught.value.problems)
+
+
+def test_digest_send_reaches_a_zalo_only_report_chat(
+    store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(store)
+    text = CONFIG.replace('  chat: "-1001112223334"\n', "  zalo: zr\n")
+    text += "web: {public_url: 'https://duluan.xa.gov.vn/'}\n"
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    runtime = Runtime(
+        config_path=str(tmp_path / "config.yaml"), database_url=db_url, clock=Clock(NOW)
+    )
+    parser = argparse.ArgumentParser(prog="duluan")
+    add_parser(parser.add_subparsers(dest="command"))
+    argv = ["digest", "--week", "2026-W48", "--out", str(tmp_path / "out"), "--send"]
+    assert run(parser.parse_args(argv), runtime) == 0
+    assert "Đã xếp hàng 2 tin nhắn" in capsys.readouterr().out
+    queued = store.due_outbox(NOW + timedelta(minutes=1))
+    assert [(q.messenger, q.chat, q.story) for q in queued] == [
+        ("zalo", "zr", "digest:2026-W48"),
+        ("zalo", "zr", "digest:2026-W48:link"),
+    ]
+    assert "https://duluan.xa.gov.vn/digests/" in queued[1].text
+    # Neither chat: --send is refused, saying what to set.
+    (tmp_path / "config.yaml").write_text(text.replace("  zalo: zr\n", ""), encoding="utf-8")
+    assert run(parser.parse_args(argv), runtime) == 2
+    assert "report.chat hay report.zalo" in capsys.readouterr().err
