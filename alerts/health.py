@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from duluan.config import Config
-from storage import OutboxEntry, Store
+from storage import TELEGRAM, ZALO, OutboxEntry, Store
 from storage.jobs import ArticleQuality
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,11 @@ def health_chat(config: Config, console: bool) -> str | None:
     return config.review.admin_chat or config.review.chat or ("console" if console else None)
 
 
+def health_zalo(config: Config) -> str | None:
+    """The Zalo chat of health alerts: the admin's, else the review group's; None: none."""
+    return config.review.admin_zalo or config.review.zalo
+
+
 def health_message(problem: HealthProblem) -> str:
     """The admin alert, in Vietnamese, for Telegram's HTML parse mode."""
     heading = {
@@ -167,10 +172,15 @@ def check_health(
     queued now (an episode already queued is not queued again)."""
     moment = now()
     problems = find_problems(store, config, moment, floor)
-    chat = health_chat(config, console)
+    chats = [(TELEGRAM, health_chat(config, console)), (ZALO, health_zalo(config))]
     queued = []
     for problem in problems:
-        if chat is None:
+        entries = [
+            OutboxEntry(problem.story, chat, None, "health", health_message(problem), None, which)
+            for which, chat in chats
+            if chat is not None
+        ]
+        if not entries:
             log.warning(
                 "[%s] sự cố nguồn (%s) nhưng không có nhóm quản trị để báo: %s",
                 problem.source,
@@ -178,13 +188,12 @@ def check_health(
                 problem.detail,
             )
             continue
-        entry = OutboxEntry(problem.story, chat, None, "health", health_message(problem))
-        if store.enqueue([entry], moment):
+        if store.enqueue(entries, moment):
             log.warning(
                 "[%s] sự cố nguồn (%s) đã báo cho %s: %s",
                 problem.source,
                 problem.kind,
-                chat,
+                ", ".join(e.chat if e.messenger == TELEGRAM else f"Zalo {e.chat}" for e in entries),
                 problem.detail,
             )
             queued.append(problem)

@@ -13,18 +13,21 @@ from datetime import datetime, timedelta
 
 from duluan.config import Area, Unit
 from nlp.gazetteer import Gazetteer
+from storage.records import TELEGRAM, ZALO
 
 BACKFILL_HORIZON = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
 class Destination:
-    """One chat (and forum topic) an alert goes to, and why."""
+    """One chat (and forum topic) of one messenger ("telegram" or "zalo") an alert goes to,
+    and why. Zalo has no forum topics."""
 
     chat: str
     topic: int | None
     unit: str
     reason: str
+    messenger: str = TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -81,22 +84,35 @@ def route(
 ) -> list[Destination]:
     """The destinations of one watch area's alert (`hit` holds the area's places and topics):
     its review group first (`review_chat` when the area has none), its leadership chat for
-    negative news, its units by commune or topic; none for backfill."""
+    negative news, its units by commune or topic; each on Telegram and on Zalo where a chat of
+    that messenger is configured (`review_chat` stands for Telegram or the console only); none
+    for backfill."""
     if is_backfill(hit):
         return []
     out: list[Destination] = []
+    review = "nhóm rà soát của Trung tâm"
     chat = area.review.chat or review_chat
     if chat:
-        out.append(Destination(chat, None, "review", "nhóm rà soát của Trung tâm"))
-    if hit.tone == "negative" and area.review.leadership_chat:
-        out.append(Destination(area.review.leadership_chat, None, "leadership", "tin tiêu cực"))
+        out.append(Destination(chat, None, "review", review))
+    if area.review.zalo:
+        out.append(Destination(area.review.zalo, None, "review", review, ZALO))
+    if hit.tone == "negative":
+        negative = "tin tiêu cực"
+        if area.review.leadership_chat:
+            out.append(Destination(area.review.leadership_chat, None, "leadership", negative))
+        if area.review.leadership_zalo:
+            out.append(Destination(area.review.leadership_zalo, None, "leadership", negative, ZALO))
     places = set(hit.places)
     for unit in area.units:
-        if not unit.chat:
+        if not unit.chat and not unit.zalo:
             continue
         reason = _reason(unit, places, hit.topics, gazetteer)
-        if reason:
+        if not reason:
+            continue
+        if unit.chat:
             out.append(Destination(unit.chat, unit.topic, unit.name, reason))
+        if unit.zalo:
+            out.append(Destination(unit.zalo, None, unit.name, reason, ZALO))
     return _unique(out)
 
 
@@ -113,10 +129,10 @@ def _reason(
 
 
 def _unique(destinations: Iterable[Destination]) -> list[Destination]:
-    seen: set[tuple[str, int | None]] = set()
+    seen: set[tuple[str, str, int | None]] = set()
     out = []
     for destination in destinations:
-        key = (destination.chat, destination.topic)
+        key = (destination.messenger, destination.chat, destination.topic)
         if key not in seen:
             seen.add(key)
             out.append(destination)

@@ -22,7 +22,7 @@ from html import escape
 
 from alerts.message import LIMIT, html_link, utf16_len, when
 from duluan.config import Area, Config, Spikes
-from storage import AreaStory, OutboxEntry, Store
+from storage import TELEGRAM, ZALO, AreaStory, OutboxEntry, Store
 
 log = logging.getLogger(__name__)
 
@@ -207,16 +207,18 @@ def spike_message(
     return text + tail
 
 
-def spike_chats(area: Area, settings: Spikes, console: bool) -> list[str]:
-    """The chats of an area that receive its spread and spike alerts, each once."""
-    chats = []
+def spike_chats(area: Area, settings: Spikes, console: bool) -> list[tuple[str, str]]:
+    """The chats of an area that receive its spread and spike alerts, each once, as
+    (messenger, chat): its review group and leadership chat on Telegram (the review group's
+    stand-in "console" in console mode) and on Zalo where configured."""
+    chats: list[tuple[str, str | None]] = []
     if "review" in settings.chats:
-        review = area.review.chat or ("console" if console else None)
-        if review:
-            chats.append(review)
-    if "leadership" in settings.chats and area.review.leadership_chat:
-        chats.append(area.review.leadership_chat)
-    return list(dict.fromkeys(chats))
+        chats.append((TELEGRAM, area.review.chat or ("console" if console else None)))
+        chats.append((ZALO, area.review.zalo))
+    if "leadership" in settings.chats:
+        chats.append((TELEGRAM, area.review.leadership_chat))
+        chats.append((ZALO, area.review.leadership_zalo))
+    return list(dict.fromkeys((messenger, chat) for messenger, chat in chats if chat))
 
 
 def check_spikes(
@@ -262,7 +264,10 @@ def check_spikes(
             ]
             behind.sort(key=lambda s: s.first_seen_at, reverse=True)
             text = spike_message(area, series, today, verdict, behind)
-            entries = [OutboxEntry("", chat, None, "spike", text, None) for chat in chats]
+            entries = [
+                OutboxEntry("", chat, None, "spike", text, None, messenger)
+                for messenger, chat in chats
+            ]
             if store.open_spike_episode(
                 area.name, series, today, count, verdict.expected, entries, moment
             ):

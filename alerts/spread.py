@@ -110,9 +110,15 @@ def check_spread(
             text = spread_message(area, spread, settings.spread_hours)
             entries += [
                 OutboxEntry(
-                    spread_story(cluster), chat, None, "spread", text, spread.copies[0].article_id
+                    spread_story(cluster),
+                    chat,
+                    None,
+                    "spread",
+                    text,
+                    spread.copies[0].article_id,
+                    messenger,
                 )
-                for chat in chats
+                for messenger, chat in chats
             ]
         if entries:
             new = store.enqueue(entries, moment)

@@ -4,7 +4,9 @@ Files are named `duluan-bao-cao-tuan-2026-W48.docx/.html/.md` in the out dir and
 whole (written beside, then renamed) on a re-run. Queuing is idempotent per window: the outbox
 holds one summary message (kind "digest", story "digest:<label>") and one document (kind
 "document", story "digest:<label>:docx", text = JSON {"document", "caption", "filename"}) per
-chat, so a second `--send` queues nothing.
+chat, so a second `--send` queues nothing. A Zalo chat (`report.zalo`) gets the summary and,
+as a Zalo bot cannot send files, a message (story "digest:<label>:link") saying where to
+download the file: the console's link under `web.public_url`, else its "Báo cáo tuần" page.
 
 A deployment of several watch areas (`areas:`) builds one report per area, each with its own
 content, settings and record: its files and outbox stories carry the area's name
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from digest.charts import charts
 from digest.content import DigestContent, Item, build_content, sole_area
@@ -32,16 +35,17 @@ from digest.markdown import summary_markdown, summary_telegram
 from digest.positive import FILE_PREFIX as POSITIVE_PREFIX
 from digest.positive import render_positive_docx, render_positive_html
 from digest.window import FILE_PREFIX, Window, due_month, due_windows
-from duluan.config import Area, Config
+from duluan.config import Area, Config, Web
 from review.service import calendar
 from storage.digests import DigestRecord
-from storage.records import OutboxEntry
+from storage.records import ZALO, OutboxEntry
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("docx", "html", "md")
 SUMMARY_KIND = "digest"
+FILE_KINDS = (("docx", "Word"), ("html", "HTML"))  # the file a Zalo chat is linked to, by choice
 DOCUMENT_KIND = "document"
 
 
@@ -214,20 +218,28 @@ def selection_workbook(
     return f"{XLSX_PREFIX}-{window.label}.xlsx", render_xlsx(rows)
 
 
-def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:
-    """The outbox entries that deliver a report to `chat`: the summary, then the DOCX."""
+def _story(built: BuiltDigest) -> str:
     label = built.window.label
-    story = f"digest:{label}" if built.area is None else f"digest:{built.area}:{label}"
+    return f"digest:{label}" if built.area is None else f"digest:{built.area}:{label}"
+
+
+def _title(built: BuiltDigest) -> str:
     title = f"Báo cáo {built.window.name}"
     if built.area is not None:
         title += f": {built.content.area}"
+    return title
+
+
+def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:
+    """The outbox entries that deliver a report to `chat`: the summary, then the DOCX."""
+    story = _story(built)
     entries = [OutboxEntry(story, chat, None, SUMMARY_KIND, built.summary)]
     docx = built.files.get("docx")
     if docx is not None:
         payload = {
             "document": str(docx.resolve()),
             "filename": docx.name,
-            "caption": f"<b>{escape(title)}</b> ({built.window.describe()})",
+            "caption": f"<b>{escape(_title(built))}</b> ({built.window.describe()})",
         }
         entries.append(
             OutboxEntry(
@@ -241,17 +253,54 @@ def digest_entries(built: BuiltDigest, chat: str) -> list[OutboxEntry]:
     return entries
 
 
-def queue_digest(store: Store, built: BuiltDigest, chat: str, at: datetime) -> int:
-    """Queue the report for `chat` unless it already is; returns how many messages were new."""
-    queued = store.enqueue(digest_entries(built, chat), at)
+def zalo_digest_entries(built: BuiltDigest, chat: str, web: Web) -> list[OutboxEntry]:
+    """The outbox entries that deliver a report to a Zalo `chat`: the summary, then, since a
+    Zalo bot cannot send a file, where to download it: the console's link to the DOCX (the
+    HTML without one) under `web.public_url`, else the console page that lists it. Telegram
+    HTML like every message (the Zalo sender makes it plain text)."""
+    story = _story(built)
+    entries = [OutboxEntry(story, chat, None, SUMMARY_KIND, built.summary, None, ZALO)]
+    found = [(kind, built.files[f]) for f, kind in FILE_KINDS if f in built.files]
+    if not found:
+        return entries
+    kind, path = found[0]
+    head = f"📎 <b>{escape(_title(built))}</b> ({built.window.describe()})"
+    link = web.console_link(f"/digests/{built.record.id}/{quote(path.name)}")
+    if link is not None:
+        text = f"{head}: tải tệp {kind} tại\n{escape(link)}\n(đăng nhập trang rà soát nếu được hỏi)"
+    else:
+        text = (
+            f"{head}: Zalo không gửi được tệp; tệp {kind} {escape(path.name)} có trên trang rà "
+            "soát, mục «Báo cáo tuần»."
+        )
+    entries.append(OutboxEntry(f"{story}:link", chat, None, SUMMARY_KIND, text, None, ZALO))
+    return entries
+
+
+def queue_digest(
+    store: Store,
+    built: BuiltDigest,
+    chat: str | None,
+    at: datetime,
+    zalo: str | None = None,
+    web: Web | None = None,
+) -> int:
+    """Queue the report for the Telegram `chat` and the Zalo chat `zalo` (each that is set;
+    `web` for the console's links) unless it already is; returns how many messages were
+    new."""
+    entries = digest_entries(built, chat) if chat else []
+    if zalo:
+        entries += zalo_digest_entries(built, zalo, web or Web())
+    chats = ", ".join([*([chat] if chat else []), *([f"Zalo {zalo}"] if zalo else [])])
+    queued = store.enqueue(entries, at)
     if queued:
         store.mark_digest_sent(built.window.start, built.window.end, at, built.record.area)
         log.info(
-            "Báo cáo %s: đã xếp hàng %d tin nhắn cho nhóm %s", built.window.label, queued, chat
+            "Báo cáo %s: đã xếp hàng %d tin nhắn cho nhóm %s", built.window.label, queued, chats
         )
     else:
         log.info(
-            "Báo cáo %s: đã xếp hàng cho nhóm %s từ trước, không gửi lại", built.window.label, chat
+            "Báo cáo %s: đã xếp hàng cho nhóm %s từ trước, không gửi lại", built.window.label, chats
         )
     return queued
 
@@ -261,19 +310,20 @@ def run_scheduled(
 ) -> list[BuiltDigest]:
     """The daemon's digest job of `area` (default: the one area): build every due window of its
     schedule once (a missed Thursday is built when the daemon is back) and queue it for its
-    `report.chat`; then deliver the outbox as usual."""
+    `report.chat` and `report.zalo`; then deliver the outbox as usual."""
     area = area or sole_area(config)
-    chat = area.report.chat
-    last = store.last_digest_end(sent_only=bool(chat), area=area.name, weekly=True)
+    chat, zalo = area.report.chat, area.report.zalo
+    last = store.last_digest_end(sent_only=bool(chat or zalo), area=area.name, weekly=True)
     at = now()
     built = []
     for window in due_windows(last, at, config.digest_time(area), config.schedule.zone):
         digest = build_digest(store, config, window, now, area=area)
-        if chat:
-            queue_digest(store, digest, chat, at)
+        if chat or zalo:
+            queue_digest(store, digest, chat, at, zalo, config.web)
         else:
             log.warning(
-                "Báo cáo %s%s đã lập nhưng chưa cấu hình report.chat: không gửi cho ai",
+                "Báo cáo %s%s đã lập nhưng chưa cấu hình report.chat hay report.zalo: không gửi "
+                "cho ai",
                 window.label,
                 "" if digest.area is None else f" của địa bàn {area.name}",
             )
@@ -286,8 +336,8 @@ def run_monthly(
 ) -> BuiltDigest | None:
     """The daemon's monthly job of `area` (default: the one area), run daily at
     `schedule.monthly`: from the first working day of a month (the area's working days), build
-    the previous month's report and queue it for `report.chat`, once; None when nothing is due
-    or it was done."""
+    the previous month's report and queue it for `report.chat` and `report.zalo`, once; None
+    when nothing is due or it was done."""
     area = area or sole_area(config)
     at = config.schedule.monthly
     if at is None:
@@ -295,15 +345,16 @@ def run_monthly(
     window = due_month(now(), at, config.schedule.zone, calendar(area).is_working_day)
     if window is None:
         return None
-    chat = area.report.chat
+    chat, zalo = area.report.chat, area.report.zalo
     done = store.get_digest(window.start, window.end, area.name)
-    if done is not None and (done.sent_at is not None or not chat):
+    if done is not None and (done.sent_at is not None or not (chat or zalo)):
         return None
     digest = build_digest(store, config, window, now, area=area)
-    if chat:
-        queue_digest(store, digest, chat, now())
+    if chat or zalo:
+        queue_digest(store, digest, chat, now(), zalo, config.web)
     else:
         log.warning(
-            "Báo cáo %s đã lập nhưng chưa cấu hình report.chat: không gửi cho ai", window.label
+            "Báo cáo %s đã lập nhưng chưa cấu hình report.chat hay report.zalo: không gửi cho ai",
+            window.label,
         )
     return digest

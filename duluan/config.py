@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -1111,6 +1112,13 @@ class Web(_Model):
             "every unit's items); otherwise they get 403"
         ),
     )
+    public_url: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "the address officials open the console at, e.g. "
+            "`https://duluan.xa-dakpxi.gov.vn`; used for links in Zalo messages"
+        ),
+    )
 
     @field_validator("base_path")
     @classmethod
@@ -1121,6 +1129,29 @@ class Web(_Model):
                 f"{value!r} phải bắt đầu bằng / như /duluan / must start with / such as /duluan"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        """An address to put links under: no spaces, query or fragment; no trailing slash."""
+        if value is None:
+            return None
+        if re.search(r"[\s?#]", value):
+            raise ValueError(
+                f"{value!r} phải là địa chỉ trang rà soát như https://duluan.xa.gov.vn (không có "
+                "dấu cách, ? hay #) / must be the console's address such as https://x.gov.vn"
+            )
+        return value.rstrip("/")
+
+    def console_link(self, path: str) -> str | None:
+        """The public address of the console page `path` ("/digests/3/x.docx"): `public_url`
+        with `base_path` added unless it already ends with it; None without a `public_url`."""
+        if self.public_url is None:
+            return None
+        root = self.public_url
+        if self.base_path and not urlsplit(root).path.rstrip("/").endswith(self.base_path):
+            root += self.base_path
+        return root + path
 
 
 class Backup(_Model):

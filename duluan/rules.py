@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from duluan.config import MAX_RULE_QUERY, RULE_SCOPES, Area, Config, Rule, query_error
+from storage.records import TELEGRAM, ZALO
 
 if TYPE_CHECKING:
     from nlp.query import Document, RuleSet, Span
@@ -36,6 +37,7 @@ class WatchRule:
     area: str | None = None
     id: int | None = None
     enabled: bool = True
+    zalo_chats: tuple[str, ...] = ()  # config.yaml's `zalo_chats` (the console sets none yet)
 
 
 def config_rules(config: Config) -> list[WatchRule]:
@@ -47,7 +49,15 @@ def config_rules(config: Config) -> list[WatchRule]:
 
 
 def _from_config(rule: Rule, area: str | None) -> WatchRule:
-    return WatchRule(rule.name, rule.query, rule.scope, tuple(rule.chats), tuple(rule.units), area)
+    return WatchRule(
+        rule.name,
+        rule.query,
+        rule.scope,
+        tuple(rule.chats),
+        tuple(rule.units),
+        area,
+        zalo_chats=tuple(rule.zalo_chats),
+    )
 
 
 def console_rules(stored: Iterable[StoredRule]) -> list[WatchRule]:
@@ -129,11 +139,15 @@ def rule_document(
     )
 
 
-def rule_chats(rule: WatchRule, area: Area) -> list[tuple[str, int | None]]:
-    """The chats (and forum topics) a hit of `rule` in `area` alerts besides the area's own
-    alert: its chats, and its units' chats. None of them: the area's review group alone."""
-    out: list[tuple[str, int | None]] = [(chat, None) for chat in rule.chats]
-    out += [(u.chat, u.topic) for u in area.units if u.name in rule.units and u.chat]
+def rule_chats(rule: WatchRule, area: Area) -> list[tuple[str, str, int | None]]:
+    """The chats a hit of `rule` in `area` alerts besides the area's own alert, as (messenger,
+    chat, forum topic): its Telegram and Zalo chats, and its units' chats of both. None of
+    them: the area's review group alone."""
+    units = [u for u in area.units if u.name in rule.units]
+    out: list[tuple[str, str, int | None]] = [(TELEGRAM, chat, None) for chat in rule.chats]
+    out += [(TELEGRAM, u.chat, u.topic) for u in units if u.chat]
+    out += [(ZALO, chat, None) for chat in rule.zalo_chats]
+    out += [(ZALO, u.zalo, None) for u in units if u.zalo]
     return list(dict.fromkeys(out))
 
 

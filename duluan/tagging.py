@@ -143,7 +143,7 @@ def tag_article(
     if config is None or not record.relevant:
         return Tagged(record, ())
     story = story_key(article.cluster_id or article.id)
-    alerts: dict[tuple[str, int | None], OutboxEntry] = {}
+    alerts: dict[tuple[str, str, int | None], OutboxEntry] = {}
     for each in concerned:
         for entry in _area_alerts(
             each,
@@ -158,7 +158,7 @@ def tag_article(
             fixed.place(each.area.name),
             hits.get(each.area.name, ()),
         ):
-            alerts.setdefault((entry.chat, entry.topic), entry)
+            alerts.setdefault((entry.messenger, entry.chat, entry.topic), entry)
     return Tagged(record, tuple(alerts.values()))
 
 
@@ -246,8 +246,9 @@ def _area_alerts(
     rules: Sequence[RuleHit] = (),
 ) -> list[OutboxEntry]:
     """The alerts of one concerned area: its places (the commune a person named, when one
-    did) and topics, routed to its chats; with the watch rules that hit it in the area named
-    in the message, which also goes to the rules' chats (one message per chat)."""
+    did) and topics, routed to its chats (Telegram and Zalo); with the watch rules that hit it
+    in the area named in the message, which also goes to the rules' chats (one message per
+    chat of each messenger)."""
     place = each.place
     topics = record.topics if each.topics is None else tuple(each.topics.labels(text))
     places = tuple(
@@ -286,12 +287,15 @@ def _area_alerts(
             rules=tuple(dict.fromkeys(h.rule for h in rules)),
         )
     )
-    chats = [(d.chat, d.topic) for d in route(hit, each.area, locator.gazetteer, review_chat)]
+    chats = [
+        (d.messenger, d.chat, d.topic)
+        for d in route(hit, each.area, locator.gazetteer, review_chat)
+    ]
     if rules and each.rules is not None and not is_backfill(hit):
         chats += [c for h in rules for c in rule_chats(each.rules.rules[h.rule], each.area)]
     return [
-        OutboxEntry(story, chat, topic, "alert", message, article.id)
-        for chat, topic in dict.fromkeys(chats)
+        OutboxEntry(story, chat, topic, "alert", message, article.id, messenger)
+        for messenger, chat, topic in dict.fromkeys(chats)
     ]
 
 

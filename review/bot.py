@@ -80,7 +80,7 @@ from review.buttons import (
 from review.intake import Intake
 from review.service import Actor, ReviewError, ReviewService, calendar
 from review.workdays import long_date
-from storage import AssignmentRecord, OutboxEntry, StaleReview, Store
+from storage import TELEGRAM, ZALO, AssignmentRecord, OutboxEntry, StaleReview, Store
 from storage.vocabulary import story_cluster, story_key
 
 if TYPE_CHECKING:
@@ -680,29 +680,35 @@ async def remind_overdue(
     for job in due:
         brief = briefs.get(job.article_id) if job.article_id is not None else None
         line = article_line(brief, job.story)
+        story = f"remind:{job.id}:{today.isoformat()}"
+        reminder = reminder_message(job, line)
         if job.chat:
             messages.append(
-                OutboxEntry(
-                    f"remind:{job.id}:{today.isoformat()}",
-                    job.chat,
-                    job.topic,
-                    "remind",
-                    reminder_message(job, line),
-                    job.article_id,
-                )
+                OutboxEntry(story, job.chat, job.topic, "remind", reminder, job.article_id)
+            )
+        if job.zalo:
+            messages.append(
+                OutboxEntry(story, job.zalo, None, "remind", reminder, job.article_id, ZALO)
             )
         lines.setdefault(job.area, []).append(f"{assignment_line(job, zone, today)}\n    {line}")
     # Each area's review group gets the summary of its own overdue assignments (an area no
-    # longer configured: the top-level review group).
-    chats: dict[str, list[str]] = {}
+    # longer configured: the top-level review group), in its Telegram and its Zalo chat.
+    chats: dict[tuple[str, str], list[str]] = {}
     for name, own in lines.items():
-        chat = config.stored_area(name).review.chat
-        if chat:
-            chats.setdefault(chat, []).extend(own)
-    for chat, own in chats.items():
+        review = config.stored_area(name).review
+        for messenger, chat in ((TELEGRAM, review.chat), (ZALO, review.zalo)):
+            if chat:
+                chats.setdefault((messenger, chat), []).extend(own)
+    for (messenger, chat), own in chats.items():
         messages.append(
             OutboxEntry(
-                f"overdue:{today.isoformat()}", chat, None, "overdue", overdue_summary(own, today)
+                f"overdue:{today.isoformat()}",
+                chat,
+                None,
+                "overdue",
+                overdue_summary(own, today),
+                None,
+                messenger,
             )
         )
     queued = store.mark_reminded([job.id for job in due], today, messages, now())

@@ -142,11 +142,12 @@ def review_keyboard(signer: Signer, cluster: int, version: int) -> InlineKeyboar
 def units_keyboard(
     signer: Signer, cluster: int, version: int, units: Sequence[Unit]
 ) -> InlineKeyboardMarkup:
-    """The choice of a unit to verify the story (units without a chat cannot be reached)."""
+    """The choice of a unit to verify the story (units without a chat, Telegram or Zalo,
+    cannot be reached)."""
     rows = [
         [_button(signer, unit.name, Press(REVIEW_SCOPE, cluster, version, PICK, index))]
         for index, unit in enumerate(units)
-        if unit.chat
+        if unit.chat or unit.zalo
     ]
     rows.append([_button(signer, BACK, Press(REVIEW_SCOPE, cluster, version, GO_BACK))])
     return InlineKeyboardMarkup(rows)

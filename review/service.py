@@ -226,9 +226,9 @@ class ReviewService:
         area: str = DEFAULT_AREA,
     ) -> Assigned:
         """Hand `area`'s review of the story drawn at `version` to `unit` by `deadline`
-        (default: the area's working days on) and queue the unit's message. Raises
-        `ReviewError` for a deadline past or more than a year ahead, `StaleReview` when someone
-        acted since `version`."""
+        (default: the area's working days on) and queue the unit's message (to its Telegram
+        and Zalo chats). Raises `ReviewError` for a deadline past or more than a year ahead,
+        `StaleReview` when someone acted since `version`."""
         when = self.check_deadline(self.default_deadline(area) if deadline is None else deadline)
         briefs = self.store.alert_briefs([article_id]) if article_id is not None else {}
         brief = briefs.get(article_id) if article_id is not None else None
@@ -239,6 +239,7 @@ class ReviewService:
             unit=unit.name,
             chat=unit.chat,
             topic=unit.topic,
+            zalo=unit.zalo,
             deadline=when,
             user_id=actor.user_id,
             user_name=actor.name,

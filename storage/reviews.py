@@ -22,7 +22,7 @@ from nlp.area import DEFAULT_AREA
 from storage.base import StoreBase
 from storage.models import Assignment, Review, ReviewAction
 from storage.outbox import enqueue
-from storage.records import OutboxEntry
+from storage.records import ZALO, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ class AssignmentRecord:
     answered_at: datetime | None
     reminded_on: date | None
     area: str = DEFAULT_AREA  # its review's area
+    zalo: str | None = None  # the unit's Zalo chat when assigned (None: none)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _assignment(
         answered_by=row.answered_by,
         answered_at=row.answered_at,
         reminded_on=row.reminded_on,
+        zalo=row.zalo,
     )
 
 
@@ -257,10 +259,12 @@ class ReviewQueries(StoreBase):
         message: str,
         article_id: int | None = None,
         area: str = DEFAULT_AREA,
+        zalo: str | None = None,
     ) -> tuple[ReviewState, AssignmentRecord]:
         """Hand the story (`area`'s review of it) to `unit` by `deadline` and queue `message` to
-        the unit's chat (story `assign:<id>`, kind `assign`) in the same transaction;
-        `StaleReview` as `review_action`."""
+        the unit's chats, Telegram's (`chat`, `topic`) and Zalo's (`zalo`), each that is set
+        (story `assign:<id>`, kind `assign`) in the same transaction; `StaleReview` as
+        `review_action`."""
 
         def work(session: Session) -> tuple[ReviewState, AssignmentRecord]:
             row = self._bump(session, area, story, expected_version, "assigned", at, article_id)
@@ -269,6 +273,7 @@ class ReviewQueries(StoreBase):
                 unit=unit,
                 chat=chat,
                 topic_key=topic or 0,
+                zalo=zalo,
                 deadline=deadline,
                 status=OPEN,
                 assigned_by=user_id,
@@ -290,9 +295,14 @@ class ReviewQueries(StoreBase):
                     at=at,
                 )
             )
+            key = f"assign:{job.id}"
+            entries = []
             if chat:
-                entry = OutboxEntry(f"assign:{job.id}", chat, topic, "assign", message, article_id)
-                enqueue(session, [entry], at)
+                entries.append(OutboxEntry(key, chat, topic, "assign", message, article_id))
+            if zalo:
+                entries.append(OutboxEntry(key, zalo, None, "assign", message, article_id, ZALO))
+            if entries:
+                enqueue(session, entries, at)
             else:
                 log.warning("[%s] đơn vị %s chưa có chat: không gửi được tin giao", story, unit)
             return row.state, _assignment(job, story, row.state.article_id, area)

@@ -143,3 +143,35 @@ def test_story_key_fits_the_outbox_column() -> None:
     long = HealthProblem("x" * 80, "X", "extraction", T, "")
     assert len(long.story) <= 64 and long.story.startswith("health:xxx")
     assert long.story != replace(long, source="x" * 79 + "y").story
+
+
+def failing(store: Store) -> datetime:
+    """Three empty articles in a row: an extraction episode, as of the returned time."""
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    for n in range(3):
+        add(store, n, T + timedelta(hours=n), text="")
+    return T + timedelta(hours=5)
+
+
+def rows(store: Store) -> list[tuple[str, str, str]]:
+    due = store.due_outbox(T + timedelta(days=365), 100)
+    return sorted((i.messenger, i.chat, i.kind) for i in due)
+
+
+def test_health_alerts_also_go_to_the_admin_zalo_chat(store: Store) -> None:
+    cfg = config(CONFIG.replace("admin_chat: '-1002'", "admin_chat: '-1002', admin_zalo: z-adm"))
+    now = failing(store)
+    assert len(check_health(store, cfg, lambda: now, console=False)) == 1
+    assert rows(store) == [("telegram", "-1002", "health"), ("zalo", "z-adm", "health")]
+    texts = {i.text for i in store.due_outbox(now + timedelta(days=365), 100)}
+    assert len(texts) == 1  # the same Telegram HTML; the Zalo sender makes it plain
+    assert check_health(store, cfg, lambda: now, console=False) == []  # once per episode
+
+
+def test_the_zalo_health_chat_defaults_to_the_review_groups_and_works_alone(store: Store) -> None:
+    cfg = config(
+        CONFIG.replace("review: {chat: '-1001', admin_chat: '-1002'}", "review: {zalo: z-rv}")
+    )
+    now = failing(store)
+    assert len(check_health(store, cfg, lambda: now, console=False)) == 1
+    assert rows(store) == [("zalo", "z-rv", "health")]  # no console stand-in for Zalo

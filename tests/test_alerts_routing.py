@@ -75,3 +75,65 @@ def test_backfill_never_alerts() -> None:
     assert chats(hit(("Xã Đăk Pxi",), backfill=True)) == []
     old = hit(("Xã Đăk Pxi",), published_at=NOW - timedelta(days=3))
     assert chats(old) == []
+
+
+ZALO_CONFIG = parse_config(
+    """
+locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}
+sources: [{name: x, title: X, feeds: ['https://x.vn/rss']}]
+review: {chat: '-100999', zalo: z-review, reviewers: [1], leadership_zalo: z-lead}
+units:
+  - {name: UBND xã Đăk Pxi, chat: '-100111', zalo: z-pxi, communes: [Xã Đăk Pxi]}
+  - {name: Phòng Nông nghiệp, zalo: z-nn, topic: 7, topics: [rừng]}
+  - {name: UBND xã Đăk Ui, zalo: z-ui, communes: [Xã Đăk Ui]}
+""",
+    "t.yaml",
+    {},
+).config
+(ZALO_AREA,) = ZALO_CONFIG.watch_areas()
+
+
+def test_every_destination_with_a_zalo_chat_gets_a_zalo_copy() -> None:
+    destinations = route(hit(("Xã Đăk Pxi",), ("rừng",)), ZALO_AREA, GAZETTEER)
+    assert [(d.messenger, d.chat, d.topic, d.unit) for d in destinations] == [
+        ("telegram", "-100999", None, "review"),
+        ("zalo", "z-review", None, "review"),
+        ("zalo", "z-lead", None, "leadership"),  # negative news; no Telegram leadership chat
+        ("telegram", "-100111", None, "UBND xã Đăk Pxi"),
+        ("zalo", "z-pxi", None, "UBND xã Đăk Pxi"),
+        ("zalo", "z-nn", None, "Phòng Nông nghiệp"),  # Zalo has no forum topic
+    ]
+    assert destinations[4].reason == destinations[3].reason == "địa bàn: Xã Đăk Pxi"
+
+
+def test_a_unit_with_only_a_zalo_chat_is_reached_on_zalo_alone() -> None:
+    destinations = route(hit(("Xã Đăk Ui",), tone="positive"), ZALO_AREA, GAZETTEER)
+    assert [(d.messenger, d.chat) for d in destinations] == [
+        ("telegram", "-100999"),
+        ("zalo", "z-review"),
+        ("zalo", "z-ui"),
+    ]
+
+
+def test_the_console_stands_for_telegram_only_and_backfill_reaches_no_zalo_chat() -> None:
+    no_review = parse_config(
+        """
+locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}
+sources: [{name: x, title: X, feeds: ['https://x.vn/rss']}]
+units: [{name: UBND xã Đăk Ui, zalo: z-ui, communes: [Xã Đăk Ui]}]
+""",
+        "t.yaml",
+        {},
+    ).config
+    (area,) = no_review.watch_areas()
+    destinations = route(hit(("Xã Đăk Ui",)), area, GAZETTEER, "console")
+    assert [(d.messenger, d.chat) for d in destinations] == [
+        ("telegram", "console"),
+        ("zalo", "z-ui"),
+    ]
+    assert route(hit(("Xã Đăk Ui",), backfill=True), ZALO_AREA, GAZETTEER) == []
+
+
+def test_without_zalo_ids_nothing_goes_to_zalo() -> None:
+    destinations = route(hit(("Xã Đăk Pxi",), ("rừng",)), AREA, GAZETTEER)
+    assert {d.messenger for d in destinations} == {"telegram"}

@@ -278,3 +278,43 @@ def test_daily_counts_per_series_with_zero_days() -> None:
     ]
     rng = daily_counts(stories, TOPIC + "rừng", date(2026, 3, 1), end, local)
     assert [c for _, c in rng] == [0, 1, 0, 1, 0]
+
+
+def messengers(store: Store) -> list[tuple[str, str, str]]:
+    due = store.due_outbox(DAY0 + timedelta(days=365), 100)
+    return sorted((i.messenger, i.chat, i.kind) for i in due)
+
+
+ZALO_REVIEW = "review: {chat: '-1001', zalo: z-rv, leadership_chat: '-1003', leadership_zalo: z-ld}"
+
+
+def test_a_spike_also_alerts_the_zalo_chats_of_review_and_leadership(store: Store) -> None:
+    cfg = parse_config(
+        CONFIG.replace("review: {chat: '-1001', leadership_chat: '-1003'}", ZALO_REVIEW),
+        "test",
+        {},
+    ).config
+    n = fill(store, 30)
+    today = DAY0 + timedelta(days=30)
+    burst(store, n, today, 8)
+    assert check_spikes(store, cfg, lambda: today + timedelta(hours=2)) == 2  # all, negative
+    assert messengers(store) == sorted(
+        [(m, c, "spike") for m, c in (("telegram", "-1001"), ("telegram", "-1003"))] * 2
+        + [(m, c, "spike") for m, c in (("zalo", "z-rv"), ("zalo", "z-ld"))] * 2
+    )
+    stories = {i.story for i in store.due_outbox(today + timedelta(days=1), 100)}
+    assert len(stories) == 2  # one story per episode, on every chat
+
+
+def test_a_spike_reaches_a_zalo_only_review_group(store: Store) -> None:
+    cfg = parse_config(
+        CONFIG.replace("review: {chat: '-1001', leadership_chat: '-1003'}", "review: {zalo: z-rv}")
+        + "spikes: {negative: false}\n",
+        "test",
+        {},
+    ).config
+    n = fill(store, 30)
+    today = DAY0 + timedelta(days=30)
+    burst(store, n, today, 8)
+    assert check_spikes(store, cfg, lambda: today + timedelta(hours=2), console=False) == 1
+    assert messengers(store) == [("zalo", "z-rv", "spike")]

@@ -178,3 +178,43 @@ def test_each_area_has_its_own_settings(store: Store) -> None:
         add_copy(store, 2, outlet, T + timedelta(hours=outlet), area="mar")
     assert check_spread(store, cfg, lambda: T + timedelta(hours=3)) == 1
     assert [chat for _, chat, _ in outbox(store)] == ["-2001"]
+
+
+def messengers(store: Store) -> list[tuple[str, str, str]]:
+    due = store.due_outbox(T + timedelta(days=30), 100)
+    return sorted((i.messenger, i.chat, i.kind) for i in due)
+
+
+def test_spread_also_alerts_the_zalo_chats_once(store: Store) -> None:
+    cfg = parse_config(
+        CONFIG.replace(
+            "review: {chat: '-1001', leadership_chat: '-1003'}",
+            "review: {chat: '-1001', zalo: z-rv, leadership_chat: '-1003', leadership_zalo: z-ld}",
+        ),
+        "test",
+        {},
+    ).config
+    for outlet in (1, 2, 3):
+        add_copy(store, 1, outlet, T + timedelta(hours=outlet))
+    now = T + timedelta(hours=4)
+    assert check_spread(store, cfg, lambda: now) == 4
+    assert messengers(store) == [
+        ("telegram", "-1001", "spread"),
+        ("telegram", "-1003", "spread"),
+        ("zalo", "z-ld", "spread"),
+        ("zalo", "z-rv", "spread"),
+    ]
+    assert len({i.text for i in store.due_outbox(now, 10)}) == 1
+    assert check_spread(store, cfg, lambda: now + timedelta(hours=1)) == 0  # once per chat
+
+
+def test_spread_reaches_a_zalo_only_review_group(store: Store) -> None:
+    cfg = parse_config(
+        CONFIG.replace("review: {chat: '-1001', leadership_chat: '-1003'}", "review: {zalo: z-rv}"),
+        "test",
+        {},
+    ).config
+    for outlet in (1, 2, 3):
+        add_copy(store, 1, outlet, T + timedelta(hours=outlet))
+    assert check_spread(store, cfg, lambda: T + timedelta(hours=4), console=False) == 1
+    assert messengers(store) == [("zalo", "z-rv", "spread")]

@@ -119,3 +119,23 @@ def test_unit_officers_read_digests_only_when_allowed(console: Console) -> None:
     unit = console.client("dakpxi")
     assert 'href="/digests"' in unit.get("/queue").text
     assert [unit.get(path).status_code for path in pages] == [200, 200]
+
+
+def test_the_zalo_report_link_downloads_the_docx_from_the_console(console: Console) -> None:
+    """The link a Zalo report chat gets (digest.build.zalo_digest_entries) is the console's
+    own download of the built DOCX."""
+    from digest.build import build_digest, zalo_digest_entries
+    from digest.window import week_window
+
+    folder = console.tmp / "digests"
+    _with_out_dir(console, folder)
+    cfg = console.config
+    window = week_window("2026-W48", cfg.schedule.digest, cfg.schedule.zone)
+    built = build_digest(console.store, cfg, window, lambda: NOW, formats=["docx"])
+    web = cfg.web.model_copy(update={"public_url": "https://duluan.xa.gov.vn"})
+    [_, link] = zalo_digest_entries(built, "zr", web)
+    url = next(w for w in link.text.split("\n") if w.startswith("https://"))
+    path = url.removeprefix("https://duluan.xa.gov.vn")
+    got = console.client("xem").get(path)
+    assert got.status_code == 200
+    assert got.content == built.files["docx"].read_bytes()

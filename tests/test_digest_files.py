@@ -25,7 +25,8 @@ from PIL import Image
 from telegram.constants import ParseMode
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
-from digest.build import build_digest, digest_entries, run_scheduled
+from alerts.zalo import zalo_text
+from digest.build import build_digest, digest_entries, run_scheduled, zalo_digest_entries
 from digest.content import Item
 from digest.docx import render_docx
 from digest.html import render_html
@@ -33,7 +34,7 @@ from digest.markdown import TELEGRAM_LIMIT, summary_markdown, summary_telegram
 from digest.window import week_window
 from duluan.clock import Clock
 from duluan.commands.digest import add_parser, run
-from duluan.config import ConfigError, parse_config
+from duluan.config import Config, ConfigError, parse_config
 from duluan.runtime import Runtime
 from storage import Store
 from tests.kit.clock import FakeClock
@@ -464,3 +465,121 @@ def test_summary_never_cuts_inside_a_tag(store: Store) -> None:
     assert len(text) <= 200
     assert text.count("<b>") == text.count("</b>") and text.count("<i>") == text.count("</i>")
     assert text.startswith("<b>📰 Báo cáo tuần 2026-W48")
+
+
+def zalo_config(
+    tmp_path: Path, chat: str | None, public_url: str | None, base_path: str = ""
+) -> Config:
+    """The digest tests' config with a Zalo report chat, its files in `tmp_path`."""
+    base = config()
+    report = base.report.model_copy(update={"out_dir": str(tmp_path), "chat": chat, "zalo": "zr"})
+    web = base.web.model_copy(update={"public_url": public_url, "base_path": base_path})
+    return base.model_copy(update={"report": report, "web": web})
+
+
+def test_the_report_reaches_the_zalo_chat_as_summary_and_download_link(
+    store: Store, tmp_path: Path
+) -> None:
+    seed(store)
+    cfg = zalo_config(tmp_path, str(OFFICE), "https://duluan.xa.gov.vn", "/duluan")
+    friday = NOW + timedelta(hours=18)
+    [built] = run_scheduled(store, cfg, lambda: friday)
+    queued = store.due_outbox(friday + timedelta(hours=1))
+    assert sorted((q.messenger, q.chat, q.kind, q.story) for q in queued) == [
+        ("telegram", str(OFFICE), "digest", "digest:2026-W48"),
+        ("telegram", str(OFFICE), "document", "digest:2026-W48:docx"),
+        ("zalo", "zr", "digest", "digest:2026-W48"),
+        ("zalo", "zr", "digest", "digest:2026-W48:link"),
+    ]
+    by = {(q.messenger, q.story): q.text for q in queued}
+    assert by["zalo", "digest:2026-W48"] == by["telegram", "digest:2026-W48"] == built.summary
+    link = (
+        f"https://duluan.xa.gov.vn/duluan/digests/{built.record.id}/"
+        "duluan-bao-cao-tuan-2026-W48.docx"
+    )
+    plain = zalo_text(by["zalo", "digest:2026-W48:link"])
+    assert link in plain.split("\n")  # on a line of its own, intact
+    assert plain.startswith("📎 Báo cáo tuần 2026-W48")
+    assert [d.sent_at for d in store.list_digests()] == [friday]
+    assert run_scheduled(store, cfg, lambda: friday + timedelta(hours=1)) == []  # once
+
+
+def test_a_zalo_only_report_chat_without_a_public_url_names_the_console_page(
+    store: Store, tmp_path: Path
+) -> None:
+    seed(store)
+    cfg = zalo_config(tmp_path, None, None)
+    [built] = run_scheduled(store, cfg, lambda: NOW + timedelta(hours=18))
+    queued = store.due_outbox(NOW + timedelta(days=1))
+    assert [(q.messenger, q.chat, q.story) for q in queued] == [
+        ("zalo", "zr", "digest:2026-W48"),
+        ("zalo", "zr", "digest:2026-W48:link"),
+    ]
+    plain = zalo_text(queued[1].text)
+    assert "http" not in plain and "«Báo cáo tuần»" in plain
+    assert "duluan-bao-cao-tuan-2026-W48.docx" in plain
+    assert store.list_digests()[0].sent_at is not None
+    # Without DOCX the link goes to the HTML; with neither, the summary alone.
+    for formats, kind in ((["html", "md"], "HTML"), (["md"], None)):
+        md = replace(built, files={f: p for f, p in built.files.items() if f in formats})
+        entries = zalo_digest_entries(
+            md, "zr", cfg.web.model_copy(update={"public_url": "https://a.vn"})
+        )
+        if kind is None:
+            assert [e.story for e in entries] == ["digest:2026-W48"]
+        else:
+            assert f"tải tệp {kind} tại\nhttps://a.vn/digests/" in entries[1].text
+            assert entries[1].text.endswith(".html\n(đăng nhập trang rà soát nếu được hỏi)")
+
+
+@pytest.mark.parametrize(
+    ("public_url", "base_path", "expected"),
+    [
+        ("https://a.vn/", "", "https://a.vn/digests/1/x.docx"),
+        ("https://a.vn/duluan", "/duluan", "https://a.vn/duluan/digests/1/x.docx"),
+        ("https://a.vn", "/duluan", "https://a.vn/duluan/digests/1/x.docx"),
+        (None, "", None),
+    ],
+)
+def test_console_links_under_the_public_url(
+    public_url: str | None, base_path: str, expected: str | None
+) -> None:
+    web = config().web.model_copy(update={"base_path": base_path})
+    web = web.model_validate({**web.model_dump(), "public_url": public_url})
+    assert web.console_link("/digests/1/x.docx") == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["duluan.xa.gov.vn", "https://a.vn/x?y=1", "https://a.vn/#x", "https://a.vn/a b"]
+)
+def test_a_public_url_that_cannot_carry_links_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(CONFIG + f"web: {{public_url: '{bad}'}}\n", "t.yaml", {})
+    assert any(p.startswith("web.public_url:") for p in caught.value.problems)
+
+
+def test_digest_send_reaches_a_zalo_only_report_chat(
+    store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(store)
+    text = CONFIG.replace('  chat: "-1001112223334"\n', "  zalo: zr\n")
+    text += "web: {public_url: 'https://duluan.xa.gov.vn/'}\n"
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    runtime = Runtime(
+        config_path=str(tmp_path / "config.yaml"), database_url=db_url, clock=Clock(NOW)
+    )
+    parser = argparse.ArgumentParser(prog="duluan")
+    add_parser(parser.add_subparsers(dest="command"))
+    argv = ["digest", "--week", "2026-W48", "--out", str(tmp_path / "out"), "--send"]
+    assert run(parser.parse_args(argv), runtime) == 0
+    assert "Đã xếp hàng 2 tin nhắn" in capsys.readouterr().out
+    queued = store.due_outbox(NOW + timedelta(minutes=1))
+    assert [(q.messenger, q.chat, q.story) for q in queued] == [
+        ("zalo", "zr", "digest:2026-W48"),
+        ("zalo", "zr", "digest:2026-W48:link"),
+    ]
+    assert "https://duluan.xa.gov.vn/digests/" in queued[1].text
+    # Neither chat: --send is refused, saying what to set.
+    (tmp_path / "config.yaml").write_text(text.replace("  zalo: zr\n", ""), encoding="utf-8")
+    assert run(parser.parse_args(argv), runtime) == 2
+    assert "report.chat hay report.zalo" in capsys.readouterr().err

@@ -344,3 +344,29 @@ def test_monthly_job_follows_the_areas_extra_days_off(store: Store, tmp_path: Pa
     assert run_monthly(store, cfg, lambda: datetime(2026, 12, 1, 9, tzinfo=ZONE)) is None
     built = run_monthly(store, cfg, lambda: datetime(2026, 12, 2, 8, tzinfo=ZONE))
     assert built is not None and built.window.label == "2026-11"
+
+
+@pytest.mark.parametrize("chat", ["-1001112223334", None])
+def test_monthly_job_also_reaches_the_zalo_report_chat_once(
+    store: Store, tmp_path: Path, chat: str | None
+) -> None:
+    save_specs(store, SPECS)
+    base = with_out(config(), tmp_path, monthly="08:00")
+    report = base.report.model_copy(update={"chat": chat, "zalo": "zr"})
+    cfg = base.model_copy(update={"report": report})
+    tuesday = datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)
+    built = run_monthly(store, cfg, lambda: tuesday)
+    assert built is not None and built.window.label == "2026-11"
+    assert run_monthly(store, cfg, lambda: tuesday + timedelta(hours=1)) is None  # once
+    queued = store.due_outbox(tuesday + timedelta(minutes=1))
+    telegram = [
+        ("telegram", "digest:2026-11", "digest"),
+        ("telegram", "digest:2026-11:docx", "document"),
+    ]
+    assert sorted((q.messenger, q.story, q.kind) for q in queued) == [
+        *(telegram if chat else []),
+        ("zalo", "digest:2026-11", "digest"),
+        ("zalo", "digest:2026-11:link", "digest"),
+    ]
+    link = next(q for q in queued if q.story.endswith(":link"))
+    assert "Báo cáo tháng" in link.text and "duluan-bao-cao-thang-2026-11.docx" in link.text

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from duluan.config import Config
 from review.bot import SECRET_HEADER, ReviewBot, build_application, remind_overdue, webhook_app
 from review.buttons import (
+    BACK,
     INVALID,
     NOT_REVIEWER,
     NOT_UNIT,
@@ -27,7 +28,9 @@ from review.buttons import (
     Press,
     Signer,
     signing_key,
+    units_keyboard,
 )
+from review.service import Actor, ReviewService
 from storage import OutboxEntry, OutboxItem, Store
 from tests.kit.articles import record
 from tests.kit.review import (
@@ -443,3 +446,61 @@ def test_false_reporting_from_telegram_opens_the_case_file(store: Store) -> None
     assert case is not None
     assert store.open_case(story, "ai đó", FROZEN).id == case.id  # the console finds the same
     assert store.review_detail(story).state.status == "false_info"
+
+
+def zalo_config(unit_chat: str | None) -> Config:
+    """`make_config` with Zalo chats: the review group's, and the Đăk Pxi unit's (beside its
+    Telegram chat `unit_chat`, or alone)."""
+    data = make_config().model_dump(mode="json", exclude_unset=True)
+    data["review"]["zalo"] = "z-review"
+    pxi = next(u for u in data["units"] if u["name"] == "UBND xã Đăk Pxi")
+    pxi["zalo"] = "z-pxi"
+    if unit_chat is None:
+        del pxi["chat"]
+    return Config.model_validate(data)
+
+
+@pytest.mark.parametrize("unit_chat", [str(UNIT), None])
+def test_overdue_reminders_also_reach_the_zalo_chats(store: Store, unit_chat: str | None) -> None:
+    config = zalo_config(unit_chat)
+    store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+    saved = store.save_article(record(2, title="Đường hư hỏng"))
+    story = f"cluster:{saved.cluster_id}"
+    service = ReviewService(store, config, lambda: FROZEN)
+    actor = Actor(REVIEWER, "Chị Lan", "Telegram, Chị Lan")
+    done = service.assign(
+        story=story,
+        version=0,
+        unit=service.unit("UBND xã Đăk Pxi"),
+        actor=actor,
+        deadline=date(2026, 5, 4),
+        article_id=saved.article_id,
+    )
+    at = datetime(2026, 5, 5, 1, 0, tzinfo=UTC)
+    assert asyncio.run(remind_overdue(store, config, date(2026, 5, 5), lambda: at)) == 1
+    rows = sorted(
+        (i.messenger, i.chat, i.kind, i.story)
+        for i in store.due_outbox(at, 50)
+        if i.kind in ("remind", "overdue")
+    )
+    telegram = [("telegram", str(UNIT), "remind", f"remind:{done.job.id}:2026-05-05")]
+    assert rows == sorted(
+        [
+            *(telegram if unit_chat else []),
+            ("telegram", str(REVIEW), "overdue", "overdue:2026-05-05"),
+            ("zalo", "z-pxi", "remind", f"remind:{done.job.id}:2026-05-05"),
+            ("zalo", "z-review", "overdue", "overdue:2026-05-05"),
+        ]
+    )
+    texts = {(i.messenger, i.kind): i.text for i in store.due_outbox(at, 50)}
+    assert "Hạn xác minh: <b>" in texts["zalo", "remind"]
+    assert "Đường hư hỏng" in texts["zalo", "remind"]
+    assert texts["zalo", "overdue"] == texts["telegram", "overdue"]
+    assert asyncio.run(remind_overdue(store, config, date(2026, 5, 5), lambda: at)) == 0
+
+
+def test_a_unit_reached_on_zalo_alone_can_be_picked_from_telegram() -> None:
+    config = zalo_config(None)
+    markup = units_keyboard(Signer(signing_key("1:tok")), 7, 1, list(config.units))
+    labels = [row[0].text for row in markup.inline_keyboard]
+    assert labels == ["Phòng Văn hóa", "UBND xã Đăk Pxi", BACK]  # not the unit without a chat

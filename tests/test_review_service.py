@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from cases.evidence import Fetch, Fetched
+from duluan.config import parse_config
 from review.service import (
     MAX_REPORT,
     Actor,
@@ -18,7 +19,7 @@ from review.service import (
     Verdict,
 )
 from storage import Store
-from tests.kit.console import LAND_UNIT, NOW, PXI_UNIT, Clock, Seeded, config, seed
+from tests.kit.console import CONFIG, LAND_UNIT, NOW, PXI_UNIT, Clock, Seeded, config, seed
 
 LAN = Actor(7, "Chị Lan (@lan)", "Telegram, Chị Lan (@lan)")
 PAGE = "<html><body><article><p>Phá rừng ở Đăk Pxi, bài gốc.</p></article></body></html>".encode()
@@ -235,3 +236,31 @@ def test_answer_refusals_change_nothing(store: Store) -> None:
     assert review.answer(job=job, status="true", actor=LAN, report="x" * MAX_REPORT).job.report
     detail = store.review_detail(story)
     assert [a.action for a in detail.history] == ["assign", "report"]  # an answer with a text
+
+
+def test_assign_also_queues_the_message_to_the_units_zalo_chat(store: Store) -> None:
+    seeded = seed(store)
+    text = CONFIG.replace('chat: "-1001",', 'chat: "-1001", zalo: z-pxi,')
+    text = text.replace('chat: "-1002",', "zalo: z-land,")
+    review = ReviewService(store, parse_config(text, "t.yaml", {}).config, Clock())
+    done = review.assign(
+        story=f"cluster:{seeded.forest}",
+        version=0,
+        unit=review.unit(PXI_UNIT),
+        actor=LAN,
+        article_id=seeded.forest_article,
+    )
+    assert (done.job.chat, done.job.zalo) == ("-1001", "z-pxi")
+    queued = [m for m in store.due_outbox(NOW) if m.kind == "assign"]
+    assert sorted((m.messenger, m.chat, m.story) for m in queued) == [
+        ("telegram", "-1001", f"assign:{done.job.id}"),
+        ("zalo", "z-pxi", f"assign:{done.job.id}"),
+    ]
+    assert queued[0].text == queued[1].text  # Telegram's HTML; the Zalo sender makes it plain
+    # A unit with only a Zalo chat: its message goes there alone.
+    land = review.assign(
+        story=f"cluster:{seeded.market}", version=0, unit=review.unit(LAND_UNIT), actor=LAN
+    )
+    assert (land.job.chat, land.job.zalo) == (None, "z-land")
+    mine = [m for m in store.due_outbox(NOW) if m.story == f"assign:{land.job.id}"]
+    assert [(m.messenger, m.chat, m.kind) for m in mine] == [("zalo", "z-land", "assign")]

@@ -179,3 +179,73 @@ def test_overdue_and_reminded_once(store: Store) -> None:
     assert job.reminded_on == today
     assert [i.kind for i in store.due_outbox(AT + timedelta(days=9), 50)].count("remind") == 1
     assert on_time.status == "open"
+
+
+def _assign(store: Store, story: str, chat: str | None, zalo: str | None) -> int:
+    _, job = store.assign(
+        story,
+        expected_version=0,
+        unit="UBND xã Đăk Pxi",
+        chat=chat,
+        topic=5 if chat else None,
+        deadline=date(2026, 12, 1),
+        user_id=11,
+        user_name="Chị Lan",
+        at=AT,
+        message="<b>Giao xác minh</b>",
+        zalo=zalo,
+    )
+    assert (job.chat, job.zalo) == (chat, zalo)
+    assert store.get_assignment(job.id) == job  # the Zalo chat is kept with it
+    return job.id
+
+
+def test_an_assignment_goes_to_the_units_telegram_and_zalo_chats(store: Store) -> None:
+    job = _assign(store, STORY, UNIT_CHAT, "z-pxi")
+    rows = sorted(
+        (i.messenger, i.story, i.chat, i.topic, i.kind, i.text) for i in store.due_outbox(AT)
+    )
+    assert rows == [
+        ("telegram", f"assign:{job}", UNIT_CHAT, 5, "assign", "<b>Giao xác minh</b>"),
+        ("zalo", f"assign:{job}", "z-pxi", None, "assign", "<b>Giao xác minh</b>"),
+    ]
+    [overdue] = store.overdue_assignments(date(2026, 12, 2))
+    assert overdue.zalo == "z-pxi"
+
+
+def test_an_assignment_of_a_unit_with_only_a_zalo_chat(store: Store) -> None:
+    job = _assign(store, STORY, None, "z-pxi")
+    assert [(i.messenger, i.chat, i.kind) for i in store.due_outbox(AT)] == [
+        ("zalo", "z-pxi", "assign")
+    ]
+    assert store.review_detail(STORY).assignments[0].zalo == "z-pxi"
+    _assign(store, "cluster:8", UNIT_CHAT, None)  # no Zalo chat: no Zalo row
+    assert [i.messenger for i in store.due_outbox(AT)].count("zalo") == 1
+    assert store.get_assignment(job) is not None
+
+
+def test_migration_0023_comes_and_goes_without_touching_the_history(
+    store: Store, db_url: str
+) -> None:
+    """The Zalo column is added and dropped in place: a table rebuild would cascade to the
+    review history hanging on `assignments`."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from storage.db import make_engine
+    from storage.migrate import alembic_config
+
+    job = _assign(store, STORY, UNIT_CHAT, "z-pxi")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0022")
+            columns = {c["name"] for c in inspect(conn).get_columns("assignments")}
+            assert "zalo" not in columns and "chat" in columns
+            assert conn.execute(text("SELECT count(*) FROM review_actions")).scalar() == 1
+            command.upgrade(alembic_config(conn), "head")
+    finally:
+        engine.dispose()
+    assigned = store.get_assignment(job)
+    assert assigned is not None and (assigned.chat, assigned.zalo) == (UNIT_CHAT, None)
+    assert len(store.review_detail(STORY).history) == 1

@@ -12,7 +12,7 @@ from duluan.tagging import RULE_HIT, area_taggings, tag_article
 from storage.records import Corrected
 from storage.rules import RuleDraft, StoredRule
 from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
-from tests.kit.console import LAND_UNIT, NOW, tagger
+from tests.kit.console import LAND_UNIT, NOW, PXI_UNIT, tagger
 from tests.kit.rules import (
     CHAIRMAN,
     LOCAL,
@@ -21,6 +21,7 @@ from tests.kit.rules import (
     article,
     chairman_rule,
     rules_config,
+    rules_yaml,
 )
 
 REVIEW, PXI_CHAT, LAND_CHAT = "-1009", "-1001", "-1002"
@@ -192,3 +193,55 @@ def test_markup_in_a_rule_name_stays_text_in_the_alert() -> None:
     assert (
         "Quy tắc theo dõi: &lt;a href=&quot;x&quot;&gt;Chủ tịch&lt;/a&gt; &amp; &lt;b&gt;" in text
     )
+
+
+def zalo_config(*rules: dict[str, object]) -> Config:
+    """`rules_config` with Zalo chats for the review group and the Đăk Pxi unit."""
+    text = rules_yaml(*rules)
+    text = text.replace('review: {chat: "-1009",', 'review: {chat: "-1009", zalo: z-review,')
+    text = text.replace('chat: "-1001",', 'chat: "-1001", zalo: z-pxi,')
+    return parse_config(text, "t.yaml", {}).config
+
+
+def test_zalo_chats_get_the_alert_beside_telegram_one_message_per_chat_naming_the_rules() -> None:
+    config = zalo_config(
+        chairman_rule(zalo_chats=["z-review", "z-rule"]),
+        chairman_rule(name="Rừng", query="rừng", chats=[], zalo_chats=["z-review", "z-pxi"]),
+    )
+    tagged = tag_article(tagger(config), article(*LOCAL), NOW, "1", config)
+    rows = sorted((a.messenger, a.chat, a.kind) for a in tagged.alerts)
+    assert rows == [
+        ("telegram", PXI_CHAT, "alert"),
+        ("telegram", REVIEW, "alert"),
+        ("telegram", RULE_CHAT, "alert"),
+        ("zalo", "z-pxi", "alert"),
+        ("zalo", "z-review", "alert"),
+        ("zalo", "z-rule", "alert"),
+    ]
+    by = {(a.messenger, a.chat): a for a in tagged.alerts}
+    # The text stays Telegram's HTML (the Zalo sender makes it plain), the same on both.
+    assert by["zalo", "z-review"].text == by["telegram", REVIEW].text
+    assert "Quy tắc theo dõi: Chủ tịch xã, Rừng" in by["zalo", "z-review"].text
+    assert by["zalo", "z-pxi"].topic is None
+    assert len({a.story for a in tagged.alerts}) == 1
+
+
+def test_a_rule_with_only_zalo_chats_alerts_them_and_its_units_zalo_chats() -> None:
+    config = zalo_config(
+        chairman_rule(scope="anywhere", chats=[], zalo_chats=["z-rule"], units=[PXI_UNIT])
+    )
+    tagged = tag_article(tagger(config), article(*NATIONAL), NOW, "1", config)
+    rows = sorted((a.messenger, a.chat) for a in tagged.alerts)
+    assert rows == [
+        ("telegram", PXI_CHAT),
+        ("telegram", REVIEW),
+        ("zalo", "z-pxi"),
+        ("zalo", "z-review"),
+        ("zalo", "z-rule"),
+    ]
+
+
+def test_no_zalo_id_queues_nothing_for_zalo() -> None:
+    config = rules_config(chairman_rule(units=[LAND_UNIT]))
+    tagged = tag_article(tagger(config), article(*LOCAL), NOW, "1", config)
+    assert tagged.alerts and {a.messenger for a in tagged.alerts} == {"telegram"}

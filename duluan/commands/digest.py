@@ -29,7 +29,7 @@ def add_parser(commands: Any) -> None:
         "--month, --quarter: báo cáo tháng, quý (kèm bảng số tin theo cơ quan báo chí, tháng, sắc "
         "thái và tác giả). Chạy lại sẽ ghi đè tệp của kỳ đó; chỉ gửi khi có --send, và mỗi kỳ "
         "chỉ gửi một lần. Cấu hình nhiều địa bàn theo dõi (areas:): mỗi địa bàn một báo cáo, gửi "
-        "đến nhóm report.chat của địa bàn.",
+        "đến nhóm report.chat (và report.zalo) của địa bàn.",
     )
     add_area_option(parser)
     parser.add_argument(
@@ -65,8 +65,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--send",
         action="store_true",
-        help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat của địa bàn (gửi bằng "
-        "`duluan alert`)",
+        help="xếp hàng gửi tóm tắt và tệp Word đến nhóm report.chat của địa bàn, tóm tắt và "
+        "đường tải tệp đến nhóm report.zalo (gửi bằng `duluan alert`)",
     )
 
 
@@ -137,16 +137,17 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             else:
                 windows[area.name] = default_window(now(), schedule, zone)
         formats = [f.strip() for f in args.format.split(",") if f.strip()] if args.format else None
-        silent = [a.name for a in areas if not a.report.chat]
+        silent = [a.name for a in areas if not a.report.chat and not a.report.zalo]
         if args.send and silent and not several:
             raise ValueError(
-                "chưa cấu hình report.chat (nhóm Telegram nhận báo cáo) nên không gửi được"
+                "chưa cấu hình report.chat hay report.zalo (nhóm Telegram, Zalo nhận báo cáo) "
+                "nên không gửi được"
             )
         if args.send and silent:
             raise ValueError(
-                f"địa bàn {', '.join(silent)} chưa cấu hình report.chat (nhóm Telegram nhận báo "
-                "cáo) nên không gửi được; đặt areas[].report.chat hoặc chọn địa bàn khác bằng "
-                "--area"
+                f"địa bàn {', '.join(silent)} chưa cấu hình report.chat hay report.zalo (nhóm "
+                "Telegram, Zalo nhận báo cáo) nên không gửi được; đặt areas[].report.chat "
+                "(hoặc .zalo) hoặc chọn địa bàn khác bằng --area"
             )
         if args.send and args.positive:
             raise ValueError("trang tin tích cực không gửi qua Telegram: bỏ --send")
@@ -191,9 +192,9 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             )
             for path in built.files.values():
                 print(f"  {path}")
-            chat = area.report.chat
-            if args.send and chat:
-                queued = queue_digest(store, built, chat, now())
+            chat, zalo = area.report.chat, area.report.zalo
+            if args.send and (chat or zalo):
+                queued = queue_digest(store, built, chat, now(), zalo, config.web)
                 if queued:
                     print(
                         f"Đã xếp hàng {queued} tin nhắn gửi báo cáo; chạy `duluan alert` (hoặc "

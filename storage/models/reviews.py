@@ -68,6 +68,7 @@ class Assignment(Base):
     unit: Mapped[str] = mapped_column(String(200))
     chat: Mapped[str | None] = mapped_column(String(64))
     topic_key: Mapped[int] = mapped_column(Integer)
+    zalo: Mapped[str | None] = mapped_column(String(64))  # the unit's Zalo chat (issue 17)
     deadline: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(24), index=True)
     report: Mapped[str | None] = mapped_column(Text)
