@@ -80,6 +80,7 @@ from review.buttons import (
 from review.intake import Intake
 from review.service import Actor, ReviewError, ReviewService, calendar
 from review.workdays import long_date
+from review.zalo import assign_hint
 from storage import TELEGRAM, ZALO, AssignmentRecord, OutboxEntry, StaleReview, Store
 from storage.vocabulary import story_cluster, story_key
 
@@ -622,15 +623,21 @@ class ReviewBot:
         log.info("Bot rà soát đã dừng")
 
 
-def reminder_message(job: AssignmentRecord, brief_line: str) -> str:
-    """The reminder a unit receives each working morning while its assignment is overdue."""
+def reminder_message(job: AssignmentRecord, brief_line: str, *, zalo: bool = False) -> str:
+    """The reminder a unit receives each working morning while its assignment is overdue;
+    `zalo`: the copy for its Zalo chat, which answers by code, not by button."""
+    ask = (
+        f"Đề nghị đơn vị trả lời. {escape(assign_hint(job.id))}"
+        if zalo
+        else f"Đề nghị đơn vị trả lời bằng nút trên tin giao việc số {job.id}."
+    )
     return "\n".join(
         [
             "⏰ <b>Nhắc hạn xác minh</b>",
             f"Đơn vị: <b>{escape(job.unit)}</b>",
             f"Tin: {brief_line}",
             f"Hạn xác minh: <b>{long_date(job.deadline)}</b> — đã quá hạn, chưa có trả lời.",
-            f"Đề nghị đơn vị trả lời bằng nút trên tin giao việc số {job.id}.",
+            ask,
         ]
     )
 
@@ -682,13 +689,14 @@ async def remind_overdue(
         line = article_line(brief, job.story)
         story = f"remind:{job.id}:{today.isoformat()}"
         reminder = reminder_message(job, line)
+        zalo_reminder = reminder_message(job, line, zalo=True)
         if job.chat:
             messages.append(
                 OutboxEntry(story, job.chat, job.topic, "remind", reminder, job.article_id)
             )
         if job.zalo:
             messages.append(
-                OutboxEntry(story, job.zalo, None, "remind", reminder, job.article_id, ZALO)
+                OutboxEntry(story, job.zalo, None, "remind", zalo_reminder, job.article_id, ZALO)
             )
         lines.setdefault(job.area, []).append(f"{assignment_line(job, zone, today)}\n    {line}")
     # Each area's review group gets the summary of its own overdue assignments (an area no

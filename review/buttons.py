@@ -241,18 +241,36 @@ def article_line(brief: AlertBrief | None, fallback: str) -> str:
     return f"{escape(brief.outlet)}: {html_link(brief.url, brief.title)}"
 
 
+ZALO_ASSIGN_ASK = (
+    "Đề nghị đơn vị xác minh nội dung tin và trả lời bằng mã giao ở cuối tin này: đúng sự "
+    "thật, sai sự thật, hoặc đã báo cáo kèm nội dung báo cáo."
+)
+
+
 def assignment_message(
-    brief: AlertBrief | None, story: str, unit: str, deadline: date, assigned_by: str
+    brief: AlertBrief | None,
+    story: str,
+    unit: str,
+    deadline: date,
+    assigned_by: str,
+    *,
+    zalo: bool = False,
 ) -> str:
-    """The message a unit receives when a story is assigned to it."""
+    """The message a unit receives when a story is assigned to it; `zalo`: the copy for its
+    Zalo chat, which has no buttons (the code to answer with is added under it at sending)."""
+    lines = [
+        "📋 <b>Giao xác minh tin báo chí</b>",
+        f"Đơn vị: <b>{escape(unit)}</b>",
+        f"Tin: {article_line(brief, f'tin {story} (xem nhóm rà soát)')}",
+        f"Hạn xác minh: <b>{long_date(deadline)}</b>",
+        f"Người giao: {escape(assigned_by)} (Trung tâm)",
+        "",
+    ]
+    if zalo:
+        return "\n".join([*lines, ZALO_ASSIGN_ASK])
     return "\n".join(
         [
-            "📋 <b>Giao xác minh tin báo chí</b>",
-            f"Đơn vị: <b>{escape(unit)}</b>",
-            f"Tin: {article_line(brief, f'tin {story} (xem nhóm rà soát)')}",
-            f"Hạn xác minh: <b>{long_date(deadline)}</b>",
-            f"Người giao: {escape(assigned_by)} (Trung tâm)",
-            "",
+            *lines,
             "Đề nghị đơn vị xác minh nội dung tin và trả lời bằng một nút bên dưới: "
             "«Đúng sự thật», «Sai sự thật», hoặc «Đã báo cáo» (rồi gửi nội dung báo cáo "
             "bằng cách trả lời tin nhắn của bot).",

@@ -233,6 +233,7 @@ class ReviewService:
         briefs = self.store.alert_briefs([article_id]) if article_id is not None else {}
         brief = briefs.get(article_id) if article_id is not None else None
         text = assignment_message(brief, story, unit.name, when, actor.name)
+        zalo_text = assignment_message(brief, story, unit.name, when, actor.name, zalo=True)
         state, job = self.store.assign(
             story,
             expected_version=version,
@@ -245,6 +246,7 @@ class ReviewService:
             user_name=actor.name,
             at=self.now(),
             message=text,
+            zalo_message=zalo_text,
             article_id=article_id,
             area=area,
         )

@@ -260,6 +260,7 @@ class ReviewQueries(StoreBase):
         article_id: int | None = None,
         area: str = DEFAULT_AREA,
         zalo: str | None = None,
+        zalo_message: str | None = None,
     ) -> tuple[ReviewState, AssignmentRecord]:
         """Hand the story (`area`'s review of it) to `unit` by `deadline` and queue `message` to
         the unit's chats, Telegram's (`chat`, `topic`) and Zalo's (`zalo`), each that is set
@@ -300,7 +301,8 @@ class ReviewQueries(StoreBase):
             if chat:
                 entries.append(OutboxEntry(key, chat, topic, "assign", message, article_id))
             if zalo:
-                entries.append(OutboxEntry(key, zalo, None, "assign", message, article_id, ZALO))
+                text = zalo_message or message
+                entries.append(OutboxEntry(key, zalo, None, "assign", text, article_id, ZALO))
             if entries:
                 enqueue(session, entries, at)
             else:

@@ -760,3 +760,26 @@ def test_any_text_gets_none_or_a_reply(store: Store, text: str, user: str) -> No
         assigned(store, zalo, seeded.forest)
     reply = ZaloReview(store, zconfig(), Clock()).answer(message(text, user=user))
     assert reply is None or (isinstance(reply, str) and 0 < len(reply) <= LIMIT)
+
+
+def test_a_zalo_unit_is_asked_for_a_code_not_a_button(store: Store) -> None:
+    """The assignment and the overdue reminder a unit reads on Zalo speak of its code."""
+    from datetime import timedelta
+
+    from review.bot import reminder_message
+
+    _, seeded = setup(store)
+    service = ReviewService(store, zconfig(), Clock())
+    detail = store.review_detail(story(seeded.forest))
+    done = service.assign(
+        story=story(seeded.forest),
+        version=detail.state.version,
+        unit=service.unit(PXI),
+        actor=Actor(1, "Chị Lan", "test"),
+        article_id=seeded.forest_article,
+    )
+    rows = {(i.messenger, i.kind): i.text for i in store.due_outbox(Clock()() + timedelta(1))}
+    assert "một nút bên dưới" in rows[(TELEGRAM, "assign")]
+    assert "nút" not in rows[(ZALO, "assign")] and "mã giao" in rows[(ZALO, "assign")]
+    reminder = zalo_text(reminder_message(done.job, "tin", zalo=True))
+    assert f"G{done.job.id} đúng" in reminder and "nút" not in reminder
