@@ -48,6 +48,7 @@ from alerts.zalo import (
     ZaloInvalidToken,
     ZaloNetworkError,
     ZaloRetryAfter,
+    split_plain,
     zalo_text,
 )
 from storage import TELEGRAM, ZALO, OutboxItem, Store, StoryMessage
@@ -293,7 +294,9 @@ class ZaloSender:
         self.bot = bot
 
     async def send(self, chat: str, topic: int | None, text: str, markup: Any | None) -> int:
-        await self.bot.send_message(chat, zalo_text(text))
+        """One message, or up to `MAX_PARTS` for a text over Zalo's limit (split at lines)."""
+        for part in split_plain(zalo_text(text, None)):
+            await self.bot.send_message(chat, part)
         return 0  # Zalo's message id is a string we have no use for: its messages never change
 
     async def edit(

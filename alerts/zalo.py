@@ -413,12 +413,33 @@ def cut_plain(text: str, limit: int = LIMIT) -> str:
     return head.rstrip() + "…"
 
 
-def zalo_text(html_message: str, limit: int = LIMIT) -> str:
+MAX_PARTS = 4  # a longer list (overdue items, a report's summary) is cut in its 4th message
+
+
+def split_plain(text: str, limit: int = LIMIT, parts: int = MAX_PARTS) -> list[str]:
+    """`text` as at most `parts` messages of at most `limit` each, split at line breaks (a
+    line longer than `limit` is cut), the last cut with "…": a long list reaches Zalo whole
+    where a single message would lose its end."""
+    out: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit and len(out) < parts - 1:
+        head = utf16_prefix(rest, limit)
+        at = head.rfind("\n")
+        if at < limit // 4:
+            at = len(head)
+        out.append(rest[:at].rstrip())
+        rest = rest[at:].lstrip("\n")
+    out.append(cut_plain(rest, limit))
+    return [part for part in out if part]
+
+
+def zalo_text(html_message: str, limit: int | None = LIMIT) -> str:
     """A Telegram-HTML alert (alerts/message.py) as Zalo shows it: plain text, each link's
-    address on its own line, invisible and control characters removed, at most `limit`."""
+    address on its own line, invisible and control characters removed, at most `limit` (None:
+    whole, for `split_plain`)."""
     parser = _PlainText()
     parser.feed(html_message)
     text = _INVISIBLE.sub("", parser.text().replace("\r\n", "\n").replace("\r", "\n"))
     lines = [line.strip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return cut_plain(text, limit)
+    return text if limit is None else cut_plain(text, limit)

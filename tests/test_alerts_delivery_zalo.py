@@ -11,6 +11,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from alerts.delivery import (
     BURST_MIN,
     ZALO_RESEND_NOTE,
@@ -19,7 +22,8 @@ from alerts.delivery import (
     Throttle,
     ZaloSender,
 )
-from alerts.zalo import LIMIT, ZaloBot
+from alerts.message import utf16_len
+from alerts.zalo import LIMIT, MAX_PARTS, ZaloBot, split_plain
 from storage import ZALO, OutboxEntry, Store
 from tests.kit.articles import T0
 from tests.kit.clock import NOW, FakeClock
@@ -56,12 +60,28 @@ def test_zalo_gets_plain_text_with_the_link_on_its_own_line(store: Store) -> Non
     assert left.messenger == "telegram"
 
 
-def test_a_long_alert_is_cut_within_zalos_limit(store: Store) -> None:
-    store.enqueue([zalo("cluster:1", text="<b>Tin</b> " + "rất dài " * 600)], T0)
+def test_a_long_message_goes_in_parts_within_zalos_limit(store: Store) -> None:
+    lines = "\n".join(f"{n}. Tin quá hạn số {n} của xã Đăk Pxi" for n in range(1, 101))
+    store.enqueue([zalo("overdue:1", text=lines), zalo("big", text="rất dài " * 5000)], T0)
     with FakeZalo(known_chats={CHAT}) as fake:
         asyncio.run(deliver(store, fake))
-        (sent,) = fake.sent
-    assert len(sent["text"]) <= LIMIT and sent["text"].endswith("…")
+        texts = [m["text"] for m in fake.sent]
+    overdue = [t for t in texts if "Tin quá hạn" in t]
+    assert len(overdue) == 2 and all(len(t) <= LIMIT for t in texts)
+    assert "\n".join(overdue) == lines  # split at line breaks, nothing lost
+    big = [t for t in texts if "rất dài" in t]
+    # Cut at Telegram's 4,096 like every alert (compose), then sent in parts.
+    assert 1 < len(big) <= MAX_PARTS and big[-1].endswith("…")
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=9000), st.integers(1, 5))
+@example("a\n" * 3000, 4)
+@example("🙂" * 3000, 2)
+def test_split_plain_keeps_every_part_within_the_limit(text: str, parts: int) -> None:
+    out = split_plain(text, 200, parts)
+    assert len(out) <= parts and all(utf16_len(p) <= 200 for p in out)
+    if utf16_len(text) <= 200:
+        assert out == ([text] if text else [])
 
 
 def test_zalo_errors_are_retried_or_stop_like_telegrams(store: Store) -> None:
