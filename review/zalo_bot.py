@@ -131,6 +131,22 @@ def from_bot(update: Update) -> bool:
     return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
+def image_fetcher(config: Config) -> Fetch:
+    """The download of a reported photo: the daemon's fetch (`cases.evidence.fetcher_for`: the
+    crawl's User-Agent and timeout, the configured sources' guard, so never an internal
+    address) capped just over the screenshot limit, whatever `crawl.max_page_size` is."""
+    from cases.evidence import http_fetcher
+    from crawler.guard import Guard
+
+    crawl = config.crawl
+    return http_fetcher(
+        crawl.agent,
+        Guard.for_sources(config.sources),
+        crawl.timeout.total_seconds(),
+        MAX_FILE_BYTES + 1,
+    )
+
+
 class ZaloIntake:
     """Item reports sent to the Zalo bot: what a message holds → a `Report` → `submit` → the
     answer Telegram's intake gives (`review.intake.answer`), as Telegram HTML."""
@@ -324,6 +340,8 @@ class ZaloListener:
                     if self.bot_id is None and not self._asked_id:
                         await self._learn_id()
                     updates = await self._until_stop(self.bot.get_updates(self.poll_timeout))
+                except _Stopped:
+                    raise
                 except ZaloInvalidToken:
                     log.error(
                         "Bot Zalo: Zalo từ chối mã bot (ZALO_BOT_TOKEN sai hoặc đã bị thu hồi); "

@@ -34,6 +34,7 @@ from review.zalo_bot import (
     dispatcher,
     first_link,
     from_bot,
+    image_fetcher,
     webhook_app,
 )
 from storage import Store
@@ -45,6 +46,7 @@ MEMBER, OTHER_MEMBER, REVIEWER, STRANGER = "e4ea2cd5189df1c3a88c", "a1b2c3", "0f
 UNIT_GROUP, REVIEW_GROUP = "g-unit-77", "g-review-55"
 CONFIG = f"""
 locality: {{province: Tỉnh Kon Tum, district: Huyện Đăk Hà}}
+crawl: {{contact: ttvh.dakha@example.invalid}}
 sources:
   - {{name: baoquangngai, title: Báo Quảng Ngãi, feeds: ['https://baoquangngai.vn/rss']}}
 units:
@@ -267,14 +269,15 @@ def test_photo_with_caption_is_a_screenshot_item_downloaded_through_the_guard(
 
 
 def test_photo_on_an_internal_address_is_refused_by_the_guard(store: Store, config: Config) -> None:
-    """The production guard (the configured sources) never fetches 127.0.0.1: a forged
-    `photo_url` pointing inside the network stores nothing and reaches nothing."""
+    """The production download (`image_fetcher`: the configured sources' guard) never fetches
+    127.0.0.1: a forged `photo_url` pointing inside the network stores nothing, reaches
+    nothing."""
     images = Images()
 
     async def scenario() -> None:
         with images.serving() as base, FakeZalo(max_poll=0.2) as fake:
-            fetch = http_fetcher("duluan-test", Guard.for_sources(config.sources), timeout=5)
-            async with listening(fake, handler(store, config, fetch=fetch)):
+            intake = ZaloIntake(store, config, clock, image_fetch=image_fetcher(config))
+            async with listening(fake, dispatcher(None, intake)):
                 got = await reply_to(
                     fake, MEMBER, lambda: fake.push_photo(MEMBER, MEMBER, f"{base}/admin", "x")
                 )
@@ -592,7 +595,9 @@ async def ticker(ticks: int, every: float) -> float:
 
 
 @pytest.mark.parametrize("method", ["getUpdates", "sendMessage", "getMe"])
-def test_a_hanging_zalo_never_delays_another_coroutine(method: str) -> None:
+def test_a_hanging_zalo_never_delays_another_coroutine(
+    method: str, caplog: pytest.LogCaptureFixture
+) -> None:
     async def handle(update: Update) -> str | None:
         return "trả lời"
 
@@ -609,7 +614,9 @@ def test_a_hanging_zalo_never_delays_another_coroutine(method: str) -> None:
                 stopping = time.monotonic()
             assert time.monotonic() - stopping < 2  # stop() cuts the hanging call short
 
-    run(scenario)
+    with caplog.at_level(logging.WARNING, logger="review.zalo_bot"):
+        run(scenario)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_a_slow_report_runs_off_the_event_loop(store: Store, config: Config) -> None:
@@ -623,9 +630,11 @@ def test_a_slow_report_runs_off_the_event_loop(store: Store, config: Config) -> 
     async def scenario() -> None:
         with FakeZalo(max_poll=0.2) as fake:
             async with listening(fake, handler(store, config, fetch=slow)):
-                fake.push_text(MEMBER, MEMBER, POST)
                 await until(lambda: any(c.method == "getUpdates" for c in fake.calls))
-                worst = await ticker(30, 0.05)
+                ticking = asyncio.create_task(ticker(40, 0.05))
+                await asyncio.sleep(0.1)
+                fake.push_text(MEMBER, MEMBER, POST)
+                worst = await ticking
                 await until(lambda: len(fake.sent) == 1)
         assert worst < 0.5
 
@@ -753,5 +762,25 @@ def test_webhook_with_an_empty_secret_refuses_everything() -> None:
             headers = {"X-Bot-Api-Secret-Token": ""}
             assert (await client.post("/hook", json={}, headers=headers)).status_code == 401
         await bot.aclose()
+
+    run(scenario)
+
+
+def test_the_code_answer_runs_off_the_event_loop(store: Store, config: Config) -> None:
+    """`ZaloReview.answer` is synchronous store work: the dispatcher runs it in a thread."""
+
+    class Slow:
+        def answer(self, update: Update) -> str | None:
+            time.sleep(1.0)
+            return "Đã ghi"
+
+    handle = dispatcher(Slow(), intake_for(store, config))
+    update = parse_update({"message": {"chat": {"id": "c"}, "from": {"id": "u"}, "text": "A1"}})
+
+    async def scenario() -> None:
+        ticking = asyncio.create_task(ticker(30, 0.05))
+        await asyncio.sleep(0.1)
+        assert await handle(update) == "Đã ghi"
+        assert await ticking < 0.5
 
     run(scenario)
