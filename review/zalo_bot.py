@@ -49,7 +49,7 @@ from duluan.submit import (
     submit,
     zalo_reporter,
 )
-from review.intake import SORRY, answer
+from review.reported import SORRY, answer, refusal_text
 from storage import Store
 
 if TYPE_CHECKING:
@@ -93,16 +93,9 @@ HELP = (
 
 
 def refusal(user_id: str) -> str:
-    """The polite answer to someone who is not a reviewer nor a unit member (Telegram HTML,
-    rendered plain for Zalo): Telegram's, with the Zalo id an admin adds to the config."""
-    return (
-        "Xin chào! Bot chỉ nhận tin báo từ người rà soát của Trung tâm và cán bộ các đơn vị đã "
-        "được đăng ký, nên tin này <b>chưa được ghi nhận</b>.\n"
-        f"Mã Zalo của bạn là <code>{escape(user_id[:64])}</code>. Nếu bạn là cán bộ của một đơn "
-        "vị, đề nghị Trung tâm thêm mã này vào danh sách thành viên Zalo của đơn vị trong cấu "
-        "hình (<code>units[].zalo_members</code>; người rà soát: "
-        "<code>review.zalo_reviewers</code>), rồi gửi lại tin."
-    )
+    """Telegram's answer to someone who is not a reviewer nor a unit member, with their Zalo
+    id and where an admin adds it."""
+    return refusal_text("Zalo", user_id[:64], "units[].zalo_members / review.zalo_reviewers")
 
 
 def zalo_chat_area(config: Config, chat: str) -> Area | None:
@@ -149,7 +142,7 @@ def image_fetcher(config: Config) -> Fetch:
 
 class ZaloIntake:
     """Item reports sent to the Zalo bot: what a message holds → a `Report` → `submit` → the
-    answer Telegram's intake gives (`review.intake.answer`), as Telegram HTML."""
+    answer Telegram's intake gives (`review.reported.answer`), as Telegram HTML."""
 
     def __init__(
         self,

@@ -456,6 +456,7 @@ def test_5xx_and_429_back_off_then_the_loop_recovers() -> None:
             async with listening(fake, handle, sleeps):
                 await until(lambda: len(sleeps.asked) >= 8)
                 fake.fail("getUpdates", 429, "Too Many Requests", retry_after=7)
+                await until(lambda: 7 in sleeps.asked)  # waits as told, not the back-off
                 got = await reply_to(fake, "c", lambda: fake.push_text("c", "u", "x"))
                 assert got == "đã nhận"
                 sleeps.asked.clear()
@@ -609,7 +610,7 @@ def test_a_hanging_zalo_never_delays_another_coroutine(
                 await until(lambda: any(c.method == method for c in fake.calls))
                 started = time.monotonic()
                 worst = await asyncio.wait_for(ticker(20, 0.05), 5)
-                assert time.monotonic() - started < 3 and worst < 0.5
+                assert time.monotonic() - started < 3 and worst < 0.8
                 assert not listener.stopped  # stuck, not dead
                 stopping = time.monotonic()
             assert time.monotonic() - stopping < 2  # stop() cuts the hanging call short
@@ -621,22 +622,22 @@ def test_a_hanging_zalo_never_delays_another_coroutine(
 
 def test_a_slow_report_runs_off_the_event_loop(store: Store, config: Config) -> None:
     """The page read and the store work of a report run in worker threads: a fetch taking a
-    second leaves the loop free for Telegram's delivery."""
+    two seconds leaves the loop free for Telegram's delivery."""
 
     def slow(url: str) -> Fetched:
-        time.sleep(1.0)
+        time.sleep(2.0)
         return Pages({POST: PAGE})(url)
 
     async def scenario() -> None:
         with FakeZalo(max_poll=0.2) as fake:
             async with listening(fake, handler(store, config, fetch=slow)):
                 await until(lambda: any(c.method == "getUpdates" for c in fake.calls))
-                ticking = asyncio.create_task(ticker(40, 0.05))
+                ticking = asyncio.create_task(ticker(50, 0.05))
                 await asyncio.sleep(0.1)
                 fake.push_text(MEMBER, MEMBER, POST)
                 worst = await ticking
                 await until(lambda: len(fake.sent) == 1)
-        assert worst < 0.5
+        assert worst < 0.8
 
     run(scenario)
     assert len(store.list_articles()) == 1
@@ -771,16 +772,28 @@ def test_the_code_answer_runs_off_the_event_loop(store: Store, config: Config) -
 
     class Slow:
         def answer(self, update: Update) -> str | None:
-            time.sleep(1.0)
+            time.sleep(2.0)
             return "Đã ghi"
 
     handle = dispatcher(Slow(), intake_for(store, config))
     update = parse_update({"message": {"chat": {"id": "c"}, "from": {"id": "u"}, "text": "A1"}})
 
     async def scenario() -> None:
-        ticking = asyncio.create_task(ticker(30, 0.05))
+        ticking = asyncio.create_task(ticker(50, 0.05))
         await asyncio.sleep(0.1)
         assert await handle(update) == "Đã ghi"
-        assert await ticking < 0.5
+        assert await ticking < 0.8
 
     run(scenario)
+
+
+def test_the_zalo_side_does_not_load_python_telegram_bot() -> None:
+    """The Zalo bot runs without Telegram's library (a deployment may use Zalo alone)."""
+    import subprocess
+    import sys
+
+    code = "import sys, review.zalo_bot; print('telegram' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
