@@ -81,14 +81,14 @@ _LINK = re.compile(
 )
 _TRAILING = ".,;:!?)]}»”’\"'"
 
-HELP = (
+HELP = (  # Telegram HTML like every reply (`zalo_text` renders it)
     "📥 Để báo tin cho Trung tâm, hãy gửi cho bot:\n"
     "• một liên kết (Facebook, TikTok, YouTube, Zalo, báo điện tử…), có thể kèm vài dòng mô tả;\n"
     "• hoặc ảnh chụp màn hình kèm chú thích nói tin ở đâu, về việc gì.\n"
     "Trong nhóm, thêm #baotin vào tin nhắn để bot ghi nhận.\n"
     "✅ Để duyệt tin hay trả lời việc được giao, trả lời bằng mã ghi dưới tin cảnh báo, "
     "ví dụ: «A17 liên quan», «A17 không liên quan», «A17 sai», «A17 giao Đăk Pxi»; "
-    "đơn vị: «G12 đúng», «G12 sai», «G12 đã báo cáo <nội dung>»."
+    "đơn vị: «G12 đúng», «G12 sai», «G12 đã báo cáo &lt;nội dung&gt;»."
 )
 
 
@@ -363,7 +363,8 @@ class ZaloListener:
             log.info("Bot Zalo: đã ngừng nhận tin nhắn")
 
     async def stop(self) -> None:
-        """End the loop now, also in the middle of a long poll or a slow send."""
+        """End the loop now, also in the middle of a long poll or a slow send; final (a
+        listener stopped, even before it ran, stays stopped)."""
         self._stop = self._stop or asyncio.Event()
         self._stop.set()
 

@@ -405,7 +405,8 @@ def test_messages_from_bots_and_from_the_bot_itself_are_ignored(
                 fake.push_text(MEMBER, MEMBER, POST, is_bot=True)
                 fake.push_text(own, own, POST)
                 got = await reply_to(fake, MEMBER, lambda: fake.push_text(MEMBER, MEMBER, "?"))
-                assert got == zalo_text(HELP)
+                assert got == zalo_text(HELP) and "«G12 đã báo cáo <nội dung>»" in got
+                assert "#baotin" in got and "A17 liên quan" in got
             assert len(fake.sent) == 1
 
     run(scenario)
