@@ -798,3 +798,60 @@ def test_the_zalo_side_does_not_load_python_telegram_bot() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "False"
+
+
+TWO_AREAS = f"""
+locality: {{aliases: {{}}}}
+crawl: {{contact: ttvh.dakha@example.invalid}}
+sources:
+  - {{name: baoquangngai, title: Báo Quảng Ngãi, feeds: ['https://baoquangngai.vn/rss']}}
+areas:
+  - name: dak-pxi
+    title: Xã Đăk Pxi
+    places: [Xã Đăk Pxi, Tỉnh Quảng Ngãi]
+    review: {{chat: "-1009", zalo: "{REVIEW_GROUP}", zalo_reviewers: ["{REVIEWER}"]}}
+    units: [{{name: Công an Đăk Pxi, zalo: "{UNIT_GROUP}", zalo_members: ["{MEMBER}"]}}]
+  - name: dak-mar
+    title: Xã Đăk Mar
+    places: [Xã Đăk Mar, Tỉnh Quảng Ngãi]
+    review: {{chat: "-1019", zalo: "g-review-mar"}}
+    units: [{{name: Công an Đăk Mar, zalo: "g-unit-mar", zalo_members: ["{MEMBER}"]}}]
+"""
+
+
+def test_the_group_a_report_comes_from_picks_the_area(store: Store) -> None:
+    """A member of two areas' units: a report in one area's Zalo group is for that area; in a
+    private chat it is for both (no area); a stranger addressing the bot in a group is told."""
+    config = parse_config(TWO_AREAS, "test.yaml", {}).config
+    intake = intake_for(store, config)
+
+    def message(chat: str, user: str, text: str, group: bool) -> Update:
+        kind = "GROUP" if group else "PRIVATE"
+        return parse_update(
+            {
+                "message": {
+                    "chat": {"id": chat, "chat_type": kind},
+                    "from": {"id": user},
+                    "text": text,
+                }
+            }
+        )
+
+    async def scenario() -> None:
+        got = await intake.handle(message("g-unit-mar", MEMBER, f"#baotin {POST}", True))
+        assert got is not None and "Đã nhận tin mới" in got
+        other = "https://www.tiktok.com/@dakha/video/1"
+        assert "Đã nhận tin mới" in (
+            await intake.handle(message(MEMBER, MEMBER, other, False)) or ""
+        )
+        told = await intake.handle(message("g-unit-mar", STRANGER, f"#baotin {POST}", True))
+        assert told is not None and f"<code>{STRANGER}</code>" in told
+
+    run(scenario)
+    areas = {
+        detail.url: sub.area
+        for item in store.list_articles()
+        for sub in store.submissions_of([item.id])[item.id]
+        if (detail := store.get_article(item.id)) is not None
+    }
+    assert areas == {POST: "dak-mar", "https://www.tiktok.com/@dakha/video/1": None}
