@@ -41,7 +41,12 @@ log = logging.getLogger(__name__)
 REPORTED_SOURCE = "_reported"  # not a valid configured name: no outlet can take it
 REPORTED_TITLE = "Tin do cán bộ báo"
 # The doors a report comes through, as reviewers read them.
-VIA_LABELS = {"telegram": "Telegram", "console": "Trang web", "cli": "Dòng lệnh"}
+VIA_LABELS = {
+    "telegram": "Telegram",
+    "zalo": "Zalo",
+    "console": "Trang web",
+    "cli": "Dòng lệnh",
+}
 VIAS = tuple(VIA_LABELS)
 MAX_FILE_BYTES = 10 * 1000**2
 MAX_TEXT = 20_000
@@ -117,6 +122,36 @@ def telegram_reporter(
         for a in config.watch_areas()
         if user_id in a.review.reviewers or any(user_id in u.members for u in a.units)
     ]
+    return _reporter(config, mine, "telegram", name, str(user_id), area, telegram_id=user_id)
+
+
+def zalo_reporter(
+    config: Config, user_id: str, name: str, area: str | None = None
+) -> Reporter | None:
+    """The reporter a Zalo user is (an id in an area's `review.zalo_reviewers` or in one of its
+    units' `zalo_members`; Zalo ids are strings), or None for anyone else (an empty id too)."""
+    if not user_id:
+        return None
+    mine = [
+        a.name
+        for a in config.watch_areas()
+        if user_id in a.review.zalo_reviewers or any(user_id in u.zalo_members for u in a.units)
+    ]
+    return _reporter(config, mine, "zalo", name, f"Zalo {_clean_name(user_id)[:64]}", area)
+
+
+def _reporter(
+    config: Config,
+    mine: list[str],
+    via: str,
+    name: str,
+    fallback: str,
+    area: str | None,
+    telegram_id: int | None = None,
+) -> Reporter | None:
+    """The reporter of someone whose areas are `mine` (None when they have none), named
+    `name` (else `fallback`): `area` picks one of theirs, else their only one; None with a
+    single configured area (every one)."""
     if not mine:
         return None
     if area is not None and area in mine:
@@ -125,7 +160,7 @@ def telegram_reporter(
         chosen = mine[0] if len(mine) == 1 else None
     if len(config.watch_areas()) == 1:
         chosen = None
-    return Reporter(_clean_name(name) or str(user_id), "telegram", user_id, chosen)
+    return Reporter(_clean_name(name) or fallback, via, telegram_id, chosen)
 
 
 def check_image(name: str, content: bytes, max_bytes: int = MAX_FILE_BYTES) -> Screenshot:

@@ -31,8 +31,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from alerts.message import cut_html, html_link
-from crawler.platform import platform_label
+from alerts.message import cut_html
 from duluan.config import Area, Config
 from duluan.correct import OUTSIDE, CorrectionError, Corrector, area_communes, correct
 from duluan.logs import TOKEN
@@ -58,6 +57,7 @@ from review.buttons import (
     Signer,
     correction_keyboard,
 )
+from review.reported import SORRY, answer, refusal_text
 from storage import Store
 from storage.vocabulary import TONE_LABELS
 
@@ -79,21 +79,11 @@ HELP = (
     "• <b>ảnh chụp màn hình</b> kèm chú thích nói tin ở đâu, về việc gì.\n"
     "Trong nhóm, hãy nhắc tên bot (@{bot}) hoặc trả lời tin nhắn của bot."
 )
-SORRY = (
-    "Xin lỗi, bot gặp lỗi khi ghi nhận tin này; tin chưa được lưu. Vui lòng gửi lại sau ít "
-    "phút hoặc báo Trung tâm."
-)
 
 
 def refusal(user_id: int) -> str:
     """The polite answer to someone who is not a reviewer nor a unit member (Telegram HTML)."""
-    return (
-        "Xin chào! Bot chỉ nhận tin báo từ người rà soát của Trung tâm và cán bộ các đơn vị đã "
-        "được đăng ký, nên tin này <b>chưa được ghi nhận</b>.\n"
-        f"Mã Telegram của bạn là <code>{user_id}</code>. Nếu bạn là cán bộ của một đơn vị, "
-        "đề nghị Trung tâm thêm mã này vào danh sách thành viên của đơn vị trong cấu hình "
-        "(<code>units[].members</code>), rồi gửi lại tin."
-    )
+    return refusal_text("Telegram", str(user_id), "units[].members")
 
 
 def chat_area(config: Config, chat: str) -> Area | None:
@@ -377,30 +367,3 @@ def _first_link(message: Message) -> str | None:
             if link:
                 return link
     return None
-
-
-def answer(done: Submitted, config: Config) -> str:
-    """What the bot understood of a report (Telegram HTML, escaped)."""
-    if done.new:
-        head = f"✅ <b>Đã nhận tin mới</b> (số {done.article_id})"
-    else:
-        head = f"ℹ️ <b>Tin này đã có</b> (số {done.article_id}): {len(done.reporters)} người báo"
-        if not done.added:
-            head += "; bạn đã báo tin này trước đó"
-    lines = [
-        head,
-        f"Nền tảng: {escape(platform_label(done.platform))}",
-        f"Tiêu đề: {html_link(done.url, done.title)}",
-    ]
-    if done.relevant is None:
-        lines.append("Địa danh, sắc thái: sẽ được phân tích trong ít phút.")
-    else:
-        places = ", ".join(done.places) if done.places else "chưa thấy địa danh nào"
-        lines.append(f"Địa danh: {escape(places)}")
-        tone = TONE_LABELS.get(done.tone or "", done.tone or "chưa rõ")
-        lines.append(f"Sắc thái: {escape(tone)}")
-    titles = {a.name: a.title for a in config.watch_areas()}
-    if done.areas:
-        lines.append("Địa bàn: " + escape(", ".join(titles.get(a, a) for a in done.areas)))
-    lines.append("➡️ Đã chuyển nhóm rà soát.")
-    return "\n".join(lines)

@@ -81,7 +81,7 @@ class FakeZalo:
         self.sent: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {"url": "", "updated_at": 0}
         self._lock = threading.Condition()
-        self._updates: deque[dict[str, Any]] = deque()
+        self._updates: deque[Any] = deque()
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, deque[float]] = {}
         self._counter = 0
@@ -152,9 +152,23 @@ class FakeZalo:
             self._delays.setdefault(method, deque()).extend([seconds] * times)
 
     def push_text(
-        self, chat_id: str, user_id: str, text: str, *, group: bool = False, name: str = "Cán bộ"
+        self,
+        chat_id: str,
+        user_id: str,
+        text: str,
+        *,
+        group: bool = False,
+        name: str = "Cán bộ",
+        is_bot: bool = False,
     ) -> None:
-        self._push(chat_id, user_id, name, group, "message.text.received", {"text": text})
+        fields = {"text": text}
+        self._push(chat_id, user_id, name, group, "message.text.received", fields, is_bot)
+
+    def push_raw(self, update: Any) -> None:
+        """Queue any JSON value as the next update, as is (a hostile or odd update)."""
+        with self._lock:
+            self._updates.append(update)
+            self._lock.notify_all()
 
     def push_photo(
         self, chat_id: str, user_id: str, photo_url: str, caption: str = "", *, group: bool = False
@@ -163,7 +177,14 @@ class FakeZalo:
         self._push(chat_id, user_id, "Cán bộ", group, "message.image.received", fields)
 
     def _push(
-        self, chat: str, user: str, name: str, group: bool, event: str, fields: dict[str, Any]
+        self,
+        chat: str,
+        user: str,
+        name: str,
+        group: bool,
+        event: str,
+        fields: dict[str, Any],
+        is_bot: bool = False,
     ) -> None:
         with self._lock:
             self._counter += 1
@@ -171,7 +192,7 @@ class FakeZalo:
                 "chat": {"id": chat, "chat_type": "GROUP" if group else "PRIVATE"},
                 "message_id": f"{self._counter:020x}",
                 "date": int(time.time() * 1000),
-                "from": {"id": user, "display_name": name, "is_bot": False},
+                "from": {"id": user, "display_name": name, "is_bot": is_bot},
                 **fields,
             }
             self._updates.append({"event_name": event, "message": message})
