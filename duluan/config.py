@@ -296,8 +296,10 @@ def _place_list(places: Any, key: str = "places: ") -> list[str]:
 
 class CrawlSettings(_Model):
     contact: str = Field(
-        default="chưa cấu hình / not configured",
-        description="put in the User-Agent `duluan/0.1.0 (+contact)`",
+        default="not configured",
+        description=(
+            "put in the User-Agent `duluan/0.1.0 (+contact)` (accents dropped: a header is ASCII)"
+        ),
         json_schema_extra={"shown_default": "—"},
     )
     user_agent: str | None = Field(
@@ -354,7 +356,16 @@ class CrawlSettings(_Model):
     def agent(self) -> str:
         from duluan import __version__
 
-        return self.user_agent or f"duluan/{__version__} (+{self.contact})"
+        return ascii_header(self.user_agent or f"duluan/{__version__} (+{self.contact})")
+
+
+def ascii_header(text: str) -> str:
+    """`text` as an HTTP header value can carry it: Vietnamese accents dropped ("Trung tâm Văn
+    hóa" → "Trung tam Van hoa", "đ" → "d"), other non-ASCII and control characters removed. A
+    contact typed with accents once made every guarded fetch fail (httpx refuses the header)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join("".join(c for c in plain if c.isprintable()).split())
 
 
 class Listing(_Model):

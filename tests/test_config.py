@@ -346,3 +346,19 @@ def test_a_unit_names_only_topics_in_use() -> None:
     assert fixed.config.units[0].topics == ["du lịch"]
     spelled = parse_config(MINIMAL + "units:\n  - {name: P, topics: ['đất  đai']}\n", "t.yaml", {})
     assert spelled.config.units[0].topics == ["đất đai"]
+
+
+def test_the_user_agent_is_ascii_whatever_the_contact() -> None:
+    """A header must be ASCII: the default contact once was Vietnamese and every guarded fetch
+    (evidence, reported links, Zalo photos) failed with UnicodeEncodeError."""
+    import httpx
+
+    default = parse_config(MINIMAL, "t.yaml", {}).config.crawl.agent
+    typed = parse_config(
+        MINIMAL + "crawl: {contact: 'Trung tâm Văn hóa Đăk Hà, vanhoa@dakha.gov.vn'}\n",
+        "t.yaml",
+        {},
+    ).config.crawl.agent
+    assert default.isascii() and typed.isascii()
+    assert typed.endswith("(+Trung tam Van hoa Dak Ha, vanhoa@dakha.gov.vn)")
+    assert httpx.Headers({"User-Agent": typed}).raw  # encodable
