@@ -199,6 +199,9 @@ class Daemon:
         self._zalo_bot: Any = None
         self._zalo_pass: asyncio.Task[None] | None = None
         self._zalo_again = False
+        self._zalo_listener: Any = None
+        self._telegram_refresh: Callable[[str, Any, str, Any], Awaitable[None]] | None = None
+        self._zalo_listening: asyncio.Task[None] | None = None
         self._tag_lock = asyncio.Lock()
         self._watch_lock = asyncio.Lock()
         self._stopping = False
@@ -602,6 +605,31 @@ class Daemon:
             log.info("Đã kết nối Zalo (bot %s)", info.account_name or info.id)
         self._zalo_sender = ZaloSender(self._zalo_bot)
         self._zalo_decorate = pipeline.zalo_decorator(self._store, self.config, self.now)
+        self._start_zalo_listener()
+
+    def _start_zalo_listener(self) -> None:
+        """Answer Zalo messages: review codes ("A17 liên quan"), unit answers ("G12 đúng") and
+        reported items, by long polling, in a task of its own (it never holds up delivery)."""
+        from cases.evidence import fetcher_for
+        from review.zalo import ZaloReview
+        from review.zalo_bot import ZaloIntake, ZaloListener, dispatcher, image_fetcher
+
+        intake = ZaloIntake(
+            self._store,
+            self.config,
+            self.now,
+            fetch=fetcher_for(self.config),
+            locator=lambda: self._locator,
+            tag_lock=self._tag_lock,
+            after=self._deliver,
+            image_fetch=image_fetcher(self.config),
+        )
+        review = _TelegramInSync(ZaloReview(self._store, self.config, self.now), self)
+        self._zalo_listener = ZaloListener(self._zalo_bot, dispatcher(review, intake))
+        self._zalo_listening = asyncio.create_task(
+            self._zalo_listener.run(lambda: self._stopping), name="duluan-zalo-listener"
+        )
+        log.info("Bot Zalo nhận mã rà soát và tin báo qua long polling (getUpdates)")
 
     async def _finish_sends(self) -> None:
         """At a stop: give the Telegram call in flight `SEND_GRACE` seconds to finish and be
@@ -764,6 +792,7 @@ class Daemon:
             ) from exc
         self._sender = TelegramSender(application.bot)
         self._decorate = _decorator(self._store, self.config, self.token, self.now)
+        self._telegram_refresh = _refresher(application)
         if self._web is not None:
             from duluan.console.state import state_of
 
@@ -794,9 +823,53 @@ class Daemon:
         if self._review is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._review.stop(), STOP_GRACE)
+        if self._zalo_listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._zalo_listener.stop(), STOP_GRACE)
+        if self._zalo_listening is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._zalo_listening, STOP_GRACE)
         if self._zalo_bot is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._zalo_bot.aclose(), STOP_GRACE)
+
+
+class _TelegramInSync:
+    """A Zalo review that also redraws the story's Telegram review message (and the unit's
+    assignment message) after a code answer, as a console action does: a reviewer on Telegram
+    sees at once what was decided on Zalo. Called in a worker thread by the Zalo dispatcher."""
+
+    def __init__(self, review: Any, daemon: Daemon) -> None:
+        self.review = review
+        self.daemon = daemon
+        self.loop = asyncio.get_running_loop()
+
+    def answer(self, update: Any) -> str | None:
+        from review.zalo import ASSIGN_PREFIX, parse
+
+        reply: str | None = self.review.answer(update)
+        refresh = self.daemon._telegram_refresh
+        text = update.message.text if update.message is not None else ""
+        command = parse(text) if reply is not None and refresh is not None else None
+        if command is None or command.action is None:
+            return reply
+        job = None
+        if command.scope == ASSIGN_PREFIX:
+            job = self.daemon._store.get_assignment(command.target)
+            story = job.story if job is not None else None
+        else:
+            story = f"cluster:{command.target}"
+        if story is not None and refresh is not None:
+            name = update.message.user_name or "Zalo"
+            areas = self.daemon.config.watch_areas()
+            redrawn = refresh
+
+            async def redraw() -> None:
+                for n, area in enumerate(areas):  # the unit's message once, each area's group
+                    await redrawn(story, job if n == 0 else None, name, area)
+
+            asyncio.run_coroutine_threadsafe(redraw(), self.loop)
+        return reply
 
 
 def _refresher(application: Any) -> Callable[[str, Any, str, Any], Awaitable[None]]:

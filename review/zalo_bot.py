@@ -281,7 +281,7 @@ def dispatcher(review: Answers | None, intake: ZaloIntake) -> Handle:
         if review is not None:
             reply = await asyncio.to_thread(review.answer, update)  # store work off the loop
             if reply is not None:
-                return reply
+                return escape(reply)  # plain text; the listener renders replies as HTML
         reply = await intake.handle(update)
         if reply is not None:
             return reply

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -294,10 +295,13 @@ def test_daemon_delivers_to_zalo_beside_telegram_and_a_slow_zalo_waits_alone(
 
     write_config(tmp_path, site.base, SOURCE)
     with (tmp_path / "config.yaml").open("a", encoding="utf-8") as out:
-        out.write("review: {chat: '-1001234567890', reviewers: [1], zalo: zalo-review-chat}\n")
+        out.write(
+            "review: {chat: '-1001234567890', reviewers: [1], zalo: zalo-review-chat, "
+            "zalo_reviewers: [lan01]}\n"
+        )
     with (
         FakeTelegram(known_chats={-1001234567890}, max_poll=1.0) as telegram,
-        FakeZalo(known_chats={"zalo-review-chat"}, max_poll=1.0) as zalo,
+        FakeZalo(known_chats={"zalo-review-chat", "lan01"}, max_poll=1.0) as zalo,
     ):
         zalo.delay("sendMessage", 6.0)
         process = start(
@@ -315,15 +319,26 @@ def test_daemon_delivers_to_zalo_beside_telegram_and_a_slow_zalo_waits_alone(
             assert not zalo.sent, "Zalo answered before its delay"
             assert wait_until(lambda: len(zalo.sent) >= 1, 30), "nothing sent to Zalo"
             zalo_at = time.monotonic()
+            # The reviewer answers the code privately; the bot confirms, Telegram's copy is redrawn.
+            code = re.search(r"Mã tin: (A\d+)", zalo.sent[0]["text"])
+            assert code is not None, zalo.sent[0]["text"]
+            edits = len(telegram.calls_to("editMessageText"))
+            zalo.push_text("lan01", "lan01", f"{code.group(1)} liên quan", name="Chị Lan")
+            assert wait_until(lambda: len(zalo.sent) >= 2, 30), "no confirmation on Zalo"
+            assert wait_until(lambda: len(telegram.calls_to("editMessageText")) > edits, 15)
         finally:
             code, out, err = stop(process, tmp_path, signal.SIGINT)
     assert code == 0, err[-3000:]
     assert zalo_at - telegram_at > 2.0  # Telegram's copy did not wait for Zalo's answer
-    (sent,) = zalo.sent
+    sent, confirmed = zalo.sent
     assert sent["chat_id"] == "zalo-review-chat" and "Đăk Pxi" in sent["text"]
+    assert confirmed["chat_id"] == "lan01" and "liên quan" in confirmed["text"].lower()
+    with Store.open(f"sqlite:///{tmp_path}/db.sqlite3") as store:
+        (row,) = store.list_reviews()
+    assert row.status == "relevant"
     assert "<b>" not in sent["text"] and "\nhttp" in sent["text"]
     assert zalo.token not in out + err and telegram.token not in out + err
-    assert "Đã kết nối Zalo" in err
+    assert "Đã kết nối Zalo" in err and "Bot Zalo nhận mã rà soát" in err
 
 
 def test_sigterm_during_a_crawl_ends_the_child_and_exits_0(tmp_path: Path) -> None:

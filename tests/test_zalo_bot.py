@@ -656,6 +656,8 @@ class Codes:
     def answer(self, update: Update) -> str | None:
         assert update.message is not None
         self.seen.append(update.message.text)
+        if update.message.text.startswith("A2"):
+            return "Hãy viết: A2 giao <đơn vị> & hạn"  # plain text with markup characters
         return "Đã ghi: liên quan" if update.message.text.startswith("A1") else None
 
 
@@ -677,6 +679,8 @@ def test_dispatcher_tries_codes_then_reports_then_help(store: Store, config: Con
 
     async def scenario() -> None:
         assert await handle(text(REVIEWER, REVIEWER, "A1 liên quan")) == "Đã ghi: liên quan"
+        shown = await handle(text(REVIEWER, REVIEWER, "A2"))  # the listener renders it as HTML
+        assert shown is not None and zalo_text(shown) == "Hãy viết: A2 giao <đơn vị> & hạn"
         assert await handle(text(REVIEWER, REVIEWER, "cảm ơn")) == HELP
         assert await handle(text(REVIEW_GROUP, REVIEWER, "cảm ơn", group=True)) is None
         assert await handle(text(REVIEW_GROUP, STRANGER, POST, group=True)) is None
@@ -684,7 +688,7 @@ def test_dispatcher_tries_codes_then_reports_then_help(store: Store, config: Con
         assert got is not None and "Đã nhận tin mới" in got
 
     run(scenario)
-    assert codes.seen == ["A1 liên quan", "cảm ơn", "cảm ơn", POST, POST]
+    assert codes.seen == ["A1 liên quan", "A2", "cảm ơn", "cảm ơn", POST, POST]
     assert len(store.list_articles()) == 1
 
 
