@@ -272,7 +272,8 @@ class Answers(Protocol):
 
 def dispatcher(review: Answers | None, intake: ZaloIntake) -> Handle:
     """The listener's handler: a short-code answer first, else a report, else help in a private
-    chat (nothing in a group). Replies are Telegram HTML (`zalo_text` renders them)."""
+    chat, with the sender's Zalo id (nothing in a group). Replies are Telegram HTML
+    (`zalo_text` renders them)."""
 
     async def handle(update: Update) -> str | None:
         message = update.message
@@ -285,7 +286,10 @@ def dispatcher(review: Answers | None, intake: ZaloIntake) -> Handle:
         reply = await intake.handle(update)
         if reply is not None:
             return reply
-        return HELP if message.chat_type == PRIVATE else None
+        if message.chat_type != PRIVATE:
+            return None
+        # The id lets the centre add the person to the config (README: "Lấy mã").
+        return f"{HELP}\n\n🆔 Mã Zalo của bạn: {escape(message.user_id)}"
 
     return handle
 

@@ -405,7 +405,8 @@ def test_messages_from_bots_and_from_the_bot_itself_are_ignored(
                 fake.push_text(MEMBER, MEMBER, POST, is_bot=True)
                 fake.push_text(own, own, POST)
                 got = await reply_to(fake, MEMBER, lambda: fake.push_text(MEMBER, MEMBER, "?"))
-                assert got == zalo_text(HELP) and "«G12 đã báo cáo <nội dung>»" in got
+                assert got.startswith(zalo_text(HELP)) and "«G12 đã báo cáo <nội dung>»" in got
+                assert got.endswith(f"Mã Zalo của bạn: {MEMBER}")
                 assert "#baotin" in got and "A17 liên quan" in got
             assert len(fake.sent) == 1
 
@@ -681,7 +682,8 @@ def test_dispatcher_tries_codes_then_reports_then_help(store: Store, config: Con
         assert await handle(text(REVIEWER, REVIEWER, "A1 liên quan")) == "Đã ghi: liên quan"
         shown = await handle(text(REVIEWER, REVIEWER, "A2"))  # the listener renders it as HTML
         assert shown is not None and zalo_text(shown) == "Hãy viết: A2 giao <đơn vị> & hạn"
-        assert await handle(text(REVIEWER, REVIEWER, "cảm ơn")) == HELP
+        helped = await handle(text(REVIEWER, REVIEWER, "cảm ơn"))
+        assert helped == f"{HELP}\n\n🆔 Mã Zalo của bạn: {REVIEWER}"
         assert await handle(text(REVIEW_GROUP, REVIEWER, "cảm ơn", group=True)) is None
         assert await handle(text(REVIEW_GROUP, STRANGER, POST, group=True)) is None
         got = await handle(text(REVIEWER, REVIEWER, POST))
