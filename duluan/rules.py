@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from duluan.config import MAX_RULE_QUERY, RULE_SCOPES, Area, Config, Rule, query_error
+from duluan.config import MAX_RULE_QUERY, RULE_SCOPES, ZALO_ID, Area, Config, Rule, query_error
 from storage.records import TELEGRAM, ZALO
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class WatchRule:
     area: str | None = None
     id: int | None = None
     enabled: bool = True
-    zalo_chats: tuple[str, ...] = ()  # config.yaml's `zalo_chats` (the console sets none yet)
+    zalo_chats: tuple[str, ...] = ()  # Zalo chat ids (strings), alerted like `chats`
 
 
 def config_rules(config: Config) -> list[WatchRule]:
@@ -62,7 +62,7 @@ def _from_config(rule: Rule, area: str | None) -> WatchRule:
 
 def console_rules(stored: Iterable[StoredRule]) -> list[WatchRule]:
     return [
-        WatchRule(r.name, r.query, r.scope, r.chats, r.units, r.area, r.id, r.enabled)
+        WatchRule(r.name, r.query, r.scope, r.chats, r.units, r.area, r.id, r.enabled, r.zalo_chats)
         for r in stored
     ]
 
@@ -181,7 +181,8 @@ def draft_problem(
 ) -> str:
     """Why a console rule cannot be saved, in Vietnamese (a bad query with its position), or
     "" when it can: a name not used by another rule of its areas, a query the language
-    accepts, a known scope, area and units, and chat ids that look like chat ids."""
+    accepts, a known scope, area and units, Telegram chat ids that look like chat ids and Zalo
+    ids as `duluan.config.ZALO_ID` accepts them."""
     if not draft.name or len(draft.name) > MAX_RULE_NAME:
         return f"Tên quy tắc phải có từ 1 đến {MAX_RULE_NAME} ký tự."
     if not draft.query.strip():
@@ -208,6 +209,14 @@ def draft_problem(
         return (
             f"Mã nhóm Telegram không hợp lệ: {', '.join(bad)} (một số như -1001234567890 "
             "hoặc @tên_kênh)."
+        )
+    if len(draft.zalo_chats) > MAX_CHATS:
+        return f"Nhiều nhất {MAX_CHATS} nhóm hay người nhận Zalo cho một quy tắc."
+    bad = [c for c in draft.zalo_chats if not ZALO_ID.fullmatch(c)]
+    if bad:
+        return (
+            f"Mã Zalo không hợp lệ: {', '.join(c[:70] for c in bad)} (chữ, số, dấu - _ . ; tối "
+            "đa 64 ký tự; xem mục Zalo trong README để lấy mã)."
         )
     taken = {r.name for a in chosen for r in a.rules}
     taken |= {

@@ -36,6 +36,7 @@ from storage.models import (
     RuleHitRow,
     Source,
 )
+from storage.records import TELEGRAM
 from storage.reviews import AssignmentRecord, _assignment
 from storage.vocabulary import STORY_PREFIX, story_key
 
@@ -103,7 +104,8 @@ class QueuePage:
 
 @dataclass(frozen=True)
 class StoryMessageRow:
-    """One outbox row of a story (alerts, edits, assignment messages): where and how it went."""
+    """One outbox row of a story (alerts, edits, assignment messages): where (messenger and
+    chat) and how it went."""
 
     id: int
     story: str
@@ -114,6 +116,7 @@ class StoryMessageRow:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    messenger: str = TELEGRAM
 
 
 def _like(text: str) -> str:
@@ -367,6 +370,7 @@ class QueueQueries(StoreBase):
                     r.created_at,
                     r.sent_at,
                     r.last_error,
+                    r.messenger,
                 )
                 for r in rows
             ]

@@ -31,6 +31,7 @@ class StoredRule:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    zalo_chats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class RuleDraft:
     chats: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
     area: str | None = None
+    zalo_chats: tuple[str, ...] = ()
 
 
 def _stored(row: WatchRuleRow) -> StoredRule:
@@ -58,6 +60,7 @@ def _stored(row: WatchRuleRow) -> StoredRule:
         row.created_by,
         row.created_at,
         row.updated_at,
+        tuple(row.zalo_chats or ()),
     )
 
 
@@ -89,6 +92,7 @@ class RuleQueries(StoreBase):
                 chats=list(draft.chats),
                 units=list(draft.units),
                 area=draft.area,
+                zalo_chats=list(draft.zalo_chats),
                 enabled=True,
                 created_by=by[:100],
                 created_at=at,
@@ -110,6 +114,7 @@ class RuleQueries(StoreBase):
                 return False
             row.name, row.query, row.scope = draft.name, draft.query, draft.scope
             row.chats, row.units, row.area = list(draft.chats), list(draft.units), draft.area
+            row.zalo_chats = list(draft.zalo_chats)
             row.updated_at = at
             return True
 

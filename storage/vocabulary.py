@@ -78,6 +78,8 @@ OUTBOX_LABELS = {
     "sent": "Đã gửi",
     "failed": "Không gửi được",
 }
+# The messenger of an outbox row, as the console shows it.
+MESSENGER_LABELS = {"telegram": "Telegram", "zalo": "Zalo"}
 OUTBOX_CLI_LABELS = {
     "pending": "đang chờ",
     "sending": "đang gửi",

@@ -5,9 +5,23 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from review.bot import ReviewHandlers as ReviewService
-from tests.kit.console import LAND_UNIT, PXI_UNIT, Console, console, token
+from storage import Store
+from storage.records import OutboxEntry
+from tests.kit.console import (
+    AREA_A,
+    AREA_B,
+    LAND_UNIT,
+    NOW,
+    PXI_UNIT,
+    Console,
+    console,
+    save_tagged,
+    token,
+    two_areas_console,
+)
 
 __all__ = ["console"]
 
@@ -231,3 +245,70 @@ def test_review_service_and_console_share_one_version(console: Console) -> None:
     _act(console, client, console.seeded.forest, "relevant")
     state = console.store.review_detail(f"cluster:{console.seeded.forest}").state
     assert state.version == 1
+
+
+_SENT_ROW = re.compile(
+    r'<tr data-messenger="([^"]+)"><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>'
+)
+
+
+def _sent_rows(html: str) -> list[tuple[str, str, str, str]]:
+    """The "Cảnh báo đã gửi" table: (messenger, its label, chat, status label) per row."""
+    table = html.split('id="alerts"')[1].split("</table>")[0]
+    return [(m, shown, chat, status) for m, shown, chat, status in _SENT_ROW.findall(table)]
+
+
+def test_the_item_page_lists_zalo_messages_beside_telegram_ones(console: Console) -> None:
+    store, story = console.store, f"cluster:{console.seeded.forest}"
+    store.enqueue(
+        [
+            OutboxEntry(story, "-1009", None, "alert", "tin"),
+            OutboxEntry(story, "e4ea2cd5189df1c3a88c", None, "alert", "tin", messenger="zalo"),
+            OutboxEntry(story, "<b>z</b>", None, "alert", "tin", messenger="zalo"),
+        ],
+        NOW,
+    )
+    zalo = [i for i in store.due_outbox(NOW, messenger="zalo") if i.chat.startswith("e4")]
+    store.mark_sent(zalo[0].id, None, NOW)
+    html = console.client("canbo").get(f"/items/{console.seeded.forest}").text
+    assert _sent_rows(html) == [
+        ("telegram", "Telegram", "-1009", "Đang chờ gửi"),
+        ("zalo", "Zalo", "e4ea2cd5189df1c3a88c", "Đã gửi"),
+        ("zalo", "Zalo", "&lt;b&gt;z&lt;/b&gt;", "Đang chờ gửi"),
+    ]
+    assert "<b>z</b>" not in html
+
+
+def test_an_areas_item_page_shows_its_own_zalo_chats_only(store: Store, tmp_path: Path) -> None:
+    """In a deployment of two areas, a story about both lists in each area what went to its
+    Telegram and Zalo chats (review, leadership, units), not the other area's; a Zalo row whose
+    id is written like the area's Telegram chat is not the area's."""
+    site = two_areas_console(store, tmp_path, zalo=True)
+    (both,) = save_tagged(store, [("both", ())], {"both": (AREA_A, AREA_B)})
+    story = f"cluster:{both}"
+    chats = [
+        ("telegram", "-1100"),
+        ("zalo", "z1100"),
+        ("zalo", "z1105"),
+        ("zalo", "z1110"),
+        ("telegram", "-1200"),
+        ("zalo", "z1200"),
+        ("zalo", "z1210"),
+        ("zalo", "-1100"),  # forged: A's Telegram chat id, on Zalo
+    ]
+    store.enqueue([OutboxEntry(story, c, None, "alert", "tin", messenger=m) for m, c in chats], NOW)
+    tinh = site.client("tinh")
+    in_a = _sent_rows(tinh.get(f"/items/{both}?area={AREA_A}").text)
+    assert [(m, chat) for m, _, chat, _ in in_a] == [
+        ("telegram", "-1100"),
+        ("zalo", "z1100"),
+        ("zalo", "z1105"),
+        ("zalo", "z1110"),
+    ]
+    in_b = _sent_rows(tinh.get(f"/items/{both}?area={AREA_B}").text)
+    assert [(m, chat) for m, _, chat, _ in in_b] == [
+        ("telegram", "-1200"),
+        ("zalo", "z1200"),
+        ("zalo", "z1210"),
+    ]
+    assert {shown for _, shown, _, _ in in_a + in_b} == {"Telegram", "Zalo"}

@@ -187,3 +187,77 @@ def test_the_queue_filters_by_rule_and_the_item_shows_it(site: Console) -> None:
     assert "data-story=" not in none
     item = client.get(f"/items/{seeded.forest}").text
     assert "Quy tắc theo dõi Chủ tịch xã: «Phá» (nội dung)" in item
+
+
+ZALO_A, ZALO_B = "e4ea2cd5189df1c3a88c", "nhom-xa.pxi_2"
+
+
+def test_a_rule_takes_zalo_chats_shown_audited_and_filled_in_again(site: Console) -> None:
+    client = site.client("quantri")
+    # Commas, new lines and blanks separate ids; a repeated id is kept once.
+    done = add(client, zalo_chats=f" {ZALO_A}\r\n{ZALO_B}, {ZALO_A}\n")
+    assert done.status_code == 303
+    (rule,) = site.store.watch_rules()
+    assert rule.zalo_chats == (ZALO_A, ZALO_B) and rule.chats == ("-600", "@kenh_xa")
+    page = client.get("/rules").text
+    row = page.split(f'data-id="{rule.id}"')[1].split("</tr>")[0]
+    assert f"Telegram: -600, @kenh_xa · Zalo: {ZALO_A}, {ZALO_B}" in row
+    (entry,) = [e for e in site.store.list_audit() if e.action == "thêm quy tắc theo dõi"]
+    assert f"Zalo {ZALO_A}, Zalo {ZALO_B}" in (entry.detail or "")
+    form = client.get(f"/rules/{rule.id}").text
+    assert f">{ZALO_A}\n{ZALO_B}</textarea>" in form
+    edited = client.post(
+        f"/rules/{rule.id}",
+        data={"name": "Rừng", "query": "rừng", "scope": "area", "chats": "",
+              "zalo_chats": ZALO_B, "csrf_token": token(client, "/rules")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert edited.status_code == 303
+    got = site.store.watch_rule(rule.id)
+    assert got is not None and (got.chats, got.zalo_chats) == ((), (ZALO_B,))
+    row = client.get("/rules").text.split(f'data-id="{rule.id}"')[1].split("</tr>")[0]
+    assert f"Zalo: {ZALO_B}" in row and "Telegram:" not in row
+    (change,) = [e for e in site.store.list_audit() if e.action == "sửa quy tắc theo dõi"]
+    assert f"Zalo {ZALO_B}" in (change.detail or "")
+    cleared = client.post(
+        f"/rules/{rule.id}",
+        data={"name": "Rừng", "query": "rừng", "scope": "area", "zalo_chats": " \n ",
+              "csrf_token": token(client, "/rules")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert cleared.status_code == 303
+    got = site.store.watch_rule(rule.id)
+    assert got is not None and got.zalo_chats == ()
+    assert "nhóm rà soát" in client.get("/rules").text.split(f'data-id="{rule.id}"')[1]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        "<b>x</b>",
+        "Đăk-Pxi",  # not ASCII
+        "a" * 65,
+        "abc def/ghi",
+        "ok1\x00<script>",  # NUL dropped, markup refused
+        ", ".join(f"z{i}" for i in range(21)),
+    ],
+)
+def test_bad_zalo_ids_are_refused_in_vietnamese_and_the_text_kept(site: Console, ids: str) -> None:
+    refused = add(site.client("quantri"), name="Zalo hỏng", zalo_chats=ids)
+    assert refused.status_code == 400
+    error = refused.text.split('id="rule-error"')[1].split("</p>")[0]
+    assert "Mã Zalo không hợp lệ" in error or "Nhiều nhất 20 nhóm hay người nhận Zalo" in error
+    assert "<b>" not in error and "<script>" not in error
+    kept = refused.text.split('id="rule-zalo-chats"')[1].split("</textarea>")[0]
+    assert "<b>" not in kept and "<script>" not in kept
+    first = ids.replace("\x00", "").split(",")[0].split()[0]
+    assert str(escape(first)) in kept
+    assert 'value="Zalo hỏng"' in refused.text
+    assert site.store.watch_rules() == []
+
+
+def test_a_config_rules_zalo_chats_are_listed(store: Store, tmp_path: Path) -> None:
+    site = rules_console(store, tmp_path, chairman_rule(zalo_chats=[ZALO_A]))
+    page = site.client("canbo").get("/rules").text
+    row = page.split('data-rule="Chủ tịch xã"')[1].split("</tr>")[0]
+    assert f"Telegram: -500 · Zalo: {ZALO_A}" in row

@@ -89,3 +89,53 @@ def test_a_console_rule_works_from_the_next_pass(store: Store) -> None:
     assert "-600" in _pending_chats(store)
     tags = store.get_tags(national)
     assert tags is not None and tags.relevant
+
+
+def test_a_console_rules_zalo_chats_are_alerted_like_a_config_rules(store: Store) -> None:
+    """A console rule's Zalo chats get the hit's alert on Zalo (once per story and chat), as a
+    config rule's `zalo_chats` do; a Zalo id written like a Telegram chat stays a Zalo row."""
+    config = rules_config(chairman_rule(query='"Trần Văn B"', zalo_chats=["cfg-zalo"]))
+    _, national = _articles(store)
+    draft = RuleDraft(
+        "Toàn quốc", f'"{CHAIRMAN}"', "anywhere", ("-600",), zalo_chats=("zalo-xa", "-600")
+    )
+    store.add_watch_rule(draft, "quantri", NOW)
+    tag_pending(store, config, Clock(), locator=tagger(config), console=False)
+    due = store.due_outbox(NOW, limit=100)
+    rows = sorted((i.messenger, i.chat) for i in due if i.story == _story(store, national))
+    assert ("zalo", "zalo-xa") in rows and ("zalo", "-600") in rows
+    assert ("telegram", "-600") in rows and ("zalo", "cfg-zalo") not in rows  # no config hit
+    again = tag_pending(store, config, Clock(), locator=tagger(config), retag=True, console=False)
+    assert again.queued == 0
+
+
+def _story(store: Store, article_id: int) -> str:
+    article = store.get_article(article_id)
+    assert article is not None
+    return f"cluster:{article.cluster_id}"
+
+
+def test_migration_0024_adds_the_zalo_chats_of_rules_stored_before(
+    store: Store, db_url: str
+) -> None:
+    """The column comes and goes in place; a rule stored before it alerts no Zalo chat."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.db import make_engine
+    from storage.migrate import alembic_config
+
+    rule_id = store.add_watch_rule(
+        RuleDraft("Rừng", "rừng", "area", ("-600",), zalo_chats=("z1",)), "quantri", NOW
+    )
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0023")
+            columns = {c["name"] for c in inspect(conn).get_columns("watch_rules")}
+            assert "zalo_chats" not in columns and "chats" in columns
+            command.upgrade(alembic_config(conn), "head")
+    finally:
+        engine.dispose()
+    got = store.watch_rule(rule_id)
+    assert got is not None and (got.chats, got.zalo_chats) == (("-600",), ())

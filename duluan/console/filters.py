@@ -17,6 +17,7 @@ from duluan.rules import spans_text
 from duluan.submit import VIA_LABELS
 from storage.vocabulary import (
     ACTION_LABELS,
+    MESSENGER_LABELS,
     OUTBOX_LABELS,
     STATUS_LABELS,
     TONE_LABELS,
@@ -45,6 +46,7 @@ def install(env: Environment, config: Config) -> None:
             "assignment": ASSIGNMENT_LABELS,
             "tone": TONE_LABELS,
             "outbox": OUTBOX_LABELS,
+            "messenger": MESSENGER_LABELS,
             "action": ACTION_LABELS,
             "platform": PLATFORM_LABELS,
             "via": VIA_LABELS,

@@ -66,7 +66,7 @@ from duluan.console.submit import reported_by
 from duluan.rules import rule_names
 from review.service import ReviewError
 from review.workdays import long_date
-from storage import MentionRecord, StaleReview
+from storage import TELEGRAM, ZALO, MentionRecord, StaleReview
 from storage.cases import CaseRecord
 from storage.queue import QueueFilters, StoryMessageRow
 from storage.reviews import AssignmentRecord, ReviewDetail
@@ -275,13 +275,16 @@ def _load_story(request: Request, cluster: int, given: str) -> Loaded:
 
 
 def _area_messages(request: Request, story: str, area: Area) -> list[StoryMessageRow]:
-    """The story's outbox rows of `area`: its assignments' messages and what went to its
-    chats (another area's chats are not shown)."""
+    """The story's outbox rows of `area`, Telegram and Zalo: its assignments' messages and
+    what went to its chats (another area's chats are not shown; a chat is known with its
+    messenger, so a Zalo id written like another area's Telegram chat does not pass)."""
     rows = store_of(request).story_messages(story, area.name)
     if not several(config_of(request)):
         return rows
-    chats = {area.review.chat, area.review.leadership_chat, *(u.chat for u in area.units)}
-    return [r for r in rows if r.story != story or r.chat in chats]
+    review, units = area.review, area.units
+    chats = {(TELEGRAM, c) for c in (review.chat, review.leadership_chat, *(u.chat for u in units))}
+    chats |= {(ZALO, c) for c in (review.zalo, review.leadership_zalo, *(u.zalo for u in units))}
+    return [r for r in rows if r.story != story or (r.messenger, r.chat) in chats]
 
 
 async def item(request: Request) -> Response:

@@ -136,11 +136,13 @@ def _draft(form: FormData, config: Config) -> RuleDraft:
         chats=tuple(dict.fromkeys(c for c in _SEPARATORS.split(text("chats")) if c)),
         units=units,
         area=(form_area(form) or None) if several(config) else None,
+        zalo_chats=tuple(dict.fromkeys(c for c in _SEPARATORS.split(text("zalo_chats")) if c)),
     )
 
 
 def _described(draft: RuleDraft) -> str:
-    whom = ", ".join([*draft.chats, *draft.units]) or "nhóm rà soát"
+    zalo = [f"Zalo {chat}" for chat in draft.zalo_chats]
+    whom = ", ".join([*draft.chats, *draft.units, *zalo]) or "nhóm rà soát"
     return f"{draft.name}: {draft.query[:200]} ({draft.scope}; gửi {whom})"
 
 
@@ -171,7 +173,9 @@ async def rule_edit(request: Request) -> Response:
     """The form of one console rule, filled in."""
     user = require(request, ADMIN)
     rule = _stored(request)
-    draft = RuleDraft(rule.name, rule.query, rule.scope, rule.chats, rule.units, rule.area)
+    draft = RuleDraft(
+        rule.name, rule.query, rule.scope, rule.chats, rule.units, rule.area, rule.zalo_chats
+    )
     return _page(request, user, draft=draft, editing=rule)
 
 

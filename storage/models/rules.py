@@ -13,7 +13,8 @@ from storage.models.base import Base
 
 class WatchRuleRow(Base):
     """A watch rule an admin made in the console (config rules live in config.yaml): its
-    query, scope, who is alerted, and its area (None: every area)."""
+    query, scope, who is alerted (Telegram chats, units, Zalo chats), and its area (None: every
+    area)."""
 
     __tablename__ = "watch_rules"
 
@@ -24,6 +25,7 @@ class WatchRuleRow(Base):
     chats: Mapped[list[str]] = mapped_column(JSON)
     units: Mapped[list[str]] = mapped_column(JSON)
     area: Mapped[str | None] = mapped_column(String(64))
+    zalo_chats: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     enabled: Mapped[bool] = mapped_column(Boolean)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]

@@ -278,27 +278,33 @@ UNIT_A, UNIT_B = "Công an xã Đăk Pxi", "Công an xã Đăk Mar"
 TITLE_A, TITLE_B = "UBND xã Đăk Pxi", "UBND xã Đăk Mar"
 
 
-def two_areas_console(store: Store, tmp: Path) -> Console:
+def two_areas_console(store: Store, tmp: Path, zalo: bool = False) -> Console:
     """The console of a deployment of two watch areas, `AREA_A` (Xã Đăk Pxi) and `AREA_B` (Xã
     Đăk Mar), each with its review chat, leadership chat, one unit and its deadline (2 and 5
     working days); nothing seeded (the
     clusters of `Seeded` are 0). Accounts: quantri (admin) and tinh (staff) of every area; pxi
     (staff), pxi-donvi (unit `UNIT_A`) and pxi-xem (viewer) of `AREA_A`; mar (staff) of
-    `AREA_B`."""
+    `AREA_B`. With `zalo`, each chat has a Zalo twin: "z" and the Telegram chat's digits
+    (`review.zalo` z1100, `leadership_zalo` z1105, the unit's `zalo` z1110 in `AREA_A`)."""
 
     def area(
         name: str, title: str, place: str, unit: str, chat: int, days: int
     ) -> dict[str, object]:
+        review: dict[str, object] = {
+            "chat": str(chat),
+            "leadership_chat": str(chat - 5),
+            "deadline_days": days,
+        }
+        units: dict[str, object] = {"name": unit, "chat": str(chat - 10)}
+        if zalo:
+            review |= {"zalo": f"z{-chat}", "leadership_zalo": f"z{5 - chat}"}
+            units["zalo"] = f"z{10 - chat}"
         return {
             "name": name,
             "title": title,
             "places": [place],
-            "review": {
-                "chat": str(chat),
-                "leadership_chat": str(chat - 5),
-                "deadline_days": days,
-            },
-            "units": [{"name": unit, "chat": str(chat - 10)}],
+            "review": review,
+            "units": [units],
         }
 
     text = areas_yaml(
