@@ -1590,6 +1590,24 @@ class Config(_Model):
         return areas
 
     @model_validator(mode="after")
+    def _zalo_webhook_port_is_free(self) -> Config:
+        """Zalo's webhook cannot share a port with Telegram's nor the console's: the daemon
+        serves all three at once (any address on a port: 0.0.0.0 takes every address)."""
+        if self.zalo_bot.mode != "webhook":
+            return self
+        others = [
+            ("telegram.port", self.telegram.port, self.telegram.mode == "webhook"),
+            ("web.port", self.web.port, self.web.enabled),
+        ]
+        for key, port, used in others:
+            if used and port == self.zalo_bot.port:
+                raise ValueError(
+                    f"zalo_bot.port {port} trùng với {key}; đặt cổng khác cho webhook Zalo "
+                    f"(mặc định 8444) / zalo_bot.port {port} is also {key}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _areas_are_whole(self) -> Config:
         """Without `areas:` the locality names the watch area; in each area, unit names are
         unique and units follow topics the area has."""

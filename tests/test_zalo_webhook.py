@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from alerts.zalo import WEBHOOK_SECRET_HEADER, Update, ZaloBot
-from duluan.config import ConfigError, ZaloBotSettings, parse_config
+from duluan.config import ConfigError, ZaloBotSettings, masked_dump, parse_config
+from duluan.runtime import Runtime
 from review.zalo_bot import ZaloListener, ZaloReceiver
 from tests.kit.crawl import ITEMS, article, feed, write_config
 from tests.site.server import LocalSite
@@ -76,6 +77,7 @@ def test_webhook_settings_with_the_secret_in_the_environment() -> None:
     assert settings.secret_token is not None
     assert settings.secret_token.get_secret_value() == SECRET
     assert SECRET not in repr(loaded.config) and not loaded.warnings
+    assert SECRET not in masked_dump(loaded, Runtime().describe())
 
 
 def test_a_secret_written_in_the_file_is_accepted_with_a_warning() -> None:
@@ -408,3 +410,24 @@ def test_a_zalo_port_taken_never_stops_telegram(site: LocalSite, tmp_path: Path)
     assert "setWebhook" not in called and "getUpdates" not in called
     assert f"không mở được cổng webhook 127.0.0.1:{port}" in err and "zalo_bot.port" in err
     assert "Chương trình chạy nền đã sẵn sàng" in err
+
+
+@pytest.mark.parametrize(
+    ("other", "key"),
+    [
+        (
+            f"telegram: {{mode: webhook, webhook_url: '{HOOK}', port: 8444, secret_token: S2}}",
+            "telegram.port",
+        ),
+        ("web: {enabled: true, port: 8444}", "web.port"),
+    ],
+)
+def test_the_zalo_webhook_port_differs_from_telegrams_and_the_consoles(
+    other: str, key: str
+) -> None:
+    zalo = f"zalo_bot: {{mode: webhook, webhook_url: '{HOOK}', secret_token: 'env:S'}}\n"
+    text = MINIMAL + zalo + other.replace("S2", SECRET[::-1]) + "\n"
+    (message,) = problems(text, {"S": SECRET})
+    assert f"zalo_bot.port 8444 trùng với {key}" in message, message
+    polling = MINIMAL + other.replace("S2", SECRET[::-1]) + "\n"  # Zalo polling: no clash
+    assert parse_config(polling, "t.yaml", {}).config.zalo_bot.mode == "polling"
