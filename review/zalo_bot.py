@@ -573,7 +573,7 @@ class ZaloReceiver:
                 setting="zalo_bot.port",
                 name="duluan-zalo-webhook",
             )
-        except WebhookError as exc:
+        except (WebhookError, OSError) as exc:
             log.error("Bot Zalo không nhận được tin nhắn: %s. Telegram vẫn chạy bình thường.", exc)
             return
         backoff = 0.0
