@@ -878,8 +878,8 @@ def secret_token_problem(token: str) -> str | None:
     meets and that a typed word or a pattern does not."""
     if not _SECRET_TOKEN.fullmatch(token):
         return (
-            "chỉ được gồm 1–256 ký tự A-Z a-z 0-9 _ - (quy định của Telegram) / "
-            "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)"
+            "chỉ được gồm 1–256 ký tự A-Z a-z 0-9 _ - (bảng ký tự Telegram cho phép, Zalo cũng "
+            "nhận) / must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule, Zalo's too)"
         )
     if len(token) < MIN_SECRET_TOKEN:
         return (
@@ -923,31 +923,89 @@ class Telegram(_Model):
 
     @model_validator(mode="after")
     def _webhook_needs_url_and_secret(self) -> Telegram:
-        if self.mode != "webhook":
-            return self
-        if not self.webhook_url:
-            raise ValueError(
-                "chế độ webhook cần webhook_url (địa chỉ HTTPS công khai) / "
-                "webhook mode needs webhook_url (a public HTTPS address)"
-            )
-        if not self.secret_token:
-            raise ValueError(
-                "chế độ webhook cần secret_token: env:TÊN_BIẾN chứa ít nhất "
-                f"{MIN_SECRET_TOKEN} ký tự ngẫu nhiên, tạo bằng python3 -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))' / webhook mode needs secret_token "
-                f"(at least {MIN_SECRET_TOKEN} random characters)"
-            )
+        _check_webhook(self.mode, self.webhook_url, self.secret_token)
         return self
 
     @field_validator("secret_token")
     @classmethod
     def _random_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        problem = secret_token_problem(value.get_secret_value())
-        if problem:
-            raise ValueError(problem)
-        return value
+        return _random_secret(value)
+
+
+def _check_webhook(
+    mode: str, url: str | None, secret: SecretStr | None, *, https: bool = False
+) -> None:
+    """Webhook mode needs the public address (`https`: an https:// one) and a secret token."""
+    if mode != "webhook":
+        return
+    if not url:
+        raise ValueError(
+            "chế độ webhook cần webhook_url (địa chỉ HTTPS công khai) / "
+            "webhook mode needs webhook_url (a public HTTPS address)"
+        )
+    if https and not url.lower().startswith("https://"):
+        raise ValueError(
+            "webhook_url phải là địa chỉ https:// (nền tảng chỉ gọi webhook qua HTTPS) / "
+            "webhook_url must be an https:// address"
+        )
+    if not secret:
+        raise ValueError(
+            "chế độ webhook cần secret_token: env:TÊN_BIẾN chứa ít nhất "
+            f"{MIN_SECRET_TOKEN} ký tự ngẫu nhiên, tạo bằng python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))' / webhook mode needs secret_token "
+            f"(at least {MIN_SECRET_TOKEN} random characters)"
+        )
+
+
+def _random_secret(value: SecretStr | None) -> SecretStr | None:
+    """A webhook's secret token, refused when `secret_token_problem` finds it guessable."""
+    if value is None:
+        return None
+    problem = secret_token_problem(value.get_secret_value())
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class ZaloBotSettings(_Model):
+    """How the Zalo bot's updates arrive (config `zalo_bot:`): long polling (default, works
+    behind NAT) or a webhook, which obeys only requests carrying its secret token. Zalo's own
+    rule is 8–256 characters; we hold it to Telegram's randomness rule (`secret_token_problem`).
+    Named apart from `alerts.zalo.ZaloBot`, the client."""
+
+    mode: Literal["polling", "webhook"] = Field(
+        default="polling",
+        description=(
+            "how Zalo messages arrive: `polling` (getUpdates, works behind NAT) or `webhook`"
+        ),
+    )
+    webhook_url: HttpUrl | None = Field(
+        default=None, description="webhook mode: the public HTTPS address Zalo posts to"
+    )
+    listen: str = Field(
+        default="127.0.0.1", description="webhook mode: the address the webhook server listens on"
+    )
+    port: int = Field(
+        default=8444, ge=1, le=65535, description="webhook mode: its port (Telegram's is 8443)"
+    )
+    secret_token: Secret | None = Field(
+        default=None,
+        description=(
+            "required in webhook mode (else config error, exit 2): `env:NAME` holding a random "
+            "token, same rule as `telegram.secret_token` (≥ 32 characters of `A-Z a-z 0-9 _ -`); "
+            "written in the file it is accepted with a warning"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> ZaloBotSettings:
+        _check_webhook(self.mode, self.webhook_url, self.secret_token, https=True)
+        return self
+
+    @field_validator("secret_token")
+    @classmethod
+    def _random_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _random_secret(value)
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -1468,6 +1526,9 @@ class Config(_Model):
     telegram: Telegram = Field(
         default_factory=Telegram, description="how Telegram's button presses arrive"
     )
+    zalo_bot: ZaloBotSettings = Field(
+        default_factory=ZaloBotSettings, description="how the Zalo bot's messages arrive"
+    )
     topics: dict[str, list[str]] = Field(
         default_factory=dict,
         description=(
@@ -1527,6 +1588,24 @@ class Config(_Model):
                 )
             seen[area.name] = i
         return areas
+
+    @model_validator(mode="after")
+    def _zalo_webhook_port_is_free(self) -> Config:
+        """Zalo's webhook cannot share a port with Telegram's nor the console's: the daemon
+        serves all three at once (any address on a port: 0.0.0.0 takes every address)."""
+        if self.zalo_bot.mode != "webhook":
+            return self
+        others = [
+            ("telegram.port", self.telegram.port, self.telegram.mode == "webhook"),
+            ("web.port", self.web.port, self.web.enabled),
+        ]
+        for key, port, used in others:
+            if used and port == self.zalo_bot.port:
+                raise ValueError(
+                    f"zalo_bot.port {port} trùng với {key}; đặt cổng khác cho webhook Zalo "
+                    f"(mặc định 8444) / zalo_bot.port {port} is also {key}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _areas_are_whole(self) -> Config:
@@ -1762,11 +1841,15 @@ def parse_config(text: str, where: str, environ: Mapping[str, str]) -> LoadedCon
                 for path in written
             ],
         )
-    if config.telegram.secret_token and "telegram.secret_token" not in secret_paths:
-        warnings.append(
-            "telegram.secret_token: mã bí mật ghi thẳng trong tệp cấu hình; nên đặt "
-            "env:TÊN_BIẾN / the secret is written in the config file; use env:NAME"
-        )
+    for path, token in (
+        ("telegram.secret_token", config.telegram.secret_token),
+        ("zalo_bot.secret_token", config.zalo_bot.secret_token),
+    ):
+        if token and path not in secret_paths:
+            warnings.append(
+                f"{path}: mã bí mật ghi thẳng trong tệp cấu hình; nên đặt "
+                "env:TÊN_BIẾN / the secret is written in the config file; use env:NAME"
+            )
     for message in warnings:
         log.warning("%s: %s", where, message)
     return LoadedConfig(config, where, frozenset(secret_paths), tuple(warnings))

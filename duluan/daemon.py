@@ -609,10 +609,18 @@ class Daemon:
 
     def _start_zalo_listener(self) -> None:
         """Answer Zalo messages: review codes ("A17 liên quan"), unit answers ("G12 đúng") and
-        reported items, by long polling, in a task of its own (it never holds up delivery)."""
+        reported items, by long polling or by webhook (`zalo_bot.mode`), in a task of its own:
+        setting it up (a stale webhook deleted, the webhook's server and setWebhook) never
+        holds up delivery nor Telegram, and its failing (a port taken) stops Zalo's side only."""
         from cases.evidence import fetcher_for
         from review.zalo import ZaloReview
-        from review.zalo_bot import ZaloIntake, ZaloListener, dispatcher, image_fetcher
+        from review.zalo_bot import (
+            ZaloIntake,
+            ZaloListener,
+            ZaloReceiver,
+            dispatcher,
+            image_fetcher,
+        )
 
         intake = ZaloIntake(
             self._store,
@@ -625,11 +633,13 @@ class Daemon:
             image_fetch=image_fetcher(self.config),
         )
         review = _TelegramInSync(ZaloReview(self._store, self.config, self.now), self)
-        self._zalo_listener = ZaloListener(self._zalo_bot, dispatcher(review, intake))
+        listener = ZaloListener(self._zalo_bot, dispatcher(review, intake))
+        self._zalo_listener = ZaloReceiver(listener, self.config.zalo_bot)
         self._zalo_listening = asyncio.create_task(
             self._zalo_listener.run(lambda: self._stopping), name="duluan-zalo-listener"
         )
-        log.info("Bot Zalo nhận mã rà soát và tin báo qua long polling (getUpdates)")
+        how = "webhook" if self.config.zalo_bot.mode == "webhook" else "long polling (getUpdates)"
+        log.info("Bot Zalo nhận mã rà soát và tin báo qua %s", how)
 
     async def _finish_sends(self) -> None:
         """At a stop: give the Telegram call in flight `SEND_GRACE` seconds to finish and be

@@ -10,19 +10,17 @@ through the outbox (the daemon's delivery worker sends them).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
 import re
 import traceback
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -79,6 +77,7 @@ from review.buttons import (
 )
 from review.intake import Intake
 from review.service import Actor, ReviewError, ReviewService, calendar
+from review.webhook import WebhookError, WebhookServer
 from review.workdays import long_date
 from review.zalo import assign_hint
 from storage import TELEGRAM, ZALO, AssignmentRecord, OutboxEntry, StaleReview, Store
@@ -484,8 +483,6 @@ def file_url(base_url: str) -> str:
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1_000_000  # an update with a long message is a few KB
-WEBHOOK_START_TIMEOUT = 10.0
-WEBHOOK_STOP_TIMEOUT = 5.0
 
 
 def webhook_app(application: Application, path: str, secret: str) -> Starlette:
@@ -516,31 +513,13 @@ def webhook_app(application: Application, path: str, secret: str) -> Starlette:
     return Starlette(routes=[Route("/" + path, receive, methods=["POST"])])
 
 
-class WebhookError(RuntimeError):
-    """The webhook endpoint could not start (its port is taken), explained in Vietnamese."""
-
-
-class _WebhookServer(uvicorn.Server):
-    """uvicorn on the daemon's loop, leaving signals to the daemon."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-async def _serve(server: uvicorn.Server) -> None:
-    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: caller reports
-        await server.serve()
-
-
 class ReviewBot:
     """Runs the application: long polling by default, a webhook when configured."""
 
     def __init__(self, application: Application, config: Config) -> None:
         self.application = application
         self.config = config
-        self._server: _WebhookServer | None = None
-        self._serving: asyncio.Task[None] | None = None
+        self._server: WebhookServer | None = None
 
     async def start(self) -> None:
         app = self.application
@@ -563,30 +542,9 @@ class ReviewBot:
         secret = settings.secret_token.get_secret_value()
         redact(secret)
         app = webhook_app(self.application, path, secret)
-        server = _WebhookServer(
-            uvicorn.Config(
-                app,
-                host=settings.listen,
-                port=settings.port,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-                proxy_headers=False,
-                server_header=False,
-            )
+        self._server = await WebhookServer.start(
+            app, settings.listen, settings.port, setting="telegram.port", name="duluan-webhook"
         )
-        self._server = server
-        self._serving = asyncio.create_task(_serve(server), name="duluan-webhook")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WEBHOOK_START_TIMEOUT
-        while not server.started:
-            if self._serving.done() or loop.time() > deadline:
-                await self._stop_webhook()
-                raise WebhookError(
-                    f"không mở được cổng webhook {settings.listen}:{settings.port} "
-                    "(cổng đang bận?); đổi telegram.port"
-                )
-            await asyncio.sleep(0.05)
         try:
             await self.application.bot.set_webhook(
                 url=settings.webhook_url,
@@ -599,18 +557,9 @@ class ReviewBot:
         log.info("Bot nhận nút bấm qua webhook tại %s:%d/%s", settings.listen, settings.port, path)
 
     async def _stop_webhook(self) -> None:
-        server, task = self._server, self._serving
-        self._server = self._serving = None
-        if server is None or task is None:
-            return
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(task, WEBHOOK_STOP_TIMEOUT)
-        except TimeoutError:
-            server.force_exit = True
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
 
     async def stop(self) -> None:
         app = self.application

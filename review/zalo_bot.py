@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from alerts.zalo import (
     POLL_TIMEOUT,
@@ -37,8 +38,8 @@ from alerts.zalo import (
     ZaloRetryAfter,
     zalo_text,
 )
-from duluan.config import Area, Config
-from duluan.logs import TOKEN
+from duluan.config import Area, Config, ZaloBotSettings
+from duluan.logs import TOKEN, redact
 from duluan.submit import (
     MAX_FILE_BYTES,
     MAX_TEXT,
@@ -507,6 +508,106 @@ def webhook_app(listener: ZaloListener, path: str, secret: str) -> Starlette:
         return Response(status_code=200)
 
     return Starlette(routes=[Route("/" + path.lstrip("/"), receive, methods=["POST"])])
+
+
+class ZaloReceiver:
+    """Receives the bot's updates the configured way (`zalo_bot.mode`), for the daemon.
+
+    Polling: a webhook left set (getUpdates fails while one is) is deleted first, then
+    `ZaloListener.run`. Webhook: `webhook_app` served on `listen:port`, then `setWebhook` (tried
+    again with back-off while Zalo is unreachable); at the stop the server is shut down and the
+    webhook left in place, as Telegram's is. Every failure is logged in Vietnamese and ends only
+    the Zalo side: a port taken never stops Telegram."""
+
+    def __init__(self, listener: ZaloListener, settings: ZaloBotSettings) -> None:
+        self.listener = listener
+        self.settings = settings
+        self.server: Any = None  # review.webhook.WebhookServer while serving
+
+    async def run(self, stopping: Callable[[], bool] = lambda: False) -> None:
+        """Receive until `stop()` (or `stopping()` for polling)."""
+        try:
+            if self.settings.mode == "webhook":
+                await self._serve()
+            else:
+                await self._drop_webhook()
+                await self.listener.run(stopping)
+        except _Stopped:
+            pass
+        finally:
+            await self._stop_server()
+
+    async def stop(self) -> None:
+        await self.listener.stop()
+
+    async def _drop_webhook(self) -> None:
+        listener = self.listener
+        try:
+            info = await listener._until_stop(listener.bot.get_webhook_info())
+            if not info.url:
+                return
+            await listener._until_stop(listener.bot.delete_webhook())
+        except (ZaloError, OSError) as exc:
+            log.warning(
+                "Bot Zalo: không kiểm tra/xóa được webhook cũ (%s); nhận tin qua long polling "
+                "có thể lỗi cho đến khi webhook được xóa",
+                _describe(exc),
+            )
+            return
+        log.info(
+            "Bot Zalo: đã xóa webhook cũ (%s) để nhận tin qua long polling (getUpdates)",
+            TOKEN.sub("<token>", info.url)[:200],
+        )
+
+    async def _serve(self) -> None:
+        from review.webhook import WebhookError, WebhookServer
+
+        settings, listener = self.settings, self.listener
+        if not settings.webhook_url or not settings.secret_token:  # the config refuses this
+            log.error("Bot Zalo: chế độ webhook cần zalo_bot.webhook_url và zalo_bot.secret_token")
+            return
+        secret = settings.secret_token.get_secret_value()
+        redact(secret)
+        path = urlsplit(settings.webhook_url).path.strip("/")
+        try:
+            self.server = await WebhookServer.start(
+                webhook_app(listener, path, secret),
+                settings.listen,
+                settings.port,
+                setting="zalo_bot.port",
+                name="duluan-zalo-webhook",
+            )
+        except (WebhookError, OSError) as exc:
+            log.error("Bot Zalo không nhận được tin nhắn: %s. Telegram vẫn chạy bình thường.", exc)
+            return
+        backoff = 0.0
+        while True:
+            try:
+                await listener._until_stop(listener.bot.set_webhook(settings.webhook_url, secret))
+                break
+            except ZaloInvalidToken:
+                log.error(
+                    "Bot Zalo: Zalo từ chối mã bot khi đặt webhook (ZALO_BOT_TOKEN sai hoặc đã bị "
+                    "thu hồi); không nhận tin nhắn Zalo. Telegram vẫn chạy bình thường."
+                )
+                return
+            except (ZaloError, OSError) as exc:
+                backoff = min(listener.max_backoff, max(listener.min_backoff, backoff * 2))
+                log.warning(
+                    "Bot Zalo: chưa đặt được webhook (%s); thử lại sau %.0f giây",
+                    _describe(exc),
+                    backoff,
+                )
+                await listener._until_stop(listener.sleep(backoff))
+        log.info(
+            "Bot Zalo nhận tin nhắn qua webhook tại %s:%d/%s", settings.listen, settings.port, path
+        )
+        await listener._until_stop(asyncio.Event().wait())  # serve until stopped
+
+    async def _stop_server(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            await server.stop()
 
 
 async def _quietly(work: Awaitable[None]) -> None:

@@ -176,6 +176,34 @@ class FakeZalo:
         fields = {"photo_url": photo_url, "caption": caption}
         self._push(chat_id, user_id, "Cán bộ", group, "message.image.received", fields)
 
+    def text_update(
+        self, chat_id: str, user_id: str, text: str, *, group: bool = False, name: str = "Cán bộ"
+    ) -> dict[str, Any]:
+        """A text update as Zalo sends it (by getUpdates or in a webhook's body), not queued."""
+        fields = {"text": text}
+        return self._update(chat_id, user_id, name, group, "message.text.received", fields)
+
+    def _update(
+        self,
+        chat: str,
+        user: str,
+        name: str,
+        group: bool,
+        event: str,
+        fields: dict[str, Any],
+        is_bot: bool = False,
+    ) -> dict[str, Any]:
+        with self._lock:
+            self._counter += 1
+            message = {
+                "chat": {"id": chat, "chat_type": "GROUP" if group else "PRIVATE"},
+                "message_id": f"{self._counter:020x}",
+                "date": int(time.time() * 1000),
+                "from": {"id": user, "display_name": name, "is_bot": is_bot},
+                **fields,
+            }
+        return {"event_name": event, "message": message}
+
     def _push(
         self,
         chat: str,
@@ -186,16 +214,9 @@ class FakeZalo:
         fields: dict[str, Any],
         is_bot: bool = False,
     ) -> None:
+        update = self._update(chat, user, name, group, event, fields, is_bot)
         with self._lock:
-            self._counter += 1
-            message = {
-                "chat": {"id": chat, "chat_type": "GROUP" if group else "PRIVATE"},
-                "message_id": f"{self._counter:020x}",
-                "date": int(time.time() * 1000),
-                "from": {"id": user, "display_name": name, "is_bot": is_bot},
-                **fields,
-            }
-            self._updates.append({"event_name": event, "message": message})
+            self._updates.append(update)
             self._lock.notify_all()
 
     # --- serving ---
