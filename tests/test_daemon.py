@@ -341,6 +341,37 @@ def test_daemon_delivers_to_zalo_beside_telegram_and_a_slow_zalo_waits_alone(
     assert "Đã kết nối Zalo" in err and "Bot Zalo nhận mã rà soát" in err
 
 
+def test_a_slow_telegram_does_not_delay_zalo(site: LocalSite, tmp_path: Path) -> None:
+    """The other way round: Telegram answers its send after 8 s; Zalo's copy goes out first."""
+    from tests.telegram.fake_api import FakeTelegram
+    from tests.zalo.fake_api import FakeZalo
+
+    write_config(tmp_path, site.base, SOURCE)
+    with (tmp_path / "config.yaml").open("a", encoding="utf-8") as out:
+        out.write("review: {chat: '-1001234567890', reviewers: [1], zalo: zalo-review-chat}\n")
+    with (
+        FakeTelegram(known_chats={-1001234567890}, max_poll=1.0) as telegram,
+        FakeZalo(known_chats={"zalo-review-chat"}, max_poll=1.0) as zalo,
+    ):
+        telegram.delay_next("sendMessage", 8.0)
+        process = start(
+            tmp_path,
+            {
+                "TELEGRAM_BOT_TOKEN": telegram.token,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "ZALO_BOT_TOKEN": zalo.token,
+                "ZALO_API_BASE_URL": zalo.base_url,
+            },
+        )
+        try:
+            assert wait_until(lambda: len(zalo.sent) >= 1), "nothing sent to Zalo"
+            assert not telegram.sent(-1001234567890), "Telegram answered before its delay"
+            assert wait_until(lambda: len(telegram.sent(-1001234567890)) >= 1, 30)
+        finally:
+            code, _, err = stop(process, tmp_path, signal.SIGINT)
+    assert code == 0, err[-3000:]
+
+
 def test_sigterm_during_a_crawl_ends_the_child_and_exits_0(tmp_path: Path) -> None:
     with LocalSite(tmp_path, slow_seconds=60.0) as slow:
         write_config(
