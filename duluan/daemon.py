@@ -546,6 +546,7 @@ class Daemon:
                     console=self.token is None,
                     stop=lambda: self._stopping,
                     budget=self.tag_budget,
+                    claim=self.roles != EVERY_ROLE,  # tag processes share the articles
                 )
             if report.tagged:
                 log.info(
@@ -603,7 +604,7 @@ class Daemon:
         """Deliver what is due, in a task of its own: a caller cancelled by a stop (a job, the
         crawl loop, the start) does not cut a Telegram call short; `run` lets it finish. Zalo's
         messages go in a pass of their own that nobody waits for (`_kick_zalo`)."""
-        if self._stopping or self._telegram_lease is None:
+        if self._stopping or DELIVER not in self.roles:
             return
         self._kick_zalo()
         task = asyncio.create_task(self._delivery(), name="duluan-deliver")
@@ -614,7 +615,7 @@ class Daemon:
     async def _delivery(self) -> None:
         async with self._deliver_lock:  # one pass at a time
             keeper = self._telegram_lease
-            if self._stopping or keeper is None or not await self._holding_telegram():
+            if self._stopping or not await self._holding_telegram():
                 return
             try:  # a long pass renews the lease between its calls, or stops once it is lost
                 report = await pipeline.deliver(
@@ -622,7 +623,7 @@ class Daemon:
                     self._sender,
                     self.now,
                     self._decorate,
-                    stopping=lambda: self._stopping or not keeper.keep(),
+                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
                 )
             except Exception as exc:
                 log.error("Lượt gửi cảnh báo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
@@ -640,7 +641,7 @@ class Daemon:
     def _kick_zalo(self) -> None:
         """Start a Zalo delivery pass, or ask the running one for another when it ends: a slow
         or unreachable Zalo holds up neither Telegram's delivery nor the caller."""
-        if self._zalo_lease is None or self._stopping:
+        if (self._zalo_lease is None and self._zalo_sender is None) or self._stopping:
             return
         if self._zalo_pass is not None and not self._zalo_pass.done():
             self._zalo_again = True
@@ -651,8 +652,6 @@ class Daemon:
 
     async def _zalo_delivery(self) -> None:
         keeper = self._zalo_lease
-        if keeper is None:
-            return
         again = True
         while again and not self._stopping:
             self._zalo_again = False
@@ -664,7 +663,7 @@ class Daemon:
                     self._zalo_sender,
                     self.now,
                     self._zalo_decorate,
-                    stopping=lambda: self._stopping or not keeper.keep(),
+                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
                 )
             except Exception as exc:
                 log.error("Lượt gửi tin Zalo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
@@ -684,7 +683,9 @@ class Daemon:
         """Renew (or take) the Telegram bot's delivery lease before a pass; the bot starts
         here once a deliverer that waited takes it over. False: this pass sends nothing."""
         keeper = self._telegram_lease
-        if keeper is None or not await _in_thread(keeper.hold):
+        if keeper is None:  # its sender started by a caller of its own (tests): no lease
+            return self._sender is not None
+        if not await _in_thread(keeper.hold):
             return False
         if self._sender is None:
             try:
@@ -697,7 +698,9 @@ class Daemon:
     async def _holding_zalo(self) -> bool:
         """The same for the Zalo bot's lease."""
         keeper = self._zalo_lease
-        if keeper is None or not await _in_thread(keeper.hold):
+        if keeper is None:
+            return self._zalo_sender is not None
+        if not await _in_thread(keeper.hold):
             return False
         if self._zalo_sender is None:
             await self._start_zalo()

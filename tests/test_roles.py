@@ -37,7 +37,7 @@ from duluan.roles import (
     parse_roles,
 )
 from storage import OutboxEntry, Store
-from tests.kit.articles import T0
+from tests.kit.articles import T0, record
 from tests.kit.clock import NOW, FakeClock
 from tests.kit.db import _empty_pg
 
@@ -365,3 +365,72 @@ def test_two_schedulers_run_a_job_once(pg_url: str) -> None:
                 daemon._store.close()
 
     asyncio.run(both())
+
+
+TAGGED = """
+locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}
+sources:
+  - {name: baoquangngai, title: Báo Quảng Ngãi, feeds: ['https://baoquangngai.vn/rss']}
+review: {chat: '-1001234567890', reviewers: [1]}
+units: [{name: UBND xã Đăk Pxi, chat: '-1009876543210', communes: [Xã Đăk Pxi]}]
+"""
+
+
+@pytest.mark.postgres
+def test_two_taggers_share_the_articles_and_tag_each_once(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tag processes on one database (`duluan start --role tag` twice): each batch is
+    locked while tagged, so every article is tagged by one of them, each relevant story queued
+    once, and both did part of the work."""
+    import duluan.pipeline
+    import duluan.tagging
+    from duluan.pipeline import locator_for, tag_pending
+
+    config = parse_config(TAGGED, "test", {}).config
+    with Store.open(pg_url) as store:
+        store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+        for n in range(1, 41):
+            fresh = NOW - timedelta(hours=2)
+            title = f"Sạt lở ở xã Đăk Pxi lần {n}" if n % 2 else f"Giá vàng tăng lần {n}"
+            store.save_article(
+                record(n, published_at=fresh, fetched_at=fresh, title=title, lead=title, text=title)
+            )
+    monkeypatch.setattr(duluan.pipeline, "TAG_BATCH", 4)
+    real = duluan.tagging.tag_article
+    calls: list[tuple[str, int]] = []
+    who = threading.local()
+
+    def counted(locator: object, article: object, *args: object) -> object:
+        calls.append((who.name, article.id))  # type: ignore[attr-defined]
+        time.sleep(0.01)  # a tagger's work takes time: the other claims other articles
+        return real(locator, article, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duluan.tagging, "tag_article", counted)
+    locator = locator_for(config)
+    barrier = threading.Barrier(2)
+    reports = {}
+
+    def tagger(name: str) -> None:
+        who.name = name
+        with Store.open(pg_url) as store:
+            barrier.wait()
+            reports[name] = tag_pending(
+                store, config, lambda: NOW, locator=locator, console=False, claim=True
+            )
+
+    threads = [threading.Thread(target=tagger, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = sorted(article for _, article in calls)
+    assert ids == list(range(1, 41))  # every article tagged, by one tagger
+    assert {name for name, _ in calls} == {"a", "b"}  # the work was shared
+    assert reports["a"].tagged + reports["b"].tagged == 40
+    assert reports["a"].relevant + reports["b"].relevant == 20
+    with Store.open(pg_url) as store:
+        assert store.articles_to_tag() == []
+        due = store.due_outbox(NOW + timedelta(days=1), 500)
+        keys = [(item.story, item.chat) for item in due]
+        assert len(keys) == len(set(keys)) == reports["a"].queued + reports["b"].queued > 0
