@@ -491,6 +491,9 @@ class Daemon:
     async def _crawl_pass(self, names: list[str]) -> None:
         from crawler.runner import CrawlFailed
 
+        names = self._sources_to_crawl(names)
+        if not names:
+            return
         log.info("Bắt đầu lượt thu thập: %s", ", ".join(names))
         try:
             summary = await _in_thread(
@@ -529,6 +532,27 @@ class Daemon:
             self._store.record_job_run(f"crawl:{name}", self.now(), result)
         if summary.new and TAG in self.roles and not self._stopping:
             await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
+
+    def _sources_to_crawl(self, names: list[str]) -> list[str]:
+        """With roles (several crawl processes on one database), the due sources no other
+        crawler has crawled within most of their interval: each source's lease `crawl:<name>`
+        is held for 0.9 of its interval by the process that crawls it, so two crawlers share
+        the sources instead of fetching each twice. A crawler that dies is replaced at the
+        source's next time. With every role (one process), all of them."""
+        if self.roles == EVERY_ROLE:
+            return names
+        intervals = {s.name: s.interval for s in self.config.sources}
+        mine = [
+            name
+            for name in names
+            if self._store.take_lease(
+                f"crawl:{name}", self.holder, wall_clock(), intervals[name] * 0.9
+            )
+        ]
+        skipped = sorted(set(names) - set(mine))
+        if skipped:
+            log.info("Nguồn vừa được tiến trình khác thu thập, bỏ qua: %s", ", ".join(skipped))
+        return mine
 
     async def _tag_and_deliver(self, why: str) -> None:
         """Tag pass after tag pass, each at most `pipeline.TAG_PASS_SECONDS` of work, delivering

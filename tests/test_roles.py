@@ -6,6 +6,7 @@ one runner of each scheduled job."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,11 +40,15 @@ from duluan.roles import (
 from storage import OutboxEntry, Store
 from tests.kit.articles import T0, record
 from tests.kit.clock import NOW, FakeClock
+from tests.kit.crawl import FROZEN_NOW, write_config
 from tests.kit.db import _empty_pg
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/x"
+SOURCE = """
+  - {name: thu, title: Báo Thử, feeds: ['{{BASE}}/rss'], interval: 1h}
+"""
 CONFIG = """
 locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}
 sources:
@@ -434,3 +439,105 @@ def test_two_taggers_share_the_articles_and_tag_each_once(
         due = store.due_outbox(NOW + timedelta(days=1), 500)
         keys = [(item.story, item.chat) for item in due]
         assert len(keys) == len(set(keys)) == reports["a"].queued + reports["b"].queued > 0
+
+
+def start_role(
+    workdir: Path, url: str, *roles: str, environ: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`duluan start --role …` run from `workdir` (its console alerts in workdir/data/)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DULUAN_CONFIG": str(workdir.parent / "config.yaml"),
+        "DULUAN_DATABASE_URL": url,
+        "DULUAN_NOW": FROZEN_NOW,
+        "PYTHONPATH": str(ROOT),
+        **(environ or {}),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ZALO_BOT_TOKEN", None)
+    args = [a for role in roles for a in ("--role", role)]
+    with (workdir / "out").open("wb") as out, (workdir / "log").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "duluan", "start", *args],
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=workdir,
+        )
+
+
+def console_alerts(workdir: Path) -> list[str]:
+    path = workdir / "data" / "alerts.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [json.loads(line)["chat"] for line in lines]
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -999
+
+
+@pytest.mark.postgres
+def test_two_deliver_processes_one_sends_the_other_waits(pg_url: str, tmp_path: Path) -> None:
+    """`duluan start --role deliver` twice on one database, console mode: the first holds the
+    console's delivery lease and sends every queued alert once; the second says it waits."""
+    write_config(tmp_path, "http://127.0.0.1:9", SOURCE)
+    with Store.open(pg_url) as store:
+        store.enqueue(entries(8), T0)
+    first = start_role(tmp_path / "a", pg_url, "deliver")
+    second = None
+    try:
+        assert wait_until(lambda: len(console_alerts(tmp_path / "a")) == 8, 90)
+        second = start_role(tmp_path / "b", pg_url, "deliver,schedule")
+        log_b = tmp_path / "b" / "log"
+        assert wait_until(lambda: "chờ, và thử lại mỗi lượt" in log_b.read_text("utf-8"), 90)
+        assert "vai trò: deliver, schedule" in log_b.read_text("utf-8")
+    finally:
+        codes = [stop_process(p) for p in (first, second) if p is not None]
+    assert codes == [0, 0]
+    assert sorted(console_alerts(tmp_path / "a")) == sorted(f"-100{i}" for i in range(8))
+    assert console_alerts(tmp_path / "b") == []
+    with Store.open(pg_url) as store:
+        assert store.due_outbox(NOW + timedelta(days=1), 100) == []
+        assert store.lease_holder(deliver_lease(None), datetime.now(UTC)) is None  # released
+
+
+@pytest.mark.postgres
+def test_two_crawlers_share_the_sources_due(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two crawl processes whose triggers fire together: each due source is crawled by one of
+    them; a source is crawled again once its lease (0.9 of its interval) is over."""
+    import duluan.pipeline
+    from crawler.runner import PassSummary, SourceSummary
+
+    config = parse_config(CONFIG, "test", {}).config
+    crawled: list[tuple[str, str]] = []
+
+    def fake_crawl(config: object, url: str, names: list[str], **_: object) -> PassSummary:
+        crawled.extend((threading.current_thread().name, n) for n in names)
+        time.sleep(0.05)
+        done = [SourceSummary(n, n, 0, 0, 1, 0, 0.1, True) for n in names]
+        return PassSummary(datetime.now(UTC), datetime.now(UTC), 0.1, done)
+
+    monkeypatch.setattr(duluan.pipeline, "crawl", fake_crawl)
+
+    async def both() -> None:
+        daemons = [
+            Daemon(config, pg_url, now=lambda: NOW, roles=frozenset({CRAWL})) for _ in range(2)
+        ]
+        for daemon in daemons:
+            daemon._store = Store.open(pg_url)
+        try:
+            await asyncio.gather(*(d._crawl_pass(["mot", "hai"]) for d in daemons))
+            await daemons[1]._crawl_pass(["mot", "hai"])  # within the interval: nothing
+        finally:
+            for daemon in daemons:
+                daemon._store.close()
+
+    asyncio.run(both())
+    assert sorted(name for _, name in crawled) == ["hai", "mot"]
