@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -541,3 +542,35 @@ def test_two_crawlers_share_the_sources_due(pg_url: str, monkeypatch: pytest.Mon
 
     asyncio.run(both())
     assert sorted(name for _, name in crawled) == ["hai", "mot"]
+
+
+@pytest.mark.postgres
+def test_two_tag_processes_tag_every_article_once(pg_url: str, tmp_path: Path) -> None:
+    """`duluan start --role tag` twice on one database: every stored article is tagged, the
+    two logs' counts add up to the articles (none tagged twice), each alert queued once."""
+    write_config(tmp_path, "http://127.0.0.1:9", SOURCE)
+    with Store.open(pg_url) as store:
+        store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+        for n in range(1, 31):
+            title = f"Sạt lở ở xã Đăk Pxi lần {n}"
+            store.save_article(record(n, title=title, lead=title, text=title))
+    processes = [start_role(tmp_path / name, pg_url, "tag") for name in ("a", "b")]
+
+    def all_tagged() -> bool:
+        with Store.open(pg_url) as store:
+            return store.articles_to_tag() == []
+
+    try:
+        assert wait_until(all_tagged, 120)
+        time.sleep(1.0)  # a pass still running would show in its log
+    finally:
+        codes = [stop_process(p) for p in processes]
+    assert codes == [0, 0]
+    logs = [(tmp_path / name / "log").read_text("utf-8") for name in ("a", "b")]
+    counts = [int(n) for text in logs for n in re.findall(r"gắn nhãn (\d+) bài mới", text)]
+    assert sum(counts) == 30
+    assert all("lỗi" not in text.lower() for text in logs), logs
+    with Store.open(pg_url) as store:
+        due = store.due_outbox(NOW + timedelta(days=3650), 500)
+    keys = [(item.story, item.chat) for item in due]
+    assert keys and len(keys) == len(set(keys))
