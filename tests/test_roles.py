@@ -574,3 +574,39 @@ def test_two_tag_processes_tag_every_article_once(pg_url: str, tmp_path: Path) -
         due = store.due_outbox(NOW + timedelta(days=3650), 500)
     keys = [(item.story, item.chat) for item in due]
     assert keys and len(keys) == len(set(keys))
+
+
+@pytest.mark.postgres
+def test_a_web_process_serves_the_console_and_nothing_else(pg_url: str, tmp_path: Path) -> None:
+    """`duluan start --role web`: the console answers; no crawl, tag or delivery runs here."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_config(tmp_path, "http://127.0.0.1:9", SOURCE)
+    with (tmp_path / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write(f"web: {{port: {port}, secure_cookies: false}}\n")
+    with Store.open(pg_url) as store:
+        store.enqueue(entries(2), T0)
+    process = start_role(tmp_path / "w", pg_url, "web")
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as page:
+                return bool(page.status == 200)
+        except OSError:
+            return False
+
+    try:
+        assert wait_until(answers, 90)
+    finally:
+        code = stop_process(process)
+    assert code == 0
+    log = (tmp_path / "w" / "log").read_text("utf-8")
+    assert "vai trò: web" in log
+    assert "thu thập" not in log and "gửi cảnh báo" not in log.lower()
+    assert console_alerts(tmp_path / "w") == []
+    with Store.open(pg_url) as store:
+        assert len(store.due_outbox(NOW, 100)) == 2  # left to the deliver process
