@@ -26,12 +26,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from duluan import pipeline
 from duluan.clock import Clock
 from duluan.config import Area, Config
+from duluan.roles import (
+    CRAWL,
+    DELIVER,
+    DELIVER_TTL,
+    EVERY_ROLE,
+    JOB_TTL,
+    SCHEDULE,
+    TAG,
+    WEB,
+    LeaseKeeper,
+    deliver_lease,
+    describe,
+    job_lease,
+    new_holder,
+    wall_clock,
+)
 from duluan.runtime import DEFAULT_API_BASE, DEFAULT_ZALO_API_BASE
 from duluan.units import format_duration
 
@@ -62,6 +78,8 @@ PRUNE_AT = "03:30"
 BACKUP_JOB = "backup"
 SPIKES_JOB = "spikes"
 SPIKES_EVERY = timedelta(hours=1)
+TAG_EVERY = timedelta(seconds=5)  # a tag process that does not crawl looks for new articles
+WATCH_LEASE = "watch"  # one look for spread stories and spikes at a time, across processes
 
 
 class DaemonError(RuntimeError):
@@ -168,8 +186,21 @@ class Daemon:
         web: bool = False,
         data_dir: Path = Path("data"),
         tag_budget: float = pipeline.TAG_PASS_SECONDS,
+        roles: frozenset[str] = EVERY_ROLE,
+        deliver_ttl: timedelta = DELIVER_TTL,
+        job_ttl: timedelta = JOB_TTL,
+        tag_every: timedelta = TAG_EVERY,
     ) -> None:
         self.config = config
+        # Issue 18: the parts this process runs (default all: one process does everything) and
+        # its name as a lease holder among the processes sharing the database.
+        self.roles = roles
+        self.holder = new_holder()
+        self.deliver_ttl = deliver_ttl
+        self.job_ttl = job_ttl
+        self.tag_every = tag_every
+        self._telegram_lease: LeaseKeeper | None = None
+        self._zalo_lease: LeaseKeeper | None = None
         self.tag_budget = tag_budget
         self.web = web
         self.data_dir = data_dir
@@ -251,24 +282,71 @@ class Daemon:
             if self._web is not None:
                 with contextlib.suppress(Exception):
                     await self._web.stop()
+            for keeper in (self._telegram_lease, self._zalo_lease):
+                if keeper is not None:
+                    with contextlib.suppress(Exception):
+                        keeper.release()
             self._store.close()
             log.info("Đã dừng chương trình chạy nền.")
 
     async def _startup(self, scheduler: Any) -> None:
+        if self.roles != EVERY_ROLE:
+            log.info("Tiến trình này chạy các vai trò: %s", describe(self.roles))
         if self.web:
             await self._start_web()
-        await self._start_delivery()
-        await self._start_zalo()
-        self._locator = await _in_thread(pipeline.locator_for, self.config)
-        self._share_tagger()
+        if DELIVER in self.roles:
+            await self._start_delivering()
+        if self.roles & {TAG, DELIVER, WEB}:
+            self._locator = await _in_thread(pipeline.locator_for, self.config)
+            self._share_tagger()
         self._schedule(scheduler)
         scheduler.start()
-        self._worker = asyncio.create_task(self._crawl_loop(), name="duluan-crawl-loop")
+        if CRAWL in self.roles:
+            self._worker = asyncio.create_task(self._crawl_loop(), name="duluan-crawl-loop")
         try:
-            await self._tag_and_deliver("khởi động")
+            if TAG in self.roles:
+                await self._tag_and_deliver("khởi động")
+            else:
+                await self._deliver()
         except Exception:
             log.exception("Lỗi khi gắn nhãn và gửi các bài còn tồn lúc khởi động")
         log.info("Chương trình chạy nền đã sẵn sàng")
+
+    async def _start_delivering(self) -> None:
+        """The deliver role: one deliverer per bot token among the processes sharing the
+        database, through a lease per bot renewed at every pass. The bot (its review buttons, the
+        Zalo listener) starts once this process holds its lease; a second deliverer waits."""
+        self._telegram_lease = LeaseKeeper(
+            self._store,
+            deliver_lease(self.token),
+            self.holder,
+            self.deliver_ttl,
+            "gửi cảnh báo Telegram",
+        )
+        self._zalo_lease = LeaseKeeper(
+            self._store,
+            deliver_lease(self.zalo_token, "zalo"),
+            self.holder,
+            self.deliver_ttl,
+            "gửi tin Zalo",
+        )
+        if self._telegram_lease.hold():
+            await self._start_delivery()
+        if self._zalo_lease.hold():
+            await self._start_zalo()
+
+    def _exclusive(self, name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Any]:
+        """`job`, run only by the process holding lease `job:<name>` at its time: two
+        schedulers on one database never both send the digest. The lease is kept (not released)
+        so that the other scheduler, firing the same trigger a moment later, finds it held."""
+
+        async def once() -> None:
+            if not self._store.take_lease(job_lease(name), self.holder, wall_clock(), self.job_ttl):
+                log.info("Việc %s đã do một tiến trình khác chạy: bỏ qua lượt này", name)
+                return
+            await job()
+
+        return once
 
     def _schedule(self, scheduler: Any) -> None:
         from apscheduler.triggers.cron import CronTrigger
@@ -277,7 +355,7 @@ class Daemon:
         moment = self.now()
         runs = self._store.job_runs()
         started = datetime.now(self.zone)
-        enabled = [s for s in self.config.sources if s.enabled]
+        enabled = [s for s in self.config.sources if s.enabled] if CRAWL in self.roles else []
         for index, source in enumerate(enabled):
             last = runs.get(f"crawl:{source.name}")
             delay = crawl_delay(last.last_run_at if last else None, source.interval, moment)
@@ -302,30 +380,40 @@ class Daemon:
                 format_duration(source.interval),
                 first.strftime("%H:%M:%S"),
             )
+        if TAG in self.roles and CRAWL not in self.roles:
+            scheduler.add_job(  # no crawl here to say when: look for untagged articles
+                self._tag_and_deliver,
+                IntervalTrigger(seconds=self.tag_every.total_seconds(), timezone=self.zone),
+                args=["hàng chờ gắn nhãn"],
+                id="tag",
+            )
+        if DELIVER in self.roles:
+            scheduler.add_job(
+                self._outbox_job,
+                IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
+                id="outbox",
+            )
+            scheduler.add_job(  # Zalo's own beat: a Telegram pass that hangs never holds it up
+                self._zalo_outbox_job,
+                IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
+                id="outbox-zalo",
+            )
+        if SCHEDULE not in self.roles:
+            return
         scheduler.add_job(
-            self._outbox_job,
-            IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
-            id="outbox",
-        )
-        scheduler.add_job(  # Zalo's own beat: a Telegram pass that hangs never holds it up
-            self._zalo_outbox_job,
-            IntervalTrigger(seconds=self.outbox_every.total_seconds(), timezone=self.zone),
-            id="outbox-zalo",
-        )
-        scheduler.add_job(
-            self._health_job,
+            self._exclusive(HEALTH_JOB, self._health_job),
             IntervalTrigger(seconds=self.health_every.total_seconds(), timezone=self.zone),
             id=HEALTH_JOB,
             next_run_time=started + min(HEALTH_FIRST, self.health_every),
         )
         scheduler.add_job(
-            self._evidence_job,
+            self._exclusive(EVIDENCE_JOB, self._evidence_job),
             IntervalTrigger(seconds=EVIDENCE_EVERY.total_seconds(), timezone=self.zone),
             id=EVIDENCE_JOB,
             next_run_time=started + min(HEALTH_FIRST, EVIDENCE_EVERY),
         )
         scheduler.add_job(
-            self._spikes_job,
+            self._exclusive(SPIKES_JOB, self._spikes_job),
             IntervalTrigger(seconds=SPIKES_EVERY.total_seconds(), timezone=self.zone),
             id=SPIKES_JOB,
         )
@@ -379,7 +467,8 @@ class Daemon:
             elif missed(when, last.last_run_at, moment, self.zone):
                 log.info("Việc %s bị lỡ khi chương trình dừng: chạy bù một lần ngay", name)
                 extra["next_run_time"] = catch_up
-            scheduler.add_job(job, trigger, id=name, name=name, **extra)
+            run = cast("Callable[[], Awaitable[None]]", job)
+            scheduler.add_job(self._exclusive(name, run), trigger, id=name, name=name, **extra)
 
     async def _source_due(self, name: str) -> None:
         self._due.add(name)
@@ -402,6 +491,9 @@ class Daemon:
     async def _crawl_pass(self, names: list[str]) -> None:
         from crawler.runner import CrawlFailed
 
+        names = self._sources_to_crawl(names)
+        if not names:
+            return
         log.info("Bắt đầu lượt thu thập: %s", ", ".join(names))
         try:
             summary = await _in_thread(
@@ -438,8 +530,29 @@ class Daemon:
             one = done.get(name)
             result = f"{one.new} mới, {one.failed} lỗi" if one else "không có kết quả"
             self._store.record_job_run(f"crawl:{name}", self.now(), result)
-        if summary.new and not self._stopping:
+        if summary.new and TAG in self.roles and not self._stopping:
             await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
+
+    def _sources_to_crawl(self, names: list[str]) -> list[str]:
+        """With roles (several crawl processes on one database), the due sources no other
+        crawler has crawled within most of their interval: each source's lease `crawl:<name>`
+        is held for 0.9 of its interval by the process that crawls it, so two crawlers share
+        the sources instead of fetching each twice. A crawler that dies is replaced at the
+        source's next time. With every role (one process), all of them."""
+        if self.roles == EVERY_ROLE:
+            return names
+        intervals = {s.name: s.interval for s in self.config.sources}
+        mine = [
+            name
+            for name in names
+            if self._store.take_lease(
+                f"crawl:{name}", self.holder, wall_clock(), intervals[name] * 0.9
+            )
+        ]
+        skipped = sorted(set(names) - set(mine))
+        if skipped:
+            log.info("Nguồn vừa được tiến trình khác thu thập, bỏ qua: %s", ", ".join(skipped))
+        return mine
 
     async def _tag_and_deliver(self, why: str) -> None:
         """Tag pass after tag pass, each at most `pipeline.TAG_PASS_SECONDS` of work, delivering
@@ -457,6 +570,7 @@ class Daemon:
                     console=self.token is None,
                     stop=lambda: self._stopping,
                     budget=self.tag_budget,
+                    claim=self.roles != EVERY_ROLE,  # tag processes share the articles
                 )
             if report.tagged:
                 log.info(
@@ -478,6 +592,8 @@ class Daemon:
         """Look for stories that spread and days far above the usual; their alerts are queued
         (one look at a time: two would open one spike episode twice)."""
         async with self._watch_lock:
+            if not self._store.take_lease(WATCH_LEASE, self.holder, wall_clock(), self.job_ttl):
+                return 0  # another process is looking (it sees these articles too)
             try:
                 found = await _in_thread(
                     pipeline.watch_spread_and_spikes,
@@ -489,6 +605,8 @@ class Daemon:
             except Exception:
                 log.exception("[%s] lỗi khi tìm tin lan rộng và tăng đột biến", why)
                 return 0
+            finally:
+                self._store.release_lease(WATCH_LEASE, self.holder)
         if found.spread or found.spikes:
             log.info(
                 "[%s] %d cảnh báo tin lan rộng, %d đợt tăng đột biến mới",
@@ -510,7 +628,7 @@ class Daemon:
         """Deliver what is due, in a task of its own: a caller cancelled by a stop (a job, the
         crawl loop, the start) does not cut a Telegram call short; `run` lets it finish. Zalo's
         messages go in a pass of their own that nobody waits for (`_kick_zalo`)."""
-        if self._stopping:
+        if self._stopping or DELIVER not in self.roles:
             return
         self._kick_zalo()
         task = asyncio.create_task(self._delivery(), name="duluan-deliver")
@@ -520,15 +638,16 @@ class Daemon:
 
     async def _delivery(self) -> None:
         async with self._deliver_lock:  # one pass at a time
-            if self._stopping:
+            keeper = self._telegram_lease
+            if self._stopping or not await self._holding_telegram():
                 return
-            try:
+            try:  # a long pass renews the lease between its calls, or stops once it is lost
                 report = await pipeline.deliver(
                     self._store,
                     self._sender,
                     self.now,
                     self._decorate,
-                    stopping=lambda: self._stopping,
+                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
                 )
             except Exception as exc:
                 log.error("Lượt gửi cảnh báo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
@@ -546,7 +665,7 @@ class Daemon:
     def _kick_zalo(self) -> None:
         """Start a Zalo delivery pass, or ask the running one for another when it ends: a slow
         or unreachable Zalo holds up neither Telegram's delivery nor the caller."""
-        if self._zalo_sender is None or self._stopping:
+        if (self._zalo_lease is None and self._zalo_sender is None) or self._stopping:
             return
         if self._zalo_pass is not None and not self._zalo_pass.done():
             self._zalo_again = True
@@ -556,16 +675,19 @@ class Daemon:
         self._zalo_pass.add_done_callback(self._deliveries.discard)
 
     async def _zalo_delivery(self) -> None:
+        keeper = self._zalo_lease
         again = True
         while again and not self._stopping:
             self._zalo_again = False
+            if not await self._holding_zalo():
+                return
             try:
                 report = await pipeline.deliver(
                     self._store,
                     self._zalo_sender,
                     self.now,
                     self._zalo_decorate,
-                    stopping=lambda: self._stopping,
+                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
                 )
             except Exception as exc:
                 log.error("Lượt gửi tin Zalo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
@@ -580,6 +702,33 @@ class Daemon:
                     report.failed,
                 )
             again = self._zalo_again
+
+    async def _holding_telegram(self) -> bool:
+        """Renew (or take) the Telegram bot's delivery lease before a pass; the bot starts
+        here once a deliverer that waited takes it over. False: this pass sends nothing."""
+        keeper = self._telegram_lease
+        if keeper is None:  # its sender started by a caller of its own (tests): no lease
+            return self._sender is not None
+        if not await _in_thread(keeper.hold):
+            return False
+        if self._sender is None:
+            try:
+                await self._start_delivery()
+            except DaemonError as exc:
+                log.error("Chưa gửi được cảnh báo: %s; thử lại ở lượt sau", exc)
+                return False
+        return True
+
+    async def _holding_zalo(self) -> bool:
+        """The same for the Zalo bot's lease."""
+        keeper = self._zalo_lease
+        if keeper is None:
+            return self._zalo_sender is not None
+        if not await _in_thread(keeper.hold):
+            return False
+        if self._zalo_sender is None:
+            await self._start_zalo()
+        return True
 
     async def _start_zalo(self) -> None:
         """Zalo's sender: the Zalo Bot API with `ZALO_BOT_TOKEN`, else the console and
@@ -926,11 +1075,14 @@ def run_daemon(
     data_dir: Path = pipeline.DATA_DIR,
     companion: Callable[[], Awaitable[None]] | None = None,
     startup_spread: timedelta = STARTUP_SPREAD,
+    roles: frozenset[str] = EVERY_ROLE,
 ) -> int:
     """Run until SIGTERM or Ctrl-C; exit code 0 on a clean stop. `data_dir` holds the console
     alerts file and the console's secret; `companion`, when given, runs beside the daemon on its
     loop (`duluan demo` acts in it as a user would) and is cancelled at the stop;
-    `startup_spread` staggers the first crawls (none: every source in the first pass)."""
+    `startup_spread` staggers the first crawls (none: every source in the first pass); `roles`
+    the parts this process runs (`duluan start --role`; the console: as `web.enabled` says with
+    every role, always with the web role asked for alone or beside others)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -948,9 +1100,10 @@ def run_daemon(
             zalo_token=runtime.zalo_token.get_secret_value() if runtime.zalo_token else None,
             zalo_base_url=runtime.zalo_api_base_url,
             alerts_path=data_dir / pipeline.ALERTS_FILE.name,
-            web=config.web.enabled,
+            web=config.web.enabled if roles == EVERY_ROLE else WEB in roles,
             data_dir=data_dir,
             startup_spread=startup_spread,
+            roles=roles,
         )
         beside = asyncio.create_task(_companion(companion), name="duluan-companion")
         try:

@@ -120,14 +120,18 @@ def tag_pending(
     budget: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     ids: Sequence[int] | None = None,
+    claim: bool = False,
 ) -> TagReport:
     """Tag the stored articles not tagged yet (all with `retag`) and queue their alerts in the
     same transaction, batch by batch; `stop` ends it between batches. With a `budget` (seconds
     of `clock`), the pass also ends after the article that spends it, saving what it tagged,
     and reports `more`: the next pass goes on. Then index the new and changed articles for
     search. `console` (no bot token) sends review alerts to the console when no review chat is
-    configured. `ids` tags those articles only, tagged before or not (a reported item)."""
+    configured. `ids` tags those articles only, tagged before or not (a reported item).
+    `claim` (several tag processes on PostgreSQL, issue 18): each batch is locked while it is
+    tagged, so that another tagger takes other articles (`Store.tag_claimed`)."""
     from duluan.tagging import Tagged, area_taggings, tag_article
+    from storage import ArticleText, OutboxEntry, TagRecord
 
     locator = locator or locator_for(config)
     areas = area_taggings(config, store.watch_rules(enabled_only=True))
@@ -136,9 +140,9 @@ def tag_pending(
     after = 0
     more = False
     started = clock()
-    while batch := store.articles_to_tag(
-        TAG_BATCH, retag=retag or ids is not None, after_id=after, ids=ids
-    ):
+
+    def tag_batch(batch: list[ArticleText]) -> tuple[list[TagRecord], list[OutboxEntry]]:
+        nonlocal more
         moment = now()
         results: list[Tagged] = []
         for article in batch:
@@ -148,12 +152,24 @@ def tag_pending(
             if budget is not None and clock() - started >= budget:
                 more = True
                 break
-        queued += store.save_tags(
-            [r.record for r in results], [a for r in results for a in r.alerts]
-        )
-        tagged += len(results)
-        relevant += sum(r.record.relevant for r in results)
-        after = results[-1].record.article_id
+        return [r.record for r in results], [a for r in results for a in r.alerts]
+
+    claiming = claim and not retag and ids is None
+    while True:
+        if claiming:
+            records, count = store.tag_claimed(TAG_BATCH, tag_batch)
+        else:
+            batch = store.articles_to_tag(
+                TAG_BATCH, retag=retag or ids is not None, after_id=after, ids=ids
+            )
+            records, alerts = tag_batch(batch)
+            count = store.save_tags(records, alerts) if records else 0
+        if not records:
+            break
+        queued += count
+        tagged += len(records)
+        relevant += sum(r.relevant for r in records)
+        after = records[-1].article_id
         if more or (stop is not None and stop()):
             break
     store.index_articles(at=now())  # the console's full-text search sees what was just stored

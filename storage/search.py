@@ -26,6 +26,7 @@ from storage.vocabulary import story_key
 log = logging.getLogger(__name__)
 
 SEARCH_BATCH = 500
+PG_INDEX_LOCK = 0x64756C69  # "duli": one search-index write at a time across processes
 MAX_QUERY_TERMS = 12
 SNIPPET_BEFORE = 80
 SNIPPET_AFTER = 200
@@ -176,6 +177,10 @@ class SearchQueries(StoreBase):
             ]
 
             def work(session: Session, values: list[dict[str, object]] = values) -> None:
+                if session.get_bind().dialect.name == "postgresql":  # two taggers indexing
+                    session.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_INDEX_LOCK}
+                    )
                 ids = [v["article_id"] for v in values]
                 session.execute(delete(ArticleSearch).where(ArticleSearch.article_id.in_(ids)))
                 session.execute(insert(ArticleSearch), values)

@@ -9,6 +9,7 @@ from storage.corrections import CorrectionQueries
 from storage.digests import DigestQueries
 from storage.episodes import EpisodeQueries
 from storage.jobs import JobQueries
+from storage.leases import LeaseQueries
 from storage.outbox import OutboxQueries
 from storage.queue import QueueQueries
 from storage.quota import QuotaQueries
@@ -38,6 +39,7 @@ class Store(
     QuotaQueries,
     EpisodeQueries,
     RuleQueries,
+    LeaseQueries,
 ):
     """The one door to the database, SQLite or PostgreSQL: articles (`storage/articles.py`),
     sources and HTTP validators (`sources.py`), tags (`tags.py`), the outbox (`outbox.py`),
@@ -46,4 +48,5 @@ class Store(
     evidence (`cases.py`), article search (`search.py`), who reported an item
     (`submissions.py`) and the corrections made to it (`corrections.py`), daily API quotas
     (`quota.py`), what spread and spike detection read and their episodes (`episodes.py`),
-    watch rules made in the console and the rules each article matched (`rules.py`)."""
+    watch rules made in the console and the rules each article matched (`rules.py`), leases
+    held by one process at a time across processes (`leases.py`)."""

@@ -4,11 +4,12 @@ alerts to queue in one transaction; copies of one story share its tone."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.base import IN_BATCH, StoreBase, chunks, require_aware, utc_now
@@ -34,6 +35,12 @@ from storage.submissions import reported_areas
 log = logging.getLogger(__name__)
 
 TONE_RANK = {"negative": 2, "positive": 1, "neutral": 0}
+# PostgreSQL: one tagger's save at a time across processes (issue 18): two saves queueing
+# alerts for one story, or aligning one story's tones, would otherwise collide.
+PG_TAG_SAVE_LOCK = 0x64756C74  # "dult"
+
+# What a claimed tag pass computes from the articles it locked: tags and the alerts they cause.
+TagWork = Callable[[list[ArticleText]], tuple[Sequence[TagRecord], Sequence[OutboxEntry]]]
 
 
 class TagQueries(StoreBase):
@@ -54,18 +61,7 @@ class TagQueries(StoreBase):
         were reported for. `newest`: the newest `limit` instead (a watch rule tried in the
         console)."""
         stmt = (
-            select(Article.id, Source.name, Article.title, Article.lead, Article.text)
-            .add_columns(
-                Article.published_at,
-                Article.url,
-                Source.title,
-                Article.first_seen_at,
-                Article.backfill,
-                Article.cluster_id,
-                Article.published_precision,
-                Article.platform,
-            )
-            .join(Source, Source.id == Article.source_id)
+            _texts()
             .where(Article.id > after_id)
             .order_by(Article.id.desc() if newest else Article.id)
             .limit(limit)
@@ -75,67 +71,40 @@ class TagQueries(StoreBase):
         if ids is not None:
             stmt = stmt.where(Article.id.in_(list(ids)[:IN_BATCH]))
         with self._read() as session:
-            found = [ArticleText(*row) for row in session.execute(stmt)]
-            reported = reported_areas(session, [a.id for a in found])
-            fixed = corrections(session, [a.id for a in found])
-        return [
-            replace(a, reported_areas=reported.get(a.id, ()), corrected=fixed.get(a.id))
-            for a in found
-        ]
+            return _read_texts(session, stmt)
+
+    def tag_claimed(self, limit: int, work: TagWork) -> tuple[list[TagRecord], int]:
+        """One batch of a tagger sharing the work with other processes (issue 18): lock up to
+        `limit` untagged articles no other tagger holds (PostgreSQL's `FOR UPDATE SKIP LOCKED`),
+        tag them with `work` and save what it returns in the same transaction, so no article is
+        tagged by two processes. `work` may tag only the first ones (its budget spent): the
+        rest are let go at the commit. Returns the tags saved and how many alerts were queued;
+        no tags: nothing was left to claim."""
+
+        def claim(session: Session) -> tuple[list[TagRecord], int]:
+            ids = session.scalars(
+                select(Article.id)
+                .where(Article.tagged_at.is_(None))
+                .order_by(Article.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not ids:
+                return [], 0
+            found = _read_texts(session, _texts().where(Article.id.in_(ids)).order_by(Article.id))
+            tags, outbox = work(found)
+            if not tags:
+                return [], 0
+            return list(tags), _save_tags(session, tags, outbox)
+
+        return self._writing(claim)
 
     def save_tags(self, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry] = ()) -> int:
         """Store tagging results in one transaction, replacing an article's earlier ones, with
         the alerts they cause queued in the same transaction (so a crash loses neither or both).
         Returns how many outbox messages were queued (a story already queued for a chat is not
         queued again)."""
-        for tag in tags:
-            require_aware(tag.tagged_at, "tagged_at")
-        queued_at = max((tag.tagged_at for tag in tags), default=utc_now())
-
-        def work(session: Session) -> int:
-            ids = [tag.article_id for tag in tags]
-            for batch in chunks(ids, IN_BATCH):
-                session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
-                session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
-                session.execute(delete(ArticleArea).where(ArticleArea.article_id.in_(batch)))
-            connection = session.connection()
-            for tag in tags:
-                updated = connection.execute(
-                    update(Article)
-                    .where(Article.id == tag.article_id)
-                    .values(
-                        relevant=tag.relevant,
-                        relevance=tag.relevance,
-                        tone=tag.tone,
-                        needs_verification=tag.needs_verification,
-                        topics=list(tag.topics),
-                        reasons=list(tag.reasons),
-                        tagger_version=tag.tagger_version,
-                        tagged_at=tag.tagged_at,
-                    )
-                )
-                if updated.rowcount != 1:
-                    raise KeyError(f"không có bài mã {tag.article_id}")
-                units = [
-                    {"article_id": tag.article_id, "position": i, **asdict(unit)}
-                    for i, unit in enumerate(tag.units)
-                ]
-                mentions = [{"article_id": tag.article_id, **asdict(m)} for m in tag.mentions]
-                if units:
-                    connection.execute(insert(ArticleUnit), units)
-                if mentions:
-                    connection.execute(insert(Mention), mentions)
-                areas = [
-                    {"article_id": tag.article_id, "area": area}
-                    for area in dict.fromkeys(tag.areas)
-                ]
-                if areas:
-                    connection.execute(insert(ArticleArea), areas)
-            save_rule_hits(session, tags)
-            _align_story_tones(session, ids)
-            return enqueue(session, outbox, queued_at)
-
-        return self._writing(work)
+        return self._writing(lambda session: _save_tags(session, tags, outbox))
 
     def places_and_topics(
         self, article_ids: Sequence[int]
@@ -246,3 +215,78 @@ def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
                     .where(Article.id.in_(stale))
                     .values(tone=tone, needs_verification=verify)
                 )
+
+
+def _texts() -> Select[Any]:
+    """What the tagger reads of an article, with its source."""
+    return (
+        select(Article.id, Source.name, Article.title, Article.lead, Article.text)
+        .add_columns(
+            Article.published_at,
+            Article.url,
+            Source.title,
+            Article.first_seen_at,
+            Article.backfill,
+            Article.cluster_id,
+            Article.published_precision,
+            Article.platform,
+        )
+        .join(Source, Source.id == Article.source_id)
+    )
+
+
+def _read_texts(session: Session, stmt: Select[Any]) -> list[ArticleText]:
+    """The articles `stmt` selects, with the areas they were reported for and their fixes."""
+    found = [ArticleText(*row) for row in session.execute(stmt)]
+    reported = reported_areas(session, [a.id for a in found])
+    fixed = corrections(session, [a.id for a in found])
+    return [
+        replace(a, reported_areas=reported.get(a.id, ()), corrected=fixed.get(a.id)) for a in found
+    ]
+
+
+def _save_tags(session: Session, tags: Sequence[TagRecord], outbox: Sequence[OutboxEntry]) -> int:
+    """`save_tags` in `session`'s transaction."""
+    for tag in tags:
+        require_aware(tag.tagged_at, "tagged_at")
+    queued_at: datetime = max((tag.tagged_at for tag in tags), default=utc_now())
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_TAG_SAVE_LOCK})
+    ids = [tag.article_id for tag in tags]
+    for batch in chunks(ids, IN_BATCH):
+        session.execute(delete(ArticleUnit).where(ArticleUnit.article_id.in_(batch)))
+        session.execute(delete(Mention).where(Mention.article_id.in_(batch)))
+        session.execute(delete(ArticleArea).where(ArticleArea.article_id.in_(batch)))
+    connection = session.connection()
+    for tag in tags:
+        updated = connection.execute(
+            update(Article)
+            .where(Article.id == tag.article_id)
+            .values(
+                relevant=tag.relevant,
+                relevance=tag.relevance,
+                tone=tag.tone,
+                needs_verification=tag.needs_verification,
+                topics=list(tag.topics),
+                reasons=list(tag.reasons),
+                tagger_version=tag.tagger_version,
+                tagged_at=tag.tagged_at,
+            )
+        )
+        if updated.rowcount != 1:
+            raise KeyError(f"không có bài mã {tag.article_id}")
+        units = [
+            {"article_id": tag.article_id, "position": i, **asdict(unit)}
+            for i, unit in enumerate(tag.units)
+        ]
+        mentions = [{"article_id": tag.article_id, **asdict(m)} for m in tag.mentions]
+        if units:
+            connection.execute(insert(ArticleUnit), units)
+        if mentions:
+            connection.execute(insert(Mention), mentions)
+        areas = [{"article_id": tag.article_id, "area": area} for area in dict.fromkeys(tag.areas)]
+        if areas:
+            connection.execute(insert(ArticleArea), areas)
+    save_rule_hits(session, tags)
+    _align_story_tones(session, ids)
+    return enqueue(session, outbox, queued_at)

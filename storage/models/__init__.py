@@ -10,6 +10,7 @@ from storage.models.corrections import Correction
 from storage.models.digests import Digest
 from storage.models.episodes import SpikeEpisode
 from storage.models.jobs import JobRun
+from storage.models.leases import Lease
 from storage.models.outbox import OutboxMessage
 from storage.models.pages import ArticlePage
 from storage.models.quota import ApiQuota
@@ -38,6 +39,7 @@ __all__ = [
     "Digest",
     "Evidence",
     "JobRun",
+    "Lease",
     "LoginAttemptRow",
     "Mention",
     "OutboxMessage",
