@@ -8,10 +8,8 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,7 +28,8 @@ from duluan.daemon import (
     parse_weekly,
 )
 from storage import Store
-from tests.kit.crawl import FROZEN_NOW, ITEMS, article, feed, write_config
+from tests.kit.crawl import ITEMS, article, feed, write_config
+from tests.kit.daemon import log_text, start, stop, wait_until
 from tests.site.server import LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,56 +172,6 @@ NEW_PAGE = (
     )
     + "</article></body></html>"
 )
-
-
-def start(tmp_path: Path, env_extra: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`duluan start` in `tmp_path`; its stdout and stderr go to daemon.out and daemon.log."""
-    env = {
-        **os.environ,
-        "DULUAN_CONFIG": str(tmp_path / "config.yaml"),
-        "DULUAN_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-        "DULUAN_NOW": FROZEN_NOW,
-        "PYTHONPATH": str(ROOT),
-        **env_extra,
-    }
-    if "TELEGRAM_BOT_TOKEN" not in env_extra:
-        env.pop("TELEGRAM_BOT_TOKEN", None)
-    with (tmp_path / "daemon.out").open("wb") as out, (tmp_path / "daemon.log").open("wb") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "duluan", "start"],
-            stdout=out,
-            stderr=err,
-            env=env,
-            cwd=tmp_path,
-        )
-
-
-def log_text(tmp_path: Path) -> str:
-    return (tmp_path / "daemon.log").read_text(encoding="utf-8", errors="replace")
-
-
-def wait_until(check: Callable[[], object], timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def stop(
-    process: subprocess.Popen[bytes], tmp_path: Path, signum: int = signal.SIGTERM
-) -> tuple[int, str, str]:
-    """Send `signum`; the exit code (-999 if still running after 15 s) and the output."""
-    process.send_signal(signum)
-    try:
-        code = process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        code = -999
-    out = (tmp_path / "daemon.out").read_text(encoding="utf-8", errors="replace")
-    return code, out, log_text(tmp_path)
 
 
 def alerts(tmp_path: Path) -> list[dict[str, object]]:

@@ -168,6 +168,7 @@ ENVIRON_USERS = {
     "storage.backup": "hands pg_dump/psql a copy of the environment plus PGPASSWORD",
     "duluan.commands.crawl": "TERM=dumb turns the progress line off (a terminal's capability)",
     "tests.kit.db": "the tests' PostgreSQL server (DULUAN_TEST_POSTGRES_URL)",
+    "tests.kit.daemon": "`duluan start` as a child process gets this environment plus its own",
 }
 
 

@@ -22,8 +22,8 @@ from duluan.config import ConfigError, ZaloBotSettings, masked_dump, parse_confi
 from duluan.runtime import Runtime
 from review.zalo_bot import ZaloListener, ZaloReceiver
 from tests.kit.crawl import ITEMS, article, feed, write_config
+from tests.kit.daemon import log_text, start, stop, wait_until
 from tests.site.server import LocalSite
-from tests.test_daemon import log_text, start, stop, wait_until
 from tests.zalo.fake_api import FakeZalo
 
 MINIMAL = """
