@@ -641,21 +641,27 @@ class Daemon:
             keeper = self._telegram_lease
             if self._stopping or not await self._holding_telegram():
                 return
-            try:  # a long pass renews the lease between its calls, or stops once it is lost
-                report = await pipeline.deliver(
-                    self._store,
-                    self._sender,
-                    self.now,
-                    self._decorate,
-                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
-                )
-            except Exception as exc:
-                log.error("Lượt gửi cảnh báo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
-                log.debug("Chi tiết lỗi", exc_info=True)
-                return
+            await self._pass(self._sender, self._decorate, keeper, "cảnh báo")
+
+    async def _pass(self, sender: Any, decorate: Any, keeper: Any, what: str) -> None:
+        """One delivery pass of one messenger's sender, logged; a long pass renews the lease
+        between its calls, or stops once the lease is lost."""
+        try:
+            report = await pipeline.deliver(
+                self._store,
+                sender,
+                self.now,
+                decorate,
+                stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
+            )
+        except Exception as exc:
+            log.error("Lượt gửi %s dừng giữa chừng: %s: %s", what, type(exc).__name__, exc)
+            log.debug("Chi tiết lỗi", exc_info=True)
+            return
         if report.sent or report.retried or report.failed or report.uncertain:
             log.info(
-                "Gửi cảnh báo: %d đã gửi, %d sẽ gửi lại, %d chưa rõ đã đến, %d không gửi được",
+                "Gửi %s: %d đã gửi, %d sẽ gửi lại, %d chưa rõ đã đến, %d không gửi được",
+                what,
                 report.sent,
                 report.retried,
                 report.uncertain,
@@ -681,26 +687,7 @@ class Daemon:
             self._zalo_again = False
             if not await self._holding_zalo():
                 return
-            try:
-                report = await pipeline.deliver(
-                    self._store,
-                    self._zalo_sender,
-                    self.now,
-                    self._zalo_decorate,
-                    stopping=lambda: self._stopping or (keeper is not None and not keeper.keep()),
-                )
-            except Exception as exc:
-                log.error("Lượt gửi tin Zalo dừng giữa chừng: %s: %s", type(exc).__name__, exc)
-                log.debug("Chi tiết lỗi", exc_info=True)
-                return
-            if report.sent or report.retried or report.failed or report.uncertain:
-                log.info(
-                    "Gửi tin Zalo: %d đã gửi, %d sẽ gửi lại, %d chưa rõ đã đến, %d không gửi được",
-                    report.sent,
-                    report.retried,
-                    report.uncertain,
-                    report.failed,
-                )
+            await self._pass(self._zalo_sender, self._zalo_decorate, keeper, "tin Zalo")
             again = self._zalo_again
 
     async def _holding_telegram(self) -> bool:

@@ -43,7 +43,6 @@ from duluan.submit import (
     Submitted,
     check_image,
     check_size,
-    submit,
     telegram_reporter,
 )
 from review.buttons import (
@@ -57,7 +56,7 @@ from review.buttons import (
     Signer,
     correction_keyboard,
 )
-from review.reported import SORRY, answer, refusal_text
+from review.reported import SORRY, answer, refusal_text, submit_in_turn
 from storage import Store
 from storage.vocabulary import TONE_LABELS
 
@@ -146,17 +145,16 @@ class Intake:
             if report is None:
                 await self._reply(message, HELP.format(bot=escape(bot.username or "bot")))
                 return
-            async with self.tag_lock:  # the daemon's tag pass and this one: one at a time
-                done = await asyncio.to_thread(
-                    submit,
-                    self.store,
-                    self.config,
-                    report,
-                    reporter,
-                    self.now,
-                    fetch=self.fetch,
-                    locator=self.locator(),
-                )
+            done = await submit_in_turn(
+                self.store,
+                self.config,
+                report,
+                reporter,
+                self.now,
+                fetch=self.fetch,
+                locator=self.locator(),
+                tag_lock=self.tag_lock,
+            )
         except SubmitError as exc:
             await self._reply(message, escape(str(exc)))
             return

@@ -4,18 +4,46 @@ No messenger library is imported here."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from alerts.message import html_link
 from crawler.platform import platform_label
 from duluan.config import Config
-from duluan.submit import Submitted
+from duluan.submit import Report, Reporter, Submitted, submit
 from storage.vocabulary import TONE_LABELS
+
+if TYPE_CHECKING:
+    from cases.evidence import Fetch
+    from nlp.locate import Locator
+    from storage import Store
 
 SORRY = (
     "Xin lỗi, bot gặp lỗi khi ghi nhận tin này; tin chưa được lưu. Vui lòng gửi lại sau ít "
     "phút hoặc báo Trung tâm."
 )
+
+
+async def submit_in_turn(
+    store: Store,
+    config: Config,
+    report: Report,
+    reporter: Reporter,
+    now: Callable[[], datetime],
+    *,
+    fetch: Fetch | None,
+    locator: Locator | None,
+    tag_lock: asyncio.Lock,
+) -> Submitted:
+    """`duluan.submit.submit` in a worker thread (the event loop keeps delivering), under the
+    daemon's tag lock (its tag pass and a report's tagging one at a time): what both bots call."""
+    async with tag_lock:
+        return await asyncio.to_thread(
+            submit, store, config, report, reporter, now, fetch=fetch, locator=locator
+        )
 
 
 def refusal_text(messenger: str, user_id: str, config_key: str) -> str:

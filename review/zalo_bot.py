@@ -47,10 +47,9 @@ from duluan.submit import (
     SubmitError,
     check_image,
     check_size,
-    submit,
     zalo_reporter,
 )
-from review.reported import SORRY, answer, refusal_text
+from review.reported import SORRY, answer, refusal_text, submit_in_turn
 from storage import Store
 
 if TYPE_CHECKING:
@@ -201,17 +200,16 @@ class ZaloIntake:
         try:
             screenshot = await self._image(message)
             report = Report(url=url, text=text, screenshot=screenshot)
-            async with self.tag_lock:  # the daemon's tag pass and this one: one at a time
-                done = await asyncio.to_thread(
-                    submit,
-                    self.store,
-                    self.config,
-                    report,
-                    reporter,
-                    self.now,
-                    fetch=self.fetch,
-                    locator=self.locator(),
-                )
+            done = await submit_in_turn(
+                self.store,
+                self.config,
+                report,
+                reporter,
+                self.now,
+                fetch=self.fetch,
+                locator=self.locator(),
+                tag_lock=self.tag_lock,
+            )
         except SubmitError as exc:
             return escape(str(exc))
         except Exception as exc:  # a bug, a store failing: told to the sender, logged
