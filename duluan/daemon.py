@@ -992,6 +992,7 @@ class _TelegramInSync:
 
     def answer(self, update: Any) -> str | None:
         from review.zalo import ASSIGN_PREFIX, parse
+        from storage.vocabulary import story_key
 
         reply: str | None = self.review.answer(update)
         refresh = self.daemon._telegram_refresh
@@ -1004,7 +1005,7 @@ class _TelegramInSync:
             job = self.daemon._store.get_assignment(command.target)
             story = job.story if job is not None else None
         else:
-            story = f"cluster:{command.target}"
+            story = story_key(command.target)
         if story is not None and refresh is not None:
             name = update.message.user_name or "Zalo"
             areas = self.daemon.config.watch_areas()
