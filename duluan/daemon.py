@@ -913,7 +913,8 @@ class Daemon:
 
         from alerts.delivery import TelegramSender
         from cases.evidence import fetcher_for
-        from review.bot import ReviewBot, WebhookError, build_application
+        from duluan.embedded import ServerError
+        from review.bot import ReviewBot, build_application
 
         application = build_application(
             self.token,
@@ -929,7 +930,7 @@ class Daemon:
         self._review = ReviewBot(application, self.config)
         try:
             await self._review.start()
-        except WebhookError as exc:
+        except ServerError as exc:
             raise DaemonError(str(exc)) from exc
         except TelegramError as exc:
             raise DaemonError(
@@ -958,11 +959,12 @@ class Daemon:
     async def _start_web(self) -> None:
         """Serve the review console on this loop (`web.enabled`), sharing the daemon's store.
         A console that cannot start (its port taken) is logged, and alerts go on without it."""
-        from duluan.console.serve import WebError, WebServer
+        from duluan.console.serve import WebServer
+        from duluan.embedded import ServerError
 
         try:
             self._web = await WebServer.start(self.config, self._store, self.now, self.data_dir)
-        except (WebError, OSError) as exc:
+        except (ServerError, OSError) as exc:
             log.error("Trang rà soát không chạy: %s; cảnh báo vẫn tiếp tục", exc)
 
     async def _stop_delivery(self) -> None:

@@ -48,6 +48,7 @@ from telegram.ext import (
 from alerts.message import compose
 from cases.evidence import Fetch
 from duluan.config import Area, Config
+from duluan.embedded import EmbeddedServer, ServerError
 from duluan.logs import TOKEN, redact
 from review.buttons import (
     ANSWER_CODES,
@@ -77,7 +78,6 @@ from review.buttons import (
 )
 from review.intake import Intake
 from review.service import Actor, ReviewError, ReviewService, calendar
-from review.webhook import WebhookError, WebhookServer
 from review.workdays import long_date
 from review.zalo import assign_hint
 from storage import TELEGRAM, ZALO, AssignmentRecord, OutboxEntry, StaleReview, Store
@@ -519,7 +519,7 @@ class ReviewBot:
     def __init__(self, application: Application, config: Config) -> None:
         self.application = application
         self.config = config
-        self._server: WebhookServer | None = None
+        self._server: EmbeddedServer | None = None
 
     async def start(self) -> None:
         app = self.application
@@ -537,13 +537,18 @@ class ReviewBot:
     async def _start_webhook(self) -> None:
         settings = self.config.telegram
         if not settings.webhook_url or not settings.secret_token:  # the config refuses this
-            raise WebhookError("chế độ webhook cần telegram.webhook_url và telegram.secret_token")
+            raise ServerError("chế độ webhook cần telegram.webhook_url và telegram.secret_token")
         path = urlsplit(settings.webhook_url).path.strip("/")
         secret = settings.secret_token.get_secret_value()
         redact(secret)
         app = webhook_app(self.application, path, secret)
-        self._server = await WebhookServer.start(
-            app, settings.listen, settings.port, setting="telegram.port", name="duluan-webhook"
+        self._server = await EmbeddedServer.start(
+            app,
+            settings.listen,
+            settings.port,
+            name="duluan-webhook",
+            what="webhook Telegram",
+            fix="đổi telegram.port",
         )
         try:
             await self.application.bot.set_webhook(

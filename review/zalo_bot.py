@@ -520,7 +520,7 @@ class ZaloReceiver:
     def __init__(self, listener: ZaloListener, settings: ZaloBotSettings) -> None:
         self.listener = listener
         self.settings = settings
-        self.server: Any = None  # review.webhook.WebhookServer while serving
+        self.server: Any = None  # duluan.embedded.EmbeddedServer while serving
 
     async def run(self, stopping: Callable[[], bool] = lambda: False) -> None:
         """Receive until `stop()` (or `stopping()` for polling)."""
@@ -558,7 +558,7 @@ class ZaloReceiver:
         )
 
     async def _serve(self) -> None:
-        from review.webhook import WebhookError, WebhookServer
+        from duluan.embedded import EmbeddedServer, ServerError
 
         settings, listener = self.settings, self.listener
         if not settings.webhook_url or not settings.secret_token:  # the config refuses this
@@ -568,14 +568,15 @@ class ZaloReceiver:
         redact(secret)
         path = urlsplit(settings.webhook_url).path.strip("/")
         try:
-            self.server = await WebhookServer.start(
+            self.server = await EmbeddedServer.start(
                 webhook_app(listener, path, secret),
                 settings.listen,
                 settings.port,
-                setting="zalo_bot.port",
                 name="duluan-zalo-webhook",
+                what="webhook Zalo",
+                fix="đổi zalo_bot.port",
             )
-        except (WebhookError, OSError) as exc:
+        except (ServerError, OSError) as exc:
             log.error("Bot Zalo không nhận được tin nhắn: %s. Telegram vẫn chạy bình thường.", exc)
             return
         backoff = 0.0

@@ -269,7 +269,7 @@ def test_a_port_taken_is_a_clear_error_and_ends_only_the_zalo_side(
 
     assert asyncio.run(scenario()) == []  # no setWebhook to an address nobody serves
     (line,) = [
-        r.getMessage() for r in caplog.records if "không mở được cổng webhook" in r.getMessage()
+        r.getMessage() for r in caplog.records if "không mở được webhook Zalo" in r.getMessage()
     ]
     assert "zalo_bot.port" in line and "Telegram vẫn chạy" in line
 
@@ -408,7 +408,7 @@ def test_a_zalo_port_taken_never_stops_telegram(site: LocalSite, tmp_path: Path)
         called = [c.method for c in zalo.calls]
     assert code == 0, err[-3000:]
     assert "setWebhook" not in called and "getUpdates" not in called
-    assert f"không mở được cổng webhook 127.0.0.1:{port}" in err and "zalo_bot.port" in err
+    assert f"không mở được webhook Zalo tại 127.0.0.1:{port}" in err and "zalo_bot.port" in err
     assert "Chương trình chạy nền đã sẵn sàng" in err
 
 
