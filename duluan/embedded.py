@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import logging
 from collections.abc import Generator
 from typing import Any
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
 
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 1_000_000  # a webhook body: an update is a few hundred bytes to a few KB
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 
@@ -99,3 +106,28 @@ class EmbeddedServer:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
+
+
+async def guarded_body(
+    request: Request,
+    header: str,
+    secret: bytes,
+    *,
+    refused: int,
+    who: str,
+    limit: int = MAX_WEBHOOK_BYTES,
+) -> bytes | Response:
+    """A webhook request's body if it carries `secret` in `header` (compared in constant
+    time), else the answer `refused` (logged without the token); 413 past `limit` bytes. The
+    one check Telegram's webhook (`review.bot`) and Zalo's (`review.zalo_bot`) make."""
+    given = request.headers.get(header, "").encode("utf-8", "replace")
+    if not secret or not hmac.compare_digest(given, secret):
+        host = request.client.host if request.client else "?"
+        log.warning("Webhook %s: bỏ qua yêu cầu từ %s không có đúng mã bí mật", who, host)
+        return Response(status_code=refused)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return Response(status_code=413)
+    return bytes(body)

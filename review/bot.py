@@ -10,7 +10,6 @@ through the outbox (the daemon's delivery worker sends them).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import re
@@ -48,7 +47,7 @@ from telegram.ext import (
 from alerts.message import compose
 from cases.evidence import Fetch
 from duluan.config import Area, Config
-from duluan.embedded import EmbeddedServer, ServerError
+from duluan.embedded import EmbeddedServer, ServerError, guarded_body
 from duluan.logs import TOKEN, redact
 from review.buttons import (
     ANSWER_CODES,
@@ -482,7 +481,6 @@ def file_url(base_url: str) -> str:
 
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_UPDATE_BYTES = 1_000_000  # an update with a long message is a few KB
 
 
 def webhook_app(application: Application, path: str, secret: str) -> Starlette:
@@ -492,16 +490,9 @@ def webhook_app(application: Application, path: str, secret: str) -> Starlette:
     expected = secret.encode()
 
     async def receive(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
-        if not hmac.compare_digest(given, expected):
-            host = request.client.host if request.client else "?"
-            log.warning("Webhook: bỏ qua yêu cầu từ %s không có đúng mã bí mật", host)
-            return Response(status_code=403)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return Response(status_code=413)
+        body = await guarded_body(request, SECRET_HEADER, expected, refused=403, who="Telegram")
+        if isinstance(body, Response):
+            return body
         try:
             update = Update.de_json(json.loads(body), application.bot)
         except (ValueError, TypeError, KeyError) as exc:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import re
@@ -68,7 +67,6 @@ PRIVATE = "PRIVATE"
 PHOTO_NAME = "anh-zalo.jpg"
 MIN_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
-MAX_UPDATE_BYTES = 1_000_000  # a webhook body; an update is a few hundred bytes
 # In a group the bot takes a report only when asked (it does not spam the group nor store every
 # link shared there): the text holds one of these markers or names the bot (`@name`).
 GROUP_MARKERS = ("#baotin", "/baotin", "#báotin")
@@ -478,21 +476,15 @@ def webhook_app(listener: ZaloListener, path: str, secret: str) -> Starlette:
     from starlette.routing import Route
 
     from alerts.zalo import parse_update
+    from duluan.embedded import guarded_body
 
     expected = secret.encode()
     running: set[asyncio.Task[None]] = set()
 
     async def receive(request: Request) -> Response:
-        given = request.headers.get(WEBHOOK_SECRET_HEADER, "").encode("utf-8", "replace")
-        if not expected or not hmac.compare_digest(given, expected):
-            host = request.client.host if request.client else "?"
-            log.warning("Webhook Zalo: bỏ qua yêu cầu từ %s không có đúng mã bí mật", host)
-            return Response(status_code=401)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return Response(status_code=413)
+        body = await guarded_body(request, WEBHOOK_SECRET_HEADER, expected, refused=401, who="Zalo")
+        if isinstance(body, Response):
+            return body
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
