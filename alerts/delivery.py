@@ -227,6 +227,8 @@ class TelegramSender:
     """Sends through python-telegram-bot's `Bot` (HTML parse mode, forum topics), waiting up
     to `timeout` seconds for each answer."""
 
+    messenger = TELEGRAM
+
     def __init__(self, bot: Any, timeout: float = SEND_TIMEOUT) -> None:
         self.bot = bot
         self.timeout = timeout
