@@ -200,6 +200,7 @@ class Daemon:
         self.job_ttl = job_ttl
         self.tag_every = tag_every
         self._telegram_lease: LeaseKeeper | None = None
+        self._redraws: Any = None  # a web-only process's unstarted bot, for message edits
         self._zalo_lease: LeaseKeeper | None = None
         self.tag_budget = tag_budget
         self.web = web
@@ -294,6 +295,7 @@ class Daemon:
             log.info("Tiến trình này chạy các vai trò: %s", describe(self.roles))
         if self.web:
             await self._start_web()
+            await self._start_redraws()
         if DELIVER in self.roles:
             await self._start_delivering()
         if self.roles & {TAG, DELIVER, WEB}:
@@ -697,6 +699,8 @@ class Daemon:
         if keeper is None:  # its sender started by a caller of its own (tests): no lease
             return self._sender is not None
         if not await _in_thread(keeper.hold):
+            if self._sender is not None:
+                await self._stop_telegram()
             return False
         if self._sender is None:
             try:
@@ -712,6 +716,8 @@ class Daemon:
         if keeper is None:
             return self._zalo_sender is not None
         if not await _in_thread(keeper.hold):
+            if self._zalo_sender is not None:
+                await self._stop_zalo()
             return False
         if self._zalo_sender is None:
             await self._start_zalo()
@@ -968,18 +974,74 @@ class Daemon:
             log.error("Trang rà soát không chạy: %s; cảnh báo vẫn tiếp tục", exc)
 
     async def _stop_delivery(self) -> None:
-        if self._review is not None:
+        await self._stop_telegram()
+        await self._stop_zalo()
+        if self._redraws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._review.stop(), STOP_GRACE)
-        if self._zalo_listener is not None:
+                await asyncio.wait_for(self._redraws.shutdown(), STOP_GRACE)
+
+    async def _stop_telegram(self) -> None:
+        """Stop Telegram's bot (its polling or webhook) and sender: at a stop, or once another
+        deliverer has taken the bot's lease over (this process stalled past its ttl), so that
+        two processes never poll one bot nor send its messages; it starts again here if this
+        process takes the lease back."""
+        review, self._review = self._review, None
+        if self._sender is not None and not self._stopping:
+            log.warning("Mất quyền gửi cảnh báo Telegram: dừng bot ở tiến trình này")
+        self._sender = self._decorate = self._telegram_refresh = None
+        if self._web is not None and self._redraws is None:
+            from duluan.console.state import state_of
+
+            state_of(self._web.app).on_review_change = None
+        if review is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._zalo_listener.stop(), STOP_GRACE)
-        if self._zalo_listening is not None:
+                await asyncio.wait_for(review.stop(), STOP_GRACE)
+
+    async def _stop_zalo(self) -> None:
+        """The same for Zalo's bot: its listener, its client and its sender."""
+        listener, self._zalo_listener = self._zalo_listener, None
+        listening, self._zalo_listening = self._zalo_listening, None
+        bot, self._zalo_bot = self._zalo_bot, None
+        if self._zalo_sender is not None and not self._stopping:
+            log.warning("Mất quyền gửi tin Zalo: dừng bot Zalo ở tiến trình này")
+        self._zalo_sender = self._zalo_decorate = None
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listener.stop(), STOP_GRACE)
+        if listening is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._zalo_listening, STOP_GRACE)
-        if self._zalo_bot is not None:
+                await asyncio.wait_for(listening, STOP_GRACE)
+        if bot is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._zalo_bot.aclose(), STOP_GRACE)
+                await asyncio.wait_for(bot.aclose(), STOP_GRACE)
+
+    async def _start_redraws(self) -> None:
+        """A console without the deliver role in its process (`--role web`) still redraws the
+        Telegram review and assignment messages after an action, as a button press would: with
+        the bot's token but without taking its updates (the deliverer's bot receives them)."""
+        if self._web is None or self.token is None or DELIVER in self.roles:
+            return
+        from telegram.error import TelegramError
+
+        from duluan.console.state import state_of
+        from review.bot import build_application
+
+        application = build_application(
+            self.token, self.base_url, self._store, self.config, self.now
+        )
+        try:
+            await application.initialize()
+        except TelegramError as exc:
+            log.error(
+                "Không kết nối được Telegram qua %s (%s): thao tác trên trang rà soát chưa sửa "
+                "được tin Telegram; hãy kiểm tra TELEGRAM_BOT_TOKEN và TELEGRAM_API_BASE_URL",
+                self.base_url,
+                exc,
+            )
+            return
+        self._redraws = application
+        state_of(self._web.app).on_review_change = _refresher(application)
+        log.info("Trang rà soát sửa tin Telegram sau mỗi thao tác (bot do tiến trình gửi nhận nút)")
 
 
 class _TelegramInSync:

@@ -28,6 +28,7 @@ from duluan.daemon import Daemon
 from duluan.roles import (
     CRAWL,
     DELIVER,
+    DELIVER_TTL,
     EVERY_ROLE,
     SCHEDULE,
     TAG,
@@ -610,3 +611,172 @@ def test_a_web_process_serves_the_console_and_nothing_else(pg_url: str, tmp_path
     assert console_alerts(tmp_path / "w") == []
     with Store.open(pg_url) as store:
         assert len(store.due_outbox(NOW, 100)) == 2  # left to the deliver process
+
+
+# --- the bots follow the leases ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_deliverer_that_loses_the_bot_s_lease_stops_its_bot_until_it_takes_it_back(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A deliver process stalled past its ttl finds another holding the bot: it stops polling
+    Telegram (two pollers of one bot fight over its updates) and sends nothing; once it takes
+    the lease back, its bot polls again."""
+    from duluan.roles import wall_clock
+    from tests.telegram.fake_api import FakeTelegram
+
+    config = parse_config(CONFIG, "test", {}).config
+
+    def polls(fake: FakeTelegram) -> int:
+        return len(fake.calls_to("getUpdates"))
+
+    async def scenario(fake: FakeTelegram) -> None:
+        daemon = Daemon(
+            config,
+            pg_url,
+            now=lambda: NOW,
+            token=fake.token,
+            base_url=fake.base_url,
+            roles=frozenset({DELIVER}),
+            alerts_path=tmp_path / "alerts.jsonl",
+            data_dir=tmp_path,
+        )
+        daemon._store = Store.open(pg_url)
+        lease = deliver_lease(fake.token)
+        try:
+            await daemon._start_delivering()
+            assert daemon._sender is not None
+            assert await asyncio.to_thread(fake.wait_for, lambda: polls(fake) >= 1, 10.0)
+            with Store.open(pg_url) as other:
+                # The daemon's lease runs out (as if it had stalled) and another takes it.
+                other.take_lease(lease, "other", wall_clock() + timedelta(minutes=3), DELIVER_TTL)
+                assert not await daemon._holding_telegram()
+                assert daemon._sender is None and daemon._review is None
+                before = polls(fake)
+                await asyncio.sleep(1.5)  # three long polls' time (max_poll 0.5 s)
+                assert polls(fake) == before
+                other.release_lease(lease, "other")
+            assert await daemon._holding_telegram()
+            assert daemon._sender is not None
+            assert await asyncio.to_thread(fake.wait_for, lambda: polls(fake) > before, 10.0)
+        finally:
+            daemon._stopping = True
+            await daemon._stop_delivery()
+            daemon._store.close()
+
+    with FakeTelegram(max_poll=0.5) as fake:
+        asyncio.run(scenario(fake))
+
+
+@pytest.mark.postgres
+def test_a_web_process_redraws_telegram_messages_without_polling_the_bot(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """`--role web` with the bot's token: a console action edits the review group's Telegram
+    message (through an unstarted bot), while only the deliverer takes the bot's updates."""
+    import socket
+
+    from alerts.delivery import TelegramSender
+    from duluan.console.state import state_of
+    from tests.telegram.fake_api import FakeTelegram
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    review = -1009
+    text = CONFIG + (
+        f"review: {{chat: '{review}', reminder_at: '08:00'}}\n"
+        f"web: {{port: {port}, secure_cookies: false}}\n"
+    )
+    config = parse_config(text.replace("review: {reminder_at: '08:00'}\n", ""), "test", {}).config
+    story = "cluster:7"
+
+    async def scenario(fake: FakeTelegram) -> None:
+        import telegram
+
+        with Store.open(pg_url) as store:
+            store.enqueue([OutboxEntry(story, str(review), None, "alert", "<b>Tin</b> x")], NOW)
+            clock = FakeClock()
+            async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
+                await Deliverer(
+                    store, TelegramSender(bot), lambda: NOW, Throttle(clock, clock.sleep)
+                ).deliver_due()
+        daemon = Daemon(
+            config,
+            pg_url,
+            now=lambda: NOW,
+            token=fake.token,
+            base_url=fake.base_url,
+            roles=frozenset({WEB}),
+            web=True,
+            data_dir=tmp_path,
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(daemon.run(stop))
+        try:
+            for _ in range(600):
+                web = daemon._web
+                if web is not None and state_of(web.app).on_review_change is not None:
+                    break
+                await asyncio.sleep(0.05)
+            hook = state_of(daemon._web.app).on_review_change
+            assert hook is not None
+            await hook(story, None, "canbo", config.watch_areas()[0])
+        finally:
+            stop.set()
+            await running
+        assert fake.calls_to("editMessageText")
+        assert fake.calls_to("getUpdates") == [] and fake.calls_to("setWebhook") == []
+
+    with FakeTelegram(known_chats={review}, max_poll=0.5) as fake:
+        asyncio.run(scenario(fake))
+
+
+@pytest.mark.postgres
+def test_a_deliverer_that_loses_the_zalo_bot_s_lease_stops_listening(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The same for Zalo's bot: no second process polling its getUpdates."""
+    from duluan.roles import wall_clock
+    from tests.zalo.fake_api import FakeZalo
+
+    config = parse_config(CONFIG, "test", {}).config
+
+    def polls(fake: FakeZalo) -> int:
+        return sum(1 for call in fake.calls if call.method == "getUpdates")
+
+    async def scenario(fake: FakeZalo) -> None:
+        daemon = Daemon(
+            config,
+            pg_url,
+            now=lambda: NOW,
+            zalo_token=fake.token,
+            zalo_base_url=fake.base_url,
+            roles=frozenset({DELIVER}),
+            alerts_path=tmp_path / "alerts.jsonl",
+            data_dir=tmp_path,
+        )
+        daemon._store = Store.open(pg_url)
+        lease = deliver_lease(fake.token, "zalo")
+        try:
+            await daemon._start_delivering()
+            assert daemon._zalo_sender is not None
+            assert await asyncio.to_thread(wait_until, lambda: polls(fake) >= 1, 10.0)
+            with Store.open(pg_url) as other:
+                other.take_lease(lease, "other", wall_clock() + timedelta(minutes=3), DELIVER_TTL)
+                assert not await daemon._holding_zalo()
+                assert daemon._zalo_sender is None and daemon._zalo_listener is None
+                before = polls(fake)
+                await asyncio.sleep(1.5)  # three long polls' time (max_poll 0.5 s)
+                assert polls(fake) == before
+                other.release_lease(lease, "other")
+            assert await daemon._holding_zalo()
+            assert await asyncio.to_thread(wait_until, lambda: polls(fake) > before, 10.0)
+        finally:
+            daemon._stopping = True
+            await daemon._stop_delivery()
+            daemon._store.close()
+
+    with FakeZalo(max_poll=0.5) as fake:
+        asyncio.run(scenario(fake))
