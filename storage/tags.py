@@ -186,6 +186,7 @@ def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
     any copy reads negative (bad news is never lost to a milder copy), else positive when any
     reads positive; needs verification when any copy does. The digest and the leadership chat
     then count a story once, the same way whichever copy they read."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     clusters: set[int] = set()
     for batch in chunks(list(article_ids), IN_BATCH):
         clusters.update(
@@ -209,6 +210,18 @@ def _align_story_tones(session: Session, article_ids: Sequence[int]) -> None:
             tone = max(tones, key=lambda t: TONE_RANK[t])
             verify = any(bool(c.needs_verification) for c in copies)
             stale = [c.id for c in copies if c.tone != tone or bool(c.needs_verification) != verify]
+            if stale and postgres:
+                # A copy another tagger (or the crawler) holds is left to it: that tagger
+                # aligns the story at its own save, after ours. Waiting for it here, holding
+                # the save lock it waits for, was a deadlock.
+                stale = list(
+                    session.scalars(
+                        select(Article.id)
+                        .where(Article.id.in_(stale))
+                        .order_by(Article.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
             if stale:
                 session.execute(
                     update(Article)

@@ -64,3 +64,49 @@ def test_copies_of_one_story_share_its_tone(store: Store, articles: list[int]) -
         assert got is not None and (got.tone, got.needs_verification) == ("negative", True)
     other = store.get_tags(articles[1])
     assert other is None  # another story is untouched
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_aligning_a_story_s_tone_skips_a_copy_another_tagger_holds(
+    store: Store, articles: list[int], db_url: str
+) -> None:
+    """Issue 18: a copy locked by another transaction (a tagger re-tagging it, holding its row
+    while it waits for the save lock this save holds) is left to that tagger, not waited for:
+    waiting was a deadlock between two tag processes."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    copy = store.save_article(
+        record(
+            1,
+            url="https://vnexpress.net/ban-sao-1.html",
+            canonical_url="https://vnexpress.net/ban-sao-1.html",
+            content_hash="other",
+        )
+    )
+    store.save_tags([tag(articles[0], tone="neutral", needs_verification=False)])
+    other = create_engine(db_url)
+    done = threading.Event()
+    with other.connect() as holder:
+        holder.execute(
+            text("SELECT id FROM articles WHERE id = :id FOR UPDATE"), {"id": articles[0]}
+        )
+        saving = threading.Thread(
+            target=lambda: (
+                store.save_tags([tag(copy.article_id, tone="negative")]),
+                done.set(),
+            )
+        )
+        saving.start()
+        finished = done.wait(20)
+        holder.rollback()
+    saving.join()
+    other.dispose()
+    assert finished, "the save waited for the copy another transaction holds"
+    assert store.get_tags(copy.article_id).tone == "negative"  # type: ignore[union-attr]
+    assert store.get_tags(articles[0]).tone == "neutral"  # type: ignore[union-attr]
+    # Its holder's own save then aligns the story.
+    store.save_tags([tag(articles[0], tone="neutral")])
+    assert store.get_tags(articles[0]).tone == "negative"  # type: ignore[union-attr]
