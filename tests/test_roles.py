@@ -780,3 +780,67 @@ def test_a_deliverer_that_loses_the_zalo_bot_s_lease_stops_listening(
 
     with FakeZalo(max_poll=0.5) as fake:
         asyncio.run(scenario(fake))
+
+
+TAG_CHILD = """
+import sys, time
+from storage import Store
+
+url = sys.argv[1]
+
+def hang(articles):
+    print("claimed " + ",".join(str(a.id) for a in articles), flush=True)
+    time.sleep(3600)
+    return [], []
+
+Store.open(url).tag_claimed(3, hang)
+"""
+
+
+@pytest.mark.postgres
+def test_a_sigkilled_tagger_lets_its_articles_go_and_nothing_is_lost(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A tag process killed while tagging its batch: the other cannot take that batch while it
+    lives, and takes it as soon as PostgreSQL ends the dead one's transaction."""
+    from tests.kit.articles import tag
+
+    with Store.open(pg_url) as store:
+        store.sync_sources([("baoquangngai", "Báo Quảng Ngãi")])
+        ids = [store.save_article(record(n)).article_id for n in range(1, 6)]
+    child = subprocess.Popen(
+        [sys.executable, "-c", TAG_CHILD, pg_url],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    claimed: list[list[int]] = []
+
+    def work(articles: list) -> tuple[list, list]:  # type: ignore[type-arg]
+        claimed.append([a.id for a in articles])
+        return [tag(a.id) for a in articles], []
+
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().decode()
+        held = [int(x) for x in line.split()[1].split(",")]
+        assert held == ids[:3]
+        with Store.open(pg_url) as store:
+            first = threading.Thread(target=store.tag_claimed, args=(10, work))
+            first.start()
+            first.join(20)
+            alive = first.is_alive()
+            if alive:  # waiting for the child's rows: free them before failing
+                child.kill()
+                first.join()
+            assert not alive, "the second tagger waited for the first one's batch"
+            assert claimed == [ids[3:]]  # the child's batch is left alone while it lives
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+            assert wait_until(lambda: store.tag_claimed(10, work)[0], 30)
+            assert claimed[-1] == ids[:3]  # taken over once the dead one's locks are gone
+            assert store.articles_to_tag() == []
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
