@@ -326,6 +326,10 @@ class FrontierScheduler(Scheduler):
             why,
         )
 
+    def close(self, reason: str) -> None:
+        """The queue stays (other processes may still take from it); the connection goes."""
+        self.server.close()
+
     def has_pending_requests(self) -> bool:
         return bool(self.local) or len(self.queue) > 0
 
@@ -343,22 +347,22 @@ class SharedPass:
         self.prefix = frontier.prefix
 
     def _seen_key(self, url: str, link: Any) -> str:
-        if isinstance(link, Link):
-            url = link.url
-            version = link.updated_at.isoformat() if link.updated_at else ""
-        else:
-            version = ""
+        """The key of one URL (each redirect hop has its own) and the version of the article
+        its link announced."""
+        version = link.updated_at.isoformat() if isinstance(link, Link) and link.updated_at else ""
         digest = hashlib.sha256(canonicalize_url(url).encode()).hexdigest()[:32]
         return f"{self.prefix}seen:{digest}:{version}"
 
     def claim(self, request: Request) -> bool:
-        """True when no process asked for this article (this version of it) lately."""
+        """True when no process asked for this URL (this version of its article) lately."""
         key = self._seen_key(request.url, request.meta.get("link"))
         return bool(self.server.set(key, "1", nx=True, ex=SEEN_SECONDS))
 
     def forget(self, url: str, link: Any) -> None:
-        """Let a later pass (of any process) ask for this article again."""
-        self.server.delete(self._seen_key(url, link))
+        """Let a later pass (of any process) ask for this article again: the URL that failed
+        and the article's own (the first hop of a redirect)."""
+        urls = {url, link.url} if isinstance(link, Link) else {url}
+        self.server.delete(*(self._seen_key(u, link) for u in urls))
 
     def _dirty_key(self, url: str) -> str:
         return f"{self.prefix}dirty:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
@@ -440,6 +444,10 @@ class LeasedDownloadHandler(HTTP11DownloadHandler):
         hold = int(settings.getfloat("DOWNLOAD_TIMEOUT") * 1000) + LEASE_MARGIN_MS
         delay = int(settings.getfloat("DULUAN_FRONTIER_DELAY") * 1000)
         self.leases = HostLeases(frontier.client(), frontier, hold, delay)
+
+    async def close(self) -> None:
+        await super().close()
+        self.leases.server.close()
 
     async def download_request(self, request: Request) -> Response:
         host = (urlparse_cached(request).hostname or "").lower()

@@ -53,7 +53,9 @@ def namespace() -> Iterator[str]:
 def outlet(tmp_path: Path) -> Iterator[tuple[LocalSite, list[str]]]:
     root = tmp_path / "site"
     paths = generate_site(root, ARTICLES, name="thu")
-    with LocalSite(root) as site:
+    # The first article has moved: its listed URL redirects (each hop is claimed on its own).
+    (root / paths[0].lstrip("/")).rename(root / "thu" / "moved.html")
+    with LocalSite(root, redirects={paths[0]: "/thu/moved.html"}) as site:
         yield site, paths
 
 
@@ -84,8 +86,8 @@ def test_two_processes_share_one_frontier(
         second = pool.submit(crawl, config, db_url, "thu-sitemap")
         summaries = [first.result(), second.result()]
     assert all(s.ok for summary in summaries for s in summary.sources)
-    hits = Counter(h.path for h in site.requests if h.path in set(paths))
-    assert set(hits) == set(paths)  # every article of the feed was fetched...
+    hits = Counter(h.path for h in site.requests if h.path in {*paths, "/thu/moved.html"})
+    assert set(hits) == {*paths, "/thu/moved.html"}  # every article of the feed was fetched...
     assert set(hits.values()) == {1}  # ...once over both processes
     urls = [a.url for a in stored(db_url)]
     assert sorted(urls) == sorted(site.url(p) for p in paths)  # each stored once
