@@ -42,6 +42,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from w3lib.url import canonicalize_url
 
@@ -69,6 +70,7 @@ LEASE_MARGIN_MS = 5000
 # Longest single wait before asking again for a busy host.
 LEASE_POLL_MAX = 0.25
 CONNECT_TIMEOUT = 3.0
+MIN_SLOT_DELAY = 0.001  # seconds; see `frontier_settings`
 DROPPED_MAX = 100  # undecodable requests dropped in one call of `next_request`, at most
 
 _RELEASE = """
@@ -268,7 +270,6 @@ class FrontierScheduler(Scheduler):
             server,
             persist=True,  # other processes may still be taking from the queue
             queue_key=frontier.prefix + "requests",
-            queue_cls="scrapy_redis.queue.PriorityQueue",
             dupefilter=SharedDupeFilter(SharedPass(frontier, server)),
             serializer=JsonRequests,
         )
@@ -285,6 +286,13 @@ class FrontierScheduler(Scheduler):
         instance = cls(crawler, frontier, frontier.check())
         instance.stats = crawler.stats
         return instance
+
+    def open(self, spider: Any) -> None:
+        """The shared queue (scrapy-redis's `open`, without its deprecated `spider.log`)."""
+        self.spider = spider
+        self.queue = PriorityQueue(
+            server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer
+        )
 
     def enqueue_request(self, request: Request) -> bool:
         if is_article(request):
@@ -464,8 +472,11 @@ def frontier_settings(frontier: Frontier, delay_seconds: float) -> dict[str, Any
         "DULUAN_FRONTIER": frontier,
         "DULUAN_FRONTIER_DELAY": delay_seconds,
         "SCHEDULER": "crawler.frontier.FrontierScheduler",
-        # The lease holds the pause between two requests to a site, across processes.
-        "DOWNLOAD_DELAY": 0,
+        # The lease holds the pause between two requests to a site across processes. In the
+        # process, Scrapy 2.19's download slot starts every queued request of a host at once
+        # when its delay is 0 (the concurrency check runs before the downloads register): a
+        # delay above 0 keeps one request per host at the lease, the others in the slot.
+        "DOWNLOAD_DELAY": max(delay_seconds, MIN_SLOT_DELAY),
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_HANDLERS": {
             "file": None,

@@ -219,3 +219,12 @@ def test_a_busy_host_waits_for_its_lease(namespace: str) -> None:
         theirs.release("baomoi.vn", other_host)
 
     asyncio.run(scenario())
+    key = f"duluan:{namespace}:frontier:host:baothu.vn"
+    assert not mine.server.exists(key)  # handed back at once without a delay
+
+    polite = HostLeases(frontier.client(), frontier, hold_ms=10_000, delay_ms=60_000)
+    token = asyncio.run(polite.acquire("baothu.vn"))
+    polite.release("baothu.vn", token)
+    assert 10_000 < polite.server.pttl(key) <= 60_000  # held for crawl.delay after the answer
+    polite.release("baothu.vn", "not-my-token")  # another's token never frees it
+    assert polite.server.exists(key)
