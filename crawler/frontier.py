@@ -25,6 +25,7 @@ from the database's name), so two deployments on one Redis never mix.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import heapq
 import itertools
@@ -279,6 +280,7 @@ class FrontierScheduler(Scheduler):
         self.local_seen: set[bytes] = set()
         self.order = itertools.count()
         self.dropped = 0
+        self.lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
@@ -295,11 +297,14 @@ class FrontierScheduler(Scheduler):
         )
 
     def enqueue_request(self, request: Request) -> bool:
-        if is_article(request):
-            if not request.dont_filter and self.df.request_seen(request):
-                return False
-            self.queue.push(request)
-            return True
+        if is_article(request) and not self.lost:
+            try:
+                if not request.dont_filter and self.df.request_seen(request):
+                    return False
+                self.queue.push(request)
+                return True
+            except redis.RedisError as exc:
+                self._lose(exc)
         if not request.dont_filter:
             fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
             if fingerprint in self.local_seen:
@@ -311,9 +316,12 @@ class FrontierScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self.local:
             return heapq.heappop(self.local)[2]
-        for _ in range(DROPPED_MAX):
+        for _ in range(DROPPED_MAX if not self.lost else 0):
             try:
                 request = self.queue.pop()
+            except redis.RedisError as exc:
+                self._lose(exc)
+                return None
             except (BadRequest, ValueError, TypeError) as exc:
                 self._drop(str(exc))
                 continue
@@ -324,6 +332,17 @@ class FrontierScheduler(Scheduler):
                 continue
             return request
         return None
+
+    def _lose(self, exc: Exception) -> None:
+        """Redis went away mid-pass: this process goes on alone with what it finds itself
+        (requests already in the shared queue wait for the next pass)."""
+        self.lost = True
+        log.warning(
+            "Mất kết nối hàng đợi chung %s (%s): tiến trình này thu thập tiếp một mình / lost "
+            "the shared frontier, this process goes on alone",
+            self.frontier.shown,
+            _reason(exc),
+        )
 
     def _drop(self, why: str) -> None:
         self.dropped += 1
@@ -339,10 +358,16 @@ class FrontierScheduler(Scheduler):
         self.server.close()
 
     def has_pending_requests(self) -> bool:
-        return bool(self.local) or len(self.queue) > 0
+        return len(self) > 0
 
     def __len__(self) -> int:
-        return len(self.local) + len(self.queue)
+        if self.lost:
+            return len(self.local)
+        try:
+            return len(self.local) + len(self.queue)
+        except redis.RedisError as exc:
+            self._lose(exc)
+            return len(self.local)
 
 
 class SharedPass:
@@ -452,6 +477,7 @@ class LeasedDownloadHandler(HTTP11DownloadHandler):
         hold = int(settings.getfloat("DOWNLOAD_TIMEOUT") * 1000) + LEASE_MARGIN_MS
         delay = int(settings.getfloat("DULUAN_FRONTIER_DELAY") * 1000)
         self.leases = HostLeases(frontier.client(), frontier, hold, delay)
+        self.warned = False
 
     async def close(self) -> None:
         await super().close()
@@ -459,11 +485,26 @@ class LeasedDownloadHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         host = (urlparse_cached(request).hostname or "").lower()
-        token = await self.leases.acquire(host)
+        try:
+            token: str | None = await self.leases.acquire(host)
+        except redis.RedisError as exc:
+            self._lost(exc)
+            token = None  # the process's own slot (one request per host, the delay) still holds
         try:
             return await super().download_request(request)
         finally:
-            self.leases.release(host, token)
+            if token is not None:
+                with contextlib.suppress(redis.RedisError):
+                    self.leases.release(host, token)
+
+    def _lost(self, exc: Exception) -> None:
+        if not self.warned:
+            self.warned = True
+            log.warning(
+                "Không lấy được lượt tải theo trang từ Redis (%s): chỉ giữ lịch sự trong tiến "
+                "trình này / host leases unavailable, politeness holds within this process only",
+                _reason(exc),
+            )
 
 
 def frontier_settings(frontier: Frontier, delay_seconds: float) -> dict[str, Any]:

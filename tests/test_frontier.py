@@ -228,3 +228,36 @@ def test_a_busy_host_waits_for_its_lease(namespace: str) -> None:
     assert 10_000 < polite.server.pttl(key) <= 60_000  # held for crawl.delay after the answer
     polite.release("baothu.vn", "not-my-token")  # another's token never frees it
     assert polite.server.exists(key)
+
+
+def test_keys_are_named_after_the_database_or_the_config() -> None:
+    from crawler.frontier import database_namespace
+
+    one = database_namespace("postgresql://duluan:pw@db1.lan:5432/duluan")
+    assert one == database_namespace("postgresql+psycopg://crawler@10.0.0.7/duluan")
+    assert one != database_namespace("postgresql://duluan:pw@db1.lan:5432/quangngai")
+    assert len(one) == 12 and "pw" not in one
+
+
+def test_a_frontier_lost_mid_pass_leaves_the_process_crawling_alone() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import FrontierScheduler
+
+    gone = Frontier("redis://127.0.0.1:1/0", "lost")  # nothing listens on port 1
+    scheduler = FrontierScheduler(get_crawler(), gone, gone.client())
+    scheduler.open(SimpleNamespace(name="duluan", sources={"thu": None}))
+
+    class Spider:
+        def parse_article(self, response: object) -> None: ...
+
+    link = Link("https://baothu.vn/a-1.html", "feed")
+    article = Request(
+        link.url, callback=Spider().parse_article, meta={"source": "thu", "link": link}
+    )
+    assert scheduler.enqueue_request(article)  # kept here, not lost
+    assert scheduler.lost and scheduler.has_pending_requests()
+    assert scheduler.next_request() is article
+    assert scheduler.next_request() is None and not scheduler.has_pending_requests()
