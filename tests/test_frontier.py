@@ -261,3 +261,31 @@ def test_a_frontier_lost_mid_pass_leaves_the_process_crawling_alone() -> None:
     assert scheduler.lost and scheduler.has_pending_requests()
     assert scheduler.next_request() is article
     assert scheduler.next_request() is None and not scheduler.has_pending_requests()
+
+
+def test_an_article_failing_in_another_process_keeps_its_feed_unconditional(
+    outlet: tuple[LocalSite, list[str]], namespace: str, tmp_path: Path
+) -> None:
+    site, _ = outlet
+    db_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    config = write_config(tmp_path, site.base, sources_yaml(), crawl_yaml=frontier_yaml(namespace))
+    feed = "/thu/rss/tin-moi-nhat.rss"
+    crawl(config, db_url, "thu-rss")  # the poller keeps the feed's validator
+    site.reset_log()
+    crawl(config, db_url, "thu-rss")
+    assert [h.status for h in site.requests if h.path == feed] == [304]
+
+    # An article of that feed, taken from the queue by the sitemap's process, fails there.
+    client = redis.Redis.from_url(REDIS_URL)
+    broken = json.loads(hostile(site.url("/bad/500"), "thu-rss"))
+    broken["meta"]["parent"] = site.url(feed)
+    client.execute_command(
+        "ZADD", f"duluan:{namespace}:frontier:requests", 0, json.dumps(broken).encode()
+    )
+    client.close()
+    site.reset_log()
+    crawl(config, db_url, "thu-sitemap")
+    assert [h.status for h in site.requests if h.path == "/bad/500"] == [500, 500]  # one retry
+    site.reset_log()
+    crawl(config, db_url, "thu-rss")
+    assert [h.status for h in site.requests if h.path == feed] == [200]  # asked unconditionally
