@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,6 +80,9 @@ def test_two_processes_share_one_frontier(
 ) -> None:
     site, paths = outlet
     config = write_config(tmp_path, site.base, sources_yaml(), crawl_yaml=frontier_yaml(namespace))
+    # A busy machine must not time a download out: its retry would be a second fetch.
+    slow = config.crawl.model_copy(update={"timeout": timedelta(seconds=20)})
+    config = config.model_copy(update={"crawl": slow})
     Store.open(db_url).close()  # the schema exists before two processes race to make it
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(crawl, config, db_url, "thu-rss")
