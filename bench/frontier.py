@@ -21,6 +21,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -106,6 +108,11 @@ def main() -> None:
             ):
                 database = f"sqlite:///{tmp}/{uuid.uuid4().hex[:8]}.sqlite3"
                 print(label, scenario([a, b], config, database, groups), flush=True)
+            client = redis.Redis.from_url(args.redis)
+            keys = list(client.scan_iter(f"duluan:{namespace}:*"))
+            if keys:
+                client.delete(*keys)  # this run's keys only
+            client.close()
 
 
 if __name__ == "__main__":
