@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.frontier import Frontier, FrontierUnavailable, frontier_of, frontier_settings
 from crawler.guard import origin
 from duluan.clock import Clock
 from duluan.config import Config, CrawlSettings, Source
@@ -144,6 +145,7 @@ class PassRequest:
     since: datetime | None
     search_queries: dict[str, list[str]]
     log_level: str
+    frontier: Frontier | None = None
 
 
 def run_pass(
@@ -160,8 +162,14 @@ def run_pass(
     """Crawl the enabled (or the named) sources once, in a child process that runs on `clock`;
     returns the summary."""
     names = sources or [s.name for s in config.sources if s.enabled]
+    frontier = frontier_of(config, database_url)
+    if frontier is not None:
+        try:
+            frontier.check().close()
+        except FrontierUnavailable as exc:
+            raise CrawlFailed(str(exc)) from None
     request = PassRequest(
-        config, names, database_url, clock, since, search_queries or {}, log_level
+        config, names, database_url, clock, since, search_queries or {}, log_level, frontier
     )
     context = multiprocessing.get_context("spawn")
     messages: Any = context.Queue()
@@ -229,6 +237,8 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
     _offline_public_suffixes()
     config = request.config
     chosen: list[Source] = [config.source(name) for name in request.sources]
+    # With a frontier, articles of any enabled source may come back from the shared queue.
+    known = [s for s in config.sources if s.enabled] if request.frontier else []
     last_sent = [0.0]
 
     def report(progress: Progress) -> None:
@@ -244,7 +254,9 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
     with Store.open(request.database_url) as store:
         store.sync_sources([(s.name, s.title) for s in chosen])
         settings = scrapy_settings(config.crawl, request.log_level)
-        settings["DULUAN_OWN_HOSTS"] = own_hosts(chosen)
+        settings["DULUAN_OWN_HOSTS"] = own_hosts([*known, *chosen])
+        if request.frontier is not None:
+            settings.update(frontier_settings(request.frontier, config.crawl.delay.total_seconds()))
         process = CrawlerProcess(settings)
         process.crawl(
             OutletSpider,
@@ -255,16 +267,28 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
             now=now,
             since=request.since,
             search_queries=request.search_queries,
+            known=known,
+            frontier=request.frontier,
         )
         crawlers = list(process.crawlers)
         process.start()
         spider = crawlers[0].spider if crawlers else None
         finished = now()
+        titles = {s.name: s.title for s in chosen}
         for run in tally.runs(started, finished):
-            store.record_run(run)
+            if run.source in titles:  # another process polls the others: its run records them
+                store.record_run(run)
+            else:
+                log.info(
+                    "[%s] đã tải hộ từ hàng đợi chung: %d mới, %d cập nhật, %d lỗi",
+                    run.source,
+                    run.new,
+                    run.updated,
+                    run.failed,
+                )
         if isinstance(spider, OutletSpider):
             store.save_validators(spider.validators_to_keep())
-    titles = {s.name: s.title for s in chosen}
+            store.save_validators(spider.validators_to_drop())
     return PassSummary(
         started_at=started,
         finished_at=finished,
@@ -283,5 +307,6 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
                 errors=list(t.errors),
             )
             for name, t in tally.sources.items()
+            if name in titles
         ],
     )

@@ -24,6 +24,7 @@ from crawler.extract import Hints
 from crawler.facebook import FacebookError, PagePost, parse_posts, posts_url
 from crawler.feeds import FeedError, parse_feed
 from crawler.fingerprint import content_hash
+from crawler.frontier import Frontier, SharedPass
 from crawler.guard import Guard, Refused
 from crawler.links import Link, wanted
 from crawler.listings import parse_listing
@@ -84,17 +85,23 @@ class OutletSpider(scrapy.Spider):
         now: Callable[[], datetime],
         since: datetime | None = None,
         search_queries: dict[str, list[str]] | None = None,
+        known: list[Source] | None = None,
+        frontier: Frontier | None = None,
         **kwargs: Any,
     ) -> None:
+        """`sources` are polled; with a `frontier`, article requests of any of the `known`
+        sources (another process polled them) may come back from it and are fetched too."""
         super().__init__(**kwargs)
-        self.sources = {source.name: source for source in sources}
+        self.polled = list(sources)
+        self.sources = {source.name: source for source in [*(known or []), *sources]}
         self.crawl_settings = settings
         self.store = store
         self.tally = tally
         self.now = now
         self.since = since
         self.search_queries = search_queries or {}
-        self.guard = Guard.for_sources(sources)
+        self.guard = Guard.for_sources(self.sources.values())
+        self.shared = SharedPass(frontier) if frontier is not None else None
         self.extractor = Extractor(settings.workers)
         entry_urls = [url for source in sources for url in _entry_urls(source)]
         # A --since pass reaches back on purpose: unconditional, so unchanged indexes are re-read.
@@ -123,7 +130,7 @@ class OutletSpider(scrapy.Spider):
             yield request
 
     def _entry_requests(self) -> Iterator[scrapy.Request]:
-        for source in self.sources.values():
+        for source in self.polled:
             self.tally.begin(source.name)
             for url in source.feeds:
                 parse = self.parse_bridge if source.bridge else self.parse_feed
@@ -750,6 +757,10 @@ class OutletSpider(scrapy.Spider):
             self.tally.entry_failed(source)
         elif meta.get("link") is not None:
             self.tally.count(source, "failed")
+            if self.shared is not None and kind not in PERMANENT:
+                self.shared.forget(url, meta["link"])
+                if meta.get("parent"):
+                    self.shared.mark_dirty(meta["parent"])
         if kind in PERMANENT and meta.get("parent"):
             return  # retrying would fail again: keep the feed's validator, poll cheaply
         self.dirty.add(meta.get("parent") or url)
@@ -772,8 +783,27 @@ class OutletSpider(scrapy.Spider):
         return self.sources[response.meta["source"]]
 
     def validators_to_keep(self) -> list[Validator]:
-        """Validators of the documents whose every listed article was processed."""
-        return [v for url, v in self.fresh_validators.items() if url not in self.dirty]
+        """Validators of the documents whose every listed article was processed (here, and with
+        a frontier in every other process so far)."""
+        kept = [v for url, v in self.fresh_validators.items() if url not in self.dirty]
+        if self.shared is None:
+            return kept
+        elsewhere = self.shared.take_dirty([v.url for v in kept])
+        return [v for v in kept if v.url not in elsewhere]
+
+    def validators_to_drop(self) -> list[Validator]:
+        """With a frontier: emptied validators of the documents another process polled whose
+        listed article failed here (that process may have kept its validator already)."""
+        if self.shared is None:
+            return []
+        return [
+            Validator(url, None, None)
+            for url in self.dirty
+            if url not in self.fresh_validators and url not in self._polled_urls()
+        ]
+
+    def _polled_urls(self) -> set[str]:
+        return {url for source in self.polled for url in _entry_urls(source)}
 
 
 def describe_failure(failure: Failure) -> tuple[str, str]:

@@ -174,6 +174,27 @@ Domain = Annotated[str, BeforeValidator(_domain)]
 Network = Annotated[str, BeforeValidator(_network)]
 
 
+def _redis_url(value: Any) -> str:
+    text = str(value).strip()
+    if not re.match(r"^(redis|rediss|unix)://\S+$", text):
+        raise ValueError(
+            f"{mask_url_password(text)!r} không phải địa chỉ redis:// / is not a redis:// URL"
+        )
+    return text
+
+
+def mask_url_password(url: str) -> str:
+    """`url` with the password of its `user:password@` part replaced by ***, for messages and
+    `duluan config check` (a Redis URL may carry one)."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^/@:]*:)[^/@]*@", r"\1***@", url, flags=re.I)
+
+
+# A Redis URL: shown with its password masked by `duluan config check` (a dump in JSON mode).
+RedisUrl = Annotated[
+    str, BeforeValidator(_redis_url), PlainSerializer(mask_url_password, when_used="json")
+]
+
+
 def mask(value: str) -> str:
     """Hide a secret but keep enough to recognise it."""
     if len(value) <= 6:
@@ -350,6 +371,25 @@ class CrawlSettings(_Model):
         ge=0,
         le=16,
         description=("processes that extract articles beside the crawl process (`0`: inline)"),
+    )
+    frontier: RedisUrl | None = Field(
+        default=None,
+        description=(
+            "a Redis URL (`redis://host:6379/0`, or `env:NAME` when it holds a password) "
+            "whose queue every crawl process shares: an article found by one is fetched once, "
+            "by any, and one request at a time per site over all of them; absent: each pass "
+            "queues in its own process"
+        ),
+        json_schema_extra={"shown_default": "—"},
+    )
+    frontier_namespace: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_-]{1,40}$",
+        description=(
+            "the part of the frontier's Redis keys (`duluan:<namespace>:…`) that keeps two "
+            "deployments on one Redis apart; default: made from the database's name"
+        ),
+        json_schema_extra={"shown_default": "from the database"},
     )
 
     @property

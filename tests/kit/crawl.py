@@ -28,12 +28,17 @@ crawl:
 
 
 def write_config(
-    tmp_path: Path, base: str, sources_yaml: str, environ: dict[str, str] | None = None
+    tmp_path: Path,
+    base: str,
+    sources_yaml: str,
+    environ: dict[str, str] | None = None,
+    crawl_yaml: str = "",
 ) -> Config:
-    """A config with the test crawl settings and the given `sources:` block ({{BASE}} filled),
-    its `env:` references read from `environ`."""
+    """A config with the test crawl settings (plus `crawl_yaml`, lines of the `crawl:` block)
+    and the given `sources:` block ({{BASE}} filled), its `env:` references read from
+    `environ`."""
     path = tmp_path / "config.yaml"
-    text = CRAWL + "sources:\n" + sources_yaml
+    text = CRAWL + crawl_yaml + "sources:\n" + sources_yaml
     path.write_text(text.replace("{{BASE}}", base), encoding="utf-8")
     return load_config(path, environ or {}).config
 

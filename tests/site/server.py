@@ -380,13 +380,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._logged = False
         self._start = self._counter.count
         self._counter.hold()
+        self.site._enter()
+        answering = True
         try:
             self._route()
+            # Out of the count before the answer leaves: a client that has it may ask again.
+            self.site._leave()
+            answering = False
             self._counter.release(self._log_hit)
         except (ConnectionError, TimeoutError) as exc:
             logger.debug("kết nối bị ngắt khi trả lời %s: %s", self.path, exc)
             self.close_connection = True
         finally:
+            if answering:
+                self.site._leave()
             self._counter.discard()
             if not self._logged:
                 self._log_hit(0)
@@ -635,6 +642,8 @@ class LocalSite:
         self._lock = threading.Lock()
         self._requests: list[Hit] = []
         self._bytes_sent = 0
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._overrides: dict[str, _Content] = {}
         self._removed: set[str] = set()
         self._gzip_cache: OrderedDict[bytes, bytes] = OrderedDict()
@@ -719,11 +728,28 @@ class LocalSite:
         with self._lock:
             return self._bytes_sent
 
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests this server (one host) was answering at once since start or the
+        last `reset_log`: how many connections a crawl used at the same moment."""
+        with self._lock:
+            return self._peak_in_flight
+
     def reset_log(self) -> None:
-        """Forget the logged requests and the byte count."""
+        """Forget the logged requests, the byte count and the peak of requests in flight."""
         with self._lock:
             self._requests.clear()
             self._bytes_sent = 0
+            self._peak_in_flight = self._in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def override(self, path: str, content: bytes | str, content_type: str | None = None) -> None:
         """Serve `content` at `path` (optionally with its query) instead of the file.
