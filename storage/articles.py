@@ -457,11 +457,13 @@ def _insert_new(
         )
     ]
     connection = session.connection()
-    ids: list[int] = list(
-        connection.execute(
-            insert(Article).returning(Article.id, sort_by_parameter_order=True), rows
-        ).scalars()
+    # Matched by the (unique) canonical URL: SQLite cannot sort RETURNING rows by parameter
+    # order in one statement (SQLAlchemy would then insert one row at a time).
+    returned = connection.execute(
+        insert(Article).returning(Article.canonical_url, Article.id), rows
     )
+    id_of: dict[str, int] = {url: article_id for url, article_id in returned}
+    ids = [id_of[rec.canonical_url] for rec in recs]
     clusters = [c if c is not None else ids[r] for c, r in zip(stored, root, strict=True)]
     own = [
         {"row_id": article_id, "own_cluster": cluster}
