@@ -520,28 +520,32 @@ def _nearest_clusters(
     going to the oldest article; the earlier records of the batch count as younger than any
     stored article, in their order. An empty fingerprint (no text) clusters with nothing.
 
-    Two look-ups for the whole batch: the stored articles sharing any band key of any record
-    (with their date), then the fingerprints of those that made some record's candidates.
+    Three look-ups for the whole batch: the stored articles sharing any band key of any
+    record, their dates, then the fingerprints of those that made some record's candidates.
     """
     whens = [rec.published_at or rec.fetched_at for rec in recs]
     wanted = sorted({k for ks in keys for k in ks})
-    holders: dict[int, list[int]] = {}  # band key -> stored articles having it
+    # The band keys alone first (their index), then the dates of the articles found: joined
+    # in one query, PostgreSQL misjudges the date window and walks every article in it.
+    hits: list[tuple[int, int]] = []
+    for batch in chunks(wanted, KEYS_BATCH):
+        found_keys = select(ArticleBand.value, ArticleBand.article_id).where(
+            ArticleBand.value.in_(batch)
+        )
+        hits.extend((value, article_id) for value, article_id in session.execute(found_keys))
     seen_at: dict[int, datetime] = {}
-    if wanted:
-        seen = func.coalesce(Article.published_at, Article.first_seen_at)
-        for batch in chunks(wanted, KEYS_BATCH):
-            stmt = (
-                select(ArticleBand.value, ArticleBand.article_id, seen)
-                .join(Article, Article.id == ArticleBand.article_id)
-                .where(
-                    ArticleBand.value.in_(batch),
-                    seen >= min(whens) - CLUSTER_WINDOW,
-                    seen <= max(whens) + CLUSTER_WINDOW,
-                )
-            )
-            for value, article_id, when in session.execute(stmt):
-                holders.setdefault(value, []).append(article_id)
-                seen_at[article_id] = when
+    seen = func.coalesce(Article.published_at, Article.first_seen_at)
+    for batch in chunks(sorted({article_id for _, article_id in hits}), KEYS_BATCH):
+        dates = select(Article.id, seen).where(
+            Article.id.in_(batch),
+            seen >= min(whens) - CLUSTER_WINDOW,
+            seen <= max(whens) + CLUSTER_WINDOW,
+        )
+        seen_at.update((article_id, when) for article_id, when in session.execute(dates))
+    holders: dict[int, list[int]] = {}  # band key -> stored articles in the window having it
+    for value, article_id in hits:
+        if article_id in seen_at:
+            holders.setdefault(value, []).append(article_id)
     # Candidates of each record, best first: stored ones by (0, id), the batch's by (1, index).
     ranked: list[list[tuple[int, int]]] = []
     batch_holders: dict[int, list[int]] = {}
