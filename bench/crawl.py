@@ -5,6 +5,8 @@ Generates a local outlet of N articles (default 2,000) in real outlet markup, se
 
 - articles per second for fetch + extract + store (`duluan`'s crawl pass, SQLite);
 - articles per second for `trafilatura.bare_extraction` alone on the same pages, read from disk;
+- CPU seconds per article of each (the crawl process and its extraction workers against
+  trafilatura alone): on a shared machine a steadier figure than the rates;
 - the bytes a second, idle poll transfers as a share of the first, full one.
 
 Usage: `python bench/crawl.py [--articles 2000] [--database URL]`. Prints figures; asserts nothing.
@@ -13,6 +15,7 @@ Usage: `python bench/crawl.py [--articles 2000] [--database URL]`. Prints figure
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -43,18 +46,26 @@ sources:
 """
 
 
-def trafilatura_alone(root: Path, paths: list[str], base: str) -> float:
-    """Seconds trafilatura alone needs for the same pages (HTML already in memory)."""
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far: a crawl pass and
+    its extraction workers."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def trafilatura_alone(root: Path, paths: list[str], base: str) -> tuple[float, float]:
+    """Seconds and CPU seconds trafilatura alone needs for the same pages (HTML already in
+    memory)."""
     import trafilatura
 
     pages = [
         ((root / "bench" / p).read_text(encoding="utf-8").replace("{{BASE}}", base), p)
         for p in paths
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for html, path in pages:
         trafilatura.bare_extraction(html, url=f"{base}/bench/{path}", with_metadata=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -74,12 +85,16 @@ def main() -> None:
             config = parse_config(
                 CONFIG.format(base=site.base, workers=args.workers), "bench", {}
             ).config
+            cpu = children_cpu()
             first = run_pass(config, database, clock=clock)
+            pipeline_cpu = children_cpu() - cpu
             full_bytes = site.bytes_sent
             site.reset_log()
             second = run_pass(config, database, clock=clock)
             idle_bytes = site.bytes_sent
-            alone = trafilatura_alone(root, [p.split("/bench/", 1)[-1] for p in paths], site.base)
+            alone, alone_cpu = trafilatura_alone(
+                root, [p.split("/bench/", 1)[-1] for p in paths], site.base
+            )
     stored = first.sources[0]
     pipeline_rate = stored.new / first.seconds
     alone_rate = len(paths) / alone
@@ -89,6 +104,12 @@ def main() -> None:
     )
     print(f"trafilatura alone (same pages):  {alone:.1f}s, {alone_rate:.1f} articles/s")
     print(f"ratio pipeline / trafilatura alone: {pipeline_rate / alone_rate:.2f} (aim >= 0.6)")
+    pipeline_ms = pipeline_cpu / max(stored.new, 1) * 1000
+    alone_ms = alone_cpu / len(paths) * 1000
+    print(
+        f"CPU ms per article: pipeline {pipeline_ms:.2f} (crawl process and extraction workers, "
+        f"start-up included), trafilatura alone {alone_ms:.2f}; ratio {alone_ms / pipeline_ms:.2f}"
+    )
     print(
         f"first poll {full_bytes:,} bytes; idle second poll {idle_bytes:,} bytes "
         f"({second.sources[0].new} new) = {idle_bytes / full_bytes:.2%} (aim < 5%)"

@@ -51,10 +51,16 @@ def shingles(text: str) -> set[str]:
     return {" ".join(tokens[i : i + SHINGLE]) for i in range(last)}
 
 
-def _hash32(shingle: str) -> bytes:
-    digest = _SHINGLE_HASH.copy()
-    digest.update(shingle.encode("utf-8"))
-    return digest.digest()
+def _hash32s(found: set[str]) -> bytes:
+    """The 32-bit BLAKE2b hashes of the shingles, end to end (a plain loop: per shingle, a
+    function call and a generator step cost as much as the hash)."""
+    fresh = _SHINGLE_HASH.copy
+    out = []
+    for shingle in found:
+        digest = fresh()
+        digest.update(shingle.encode("utf-8"))
+        out.append(digest.digest())
+    return b"".join(out)
 
 
 @lru_cache(maxsize=8)
@@ -77,7 +83,7 @@ def minhash(text: str, num_perm: int = NUM_PERM) -> tuple[int, ...]:
     found = shingles(text)
     if not found:
         return ()
-    x = np.frombuffer(b"".join(_hash32(s) for s in found), dtype="<u4").astype(np.uint64)
+    x = np.frombuffer(_hash32s(found), dtype="<u4").astype(np.uint64)
     a, b = _coefficients(num_perm)
     hashed = np.multiply.outer(x, a)
     hashed += b

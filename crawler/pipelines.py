@@ -13,7 +13,7 @@ from storage import ArticleRecord, FetchError, StorageError
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 25
+BATCH_SIZE = 100  # a batch of new articles is saved in a few statements whatever its size
 BATCH_SECONDS = 1.0
 
 

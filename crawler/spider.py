@@ -126,6 +126,7 @@ class OutletSpider(scrapy.Spider):
         return self.since or self.now() - self.crawl_settings.sitemap_horizon
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.extractor.start()
         for request in self._entry_requests():
             yield request
 

@@ -76,6 +76,10 @@ def fingerprint(title: str, lead: str, text: str) -> tuple[int, ...]:
     return minhash(f"{lead} {text}".strip() or title)
 
 
+def _ready() -> None:
+    """Nothing: submitted once per worker so that the pool starts them at once."""
+
+
 def _warm() -> None:
     import trafilatura  # noqa: F401  (import once per worker, before the first page)
 
@@ -84,6 +88,7 @@ class Extractor:
     """Runs `extract_job` in `workers` processes, or inline when `workers` is 0."""
 
     def __init__(self, workers: int) -> None:
+        self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         if workers > 0:
             self.pool = ProcessPoolExecutor(
@@ -91,6 +96,14 @@ class Extractor:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_warm,
             )
+
+    def start(self) -> None:
+        """Start the workers now rather than at the first page: their start (a Python and a
+        trafilatura import, seconds on a busy machine) then overlaps the fetching of
+        robots.txt, feeds and listings instead of holding up the first article of a pass."""
+        if self.pool is not None:
+            for _ in range(self.workers):
+                self.pool.submit(_ready)
 
     async def extract(
         self, html: str, url: str, rules: Extract, hints: Hints, body: bytes | None = None

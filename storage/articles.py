@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
-from sqlalchemy import String, cast, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +52,7 @@ CLUSTER_MIN_SIMILARITY = 0.6
 LSH_ROWS = 4
 CLUSTER_WINDOW = timedelta(days=7)
 MAX_CANDIDATES = 20
+KEYS_BATCH = 4000  # band keys (or ids) per look-up: 125 articles' keys in one statement
 KEEP_ALL_PAGES = timedelta(days=3)
 KEEP_RELEVANT_PAGES = timedelta(days=90)
 
@@ -69,50 +83,87 @@ class ArticleQueries(StoreBase):
     def save_articles(self, recs: Sequence[ArticleRecord]) -> list[SaveOutcome]:
         """`save_article` for several records in one transaction (one commit for a batch of a
         crawl); each record is written whole or not at all, in order, so later records of the
-        batch cluster with earlier ones."""
+        batch cluster with earlier ones.
+
+        New records are written a run at a time in a few statements whatever their number
+        (`_insert_new`). When a parallel crawler saved one of them between our look-up and our
+        insert, nothing of the batch is kept and the batch is saved again one record at a
+        time, each in a savepoint, the clashing one becoming an update.
+        """
         for rec in recs:
             require_aware(rec.published_at, "published_at")
             require_aware(rec.fetched_at, "fetched_at")
         packed = [pack(rec.fingerprint) for rec in recs]
+        try:
+            return self._writing(lambda session: self._save_all(session, recs, packed, False))
+        except IntegrityError:
+            log.info("Một bài trong lô vừa được lưu song song; lưu lại lô từng bài một")
+            return self._writing(lambda session: self._save_all(session, recs, packed, True))
 
-        def work(session: Session) -> list[SaveOutcome]:
-            known = self._existing(session, recs)
-            inserted: set[str] = set()
-            return [
-                self._save_one(session, r, p, known, inserted)
-                for r, p in zip(recs, packed, strict=True)
-            ]
-
-        return self._writing(work)
-
-    def _save_one(
+    def _save_all(
         self,
         session: Session,
-        rec: ArticleRecord,
-        packed: bytes,
-        known: dict[str, Article],
-        inserted: set[str],
-    ) -> SaveOutcome:
-        existing = known.get(rec.canonical_url) or known.get(rec.url)
-        if existing is None and {rec.canonical_url, rec.url} & inserted:
-            found = self._existing(session, [rec])
-            existing = found.get(rec.canonical_url) or found.get(rec.url)
-        if existing is not None:
-            return _keep_page(session, _update(session, existing, rec, packed), rec)
-        source_id = self._source_ids.get(rec.source) or source_row_id(
-            session, rec.source, utc_now()
-        )
+        recs: Sequence[ArticleRecord],
+        packed: Sequence[bytes],
+        one_by_one: bool,
+    ) -> list[SaveOutcome]:
+        """Save the records in order: consecutive new ones together (or each in a savepoint
+        when `one_by_one`), a stored one by updating it once the new ones before it are in."""
+        known = self._existing(session, recs)
+        outcomes: dict[int, SaveOutcome] = {}
+        inserted: set[str] = set()
+        run: list[int] = []
+        run_urls: set[str] = set()
+
+        def write_run() -> None:
+            if run:
+                saved = _insert_new(
+                    session,
+                    [recs[i] for i in run],
+                    [packed[i] for i in run],
+                    [self._source_id(session, recs[i].source) for i in run],
+                )
+                outcomes.update(zip(run, saved, strict=True))
+                inserted.update(run_urls)
+                run.clear()
+                run_urls.clear()
+
+        for i, rec in enumerate(recs):
+            urls = {rec.canonical_url, rec.url}
+            existing = known.get(rec.canonical_url) or known.get(rec.url)
+            if existing is None and urls & run_urls:
+                write_run()
+            if existing is None and urls & inserted:
+                found = self._existing(session, [rec])
+                existing = found.get(rec.canonical_url) or found.get(rec.url)
+            if existing is not None:
+                write_run()
+                outcomes[i] = _keep_page(session, _update(session, existing, rec, packed[i]), rec)
+            elif one_by_one:
+                outcomes[i] = self._insert_one(session, rec, packed[i])
+                inserted.update(urls)
+            else:
+                run.append(i)
+                run_urls.update(urls)
+        write_run()
+        return [outcomes[i] for i in range(len(recs))]
+
+    def _insert_one(self, session: Session, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
+        """Insert one new record in a savepoint; if a parallel crawler stored it meanwhile,
+        update that row instead."""
+        source_id = self._source_id(session, rec.source)
         try:
             with session.begin_nested():
-                outcome = _insert(session, source_id, rec, packed)
+                return _insert_new(session, [rec], [packed], [source_id])[0]
         except IntegrityError:
             log.info("Bài %s vừa được lưu song song; cập nhật thay vì thêm", rec.canonical_url)
             existing = self._existing(session, [rec]).get(rec.canonical_url)
             if existing is None:
                 raise
             return _keep_page(session, _update(session, existing, rec, packed), rec)
-        inserted.update((rec.canonical_url, rec.url))
-        return _keep_page(session, outcome, rec)
+
+    def _source_id(self, session: Session, name: str) -> int:
+        return self._source_ids.get(name) or source_row_id(session, name, utc_now())
 
     def _existing(self, session: Session, recs: Sequence[ArticleRecord]) -> dict[str, Article]:
         """Stored rows of the records, by URL: a record's row is the one with its canonical
@@ -311,7 +362,7 @@ def _update(session: Session, row: Article, rec: ArticleRecord, packed: bytes) -
     row.content_hash = rec.content_hash
     row.fingerprint = packed
     session.execute(delete(ArticleBand).where(ArticleBand.article_id == row.id))
-    _add_bands(session, row.id, rec.fingerprint)
+    _add_bands(session, [(row.id, lsh_bands(rec.fingerprint, LSH_ROWS))])
     row.extraction = rec.extraction
     row.updated_at = rec.fetched_at
     return SaveOutcome(row.id, "updated", row.cluster_id)
@@ -331,109 +382,215 @@ def _keep_page(session: Session, outcome: SaveOutcome, rec: ArticleRecord) -> Sa
         )
         if page.sha256 in kept or (kept and outcome.status == "unchanged"):
             return outcome
-    session.execute(
-        insert(ArticlePage).values(
-            article_id=outcome.article_id,
-            fetched_at=rec.fetched_at,
-            final_url=page.final_url,
-            status_code=page.status,
-            encoding=page.encoding,
-            sha256=page.sha256,
-            size=page.size,
-            content=page.content,
-        )
-    )
+    session.connection().execute(insert(ArticlePage), [_page_row(outcome.article_id, rec)])
     return outcome
 
 
-def _insert(session: Session, source_id: int, rec: ArticleRecord, packed: bytes) -> SaveOutcome:
-    cluster = _nearest_cluster(session, rec)
-    statement = (
-        insert(Article)
-        .values(
-            source_id=source_id,
-            url=rec.url,
-            canonical_url=rec.canonical_url,
-            title=rec.title,
-            lead=rec.lead,
-            text=rec.text,
-            author=rec.author,
-            section=rec.section,
-            language=rec.language,
-            published_at=rec.published_at,
-            published_precision=rec.published_precision if rec.published_at else "unknown",
-            alt_title=rec.alt_title,
-            first_seen_at=rec.fetched_at,
-            last_fetched_at=rec.fetched_at,
-            updated_at=rec.fetched_at,
-            content_hash=rec.content_hash,
-            fingerprint=packed,
-            cluster_id=cluster or 0,
-            backfill=rec.backfill,
-            via=rec.via,
-            extraction=rec.extraction,
-            platform=rec.platform,
-            views=rec.views,
+def _page_row(article_id: int, rec: ArticleRecord) -> dict[str, Any]:
+    page = rec.page
+    assert page is not None
+    return {
+        "article_id": article_id,
+        "fetched_at": rec.fetched_at,
+        "final_url": page.final_url,
+        "status_code": page.status,
+        "encoding": page.encoding,
+        "sha256": page.sha256,
+        "size": page.size,
+        "content": page.content,
+    }
+
+
+def _insert_new(
+    session: Session,
+    recs: Sequence[ArticleRecord],
+    packed: Sequence[bytes],
+    source_ids: Sequence[int],
+) -> list[SaveOutcome]:
+    """Insert new articles, clustered, with their bands and pages, in a handful of statements
+    whatever their number: the candidate look-ups, one multi-row insert, one update of the
+    clusters that are the new rows' own ids, one insert of all bands, one of all pages."""
+    keys = [lsh_bands(rec.fingerprint, LSH_ROWS) for rec in recs]
+    nearest = _nearest_clusters(session, recs, packed, keys)
+    # A record's cluster: a stored one, or that of the earlier record of the batch it copies,
+    # or (the root of its chain) its own id, known only once inserted.
+    stored: list[int | None] = []
+    root: list[int] = []
+    for i, near in enumerate(nearest):
+        if isinstance(near, Stored):
+            stored.append(near.cluster)
+            root.append(i)
+        elif near is None:
+            stored.append(None)
+            root.append(i)
+        else:
+            stored.append(stored[near])
+            root.append(root[near])
+    rows = [
+        {
+            "source_id": source_id,
+            "url": rec.url,
+            "canonical_url": rec.canonical_url,
+            "title": rec.title,
+            "lead": rec.lead,
+            "text": rec.text,
+            "author": rec.author,
+            "section": rec.section,
+            "language": rec.language,
+            "published_at": rec.published_at,
+            "published_precision": rec.published_precision if rec.published_at else "unknown",
+            "alt_title": rec.alt_title,
+            "first_seen_at": rec.fetched_at,
+            "last_fetched_at": rec.fetched_at,
+            "updated_at": rec.fetched_at,
+            "content_hash": rec.content_hash,
+            "fingerprint": fingerprint,
+            "cluster_id": cluster or 0,
+            "backfill": rec.backfill,
+            "via": rec.via,
+            "extraction": rec.extraction,
+            "platform": rec.platform,
+            "views": rec.views,
+        }
+        for rec, fingerprint, source_id, cluster in zip(
+            recs, packed, source_ids, stored, strict=True
         )
-        .returning(Article.id)
+    ]
+    connection = session.connection()
+    # Matched by the (unique) canonical URL: SQLite cannot sort RETURNING rows by parameter
+    # order in one statement (SQLAlchemy would then insert one row at a time).
+    returned = connection.execute(
+        insert(Article).returning(Article.canonical_url, Article.id), rows
     )
-    article_id: int = session.connection().execute(statement).scalar_one()
-    if cluster is None:
-        cluster = article_id
-        session.connection().execute(
-            update(Article).where(Article.id == article_id).values(cluster_id=article_id)
+    id_of: dict[str, int] = {url: article_id for url, article_id in returned}
+    ids = [id_of[rec.canonical_url] for rec in recs]
+    clusters = [c if c is not None else ids[r] for c, r in zip(stored, root, strict=True)]
+    own = [
+        {"row_id": article_id, "own_cluster": cluster}
+        for article_id, cluster, c in zip(ids, clusters, stored, strict=True)
+        if c is None
+    ]
+    if own:
+        connection.execute(
+            update(Article)
+            .where(Article.id == bindparam("row_id"))
+            .values(cluster_id=bindparam("own_cluster")),
+            own,
         )
-    _add_bands(session, article_id, rec.fingerprint)
-    return SaveOutcome(article_id, "new", cluster)
+    _add_bands(session, list(zip(ids, keys, strict=True)))
+    pages = [_page_row(i, rec) for i, rec in zip(ids, recs, strict=True) if rec.page is not None]
+    if pages:
+        connection.execute(insert(ArticlePage), pages)
+    return [SaveOutcome(i, "new", c) for i, c in zip(ids, clusters, strict=True)]
 
 
-def _add_bands(session: Session, article_id: int, fingerprint: tuple[int, ...]) -> None:
+def _add_bands(session: Session, articles: Sequence[tuple[int, tuple[int, ...]]]) -> None:
+    """Insert the LSH band keys of the given (article id, keys) pairs in one statement."""
     rows = [
         {"article_id": article_id, "band": band, "value": value}
-        for band, value in enumerate(lsh_bands(fingerprint, LSH_ROWS))
+        for article_id, keys in articles
+        for band, value in enumerate(keys)
     ]
     if rows:
         session.connection().execute(insert(ArticleBand), rows)
 
 
-def _nearest_cluster(session: Session, rec: ArticleRecord) -> int | None:
-    """Cluster of the most similar stored article within 7 days, if similar enough.
+@dataclass(frozen=True)
+class Stored:
+    """The cluster of a stored article a new record joins."""
+
+    cluster: int
+
+
+def _nearest_clusters(
+    session: Session,
+    recs: Sequence[ArticleRecord],
+    packed: Sequence[bytes],
+    keys: Sequence[tuple[int, ...]],
+) -> list[Stored | int | None]:
+    """For each new record: the cluster of the most similar article within 7 days, if
+    similar enough — a stored one (`Stored`), an earlier record of the same batch (its
+    index) or none.
 
     Candidates share an LSH band key (bands of `LSH_ROWS` slots: with 128 slots, 32 bands
-    catch pairs at Jaccard 0.6 with probability 0.99 and at 0.1 with 0.003); the winner
-    has the highest estimated Jaccard, at least `CLUSTER_MIN_SIMILARITY`, ties going to the
-    oldest article. An empty fingerprint (no text) clusters with nothing.
+    catch pairs at Jaccard 0.6 with probability 0.99 and at 0.1 with 0.003); only the
+    `MAX_CANDIDATES` sharing the most bands are compared (copies share many, 17 of 32 for two
+    real copies of one dispatch, texts on the same topic a few), ties going to the oldest.
+    The winner has the highest estimated Jaccard, at least `CLUSTER_MIN_SIMILARITY`, ties
+    going to the oldest article; the earlier records of the batch count as younger than any
+    stored article, in their order. An empty fingerprint (no text) clusters with nothing.
+
+    Three look-ups for the whole batch: the stored articles sharing any band key of any
+    record, their dates, then the fingerprints of those that made some record's candidates.
     """
-    keys = lsh_bands(rec.fingerprint, LSH_ROWS)
-    if not keys:
-        return None
-    when = rec.published_at or rec.fetched_at
+    whens = [rec.published_at or rec.fetched_at for rec in recs]
+    wanted = sorted({k for ks in keys for k in ks})
+    # The band keys alone first (their index), then the dates of the articles found: joined
+    # in one query, PostgreSQL misjudges the date window and walks every article in it.
+    hits: list[tuple[int, int]] = []
+    for batch in chunks(wanted, KEYS_BATCH):
+        found_keys = select(ArticleBand.value, ArticleBand.article_id).where(
+            ArticleBand.value.in_(batch)
+        )
+        hits.extend((value, article_id) for value, article_id in session.execute(found_keys))
+    seen_at: dict[int, datetime] = {}
     seen = func.coalesce(Article.published_at, Article.first_seen_at)
-    shared = func.count().label("shared")
-    sharing = (
-        select(ArticleBand.article_id, shared)
-        .where(ArticleBand.value.in_(keys))
-        .group_by(ArticleBand.article_id)
-        .subquery()
-    )
-    # The candidates sharing the most bands: copies share many (17 of 32 for two real copies
-    # of one dispatch), texts on the same topic a few; this bounds the work per article.
-    stmt = (
-        select(Article.id, Article.fingerprint, Article.cluster_id)
-        .join(sharing, sharing.c.article_id == Article.id)
-        .where(seen >= when - CLUSTER_WINDOW, seen <= when + CLUSTER_WINDOW)
-        .order_by(sharing.c.shared.desc(), Article.id)
-        .limit(MAX_CANDIDATES)
-    )
-    mine = np.asarray(rec.fingerprint, dtype=SLOT)
-    rows = [row for row in session.execute(stmt) if len(row[1]) == mine.nbytes]
-    if not rows:
-        return None
-    stored = np.frombuffer(b"".join(row[1] for row in rows), dtype=SLOT).reshape(len(rows), -1)
-    scores = (stored == mine).mean(axis=1)
-    best: tuple[float, int, int] | None = None
-    for (art_id, _, cluster_id), score in zip(rows, scores.tolist(), strict=True):
-        key = (-score, art_id, cluster_id)
-        if score >= CLUSTER_MIN_SIMILARITY and (best is None or key < best):
-            best = key
-    return best[2] if best is not None else None
+    for batch in chunks(sorted({article_id for _, article_id in hits}), KEYS_BATCH):
+        dates = select(Article.id, seen).where(
+            Article.id.in_(batch),
+            seen >= min(whens) - CLUSTER_WINDOW,
+            seen <= max(whens) + CLUSTER_WINDOW,
+        )
+        seen_at.update((article_id, when) for article_id, when in session.execute(dates))
+    holders: dict[int, list[int]] = {}  # band key -> stored articles in the window having it
+    for value, article_id in hits:
+        if article_id in seen_at:
+            holders.setdefault(value, []).append(article_id)
+    # Candidates of each record, best first: stored ones by (0, id), the batch's by (1, index).
+    ranked: list[list[tuple[int, int]]] = []
+    batch_holders: dict[int, list[int]] = {}
+    for i, rec_keys in enumerate(keys):
+        low, high = whens[i] - CLUSTER_WINDOW, whens[i] + CLUSTER_WINDOW
+        shared: dict[tuple[int, int], int] = {}
+        for key in set(rec_keys):
+            for article_id in holders.get(key, ()):
+                if low <= seen_at[article_id] <= high:
+                    shared[(0, article_id)] = shared.get((0, article_id), 0) + 1
+            for j in batch_holders.get(key, ()):
+                if low <= whens[j] <= high:
+                    shared[(1, j)] = shared.get((1, j), 0) + 1
+        ranked.append(sorted(shared, key=lambda c: (-shared[c], c))[:MAX_CANDIDATES])
+        for key in rec_keys:
+            batch_holders.setdefault(key, []).append(i)
+    stored_ids = sorted({c[1] for cs in ranked for c in cs if c[0] == 0})
+    found: dict[int, tuple[bytes, int]] = {}
+    for batch in chunks(stored_ids, KEYS_BATCH):
+        prints = select(Article.id, Article.fingerprint, Article.cluster_id).where(
+            Article.id.in_(batch)
+        )
+        found.update(
+            (article_id, (fp, cluster)) for article_id, fp, cluster in session.execute(prints)
+        )
+    result: list[Stored | int | None] = []
+    for i, candidates in enumerate(ranked):
+        mine = np.asarray(recs[i].fingerprint, dtype=SLOT)
+        compared = [(c, found[c[1]][0] if c[0] == 0 else packed[c[1]]) for c in candidates]
+        compared = [(c, fp) for c, fp in compared if len(fp) == mine.nbytes]
+        if not compared:
+            result.append(None)
+            continue
+        stored = np.frombuffer(b"".join(fp for _, fp in compared), dtype=SLOT).reshape(
+            len(compared), -1
+        )
+        scores = (stored == mine).mean(axis=1)
+        best: tuple[float, tuple[int, int]] | None = None
+        for (c, _), score in zip(compared, scores.tolist(), strict=True):
+            if score >= CLUSTER_MIN_SIMILARITY and (best is None or (-score, c) < best):
+                best = (-score, c)
+        if best is None:
+            result.append(None)
+        elif best[1][0] == 0:
+            result.append(Stored(found[best[1][1]][1]))
+        else:
+            result.append(best[1][1])
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 from pathlib import Path
 
 from crawler.extract import Hints
@@ -34,3 +35,19 @@ def test_no_article_is_none() -> None:
     extractor = Extractor(0)
     page = "<html><body><nav><a href='/'>Trang chủ</a></nav></body></html>"
     assert asyncio.run(extractor.extract(page, "http://x/", Extract(), Hints())) is None
+
+
+def test_start_launches_the_workers_before_the_first_page() -> None:
+    """A pass starts its workers with its first requests, so their start-up overlaps the
+    fetching of feeds instead of holding up the first article."""
+    before = set(multiprocessing.active_children())
+    extractor = Extractor(2)
+    try:
+        assert set(multiprocessing.active_children()) == before
+        extractor.start()
+        assert len(set(multiprocessing.active_children()) - before) == 2
+    finally:
+        extractor.close()
+    inline = Extractor(0)
+    inline.start()  # nothing to start
+    assert set(multiprocessing.active_children()) == before
