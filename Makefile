@@ -15,9 +15,10 @@ demo: $(VENV)/.installed
 	$(BIN)/duluan demo
 
 # One pytest worker per core (pytest-xdist): each worker is a session with its own PostgreSQL
-# database and schema templates, and the suite's servers all take a free port.
+# database and schema templates, and the suite's servers all take a free port; an idle worker
+# takes tests queued for the other (worksteal), so a slow test at the end does not leave it idle.
 test: $(VENV)/.installed-dev lint
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
