@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import telegram
 
 from alerts.delivery import ConsoleSender, Deliverer, Report, TelegramSender, Throttle
@@ -15,6 +16,8 @@ from storage import OutboxEntry, Store
 from tests.kit.articles import T0
 from tests.kit.clock import NOW, FakeClock
 from tests.telegram.fake_api import FakeTelegram
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 OFFICE = -1005555555555
 

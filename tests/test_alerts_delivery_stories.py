@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -17,6 +18,8 @@ from storage import OutboxEntry, OutboxItem, Store
 from tests.kit.articles import T0, edited, record, signature, tag
 from tests.kit.clock import FakeClock
 from tests.telegram.fake_api import FakeTelegram
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 GROUP = -1001234567890
 UNIT = -1009876543210

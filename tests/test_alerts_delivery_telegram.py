@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 import telegram
 
 from alerts.delivery import Deliverer, TelegramSender, Throttle
@@ -12,6 +13,8 @@ from storage import OutboxEntry, Store
 from tests.kit.articles import T0
 from tests.kit.clock import NOW, FakeClock
 from tests.telegram.fake_api import FakeTelegram
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 GROUP = -1001234567890
 UNIT = -1009876543210

@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -28,6 +29,8 @@ from storage import ZALO, OutboxEntry, Store
 from tests.kit.articles import T0
 from tests.kit.clock import NOW, FakeClock
 from tests.zalo.fake_api import FakeZalo
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 CHAT = "e4ea2cd5189df1c3a88c"
 HTML = '<b>Báo Quảng Ngãi</b>: <a href="https://baoquangngai.vn/bai-1.htm">Cháy rừng &amp; lũ</a>'

@@ -29,6 +29,8 @@ from duluan.config import ConfigError, parse_config
 from tests.kit.crawl import by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 FEEDS = Path(__file__).resolve().parent / "outlets" / "bridges"
 RSSHUB_FACEBOOK = (FEEDS / "rsshub_facebook.xml").read_text(encoding="utf-8")
 RSSHUB_TIKTOK = (FEEDS / "rsshub_tiktok.xml").read_text(encoding="utf-8")

@@ -17,6 +17,8 @@ from crawler.guard import Guard
 from storage import ArticleRecord, Store
 from tests.site.server import DATA_DIR, LocalSite
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=ICT)
 PAGE = "/baoquangngai/xa-dak-pxi-dua-nuoc-sach-ve-4-thon-vung-sau-71248.htm"

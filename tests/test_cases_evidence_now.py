@@ -38,6 +38,8 @@ from tests.kit.review import (
 from tests.site.server import LocalSite
 from tests.telegram.fake_api import FakeTelegram
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 __all__ = ["console"]
 
 PAGE = "/baoquangngai/xa-dak-pxi-dua-nuoc-sach-ve-4-thon-vung-sau-71248.htm"

@@ -35,6 +35,8 @@ from storage.submissions import Screenshot
 from tests.kit.console import config as console_config
 from tests.kit.public_web import JSON, PublicWeb, public_web
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=ICT)
 SAMPLES = Path(__file__).parent / "outlets" / "public_posts"

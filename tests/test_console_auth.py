@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from duluan.console.app import build_app
 from duluan.console.serve import server_config
 from tests.kit.console import PASSWORD, Console, console, login, token
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 __all__ = ["console"]
 

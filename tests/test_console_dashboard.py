@@ -256,13 +256,15 @@ def test_areas_scope_the_figures_and_the_links(store: Store, tmp_path: Path) -> 
         assert len(_stories(province.get(link).text)) == count
 
 
-def test_thousands_of_stories_in_a_handful_of_queries(store: Store, tmp_path: Path) -> None:
+def test_hundreds_of_stories_in_a_handful_of_queries(store: Store, tmp_path: Path) -> None:
+    """A query per story would be 300 statements, ten times the bound: the same proof as with
+    thousands, at a fraction of the cost."""
     add_users(store)
     console = Console(store, config(), Clock(), Seeded(0, 0, 0, 0), tmp_path)
     store.sync_sources([("baoquangngai", "Báo Quảng Ngãi"), ("dantri", "Dân trí")])
-    count = 2000
+    count, batch = 300, 150
     tones = ("negative", "neutral", "positive")
-    for start in range(0, count, 500):
+    for start in range(0, count, batch):
         saved = store.save_articles(
             [
                 record(
@@ -272,7 +274,7 @@ def test_thousands_of_stories_in_a_handful_of_queries(store: Store, tmp_path: Pa
                     published_at=NOW - timedelta(hours=n),
                     fetched_at=NOW - timedelta(hours=n),
                 )
-                for n in range(start + 1, start + 501)
+                for n in range(start + 1, start + batch + 1)
             ]
         )
         store.save_tags(

@@ -24,6 +24,8 @@ from storage import Store
 from storage.submissions import REPORTED
 from tests.kit.console import Clock, Console, add_users, config, seed, token
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 POST = "https://www.facebook.com/ubnd.dakpxi/posts/pfbid02abc"
 NOTE = "Người dân phản ánh đường qua thôn 3 bị sạt lở, nhờ Trung tâm xem giúp."
 

@@ -231,9 +231,9 @@ def test_demo_folder_removed_unless_kept(
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
     runtime = runtime_for(tmp_path, None)
-    assert demo_run.run_demo(runtime, port=18080, out=sys.stdout) == 0
+    assert demo_run.run_demo(runtime, out=sys.stdout) == 0
     assert seen[-1].parent == tmp_path and not seen[-1].exists()
-    assert demo_run.run_demo(runtime, port=18080, keep=True, out=sys.stdout) == 0
+    assert demo_run.run_demo(runtime, keep=True, out=sys.stdout) == 0
     assert (seen[-1] / "config.yaml").is_file()
     assert demo_run.run_demo(runtime, directory=str(tmp_path / "mine"), out=sys.stdout) == 0
     assert seen[-1] == tmp_path / "mine" and (seen[-1] / "data").is_dir()
@@ -250,7 +250,7 @@ def test_ctrl_c_while_setting_up_is_a_clean_stop(
     monkeypatch.setattr("duluan.commands.start.start_daemon", interrupted)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
-    assert demo_run.run_demo(runtime_for(tmp_path, None), port=18080, out=sys.stdout) == 0
+    assert demo_run.run_demo(runtime_for(tmp_path, None), out=sys.stdout) == 0
     assert "Đã dừng theo yêu cầu." in capsys.readouterr().out
     assert not list(tmp_path.glob("duluan-demo-*"))
 
@@ -265,7 +265,7 @@ def test_a_config_error_still_removes_the_folder(
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
     with pytest.raises(ConfigError):
-        demo_run.run_demo(runtime_for(tmp_path, None), port=18080, out=sys.stdout)
+        demo_run.run_demo(runtime_for(tmp_path, None), out=sys.stdout)
     assert not list(tmp_path.glob("duluan-demo-*"))
 
 

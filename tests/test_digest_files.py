@@ -41,6 +41,8 @@ from tests.kit.clock import FakeClock
 from tests.kit.digest import CONFIG, NOW, SOURCES, config, seed, w48
 from tests.telegram.fake_api import FakeTelegram
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 OFFICE = -1001112223334
 
 

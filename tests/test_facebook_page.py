@@ -30,6 +30,8 @@ from duluan.config import ConfigError, parse_config
 from tests.apis.server import JsonApi
 from tests.kit.crawl import by_source, crawl, stored, write_config
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 SAMPLES = Path(__file__).resolve().parent / "outlets" / "facebook_page_api"
 FIRST = (SAMPLES / "posts.json").read_text(encoding="utf-8")
 SECOND = (SAMPLES / "posts_page2.json").read_text(encoding="utf-8")

@@ -31,6 +31,8 @@ from tests.kit.pages import Pages
 from tests.kit.review import settle
 from tests.telegram.fake_api import FakeTelegram
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 REVIEWER, MEMBER, OTHER_MEMBER, STRANGER = 1, 501, 502, 9009
 REVIEW, UNIT, ELSEWHERE = -1009, -1001, -1005

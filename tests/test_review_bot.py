@@ -49,6 +49,8 @@ from tests.kit.review import (
 )
 from tests.telegram.fake_api import FakeTelegram
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 STRANGER = 4004
 UNIT_MEMBER = 5005
 

@@ -1,4 +1,4 @@
-"""Review and assignment answers from Zalo by short codes (issue 17 §2), on both databases: the
+"""Review and assignment answers from Zalo by short codes (issue 17 §2): the
 parser's many spellings, each action doing what the review service does for Telegram and the
 console, who may act, forged codes, stale answers, the status block under a Zalo message, and
 any text at all answered without an error."""
@@ -30,6 +30,8 @@ from review.zalo import (
 from storage import TELEGRAM, ZALO, OutboxItem, ReviewDetail, Store
 from tests.kit.articles import record, tag
 from tests.kit.console import Clock, Seeded, seed
+
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
 
 PXI = "UBND xã Đăk Pxi"
 POLICE = "Công an xã Đăk Pxi"

@@ -37,6 +37,8 @@ from tests.kit.areas import DAK_MAR, DAK_PXI, areas_yaml
 from tests.kit.articles import record
 from tests.kit.pages import Pages
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 CONFIG = """
 locality: {province: Tỉnh Kon Tum, district: Huyện Đăk Hà}

@@ -27,6 +27,8 @@ from duluan.config import ConfigError, parse_config
 from tests.kit.crawl import by_source, crawl, stored, write_config
 from tests.site.server import LocalSite
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 PAGES = Path(__file__).resolve().parent / "outlets" / "telegram_dakpxi"
 NEWEST = (PAGES / "s.html").read_text(encoding="utf-8")
 OLDER = (PAGES / "s@before=141.html").read_text(encoding="utf-8")

@@ -35,6 +35,8 @@ from storage import QuotaUse, Store
 from tests.apis.server import JsonApi
 from tests.kit.crawl import by_source, crawl, stored, write_config
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 SAMPLES = Path(__file__).resolve().parent / "outlets" / "youtube_search_api"
 FIRST = (SAMPLES / "search.json").read_text(encoding="utf-8")
 SECOND = (SAMPLES / "search_page2.json").read_text(encoding="utf-8")

@@ -41,6 +41,8 @@ from storage import Store
 from tests.kit.pages import Pages
 from tests.zalo.fake_api import FakeZalo
 
+pytestmark = pytest.mark.sqlite_only  # no SQL of its own: see tests/kit/db.py
+
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 MEMBER, OTHER_MEMBER, REVIEWER, STRANGER = "e4ea2cd5189df1c3a88c", "a1b2c3", "0f0f0f", "dead01"
 UNIT_GROUP, REVIEW_GROUP = "g-unit-77", "g-review-55"

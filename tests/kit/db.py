@@ -1,8 +1,12 @@
 """Database fixtures: `db_url` and `store` run each test on SQLite and on PostgreSQL.
 
-PostgreSQL: one throwaway database per test session (dropped at the end), emptied before
-each test. Its server comes from `DULUAN_TEST_POSTGRES_URL`; where it cannot be reached,
-the PostgreSQL cases are skipped.
+PostgreSQL: one throwaway database per test session (per xdist worker: each is a session),
+emptied before each test. Its server comes from `DULUAN_TEST_POSTGRES_URL`; where it cannot be
+reached, the PostgreSQL cases are skipped.
+
+A test (or a module, through `pytestmark`) marked `sqlite_only` checks no SQL of its own, only
+the logic above `Store`, whose SQL the storage tests check on both backends: it runs on SQLite
+alone, half the cost.
 """
 
 from __future__ import annotations
@@ -19,9 +23,17 @@ from sqlalchemy.engine import make_url
 from storage import Store
 from storage.db import mask_url, normalize_url
 
-__all__ = ["_pg_database", "db_url", "store"]
+__all__ = ["_pg_database", "db_url", "pytest_generate_tests", "store"]
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A `sqlite_only` test gets `db_url` parametrized with SQLite alone (before the fixture's
+    own two parameters are applied: an explicit parametrize takes precedence over them)."""
+    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True))
 
 
 def _admin_engine(url: str) -> Engine:
