@@ -382,8 +382,11 @@ class Daemon:
                 format_duration(source.interval),
                 first.strftime("%H:%M:%S"),
             )
-        if TAG in self.roles and CRAWL not in self.roles:
-            scheduler.add_job(  # no crawl here to say when: look for untagged articles
+        if TAG in self.roles and self.roles != EVERY_ROLE:
+            # Look for untagged articles: a tag process has no crawl to say when, and a
+            # crawl+tag process would otherwise tag nothing of a long pass (its first one over
+            # hundreds of sources) until the pass ends, while other crawlers' articles wait.
+            scheduler.add_job(
                 self._tag_and_deliver,
                 IntervalTrigger(seconds=self.tag_every.total_seconds(), timezone=self.zone),
                 args=["hàng chờ gắn nhãn"],
@@ -491,14 +494,54 @@ class Daemon:
                 log.exception("[%s] lỗi ngoài dự kiến trong lượt thu thập", ", ".join(names))
 
     async def _crawl_pass(self, names: list[str]) -> None:
-        from crawler.runner import CrawlFailed
 
         names = self._sources_to_crawl(names)
         if not names:
             return
         log.info("Bắt đầu lượt thu thập: %s", ", ".join(names))
+        renewing = (
+            None
+            if self.roles == EVERY_ROLE
+            else asyncio.create_task(self._renew_crawl_leases(names), name="duluan-crawl-leases")
+        )
         try:
-            summary = await _in_thread(
+            summary = await self._crawl_child(names)
+        finally:
+            if renewing is not None:
+                renewing.cancel()
+        if summary is None:
+            return
+        self._after_crawl(names, summary)
+        if summary.new and TAG in self.roles and not self._stopping:
+            done = {s.name: s for s in summary.sources}
+            await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
+
+    async def _renew_crawl_leases(self, names: list[str]) -> None:
+        """Keep the sources' crawl leases while their pass runs: a pass longer than 0.9 of a
+        source's interval (a first pass over hundreds of sources) must not let another crawler
+        take the same source and store the same articles at the same time."""
+        intervals = {s.name: s.interval for s in self.config.sources}
+        every = max(1.0, min(intervals[n] for n in names).total_seconds() * 0.3)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                for name in names:
+                    await _in_thread(
+                        self._store.take_lease,
+                        f"crawl:{name}",
+                        self.holder,
+                        wall_clock(),
+                        intervals[name] * 0.9,
+                    )
+            except Exception as exc:  # the database away for a moment: try at the next beat
+                log.warning("Chưa gia hạn được quyền thu thập các nguồn đang chạy: %s", exc)
+
+    async def _crawl_child(self, names: list[str]) -> Any:
+        """The pass itself, in its child process; None (logged) when it failed."""
+        from crawler.runner import CrawlFailed
+
+        try:
+            return await _in_thread(
                 pipeline.crawl,
                 self.config,
                 self.database_url,
@@ -507,12 +550,16 @@ class Daemon:
                 log_level=self.log_level,
             )
         except CrawlFailed as exc:
-            if self._stopping:
-                return
-            for name in names:
-                log.error("[%s] lượt thu thập thất bại: %s", name, str(exc).strip()[-500:])
-                self._store.record_job_run(f"crawl:{name}", self.now(), "lượt thu thập thất bại")
-            return
+            if not self._stopping:
+                for name in names:
+                    log.error("[%s] lượt thu thập thất bại: %s", name, str(exc).strip()[-500:])
+                    self._store.record_job_run(
+                        f"crawl:{name}", self.now(), "lượt thu thập thất bại"
+                    )
+            return None
+
+    def _after_crawl(self, names: list[str], summary: Any) -> None:
+        """Log each source's result and record it as the source's run."""
         for s in summary.sources:
             note = (
                 "" if s.ok else f"; nguồn không trả lời: {s.errors[0].message if s.errors else ''}"
@@ -532,8 +579,6 @@ class Daemon:
             one = done.get(name)
             result = f"{one.new} mới, {one.failed} lỗi" if one else "không có kết quả"
             self._store.record_job_run(f"crawl:{name}", self.now(), result)
-        if summary.new and TAG in self.roles and not self._stopping:
-            await self._tag_and_deliver(", ".join(n for n in names if done.get(n) and done[n].new))
 
     def _sources_to_crawl(self, names: list[str]) -> list[str]:
         """With roles (several crawl processes on one database), the due sources no other

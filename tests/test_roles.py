@@ -164,7 +164,8 @@ def test_each_role_schedules_only_its_parts(tmp_path: Path) -> None:
     assert "tag" not in every  # tagging follows each crawl pass
     assert scheduled_jobs(url, frozenset({CRAWL})) == {"crawl:mot", "crawl:hai"}
     assert scheduled_jobs(url, frozenset({TAG})) == {"tag"}  # polls: no crawl here
-    assert scheduled_jobs(url, frozenset({CRAWL, TAG})) == {"crawl:mot", "crawl:hai"}
+    # A crawl+tag process also looks for untagged articles: a long pass is tagged as it goes.
+    assert scheduled_jobs(url, frozenset({CRAWL, TAG})) == {"crawl:mot", "crawl:hai", "tag"}
     assert scheduled_jobs(url, frozenset({DELIVER})) == {"outbox", "outbox-zalo"}
     assert scheduled_jobs(url, frozenset({WEB})) == set()
     assert scheduled_jobs(url, frozenset({SCHEDULE})) == every - {
@@ -844,3 +845,43 @@ def test_a_sigkilled_tagger_lets_its_articles_go_and_nothing_is_lost(
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.postgres
+def test_a_crawl_pass_longer_than_the_lease_keeps_its_sources(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass outlasting 0.9 of its sources' interval (a first pass over hundreds of sources)
+    renews their leases while it runs: another crawler does not take the same sources and
+    store the same articles at the same time (seen in bench/scale.py before the renewal)."""
+    import duluan.pipeline
+    from crawler.runner import PassSummary, SourceSummary
+
+    quick = CONFIG.replace("interval: 10m", "interval: 2s")  # leases of 1.8 s
+    config = parse_config(quick, "test", {}).config
+    seen: list[list[str]] = []
+
+    def slow_crawl(config: object, url: str, names: list[str], **_: object) -> PassSummary:
+        time.sleep(4.5)  # more than twice the lease
+        done = [SourceSummary(n, n, 0, 0, 1, 0, 0.1, True) for n in names]
+        return PassSummary(datetime.now(UTC), datetime.now(UTC), 4.5, done)
+
+    monkeypatch.setattr(duluan.pipeline, "crawl", slow_crawl)
+
+    async def scenario() -> None:
+        first, second = (
+            Daemon(config, pg_url, now=lambda: NOW, roles=frozenset({CRAWL})) for _ in range(2)
+        )
+        first._store, second._store = Store.open(pg_url), Store.open(pg_url)
+        try:
+            running = asyncio.create_task(first._crawl_pass(["mot", "hai"]))
+            for _ in range(3):
+                await asyncio.sleep(1.2)
+                seen.append(second._sources_to_crawl(["mot", "hai"]))
+            await running
+        finally:
+            first._store.close()
+            second._store.close()
+
+    asyncio.run(scenario())
+    assert seen == [[], [], []]
