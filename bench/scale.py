@@ -699,6 +699,9 @@ def main() -> None:
     parser.add_argument("--no-roles", action="store_true", help="skip the runs of each role")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    # A stop (SIGTERM, Ctrl-C) still stops the daemons and drops the scratch database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit("stopped"))
     started = time.monotonic()
     day = plan_day(args.articles, args.sources, args.communes, args.share, args.seed)
     relevant = sum(item.relevant for item in day.items)
