@@ -393,25 +393,33 @@ class SharedPass:
 
     def forget(self, url: str, link: Any) -> None:
         """Let a later pass (of any process) ask for this article again: the URL that failed
-        and the article's own (the first hop of a redirect)."""
+        and the article's own (the first hop of a redirect). Redis gone: its keys expire."""
         urls = {url, link.url} if isinstance(link, Link) else {url}
-        self.server.delete(*(self._seen_key(u, link) for u in urls))
+        with contextlib.suppress(redis.RedisError):
+            self.server.delete(*(self._seen_key(u, link) for u in urls))
 
     def _dirty_key(self, url: str) -> str:
         return f"{self.prefix}dirty:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
     def mark_dirty(self, parent: str) -> None:
-        """An article listed by `parent` failed here: its poller must not keep its validator."""
-        self.server.set(self._dirty_key(parent), "1", ex=SEEN_SECONDS * 24)
+        """An article listed by `parent` failed here: its poller must not keep its validator
+        (Redis gone: its poller, which cannot ask either, keeps none)."""
+        with contextlib.suppress(redis.RedisError):
+            self.server.set(self._dirty_key(parent), "1", ex=SEEN_SECONDS * 24)
 
     def take_dirty(self, urls: list[str]) -> set[str]:
-        """Which of `urls` were marked dirty by some process; the marks are removed."""
+        """Which of `urls` were marked dirty by some process; the marks are removed. Redis
+        gone (lost mid-pass): all of them, since a failure elsewhere cannot be ruled out and a
+        full poll next time costs less than an article hidden behind a 304."""
         if not urls:
             return set()
         keys = [self._dirty_key(url) for url in urls]
-        found = {url for url, hit in zip(urls, self.server.mget(keys), strict=True) if hit}
-        if found:
-            self.server.delete(*(self._dirty_key(url) for url in found))
+        try:
+            found = {url for url, hit in zip(urls, self.server.mget(keys), strict=True) if hit}
+            if found:
+                self.server.delete(*(self._dirty_key(url) for url in found))
+        except redis.RedisError:
+            return set(urls)
         return found
 
 
@@ -519,18 +527,18 @@ def frontier_settings(frontier: Frontier, delay_seconds: float) -> dict[str, Any
         # delay above 0 keeps one request per host at the lease, the others in the slot.
         "DOWNLOAD_DELAY": max(delay_seconds, MIN_SLOT_DELAY),
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_HANDLERS": {
-            "file": None,
-            "ftp": None,
-            "s3": None,
-            "data": None,
-            "http": "crawler.frontier.LeasedDownloadHandler",
-            "https": "crawler.frontier.LeasedDownloadHandler",
-        },
     }
 
 
+# Added to the pass's own DOWNLOAD_HANDLERS (which keep file:, ftp:, s3: and data: off).
+LEASED_HANDLERS = {
+    "http": "crawler.frontier.LeasedDownloadHandler",
+    "https": "crawler.frontier.LeasedDownloadHandler",
+}
+
+
 __all__ = [
+    "LEASED_HANDLERS",
     "Frontier",
     "FrontierScheduler",
     "FrontierUnavailable",

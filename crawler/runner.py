@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.frontier import Frontier, FrontierUnavailable, frontier_of, frontier_settings
+from crawler.frontier import (
+    LEASED_HANDLERS,
+    Frontier,
+    FrontierUnavailable,
+    frontier_of,
+    frontier_settings,
+)
 from crawler.guard import origin
 from duluan.clock import Clock
 from duluan.config import Config, CrawlSettings, Source
@@ -261,6 +267,7 @@ def _crawl(request: PassRequest, messages: Any) -> PassSummary:
         settings["DULUAN_OWN_HOSTS"] = own_hosts([*known, *chosen])
         if request.frontier is not None:
             settings.update(frontier_settings(request.frontier, config.crawl.delay.total_seconds()))
+            settings["DOWNLOAD_HANDLERS"] = {**settings["DOWNLOAD_HANDLERS"], **LEASED_HANDLERS}
         process = CrawlerProcess(settings)
         process.crawl(
             OutletSpider,

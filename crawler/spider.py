@@ -797,14 +797,12 @@ class OutletSpider(scrapy.Spider):
         listed article failed here (that process may have kept its validator already)."""
         if self.shared is None:
             return []
+        polled = {url for source in self.polled for url in _entry_urls(source)}
         return [
             Validator(url, None, None)
             for url in self.dirty
-            if url not in self.fresh_validators and url not in self._polled_urls()
+            if url not in self.fresh_validators and url not in polled
         ]
-
-    def _polled_urls(self) -> set[str]:
-        return {url for source in self.polled for url in _entry_urls(source)}
 
 
 def describe_failure(failure: Failure) -> tuple[str, str]:

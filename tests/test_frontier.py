@@ -292,3 +292,14 @@ def test_an_article_failing_in_another_process_keeps_its_feed_unconditional(
     site.reset_log()
     crawl(config, db_url, "thu-rss")
     assert [h.status for h in site.requests if h.path == feed] == [200]  # asked unconditionally
+
+
+def test_a_frontier_lost_mid_pass_keeps_no_validator_and_raises_nothing() -> None:
+    """Redis gone when an article fails or the pass ends: nothing raises (the pass and what it
+    stored stand), and no feed validator is trusted, so the next poll is a full one."""
+    gone = SharedPass(Frontier("redis://127.0.0.1:1/0", "lost"))  # nothing listens on port 1
+    link = Link("https://baothu.vn/a-1.html", "feed")
+    gone.forget(link.url, link)
+    gone.mark_dirty("https://baothu.vn/rss")
+    urls = ["https://baothu.vn/rss", "https://baothu.vn/sitemap.xml"]
+    assert gone.take_dirty(urls) == set(urls)
